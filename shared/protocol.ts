@@ -1,0 +1,134 @@
+/**
+ * The HTTP contract between the sessionwatch server middleware and the browser client.
+ *
+ * Both sides import this module, so a path, a status code or an error code is written once.
+ * Everything here is plain data: no Node or browser APIs, safe to bundle anywhere.
+ */
+
+/** Default mount point of the HTTP API (`prefix` option on the server, `apiPrefix` on the client). */
+export const DEFAULT_PREFIX = '/session';
+
+/** Route paths relative to the prefix. */
+export const ROUTES = {
+  /** `GET` lists the caller's sessions; `DELETE` revokes all of them but the current one. */
+  sessions: '/sessions',
+  /** `DELETE /sessions/:id` revokes one session of the caller. */
+  session: '/sessions/:id',
+  /** `POST` merges the client's idle time and answers the server's view of it. */
+  ping: '/ping',
+  /** `POST` logs the current session out and removes its record. */
+  logout: '/logout',
+} as const;
+
+/** Joins a prefix and a route path: `apiPath('/session', ROUTES.ping)` → `/session/ping`. */
+export function apiPath(prefix: string, route: string): string {
+  return prefix.replace(/\/+$/, '') + route;
+}
+
+/** Machine-readable error codes, sent as `{"error": code}` with the status in {@link ERROR_STATUS}. */
+export const ERROR = {
+  /** No logged-in session on the request. */
+  unauthenticated: 'unauthenticated',
+  /** The session was revoked (from another session, or by the app); it has just been logged out. */
+  sessionRevoked: 'session_revoked',
+  /** The session was idle for `expireAfter` (or older than `maxAge`); it has just been logged out. */
+  sessionExpired: 'session_expired',
+  /** Unknown session id, or one that belongs to another user: the two are never told apart. */
+  notFound: 'not_found',
+  /** Malformed request: bad JSON, wrong type, out of range, too large. Comes with a `message`. */
+  badRequest: 'bad_request',
+  /** A state-changing request from another site (CSRF protection). */
+  forbidden: 'forbidden',
+  /** The session database cannot be reached: the request fails closed. */
+  unavailable: 'unavailable',
+} as const;
+
+export type ErrorCode = (typeof ERROR)[keyof typeof ERROR];
+
+/** HTTP status of each error code. */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  unauthenticated: 401,
+  session_revoked: 401,
+  session_expired: 401,
+  not_found: 404,
+  bad_request: 400,
+  forbidden: 403,
+  unavailable: 503,
+};
+
+/** Body of every error response. */
+export interface ErrorBody {
+  error: ErrorCode;
+  message?: string;
+}
+
+/** Why a tracked session ended. */
+export type EndReason = 'expired' | 'revoked' | 'logged-out';
+
+/** The error code a request on an ended session receives, by end reason. */
+export const END_REASON_ERROR: Record<EndReason, ErrorCode> = {
+  expired: ERROR.sessionExpired,
+  revoked: ERROR.sessionRevoked,
+  'logged-out': ERROR.unauthenticated,
+};
+
+/** Device class derived from the user agent. */
+export type DeviceType = 'desktop' | 'mobile' | 'tablet' | 'other';
+
+/** A name and version pair parsed from the user agent; either may be null when unknown. */
+export interface NamedVersion {
+  name: string | null;
+  version: string | null;
+}
+
+/** One entry of `GET {prefix}/sessions`. Timestamps are ISO-8601 in UTC. */
+export interface SessionInfo {
+  /** Opaque public id: never the cookie value nor the store key. */
+  id: string;
+  /** True for the session that made the request. */
+  current: boolean;
+  ip: string;
+  browser: NamedVersion;
+  os: NamedVersion;
+  device: DeviceType;
+  createdAt: string;
+  lastActivity: string;
+}
+
+/** `200` body of `GET {prefix}/sessions`: current session first, then newest activity first. */
+export interface SessionListResponse {
+  sessions: SessionInfo[];
+}
+
+/** `200` body of `DELETE {prefix}/sessions`. */
+export interface RevokeOthersResponse {
+  revoked: number;
+}
+
+/** Body of `POST {prefix}/ping`. */
+export interface PingRequest {
+  /** Seconds since the last user activity the client saw (in any of its tabs). */
+  idleFor: number;
+}
+
+/** `200` body of `POST {prefix}/ping`. */
+export interface PingResponse {
+  /** Seconds since the last activity the server knows of, after merging the client's `idleFor`. */
+  idleFor: number;
+  /** Seconds of inactivity after which the client warns. */
+  warnAfter: number;
+  /** Seconds of inactivity after which the session ends. */
+  expireAfter: number;
+}
+
+/** Largest accepted `idleFor` (one year, in seconds): anything above is a client bug. */
+export const MAX_IDLE_FOR = 365 * 24 * 3600;
+
+/** Largest accepted JSON body on the API, in bytes. */
+export const MAX_BODY_BYTES = 1024;
+
+/** Default seconds of inactivity before the warning. */
+export const DEFAULT_WARN_AFTER = 1740;
+
+/** Default seconds of inactivity before the session ends. */
+export const DEFAULT_EXPIRE_AFTER = 1800;
