@@ -1,0 +1,71 @@
+import type { Context } from 'koa';
+import { ERROR, MAX_BODY_BYTES } from '../../shared/protocol';
+import { SessionWatchHttpError } from '../errors';
+
+function badRequest(message: string): SessionWatchHttpError {
+  return new SessionWatchHttpError(ERROR.badRequest, message);
+}
+
+/**
+ * Reads a small JSON object body. Rejects, with `400 bad_request` and a message, a wrong content
+ * type, a body over `limit` bytes (without reading past the limit), invalid JSON and non-objects.
+ * Reuses `ctx.request.body` when a body parser already ran.
+ */
+export async function readJsonObject(ctx: Context, limit = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const parsed = (ctx.request as { body?: unknown }).body;
+  if (parsed !== undefined && ctx.req.readableEnded) return asObject(parsed);
+  if (!ctx.is('application/json')) throw badRequest('Content-Type must be application/json');
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > limit) throw badRequest(`Body exceeds ${limit} bytes`);
+  const text = await readText(ctx, limit);
+  if (text.trim() === '') throw badRequest('Body must be a JSON object');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw badRequest('Body is not valid JSON');
+  }
+  return asObject(value);
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest('Body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function readText(ctx: Context, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const req = ctx.req;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        // Stop buffering but let the rest flow away, so the connection can answer.
+        req.resume();
+        reject(badRequest(`Body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = () => {
+      cleanup();
+      reject(badRequest('Body could not be read'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}

@@ -1,0 +1,19 @@
+/**
+ * sessionwatch for Koa: tracked sessions ("where you're logged in"), revocation that works with
+ * any koa-session store, and server-enforced inactivity expiry.
+ */
+export {
+  SessionWatch,
+  createSessionWatch,
+  type SessionCreatedEvent,
+  type SessionEndedEvent,
+  type SessionWatchEvents,
+} from './sessionwatch';
+export type { SessionWatchOptions } from './options';
+export type { TrackedSession } from './tracking/records';
+export type { PassiveRule } from './inactivity/passive';
+export type { ExternalSessionStore } from './tracking/koa-session-adapter';
+export { assertSameOrigin } from './http/csrf';
+export { SessionWatchHttpError, StoreUnavailableError } from './errors';
+export * from './store';
+export * from '../shared/protocol';

@@ -1,0 +1,198 @@
+import type { Knex } from 'knex';
+import { DEFAULT_EXPIRE_AFTER, DEFAULT_PREFIX, DEFAULT_WARN_AFTER } from '../shared/protocol';
+import type { Store } from './store/types';
+import type { ExternalSessionStore } from './tracking/koa-session-adapter';
+import { compilePassive, type PassiveRule } from './inactivity/passive';
+import { defaultTouchInterval, type ActivityPolicy } from './inactivity/policy';
+import { DEFAULT_DATABASE_URL } from './store/connect';
+import { DEFAULT_TABLE_NAME } from './store/migrations';
+import type { Context } from 'koa';
+
+/** Options of {@link createSessionWatch}. Every one is optional; times are in seconds. */
+export interface SessionWatchOptions {
+  /**
+   * Where tracked sessions live: a database URL (`postgres://…`, or an SQLite file such as
+   * `sqlite:./data/sessions.sqlite`), a Knex instance the app already has, or a {@link Store}.
+   * Default: `sqlite:./data/sessionwatch.sqlite`.
+   */
+  database?: string | Knex | Store;
+  /** Postgres schema for the table (created by `migrate()`); default the connection's search path. */
+  schema?: string;
+  /** Table of tracked sessions. Default `sessionwatch_sessions`. */
+  tableName?: string;
+  /** Mount point of the HTTP API. Default `/session`. */
+  prefix?: string;
+  /**
+   * Key inside `ctx.session` holding the secret token that links a session to its record.
+   * Default `sessionwatch`. koa-session does not save keys starting with `_`, so those are refused.
+   */
+  sessionKey?: string;
+  /**
+   * The external store given to koa-session, if any, so that revoking a session from elsewhere
+   * (or from `revokeAll()` outside a request) destroys its store entry at once. Inside requests
+   * sessionwatch also finds it through `ctx.sessionOptions.store`.
+   */
+  sessionStore?: ExternalSessionStore;
+  /** Seconds of inactivity before the client warns. Default 1740. */
+  warnAfter?: number;
+  /** Seconds of inactivity after which the session ends. Default 1800. */
+  expireAfter?: number;
+  /** Absolute lifetime in seconds since login, whatever the activity. Default off (`null`). */
+  maxAge?: number | null;
+  /**
+   * Seconds between two activity writes of one session from ordinary requests.
+   * Default `min(60, expireAfter / 20)`.
+   */
+  touchInterval?: number;
+  /** Requests that do not count as activity (polling, health checks…). The ping is always passive. */
+  passive?: PassiveRule | PassiveRule[];
+  /** Seconds between background sweeps that end expired records; `0` or `false` turns it off. Default 60. */
+  sweepInterval?: number | false;
+  /**
+   * Seconds an ended (revoked or expired) record is kept, so that its cookie gets the precise
+   * `session_revoked` / `session_expired` answer. Default 7 days.
+   */
+  retention?: number;
+  /**
+   * Origins, besides the app's own, allowed to send state-changing requests to the API
+   * (e.g. `https://app.example.com`). Default none.
+   */
+  trustedOrigins?: string[];
+  /**
+   * Seconds a database call may take before the request fails closed with
+   * `503 {"error":"unavailable"}`. Default 5.
+   */
+  queryTimeout?: number;
+  /** Clock in epoch milliseconds; for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Options after validation, with defaults applied; times in milliseconds. */
+export interface ResolvedOptions {
+  database: string | Knex | Store;
+  schema?: string;
+  tableName: string;
+  prefix: string;
+  sessionKey: string;
+  sessionStore?: ExternalSessionStore;
+  warnAfter: number;
+  expireAfter: number;
+  policy: ActivityPolicy;
+  isPassive: (ctx: Context) => boolean;
+  sweepIntervalMs: number;
+  retentionMs: number;
+  trustedOrigins: Set<string>;
+  queryTimeoutMs: number;
+  now: () => number;
+}
+
+const DEFAULT_SWEEP_INTERVAL = 60;
+const DEFAULT_RETENTION = 7 * 24 * 3600;
+/** WCAG 2.2.1: users get at least 20 seconds to extend a time limit. */
+const MIN_WARNING_SECONDS = 20;
+
+function positiveSeconds(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`sessionwatch: option "${name}" must be a number of seconds (got ${String(value)})`);
+  }
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`sessionwatch: option "${name}" must be a positive finite number of seconds (got ${value})`);
+  }
+  return value;
+}
+
+function nonNegativeSeconds(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === 0) return 0;
+  return positiveSeconds(name, value, fallback);
+}
+
+function identifier(name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value)) {
+    throw new TypeError(`sessionwatch: option "${name}" must be an SQL identifier such as "${fallback}" (got ${String(value)})`);
+  }
+  return value;
+}
+
+function origin(value: unknown, index: number): string {
+  try {
+    if (typeof value !== 'string') throw new Error();
+    const parsed = new URL(value);
+    if (parsed.origin === 'null' || parsed.origin !== value.replace(/\/$/, '')) throw new Error();
+    return parsed.origin;
+  } catch {
+    throw new TypeError(`sessionwatch: trustedOrigins[${index}] must be an origin like "https://app.example.com" (got ${String(value)})`);
+  }
+}
+
+/** Validates options once, at construction, and applies defaults. Throws TypeError / RangeError naming the option. */
+export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('sessionwatch: options must be an object');
+  }
+  const database = options.database ?? DEFAULT_DATABASE_URL;
+  if (typeof database !== 'string' && (typeof database !== 'object' && typeof database !== 'function')) {
+    throw new TypeError('sessionwatch: option "database" must be a URL, a Knex instance or a Store');
+  }
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  if (typeof prefix !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(prefix)) {
+    throw new TypeError(`sessionwatch: option "prefix" must be a path like "/session" without a trailing slash (got ${String(prefix)})`);
+  }
+  const sessionKey = options.sessionKey ?? 'sessionwatch';
+  if (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.startsWith('_') || sessionKey === 'isNew') {
+    throw new TypeError('sessionwatch: option "sessionKey" must be a non-empty string not starting with "_" (koa-session does not save those)');
+  }
+  const warnAfter = positiveSeconds('warnAfter', options.warnAfter, DEFAULT_WARN_AFTER);
+  const expireAfter = positiveSeconds('expireAfter', options.expireAfter, DEFAULT_EXPIRE_AFTER);
+  if (warnAfter >= expireAfter) {
+    throw new RangeError(`sessionwatch: option "warnAfter" (${warnAfter}) must be less than "expireAfter" (${expireAfter})`);
+  }
+  if (expireAfter - warnAfter < MIN_WARNING_SECONDS) {
+    process.emitWarning(
+      `sessionwatch: expireAfter - warnAfter is ${expireAfter - warnAfter}s; WCAG 2.2.1 asks for at least ${MIN_WARNING_SECONDS}s to extend the session`,
+      { code: 'SESSIONWATCH_SHORT_WARNING' },
+    );
+  }
+  const maxAge = options.maxAge === null || options.maxAge === undefined
+    ? null
+    : positiveSeconds('maxAge', options.maxAge, 0);
+  const touchInterval = nonNegativeSeconds('touchInterval', options.touchInterval, defaultTouchInterval(expireAfter));
+  if (touchInterval >= expireAfter) {
+    throw new RangeError(`sessionwatch: option "touchInterval" (${touchInterval}) must be less than "expireAfter" (${expireAfter})`);
+  }
+  const sweepInterval = options.sweepInterval === false ? 0 : nonNegativeSeconds('sweepInterval', options.sweepInterval, DEFAULT_SWEEP_INTERVAL);
+  const retention = nonNegativeSeconds('retention', options.retention, DEFAULT_RETENTION);
+  if (options.trustedOrigins !== undefined && !Array.isArray(options.trustedOrigins)) {
+    throw new TypeError('sessionwatch: option "trustedOrigins" must be an array of origins');
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new TypeError('sessionwatch: option "now" must be a function returning epoch milliseconds');
+  }
+  const store = options.sessionStore;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.destroy !== 'function')) {
+    throw new TypeError('sessionwatch: option "sessionStore" must be a koa-session store with get/set/destroy');
+  }
+  return {
+    database,
+    schema: options.schema === undefined ? undefined : identifier('schema', options.schema, 'public'),
+    tableName: identifier('tableName', options.tableName, DEFAULT_TABLE_NAME),
+    prefix,
+    sessionKey,
+    sessionStore: store,
+    warnAfter,
+    expireAfter,
+    policy: {
+      expireAfterMs: expireAfter * 1000,
+      touchIntervalMs: touchInterval * 1000,
+      maxAgeMs: maxAge === null ? null : maxAge * 1000,
+    },
+    isPassive: compilePassive(options.passive),
+    sweepIntervalMs: sweepInterval * 1000,
+    retentionMs: retention * 1000,
+    trustedOrigins: new Set((options.trustedOrigins ?? []).map(origin)),
+    queryTimeoutMs: positiveSeconds('queryTimeout', options.queryTimeout, 5) * 1000,
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,107 @@
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import {
+  ERROR,
+  MAX_IDLE_FOR,
+  ROUTES,
+  type PingResponse,
+  type RevokeOthersResponse,
+  type SessionListResponse,
+} from '../../shared/protocol';
+import { SessionWatchHttpError } from '../errors';
+import { readJsonObject } from '../http/body';
+import { assertSameOrigin } from '../http/csrf';
+import { unauthenticated } from '../middleware';
+import type { SessionWatch } from '../sessionwatch';
+import type { SessionRecord } from '../store/types';
+import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
+
+/** The request's live record, or the 401 that explains why there is none. */
+function requireSession(sw: SessionWatch, ctx: Context): SessionRecord {
+  const record = sw.requestState(ctx).record;
+  if (!record) throw unauthenticated(sw, ctx);
+  return record;
+}
+
+/** Validates the ping's `idleFor`: a finite number of seconds in [0, MAX_IDLE_FOR]. */
+export function parseIdleFor(body: Record<string, unknown>): number {
+  const idleFor = body.idleFor;
+  if (!('idleFor' in body)) throw new SessionWatchHttpError(ERROR.badRequest, 'idleFor is required');
+  if (typeof idleFor !== 'number' || !Number.isFinite(idleFor)) {
+    throw new SessionWatchHttpError(ERROR.badRequest, 'idleFor must be a finite number of seconds');
+  }
+  if (idleFor < 0 || idleFor > MAX_IDLE_FOR) {
+    throw new SessionWatchHttpError(ERROR.badRequest, `idleFor must be between 0 and ${MAX_IDLE_FOR}`);
+  }
+  return idleFor;
+}
+
+/** Seconds with millisecond precision. */
+function seconds(ms: number): number {
+  return Math.max(0, Math.round(ms) / 1000);
+}
+
+/**
+ * The HTTP API (paths and payloads in `shared/protocol.ts`), mounted under `prefix`. Every route
+ * answers JSON; state-changing routes refuse cross-site requests.
+ */
+export function createRoutes(sw: SessionWatch): Middleware {
+  const { prefix, trustedOrigins, now } = sw.options;
+  const router = new Router({ prefix });
+  const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
+
+  router.get(ROUTES.sessions, async (ctx) => {
+    const record = requireSession(sw, ctx);
+    noStore(ctx);
+    const body: SessionListResponse = { sessions: await sw.sessionInfos(record.userId, record.id) };
+    ctx.body = body;
+  });
+
+  router.delete(ROUTES.sessions, async (ctx) => {
+    assertSameOrigin(ctx, trustedOrigins);
+    const record = requireSession(sw, ctx);
+    const body: RevokeOthersResponse = { revoked: await sw.revokeAll(record.userId, { exceptId: record.id, ctx }) };
+    ctx.body = body;
+  });
+
+  router.delete(ROUTES.session, async (ctx) => {
+    assertSameOrigin(ctx, trustedOrigins);
+    const record = requireSession(sw, ctx);
+    const id = ctx.params.id;
+    // Unknown, malformed and other users' ids all get the same answer.
+    if (!PUBLIC_ID_PATTERN.test(id) || !(await sw.revokeSession(record.userId, id, ctx))) {
+      throw new SessionWatchHttpError(ERROR.notFound);
+    }
+    if (id === record.id) {
+      await sw.logout(ctx);
+      sw.requestState(ctx).ended = 'revoked';
+    }
+    ctx.status = 204;
+  });
+
+  router.post(ROUTES.ping, async (ctx) => {
+    assertSameOrigin(ctx, trustedOrigins);
+    const record = requireSession(sw, ctx);
+    const idleFor = parseIdleFor(await readJsonObject(ctx));
+    const time = now();
+    const lastActivity = await sw.store.touch(record.id, time - idleFor * 1000);
+    // Revoked or ended between the check and the merge: answer as the next request would.
+    if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
+    record.lastActivity = lastActivity;
+    noStore(ctx);
+    const body: PingResponse = {
+      idleFor: seconds(time - lastActivity),
+      warnAfter: sw.options.warnAfter,
+      expireAfter: sw.options.expireAfter,
+    };
+    ctx.body = body;
+  });
+
+  router.post(ROUTES.logout, async (ctx) => {
+    assertSameOrigin(ctx, trustedOrigins);
+    await sw.logout(ctx);
+    ctx.status = 204;
+  });
+
+  return router.routes() as unknown as Middleware;
+}

@@ -1,0 +1,244 @@
+import { EventEmitter } from 'node:events';
+import type { Context, Middleware } from 'koa';
+import type { Knex } from 'knex';
+import { apiPath, ROUTES, type EndReason, type SessionInfo } from '../shared/protocol';
+import { resolveOptions, type ResolvedOptions, type SessionWatchOptions } from './options';
+import type { Store, SessionRecord, SweepResult } from './store/types';
+import { KnexStore } from './store/knex-store';
+import { connect } from './store/connect';
+import { failClosed } from './store/fail-closed';
+import { newToken } from './tracking/tokens';
+import { newRecord, sortForList, toSessionInfo, toTrackedSession, type TrackedSession } from './tracking/records';
+import { currentStoreKey, externalStoreOf, regenerateSession } from './tracking/koa-session-adapter';
+import { createMiddleware } from './middleware';
+import { Sweeper } from './inactivity/sweeper';
+
+/** Payload of the `sessionCreated` event. */
+export interface SessionCreatedEvent {
+  session: TrackedSession;
+}
+
+/** Payload of the `sessionEnded` event. */
+export interface SessionEndedEvent {
+  session: TrackedSession;
+  reason: EndReason;
+}
+
+/** Events of a {@link SessionWatch} instance. */
+export interface SessionWatchEvents {
+  sessionCreated: [SessionCreatedEvent];
+  sessionEnded: [SessionEndedEvent];
+}
+
+/** What sessionwatch knows about the current request (see {@link SessionWatch.current}). */
+export interface RequestState {
+  /** The live tracked session of the request, if it has one. */
+  record?: SessionRecord;
+  /** Set when the request came with a session that sessionwatch has just logged out. */
+  ended?: EndReason;
+}
+
+function isStore(value: unknown): value is Store {
+  return typeof value === 'object' && value !== null && typeof (value as Store).findByTokenHash === 'function';
+}
+
+function isKnex(value: unknown): value is Knex {
+  return typeof value === 'function' && typeof (value as Knex).schema === 'object';
+}
+
+function userIdOf(userId: unknown): string {
+  if ((typeof userId !== 'string' && typeof userId !== 'number') || String(userId) === '' || String(userId).length > 255) {
+    throw new TypeError('sessionwatch: userId must be a non-empty string or number of at most 255 characters');
+  }
+  return String(userId);
+}
+
+/**
+ * Tracked sessions and inactivity logout for a Koa app using koa-session.
+ *
+ * @example
+ * ```ts
+ * const sw = createSessionWatch({ database: 'sqlite:./data/sessions.sqlite' });
+ * await sw.migrate();
+ * app.use(session(app));
+ * app.use(sw.middleware());
+ * router.post('/login', async (ctx) => {
+ *   const user = await checkPassword(ctx);          // your own authentication
+ *   await sw.login(ctx, user.id);                    // regenerates the session, records it
+ *   ctx.session.userId = user.id;
+ * });
+ * ```
+ */
+export class SessionWatch extends EventEmitter<SessionWatchEvents> {
+  /** Validated options with defaults applied. */
+  readonly options: ResolvedOptions;
+  /** The store of tracked sessions (failures become `503 unavailable`). */
+  readonly store: Store;
+  private readonly rawStore: Store;
+  private readonly requests = new WeakMap<Context, RequestState>();
+  private readonly sweeper: Sweeper;
+  /** Full path of the ping route: passive by design. */
+  readonly pingPath: string;
+
+  constructor(options: SessionWatchOptions = {}) {
+    super();
+    this.options = resolveOptions(options);
+    const { database, tableName, schema } = this.options;
+    if (isStore(database)) this.rawStore = database;
+    else if (isKnex(database)) this.rawStore = new KnexStore(database, { tableName, schema });
+    else if (typeof database === 'string') {
+      this.rawStore = new KnexStore(connect(database, { schema }), { tableName, schema });
+    } else {
+      throw new TypeError('sessionwatch: option "database" must be a URL, a Knex instance or a Store');
+    }
+    this.store = failClosed(this.rawStore, this.options.queryTimeoutMs);
+    this.sweeper = new Sweeper(this);
+    this.pingPath = apiPath(this.options.prefix, ROUTES.ping);
+  }
+
+  /** Creates or updates the sessions table (Knex migrations). Safe to call at every start. */
+  async migrate(): Promise<void> {
+    await this.rawStore.migrate();
+  }
+
+  /**
+   * The Koa middleware: checks every request's session (revoked, expired → logged out on the
+   * spot), records activity, and serves the HTTP API under `prefix`. Mount it after koa-session.
+   * Starts the background sweep.
+   */
+  middleware(): Middleware {
+    this.sweeper.start();
+    return createMiddleware(this);
+  }
+
+  /**
+   * Logs `userId` in on this request: regenerates the session (the pre-login cookie becomes
+   * useless), links it to a new tracked record and emits `sessionCreated`. Call it before writing
+   * your own data into `ctx.session`, which starts empty.
+   */
+  async login(ctx: Context, userId: string | number): Promise<TrackedSession> {
+    const id = userIdOf(userId);
+    await this.endTracked(ctx, 'logged-out');
+    const session = await regenerateSession(ctx);
+    const token = newToken();
+    session[this.options.sessionKey] = token;
+    const record = newRecord(ctx, id, token, currentStoreKey(ctx), this.options.now());
+    await this.store.insert(record);
+    this.requests.set(ctx, { record });
+    const tracked = toTrackedSession(record);
+    this.emit('sessionCreated', { session: tracked });
+    return tracked;
+  }
+
+  /**
+   * Logs the request's session out: deletes its record, emits `sessionEnded` (`logged-out`) and
+   * resets the session (cookie cleared, external store entry destroyed). Idempotent.
+   */
+  async logout(ctx: Context): Promise<void> {
+    await this.endTracked(ctx, 'logged-out');
+    await regenerateSession(ctx);
+    this.requests.set(ctx, { ended: 'logged-out' });
+  }
+
+  /** The request's live tracked session, or undefined when it has none. */
+  current(ctx: Context): TrackedSession | undefined {
+    const record = this.requests.get(ctx)?.record;
+    return record && toTrackedSession(record);
+  }
+
+  /** Internal per-request state, shared with the middleware and routes. */
+  requestState(ctx: Context): RequestState {
+    let state = this.requests.get(ctx);
+    if (!state) this.requests.set(ctx, (state = {}));
+    return state;
+  }
+
+  /** A user's active sessions, newest activity first (server-side API). */
+  async listSessions(userId: string | number): Promise<TrackedSession[]> {
+    return (await this.store.listActive(userIdOf(userId))).map(toTrackedSession);
+  }
+
+  /** The HTTP list: a user's active sessions, `currentId` first, then newest activity first. */
+  async sessionInfos(userId: string, currentId?: string): Promise<SessionInfo[]> {
+    const records = await this.store.listActive(userId);
+    return sortForList(records, currentId).map((r) => toSessionInfo(r, currentId));
+  }
+
+  /**
+   * Revokes one session of a user: its next request is logged out. Returns false when the id is
+   * unknown, already ended, or belongs to another user (never revoked then).
+   */
+  async revokeSession(userId: string | number, id: string, ctx?: Context): Promise<boolean> {
+    const owner = userIdOf(userId);
+    const record = await this.store.findById(id);
+    if (!record || record.userId !== owner || record.endedAt !== null) return false;
+    const ended = await this.store.end(id, 'revoked', this.options.now());
+    if (!ended) return false;
+    await this.ended(ended, 'revoked', ctx);
+    return true;
+  }
+
+  /**
+   * Revokes all sessions of a user (e.g. after a password change), except `exceptId` when given.
+   * Returns how many were revoked.
+   */
+  async revokeAll(userId: string | number, options: { exceptId?: string; ctx?: Context } = {}): Promise<number> {
+    const ended = await this.store.endAllOfUser(userIdOf(userId), 'revoked', this.options.now(), options.exceptId);
+    await Promise.all(ended.map((record) => this.ended(record, 'revoked', options.ctx)));
+    return ended.length;
+  }
+
+  /** Ends expired records and deletes old ended ones now (the background sweep calls this). */
+  async sweep(): Promise<SweepResult> {
+    const now = this.options.now();
+    const { policy, retentionMs } = this.options;
+    const result = await this.store.sweep({
+      idleBefore: now - policy.expireAfterMs - policy.touchIntervalMs,
+      createdBefore: policy.maxAgeMs === null ? null : now - policy.maxAgeMs,
+      endedBefore: now - retentionMs,
+      now,
+    });
+    await Promise.all(result.expired.map((record) => this.ended(record, 'expired')));
+    return result;
+  }
+
+  /** Stops the sweep and closes the database connections. */
+  async close(): Promise<void> {
+    this.sweeper.stop();
+    await this.rawStore.close();
+  }
+
+  /**
+   * Emits `sessionEnded` and destroys the session's external store entry, when there is one and
+   * the store is known. A failure to destroy is ignored: the record has ended, so the entry can no
+   * longer authenticate anyone, and it expires with the store's own TTL.
+   */
+  async ended(record: SessionRecord, reason: EndReason, ctx?: Context): Promise<void> {
+    const store = this.options.sessionStore ?? (ctx && externalStoreOf(ctx));
+    if (store && record.storeKey) {
+      try {
+        await store.destroy(record.storeKey, { ctx });
+      } catch {
+        /* see above */
+      }
+    }
+    this.emit('sessionEnded', { session: toTrackedSession(record), reason });
+  }
+
+  /** Deletes the record of the request's session, if it has a live one. */
+  private async endTracked(ctx: Context, reason: 'logged-out'): Promise<void> {
+    const record = this.requests.get(ctx)?.record;
+    if (!record) return;
+    this.requests.delete(ctx);
+    const deleted = await this.store.delete(record.id);
+    if (deleted) this.emit('sessionEnded', { session: toTrackedSession(deleted), reason });
+  }
+}
+
+/**
+ * Creates a {@link SessionWatch}: validates the options (throws a TypeError or RangeError naming
+ * the bad one) and connects the store. Call `await sw.migrate()` before serving.
+ */
+export function createSessionWatch(options?: SessionWatchOptions): SessionWatch {
+  return new SessionWatch(options);
+}

@@ -1,0 +1,204 @@
+import type { Knex } from 'knex';
+import type { DeviceType, EndReason } from '../../shared/protocol';
+import type { SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import { DEFAULT_TABLE_NAME, migrationConfig } from './migrations';
+
+/** Rows ended per statement by the sweep, so one sweep never holds a long lock. */
+const SWEEP_BATCH = 1000;
+
+export interface KnexStoreOptions {
+  /** Name of the sessions table (default `sessionwatch_sessions`). */
+  tableName?: string;
+  /** Postgres schema that `migrate()` creates when missing (the Knex search path must point to it). */
+  schema?: string;
+}
+
+interface Row {
+  id: string;
+  token_hash: string;
+  store_key: string | null;
+  user_id: string;
+  ip: string;
+  user_agent: string;
+  browser_name: string | null;
+  browser_version: string | null;
+  os_name: string | null;
+  os_version: string | null;
+  device_type: string;
+  created_at: number | string;
+  last_activity: number | string;
+  ended_at: number | string | null;
+  end_reason: string | null;
+}
+
+/** Postgres returns bigint columns as strings; SQLite as numbers. */
+function toMillis(value: number | string): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function fromRow(row: Row): SessionRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    storeKey: row.store_key,
+    userId: row.user_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    browserName: row.browser_name,
+    browserVersion: row.browser_version,
+    osName: row.os_name,
+    osVersion: row.os_version,
+    deviceType: row.device_type as DeviceType,
+    createdAt: toMillis(row.created_at),
+    lastActivity: toMillis(row.last_activity),
+    endedAt: row.ended_at === null ? null : toMillis(row.ended_at),
+    endReason: row.end_reason as EndReason | null,
+  };
+}
+
+function toRow(record: SessionRecord): Row {
+  return {
+    id: record.id,
+    token_hash: record.tokenHash,
+    store_key: record.storeKey,
+    user_id: record.userId,
+    ip: record.ip,
+    user_agent: record.userAgent,
+    browser_name: record.browserName,
+    browser_version: record.browserVersion,
+    os_name: record.osName,
+    os_version: record.osVersion,
+    device_type: record.deviceType,
+    created_at: record.createdAt,
+    last_activity: record.lastActivity,
+    ended_at: record.endedAt,
+    end_reason: record.endReason,
+  };
+}
+
+/**
+ * The real {@link Store}: a table of tracked sessions through Knex, on embedded SQLite
+ * (better-sqlite3) or Postgres (pg). Every query is served by an index (see `migrations.ts`).
+ */
+export class KnexStore implements Store {
+  readonly knex: Knex;
+  readonly tableName: string;
+  private readonly schema?: string;
+  private readonly greatest: 'GREATEST' | 'MAX';
+
+  constructor(knex: Knex, options: KnexStoreOptions = {}) {
+    this.knex = knex;
+    this.tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+    this.schema = options.schema;
+    const client = String(knex.client.config.client);
+    // Two-argument MAX in SQLite is the scalar maximum, as GREATEST is in Postgres.
+    this.greatest = /sqlite/i.test(client) ? 'MAX' : 'GREATEST';
+  }
+
+  async migrate(): Promise<void> {
+    if (this.schema) await this.knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [this.schema]);
+    await this.knex.migrate.latest(migrationConfig(this.tableName));
+  }
+
+  private table() {
+    return this.knex<Row>(this.tableName);
+  }
+
+  async insert(record: SessionRecord): Promise<void> {
+    await this.table().insert(toRow(record));
+  }
+
+  async findByTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
+    const row = await this.table().where('token_hash', tokenHash).first();
+    return row && fromRow(row);
+  }
+
+  async findByStoreKey(storeKey: string): Promise<SessionRecord | undefined> {
+    const row = await this.table().where('store_key', storeKey).first();
+    return row && fromRow(row);
+  }
+
+  async findById(id: string): Promise<SessionRecord | undefined> {
+    const row = await this.table().where('id', id).first();
+    return row && fromRow(row);
+  }
+
+  async listActive(userId: string): Promise<SessionRecord[]> {
+    const rows = await this.table()
+      .where('user_id', userId)
+      .whereNull('ended_at')
+      .orderBy('last_activity', 'desc');
+    return rows.map(fromRow);
+  }
+
+  async touch(id: string, at: number): Promise<number | undefined> {
+    // One atomic statement: concurrent touches (tabs, instances) can only move it forward.
+    const rows: Array<Pick<Row, 'last_activity'>> = await this.table()
+      .where('id', id)
+      .whereNull('ended_at')
+      .update({ last_activity: this.knex.raw(`${this.greatest}(last_activity, ?)`, [at]) } as never)
+      .returning(['last_activity']);
+    return rows.length ? toMillis(rows[0].last_activity) : undefined;
+  }
+
+  async end(id: string, reason: Exclude<EndReason, 'logged-out'>, at: number) {
+    const rows: Row[] = await this.table()
+      .where('id', id)
+      .whereNull('ended_at')
+      .update({ ended_at: at, end_reason: reason })
+      .returning('*');
+    return rows.length ? fromRow(rows[0]) : undefined;
+  }
+
+  async endAllOfUser(userId: string, reason: Exclude<EndReason, 'logged-out'>, at: number, exceptId?: string) {
+    const query = this.table().where('user_id', userId).whereNull('ended_at');
+    if (exceptId !== undefined) query.whereNot('id', exceptId);
+    const rows: Row[] = await query.update({ ended_at: at, end_reason: reason }).returning('*');
+    return rows.map(fromRow);
+  }
+
+  async delete(id: string): Promise<SessionRecord | undefined> {
+    const rows: Row[] = await this.table().where('id', id).delete().returning('*');
+    return rows.length ? fromRow(rows[0]) : undefined;
+  }
+
+  async sweep({ idleBefore, createdBefore, endedBefore, now }: SweepCutoffs): Promise<SweepResult> {
+    const expired: SessionRecord[] = [];
+    for (;;) {
+      const due = this.table()
+        .select('id')
+        .whereNull('ended_at')
+        .where((q) => {
+          q.where('last_activity', '<', idleBefore);
+          if (createdBefore !== null) q.orWhere('created_at', '<', createdBefore);
+        })
+        .limit(SWEEP_BATCH);
+      const rows: Row[] = await this.table()
+        .whereIn('id', due)
+        .whereNull('ended_at')
+        .update({ ended_at: now, end_reason: 'expired' })
+        .returning('*');
+      expired.push(...rows.map(fromRow));
+      if (rows.length < SWEEP_BATCH) break;
+    }
+    let deleted = 0;
+    for (;;) {
+      const old = this.table().select('id').where('ended_at', '<', endedBefore).limit(SWEEP_BATCH);
+      const count = await this.table().whereIn('id', old).delete();
+      deleted += count;
+      if (count < SWEEP_BATCH) break;
+    }
+    return { expired, deleted };
+  }
+
+  async count(options: { activeOnly?: boolean } = {}): Promise<number> {
+    const query = this.table().count<{ n: number | string }[]>({ n: '*' });
+    if (options.activeOnly) query.whereNull('ended_at');
+    const [{ n }] = await query;
+    return Number(n);
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+}

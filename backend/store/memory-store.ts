@@ -1,0 +1,98 @@
+import type { Store, SessionRecord, SweepCutoffs, SweepResult } from './types';
+
+/**
+ * A {@link Store} in a Map: no persistence, one process only. Meant for unit tests, demos and as
+ * the reference behaviour of the interface.
+ */
+export class MemoryStore implements Store {
+  private readonly records = new Map<string, SessionRecord>();
+
+  async migrate(): Promise<void> {}
+
+  async insert(record: SessionRecord): Promise<void> {
+    if (this.records.has(record.id)) throw new Error(`duplicate session id ${record.id}`);
+    this.records.set(record.id, { ...record });
+  }
+
+  async findByTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
+    return this.copyOf([...this.records.values()].find((r) => r.tokenHash === tokenHash));
+  }
+
+  async findByStoreKey(storeKey: string): Promise<SessionRecord | undefined> {
+    return this.copyOf([...this.records.values()].find((r) => r.storeKey === storeKey));
+  }
+
+  async findById(id: string): Promise<SessionRecord | undefined> {
+    return this.copyOf(this.records.get(id));
+  }
+
+  async listActive(userId: string): Promise<SessionRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => r.userId === userId && r.endedAt === null)
+      .sort((a, b) => b.lastActivity - a.lastActivity)
+      .map((r) => ({ ...r }));
+  }
+
+  async touch(id: string, at: number): Promise<number | undefined> {
+    const record = this.records.get(id);
+    if (!record || record.endedAt !== null) return undefined;
+    record.lastActivity = Math.max(record.lastActivity, at);
+    return record.lastActivity;
+  }
+
+  async end(id: string, reason: 'expired' | 'revoked', at: number): Promise<SessionRecord | undefined> {
+    const record = this.records.get(id);
+    if (!record || record.endedAt !== null) return undefined;
+    const before = { ...record };
+    record.endedAt = at;
+    record.endReason = reason;
+    return before;
+  }
+
+  async endAllOfUser(userId: string, reason: 'expired' | 'revoked', at: number, exceptId?: string) {
+    const ended: SessionRecord[] = [];
+    for (const record of this.records.values()) {
+      if (record.userId !== userId || record.id === exceptId || record.endedAt !== null) continue;
+      ended.push({ ...record });
+      record.endedAt = at;
+      record.endReason = reason;
+    }
+    return ended;
+  }
+
+  async delete(id: string): Promise<SessionRecord | undefined> {
+    const record = this.records.get(id);
+    this.records.delete(id);
+    return this.copyOf(record);
+  }
+
+  async sweep({ idleBefore, createdBefore, endedBefore, now }: SweepCutoffs): Promise<SweepResult> {
+    const expired: SessionRecord[] = [];
+    let deleted = 0;
+    for (const record of [...this.records.values()]) {
+      if (record.endedAt === null) {
+        const tooOld = createdBefore !== null && record.createdAt < createdBefore;
+        if (record.lastActivity < idleBefore || tooOld) {
+          expired.push({ ...record });
+          record.endedAt = now;
+          record.endReason = 'expired';
+        }
+      } else if (record.endedAt < endedBefore) {
+        this.records.delete(record.id);
+        deleted++;
+      }
+    }
+    return { expired, deleted };
+  }
+
+  async count(options: { activeOnly?: boolean } = {}): Promise<number> {
+    if (!options.activeOnly) return this.records.size;
+    return [...this.records.values()].filter((r) => r.endedAt === null).length;
+  }
+
+  async close(): Promise<void> {}
+
+  private copyOf(record: SessionRecord | undefined): SessionRecord | undefined {
+    return record && { ...record };
+  }
+}

@@ -1,0 +1,71 @@
+import type { Knex } from 'knex';
+
+/** Default name of the table of tracked sessions. */
+export const DEFAULT_TABLE_NAME = 'sessionwatch_sessions';
+
+/** Name of the Knex bookkeeping table for a sessions table: kept apart from the app's own. */
+export function migrationsTableName(tableName: string): string {
+  return `${tableName}_migrations`;
+}
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * The schema, as Knex migrations. Times are UTC epoch milliseconds (bigint): unambiguous across
+ * SQLite and Postgres and cheap to compare atomically (`MAX`/`GREATEST`) in an UPDATE.
+ */
+function migrations(table: string): Migration[] {
+  return [
+    {
+      name: '001_create_sessions',
+      async up(knex) {
+        await knex.schema.createTable(table, (t) => {
+          t.string('id', 32).primary();
+          t.string('token_hash', 64).notNullable().unique(`${table}_token_hash_unique`);
+          t.string('store_key', 255).nullable().index(`${table}_store_key_index`);
+          t.string('user_id', 255).notNullable();
+          t.string('ip', 64).notNullable();
+          t.string('user_agent', 512).notNullable();
+          t.string('browser_name', 64).nullable();
+          t.string('browser_version', 64).nullable();
+          t.string('os_name', 64).nullable();
+          t.string('os_version', 64).nullable();
+          t.string('device_type', 16).notNullable();
+          t.bigInteger('created_at').notNullable().index(`${table}_created_at_index`);
+          t.bigInteger('last_activity').notNullable().index(`${table}_last_activity_index`);
+          t.bigInteger('ended_at').nullable().index(`${table}_ended_at_index`);
+          t.string('end_reason', 16).nullable();
+          // The session list: one user's records, newest activity first.
+          t.index(['user_id', 'last_activity'], `${table}_user_activity_index`);
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(table);
+      },
+    },
+  ];
+}
+
+/**
+ * A Knex migration source for the sessions table, usable programmatically
+ * (`knex.migrate.latest({ migrationSource })`) and from `knexfile.ts` with the Knex CLI.
+ * Shipping migrations as code (not as a folder) makes them work from TypeScript sources and from
+ * the compiled package alike.
+ */
+export function migrationSource(tableName: string = DEFAULT_TABLE_NAME): Knex.MigrationSource<Migration> {
+  const list = migrations(tableName);
+  return {
+    getMigrations: async () => list,
+    getMigrationName: (migration) => migration.name,
+    getMigration: async (migration) => migration,
+  };
+}
+
+/** Knex migration config for the sessions table (for `knexfile.ts` or `knex.migrate.*`). */
+export function migrationConfig(tableName: string = DEFAULT_TABLE_NAME): Knex.MigratorConfig {
+  return { tableName: migrationsTableName(tableName), migrationSource: migrationSource(tableName) };
+}

@@ -1,0 +1,87 @@
+import type { DeviceType, EndReason } from '../../shared/protocol';
+
+/** One tracked session as stored. Times are UTC epoch milliseconds. */
+export interface SessionRecord {
+  /** Opaque public id (random), shown to users and used in the HTTP API. */
+  id: string;
+  /** SHA-256 (hex) of the secret token kept inside the session data. */
+  tokenHash: string;
+  /** The koa-session external store key, when the app uses an external store. */
+  storeKey: string | null;
+  userId: string;
+  ip: string;
+  userAgent: string;
+  browserName: string | null;
+  browserVersion: string | null;
+  osName: string | null;
+  osVersion: string | null;
+  deviceType: DeviceType;
+  createdAt: number;
+  lastActivity: number;
+  /** Set when the session ended (revoked or expired); logged-out records are deleted instead. */
+  endedAt: number | null;
+  endReason: EndReason | null;
+}
+
+/** What the expiry sweep ended and removed. */
+export interface SweepResult {
+  /** Records that were active and have now been ended with reason `expired`. */
+  expired: SessionRecord[];
+  /** Ended records older than the retention period that were deleted. */
+  deleted: number;
+}
+
+/** Cut-offs for {@link Store.sweep}, as epoch milliseconds. */
+export interface SweepCutoffs {
+  /** Active records whose `lastActivity` is older than this are expired. */
+  idleBefore: number;
+  /** Active records created before this are expired (absolute lifetime); null when off. */
+  createdBefore: number | null;
+  /** Ended records whose `endedAt` is older than this are deleted. */
+  endedBefore: number;
+  /** The time recorded as `endedAt`. */
+  now: number;
+}
+
+/**
+ * Persistence of tracked sessions. {@link KnexStore} is the real one (SQLite, Postgres);
+ * {@link MemoryStore} keeps everything in a Map for unit tests and demos.
+ *
+ * Every method that changes a record is atomic on its own: concurrent callers (several tabs,
+ * several app instances) never lose an update or move `lastActivity` backwards.
+ */
+export interface Store {
+  /** Creates or updates the schema. Idempotent. */
+  migrate(): Promise<void>;
+  insert(record: SessionRecord): Promise<void>;
+  findByTokenHash(tokenHash: string): Promise<SessionRecord | undefined>;
+  findByStoreKey(storeKey: string): Promise<SessionRecord | undefined>;
+  findById(id: string): Promise<SessionRecord | undefined>;
+  /** Active (not ended) records of a user, newest activity first. */
+  listActive(userId: string): Promise<SessionRecord[]>;
+  /**
+   * Moves `lastActivity` forward to `at` unless it is already later (never backwards).
+   * Returns the resulting `lastActivity`, or undefined when the record is missing or ended.
+   */
+  touch(id: string, at: number): Promise<number | undefined>;
+  /**
+   * Ends an active record. Returns it as it was before, or undefined when it was missing or
+   * already ended (so exactly one caller wins a race).
+   */
+  end(id: string, reason: Exclude<EndReason, 'logged-out'>, at: number): Promise<SessionRecord | undefined>;
+  /** Ends all active records of a user except `exceptId`; returns those that were ended. */
+  endAllOfUser(
+    userId: string,
+    reason: Exclude<EndReason, 'logged-out'>,
+    at: number,
+    exceptId?: string,
+  ): Promise<SessionRecord[]>;
+  /** Deletes a record (logout). Returns it, or undefined when it did not exist. */
+  delete(id: string): Promise<SessionRecord | undefined>;
+  /** Ends records that are past their idle or absolute deadline, and deletes old ended records. */
+  sweep(cutoffs: SweepCutoffs): Promise<SweepResult>;
+  /** Counts rows (all, or active only); for tests, benchmarks and monitoring. */
+  count(options?: { activeOnly?: boolean }): Promise<number>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

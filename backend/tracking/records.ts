@@ -1,0 +1,74 @@
+import type { Context } from 'koa';
+import type { SessionInfo } from '../../shared/protocol';
+import type { SessionRecord } from '../store/types';
+import { MAX_USER_AGENT_LENGTH, parseUserAgent } from './user-agent';
+import { hashToken, newPublicId } from './tokens';
+
+/** A tracked session as the app sees it: no token hash, no store key. */
+export interface TrackedSession {
+  id: string;
+  userId: string;
+  ip: string;
+  userAgent: string;
+  browser: SessionInfo['browser'];
+  os: SessionInfo['os'];
+  device: SessionInfo['device'];
+  createdAt: Date;
+  lastActivity: Date;
+}
+
+/** The record of a new login, from the request that logs in. */
+export function newRecord(ctx: Context, userId: string, token: string, storeKey: string | null, now: number): SessionRecord {
+  const userAgent = (ctx.get('user-agent') || '').slice(0, MAX_USER_AGENT_LENGTH);
+  return {
+    id: newPublicId(),
+    tokenHash: hashToken(token),
+    storeKey,
+    userId,
+    ip: (ctx.ip || '').slice(0, 64),
+    userAgent,
+    ...parseUserAgent(userAgent),
+    createdAt: now,
+    lastActivity: now,
+    endedAt: null,
+    endReason: null,
+  };
+}
+
+/** The app-facing view of a record. */
+export function toTrackedSession(record: SessionRecord): TrackedSession {
+  return {
+    id: record.id,
+    userId: record.userId,
+    ip: record.ip,
+    userAgent: record.userAgent,
+    browser: { name: record.browserName, version: record.browserVersion },
+    os: { name: record.osName, version: record.osVersion },
+    device: record.deviceType,
+    createdAt: new Date(record.createdAt),
+    lastActivity: new Date(record.lastActivity),
+  };
+}
+
+/** The HTTP view of a record (`GET /sessions`). */
+export function toSessionInfo(record: SessionRecord, currentId: string | undefined): SessionInfo {
+  return {
+    id: record.id,
+    current: record.id === currentId,
+    ip: record.ip,
+    browser: { name: record.browserName, version: record.browserVersion },
+    os: { name: record.osName, version: record.osVersion },
+    device: record.deviceType,
+    createdAt: new Date(record.createdAt).toISOString(),
+    lastActivity: new Date(record.lastActivity).toISOString(),
+  };
+}
+
+/** Current session first, then newest activity first. */
+export function sortForList(records: SessionRecord[], currentId: string | undefined): SessionRecord[] {
+  return [...records].sort((a, b) => {
+    if (a.id === currentId) return -1;
+    if (b.id === currentId) return 1;
+    return b.lastActivity - a.lastActivity;
+  });
+}

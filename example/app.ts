@@ -1,0 +1,223 @@
+import Koa, { type Context } from 'koa';
+import session from 'koa-session';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { assertSameOrigin, connect, createSessionWatch, isPostgresUrl, SessionWatch, type ExternalSessionStore } from '../backend';
+import { authenticate, setUpUsers } from './users';
+import { formPage, homePage, loginPage, sessionsPage } from './pages';
+
+/** Settings of the demo app; `fromEnv()` reads them from the environment. */
+export interface ExampleConfig {
+  /** `postgres://…` or an SQLite URL. */
+  databaseUrl: string;
+  /** Postgres schema (tests use one per run). */
+  schema?: string;
+  warnAfter?: number;
+  expireAfter?: number;
+  /** A koa-session external store; default cookie sessions. */
+  sessionStore?: ExternalSessionStore;
+  /** Keys that sign the session cookie. */
+  keys: string[];
+  /** Trust X-Forwarded-* headers (behind a reverse proxy). */
+  proxy?: boolean;
+  /** Background sweep interval in seconds (0 = off). */
+  sweepInterval?: number;
+}
+
+export interface ExampleApp {
+  app: Koa;
+  sw: SessionWatch;
+  knex: Knex;
+  close(): Promise<void>;
+}
+
+/** The demo users; the README documents them. */
+export const DEMO_USERS = [
+  { username: 'johndoe', password: 'johndoe' },
+  { username: 'janedoe', password: 'janedoe' },
+];
+
+/** Paths that never count as activity: the demo's notification poll. */
+export const PASSIVE_PATHS = ['/api/notifications'];
+
+function wantsHtml(ctx: Context): boolean {
+  return ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+}
+
+/** A same-origin path to return to after login, never an open redirect. */
+function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+}
+
+/** Builds the demo app: Koa + koa-session + sessionwatch + a users table. */
+export async function createExampleApp(config: ExampleConfig): Promise<ExampleApp> {
+  const knex = connect(config.databaseUrl, { schema: config.schema });
+  const sw = createSessionWatch({
+    database: knex,
+    schema: config.schema,
+    warnAfter: config.warnAfter,
+    expireAfter: config.expireAfter,
+    passive: PASSIVE_PATHS,
+    sessionStore: config.sessionStore,
+    sweepInterval: config.sweepInterval,
+  });
+  await sw.migrate();
+  await setUpUsers(knex, DEMO_USERS);
+
+  const app = new Koa();
+  app.keys = config.keys;
+  app.proxy = config.proxy ?? false;
+  // Errors become JSON (or a short text for pages), never a stack trace.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      const expose = (err as { expose?: boolean }).expose && status < 500;
+      ctx.status = status;
+      ctx.body = { error: status >= 500 ? 'internal' : 'bad_request', message: expose ? (err as Error).message : undefined };
+      if (status >= 500) ctx.app.emit('error', err, ctx);
+    }
+  });
+  app.use(
+    session(
+      {
+        key: 'sid',
+        httpOnly: true,
+        sameSite: 'lax',
+        // `secure` is left to koa-session: set when the request is HTTPS (or says so via a trusted proxy).
+        maxAge: 7 * 24 * 3600 * 1000,
+        store: config.sessionStore as never,
+      },
+      app,
+    ),
+  );
+  app.use(sw.middleware());
+  app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' }));
+
+  const router = new Router();
+  const username = (ctx: Context) => {
+    const name = (ctx.session as { username?: unknown } | null)?.username;
+    return typeof name === 'string' ? name : undefined;
+  };
+
+  router.post('/login', async (ctx) => {
+    assertSameOrigin(ctx, new Set());
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const { username: name, password } = body;
+    const html = wantsHtml(ctx);
+    if (typeof name !== 'string' || typeof password !== 'string' || name.length > 64 || password.length > 1024) {
+      ctx.status = html ? 400 : 400;
+      ctx.body = html ? loginPage('Enter a username and a password.') : { error: 'bad_request', message: 'username and password are required strings' };
+      return;
+    }
+    const user = await authenticate(knex, name, password);
+    if (!user) {
+      ctx.status = 401;
+      ctx.body = html ? loginPage('Wrong username or password.', safeNext(body.next)) : { error: 'invalid_credentials' };
+      return;
+    }
+    await sw.login(ctx, user.id);
+    ctx.session!.username = user.username;
+    if (html) ctx.redirect(safeNext(body.next));
+    else ctx.body = { username: user.username };
+  });
+
+  router.post('/logout', async (ctx) => {
+    assertSameOrigin(ctx, new Set());
+    await sw.logout(ctx);
+    if (wantsHtml(ctx)) ctx.redirect('/');
+    else ctx.status = 204;
+  });
+
+  router.get('/me', (ctx) => {
+    const name = username(ctx);
+    if (!name) {
+      ctx.status = 401;
+      ctx.body = { error: 'unauthenticated' };
+      return;
+    }
+    ctx.body = { username: name };
+  });
+
+  router.get('/api/notifications', (ctx) => {
+    if (!username(ctx)) {
+      ctx.status = 401;
+      ctx.body = { error: 'unauthenticated' };
+      return;
+    }
+    ctx.body = { notifications: [] };
+  });
+
+  router.get('/', (ctx) => {
+    const name = username(ctx);
+    ctx.type = 'html';
+    ctx.body = name ? homePage(name) : loginPage(undefined, safeNext(ctx.query.next));
+  });
+
+  router.get('/sessions', (ctx) => {
+    const name = username(ctx);
+    if (!name) return ctx.redirect('/?next=/sessions');
+    ctx.type = 'html';
+    ctx.body = sessionsPage(name, sw.options.prefix);
+  });
+
+  router.get('/form', (ctx) => {
+    const name = username(ctx);
+    if (!name) return ctx.redirect('/?next=/form');
+    ctx.type = 'html';
+    ctx.body = formPage(name);
+  });
+
+  app.use(router.routes()).use(router.allowedMethods());
+
+  return {
+    app,
+    sw,
+    knex,
+    async close() {
+      await sw.close();
+    },
+  };
+}
+
+/**
+ * The key that signs session cookies: `SESSION_SECRET`, or one generated once and kept beside the
+ * SQLite file, so that restarting the demo keeps everyone logged in.
+ */
+export function sessionKeys(env: NodeJS.ProcessEnv, dataDir: string): string[] {
+  if (env.SESSION_SECRET) return env.SESSION_SECRET.split(',');
+  const file = path.join(dataDir, 'session-secret');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return [fs.readFileSync(file, 'utf8').trim()];
+}
+
+function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of seconds (got "${raw}")`);
+  return value;
+}
+
+/** Reads the demo's settings from the environment (documented in the README). */
+export function fromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig & { port: number } {
+  const databaseUrl = env.DATABASE_URL || 'sqlite:./data/example.sqlite';
+  const port = Number(env.PORT || 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
+  return {
+    databaseUrl,
+    port,
+    warnAfter: secondsFromEnv(env, 'SESSION_WARN_AFTER'),
+    expireAfter: secondsFromEnv(env, 'SESSION_EXPIRE_AFTER'),
+    keys: sessionKeys(env, isPostgresUrl(databaseUrl) ? './data' : path.dirname(databaseUrl.replace(/^sqlite:/, ''))),
+    proxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+  };
+}

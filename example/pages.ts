@@ -1,0 +1,111 @@
+/** Server-rendered HTML of the demo app. Everything user-provided is escaped. */
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export interface PageOptions {
+  title: string;
+  username?: string;
+  /** Extra markup at the end of `<body>` (scripts). */
+  tail?: string;
+}
+
+export function layout(body: string, { title, username, tail = '' }: PageOptions): string {
+  const nav = username
+    ? `<nav><a href="/">Home</a> · <a href="/sessions">Where you're logged in</a> · <a href="/form">Long form</a>
+       <form method="post" action="/logout" class="inline"><button type="submit">Log out ${escapeHtml(username)}</button></form></nav>`
+    : '<nav><a href="/">Home</a></nav>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · sessionwatch demo</title>
+<style>
+  body { font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1d232b; }
+  nav { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin-bottom: 1.5rem; }
+  form.inline { display: inline; margin-left: auto; }
+  table { border-collapse: collapse; width: 100%; }
+  th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #dde1e6; }
+  .current { font-weight: 600; color: #0a6b2d; }
+  label { display: block; margin: .6rem 0 .2rem; }
+  input, textarea, select { font: inherit; padding: .3rem; width: 100%; max-width: 30rem; box-sizing: border-box; }
+  button { font: inherit; padding: .3rem .8rem; cursor: pointer; }
+  .error { color: #a4001d; }
+</style></head>
+<body>${nav}<main>${body}</main>${tail}</body></html>`;
+}
+
+export function loginPage(error?: string, next = '/'): string {
+  return layout(
+    `<h1>Log in</h1>
+     ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+     <form method="post" action="/login">
+       <input type="hidden" name="next" value="${escapeHtml(next)}">
+       <label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
+       <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+       <p><button type="submit">Log in</button></p>
+     </form>
+     <p>Demo account: <code>johndoe</code> / <code>johndoe</code>.</p>`,
+    { title: 'Log in' },
+  );
+}
+
+export function homePage(username: string, tail?: string): string {
+  return layout(
+    `<h1>Hello, ${escapeHtml(username)}</h1>
+     <p>This page is watched by sessionwatch: stay idle and a warning appears before you are logged out;
+        activity in any tab keeps every tab alive.</p>`,
+    { title: 'Home', username, tail },
+  );
+}
+
+/** The session list, rendered in the browser from `GET {prefix}/sessions`. */
+export function sessionsPage(username: string, prefix: string, tail = ''): string {
+  const script = `<script>
+const api = ${JSON.stringify(prefix)};
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
+const nv = (p) => p.name ? esc(p.name) + (p.version ? ' ' + esc(p.version) : '') : 'Unknown';
+async function load() {
+  const res = await fetch(api + '/sessions', { headers: { accept: 'application/json' } });
+  if (res.status === 401) { location.href = '/?next=/sessions'; return; }
+  const { sessions } = await res.json();
+  document.getElementById('rows').innerHTML = sessions.map((s) =>
+    '<tr data-id="' + esc(s.id) + '"><td>' + nv(s.browser) + '</td><td>' + nv(s.os) + '</td><td>' + esc(s.device) +
+    '</td><td>' + esc(s.ip) + '</td><td><time datetime="' + esc(s.lastActivity) + '">' + new Date(s.lastActivity).toLocaleString() +
+    '</time></td><td>' + (s.current ? '<span class="current">This device</span>' :
+    '<button data-revoke="' + esc(s.id) + '">Revoke</button>') + '</td></tr>').join('');
+  document.getElementById('revoke-others').hidden = sessions.length < 2;
+}
+document.addEventListener('click', async (event) => {
+  const id = event.target.dataset && event.target.dataset.revoke;
+  if (id) { await fetch(api + '/sessions/' + encodeURIComponent(id), { method: 'DELETE' }); load(); }
+  if (event.target.id === 'revoke-others') { await fetch(api + '/sessions', { method: 'DELETE' }); load(); }
+});
+load();
+</script>`;
+  return layout(
+    `<h1>Where you're logged in</h1>
+     <table><thead><tr><th>Browser</th><th>OS</th><th>Device</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
+     <tbody id="rows"></tbody></table>
+     <p><button id="revoke-others" hidden>Log out all other sessions</button></p>`,
+    { title: 'Sessions', username, tail: script + tail },
+  );
+}
+
+/** A long form, to show that an inactivity logout does not lose what was typed. */
+export function formPage(username: string, tail?: string): string {
+  const fields = Array.from({ length: 12 }, (_, i) =>
+    `<label for="note${i}">Note ${i + 1}</label><input id="note${i}" name="note${i}">`).join('\n');
+  return layout(
+    `<h1>A long form</h1>
+     <form id="long-form" method="post" action="/form">
+       <label for="title">Title</label><input id="title" name="title">
+       <label for="body">Body</label><textarea id="body" name="body" rows="6"></textarea>
+       <label for="category">Category</label>
+       <select id="category" name="category"><option>General</option><option>Sales</option><option>Support</option></select>
+       ${fields}
+       <label for="secret">Password (never saved)</label><input id="secret" name="secret" type="password">
+       <p><button type="submit">Save</button></p>
+     </form>`,
+    { title: 'Form', username, tail },
+  );
+}

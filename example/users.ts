@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+const TABLE = 'example_users';
+const KEY_LENGTH = 64;
+
+export interface User {
+  id: number;
+  username: string;
+}
+
+/** `scrypt$<salt hex>$<hash hex>` with a random 16-byte salt. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, KEY_LENGTH);
+  return `scrypt$${salt.toString('hex')}$${hash.toString('hex')}`;
+}
+
+async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, saltHex, hashHex] = stored.split('$');
+  if (scheme !== 'scrypt' || !saltHex || !hashHex) return false;
+  const expected = Buffer.from(hashHex, 'hex');
+  const actual = await scrypt(password, Buffer.from(saltHex, 'hex'), expected.length);
+  return timingSafeEqual(expected, actual);
+}
+
+/** Creates the demo users table and the seeded users (idempotent). */
+export async function setUpUsers(knex: Knex, seed: Array<{ username: string; password: string }>): Promise<void> {
+  if (!(await knex.schema.hasTable(TABLE))) {
+    await knex.schema.createTable(TABLE, (t) => {
+      t.increments('id').primary();
+      t.string('username', 64).notNullable().unique();
+      t.string('password_hash', 255).notNullable();
+    });
+  }
+  for (const { username, password } of seed) {
+    const exists = await knex(TABLE).where({ username }).first();
+    if (!exists) {
+      await knex(TABLE).insert({ username, password_hash: await hashPassword(password) }).onConflict('username').ignore();
+    }
+  }
+}
+
+/** The user with these credentials, or undefined. Always runs scrypt, so timing tells nothing. */
+export async function authenticate(knex: Knex, username: string, password: string): Promise<User | undefined> {
+  const row = await knex(TABLE).where({ username }).first();
+  const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$00$00');
+  return ok && row ? { id: row.id, username: row.username } : undefined;
+}
