@@ -3,7 +3,7 @@ import { ERROR, type EndReason } from '../shared/protocol';
 import { SessionWatchHttpError } from './errors';
 import type { SessionWatch } from './sessionwatch';
 import { hashToken } from './tracking/tokens';
-import { regenerateSession, requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
+import { requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
 import { isExpired, shouldTouch } from './inactivity/policy';
 import { createRoutes } from './routes';
 
@@ -53,8 +53,7 @@ async function checkSession(sw: SessionWatch, ctx: Context): Promise<void> {
     if (expired) await sw.ended(expired, 'expired', ctx);
   }
   if (ended) {
-    await regenerateSession(ctx);
-    state.ended = ended;
+    await sw.resetSession(ctx, ended);
     return;
   }
   state.record = record;
@@ -80,8 +79,7 @@ async function explainMissingStoreEntry(sw: SessionWatch, ctx: Context): Promise
   if (!storeKey) return;
   const record = await sw.store.findByStoreKey(storeKey);
   if (!record || record.endedAt === null) return;
-  sw.requestState(ctx).ended = record.endReason ?? 'revoked';
-  await regenerateSession(ctx);
+  await sw.resetSession(ctx, record.endReason ?? 'revoked');
 }
 
 /** Throws the 401 a request without a live session gets on the API. */

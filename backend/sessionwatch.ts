@@ -136,8 +136,16 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    */
   async logout(ctx: Context): Promise<void> {
     await this.endTracked(ctx, 'logged-out');
+    await this.resetSession(ctx, 'logged-out');
+  }
+
+  /**
+   * Logs the request's browser session out without touching records: clears its data, resets
+   * the cookie, destroys its external store entry, and remembers why for the API's 401.
+   */
+  async resetSession(ctx: Context, reason: EndReason): Promise<void> {
     await regenerateSession(ctx);
-    this.requests.set(ctx, { ended: 'logged-out' });
+    this.requests.set(ctx, { ended: reason });
   }
 
   /** The request's live tracked session, or undefined when it has none. */

@@ -72,10 +72,7 @@ export function createRoutes(sw: SessionWatch): Middleware {
     if (!PUBLIC_ID_PATTERN.test(id) || !(await sw.revokeSession(record.userId, id, ctx))) {
       throw new SessionWatchHttpError(ERROR.notFound);
     }
-    if (id === record.id) {
-      await sw.logout(ctx);
-      sw.requestState(ctx).ended = 'revoked';
-    }
+    if (id === record.id) await sw.resetSession(ctx, 'revoked');
     ctx.status = 204;
   });
 
