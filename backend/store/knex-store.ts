@@ -158,8 +158,12 @@ export class KnexStore implements Store {
   }
 
   async delete(id: string): Promise<SessionRecord | undefined> {
-    const rows: Row[] = await this.table().where('id', id).delete().returning('*');
-    return rows.length ? fromRow(rows[0]) : undefined;
+    // Knex has no DELETE … RETURNING on SQLite; of concurrent deleters only the one that deleted
+    // the row reports it.
+    const record = await this.findById(id);
+    if (!record) return undefined;
+    const deleted = await this.table().where('id', id).delete();
+    return deleted ? record : undefined;
   }
 
   async sweep({ idleBefore, createdBefore, endedBefore, now }: SweepCutoffs): Promise<SweepResult> {

@@ -1,0 +1,196 @@
+/**
+ * The SessionWatch instance with a manual clock (no sleeping): time rules, events, the sweep,
+ * CSRF refusal and failing closed.
+ */
+import Koa from 'koa';
+import { startMiniApp, type MiniApp } from './testing/mini-app';
+import { TestClient } from './testing/http-client';
+import { MemoryStore } from './store/memory-store';
+import { SessionWatch } from './sessionwatch';
+import type { SessionEndedEvent } from './sessionwatch';
+
+describe('SessionWatch with a manual clock', () => {
+  let app: MiniApp;
+  let ended: SessionEndedEvent[];
+
+  async function login(user = 'alice'): Promise<TestClient> {
+    const c = new TestClient(app.url);
+    expect((await c.post(`/login?user=${user}`)).status).toBe(200);
+    return c;
+  }
+
+  beforeEach(async () => {
+    app = await startMiniApp({ warnAfter: 60, expireAfter: 100, touchInterval: 5 });
+    ended = [];
+    app.sw.on('sessionEnded', (e) => ended.push(e));
+  });
+  afterEach(async () => {
+    await app.stop();
+  });
+
+  test('a session lives exactly until expireAfter + touchInterval after its last recorded activity', async () => {
+    const c = await login();
+    app.clock.advance(104.9);
+    expect((await c.get('/me')).status).toBe(200); // activity at 104.9 (recorded: 104.9 ≥ 5 s since login)
+    app.clock.advance(104.9);
+    expect((await c.get('/poll')).status).toBe(200); // passive
+    app.clock.advance(0.2);
+    expect((await c.get('/poll')).status).toBe(401);
+    expect(ended.map((e) => e.reason)).toEqual(['expired']);
+  });
+
+  test('throttled activity is never lost to an early expiry', async () => {
+    const c = await login();
+    app.clock.advance(4); // within the touch interval: not written
+    expect((await c.get('/me')).status).toBe(200);
+    // Real inactivity since the last request is 100 s here: still alive.
+    app.clock.advance(100);
+    expect((await c.get('/poll')).status).toBe(200);
+    app.clock.advance(1); // 105 s since the stored activity: ended, 101 s after the real one
+    expect((await c.get('/poll')).status).toBe(401);
+  });
+
+  test('maxAge ends a session however active it is', async () => {
+    await app.stop();
+    app = await startMiniApp({ warnAfter: 60, expireAfter: 100, maxAge: 300 });
+    const c = await login();
+    for (let t = 50; t < 300; t += 50) {
+      app.clock.advance(50);
+      expect((await c.get('/me')).status).toBe(200); // active all along: 50 s … 250 s
+    }
+    app.clock.advance(50); // 300 s since login
+    const res = await c.post('/session/ping', { json: { idleFor: 0 } });
+    expect(res.body).toEqual({ error: 'session_expired' });
+  });
+
+  test('the ping is passive: idleFor is merged, not replaced by now', async () => {
+    const c = await login();
+    app.clock.advance(50);
+    const res = await c.post('/session/ping', { json: { idleFor: 50 } });
+    expect(res.body).toEqual({ idleFor: 50, warnAfter: 60, expireAfter: 100 });
+    const res2 = await c.post('/session/ping', { json: { idleFor: 20 } });
+    expect(res2.body.idleFor).toBe(20);
+  });
+
+  test('the sweep ends idle records that never come back, emits sessionEnded, and purges old ones', async () => {
+    await login('alice');
+    await login('bob');
+    app.clock.advance(106);
+    const result = await app.sw.sweep();
+    expect(result.expired).toHaveLength(2);
+    expect(ended.map((e) => e.reason)).toEqual(['expired', 'expired']);
+    expect(await app.sw.store.count({ activeOnly: true })).toBe(0);
+    app.clock.advance(7 * 24 * 3600 + 1);
+    expect((await app.sw.sweep()).deleted).toBe(2);
+    expect(await app.sw.store.count()).toBe(0);
+  });
+
+  test('cross-site state-changing requests are refused with 403', async () => {
+    const c = await login();
+    const cases: Array<Record<string, string>> = [
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'same-site', origin: 'https://sub.example' },
+    ];
+    for (const headers of cases) {
+      for (const [method, path] of [['POST', '/session/ping'], ['DELETE', '/session/sessions'], ['POST', '/session/logout']]) {
+        const res = await c.request(method, path, { json: { idleFor: 0 }, headers });
+        expect([method, path, res.status]).toEqual([method, path, 403]);
+        expect(res.body).toEqual({ error: 'forbidden', message: expect.any(String) });
+      }
+    }
+    // Same-origin requests pass.
+    const same = await c.post('/session/ping', { json: { idleFor: 0 }, headers: { origin: app.url, 'sec-fetch-site': 'same-origin' } });
+    expect(same.status).toBe(200);
+    expect((await c.get('/me')).status).toBe(200);
+  });
+
+  test('login refuses a bad user id', async () => {
+    const koa = new Koa();
+    const fakeCtx = koa.createContext({ headers: {}, socket: {} } as never, {} as never);
+    await expect(app.sw.login(fakeCtx, '' as never)).rejects.toThrow(TypeError);
+    await expect(app.sw.login(fakeCtx, { id: 1 } as never)).rejects.toThrow(/userId/);
+  });
+});
+
+describe('failing closed', () => {
+  test('a store that fails or hangs gives 503 unavailable quickly, never a valid session', async () => {
+    const store = new MemoryStore();
+    let mode: 'ok' | 'fail' | 'hang' = 'ok';
+    const realFind = store.findByTokenHash.bind(store);
+    store.findByTokenHash = async (hash) => {
+      if (mode === 'fail') throw new Error('connection refused');
+      if (mode === 'hang') return new Promise(() => {});
+      return realFind(hash);
+    };
+    const app = await startMiniApp({ database: store, queryTimeout: 0.3 });
+    try {
+      const c = new TestClient(app.url);
+      await c.post('/login');
+      mode = 'fail';
+      let res = await c.get('/me');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: 'unavailable' });
+      mode = 'hang';
+      const start = Date.now();
+      res = await c.get('/session/sessions');
+      expect(res.status).toBe(503);
+      expect(Date.now() - start).toBeLessThan(2000);
+      mode = 'ok';
+      expect((await c.get('/me')).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('misconfiguration', () => {
+  test('without koa-session the first request fails with a clear message', async () => {
+    const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0 });
+    const koa = new Koa();
+    const errors: Error[] = [];
+    koa.on('error', (err) => errors.push(err));
+    koa.silent = true;
+    koa.use(sw.middleware());
+    const server = koa.listen(0);
+    try {
+      const port = (server.address() as { port: number }).port;
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      expect(res.status).toBe(500);
+      expect(errors[0]?.message).toMatch(/needs koa-session/);
+    } finally {
+      server.close();
+      await sw.close();
+    }
+  });
+});
+
+describe('the background sweep', () => {
+  afterEach(() => jest.useRealTimers());
+
+  test('runs every sweepInterval once the middleware is mounted, and stops on close', async () => {
+    jest.useFakeTimers();
+    const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 30 });
+    const sweep = jest.spyOn(sw, 'sweep');
+    sw.middleware();
+    await jest.advanceTimersByTimeAsync(29_000);
+    expect(sweep).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(sweep).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(sweep).toHaveBeenCalledTimes(3);
+    await sw.close();
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(sweep).toHaveBeenCalledTimes(3);
+  });
+
+  test('sweepInterval 0 turns it off', async () => {
+    jest.useFakeTimers();
+    const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0 });
+    const sweep = jest.spyOn(sw, 'sweep');
+    sw.middleware();
+    await jest.advanceTimersByTimeAsync(3_600_000);
+    expect(sweep).not.toHaveBeenCalled();
+    await sw.close();
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * The smallest Koa app using sessionwatch, with a manual clock: for tests of the time rules
+ * without sleeping. `POST /login` logs in `?user=`, `GET /me` reads the session, `GET /poll` is
+ * declared passive.
+ */
+import Koa from 'koa';
+import session from 'koa-session';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SessionWatch } from '../sessionwatch';
+import type { SessionWatchOptions } from '../options';
+import { MemoryStore } from '../store/memory-store';
+
+export interface MiniApp {
+  url: string;
+  sw: SessionWatch;
+  /** The manual clock (epoch ms) sessionwatch reads; move it with `advance`. */
+  clock: { now: number; advance(seconds: number): void };
+  stop(): Promise<void>;
+}
+
+export async function startMiniApp(options: SessionWatchOptions = {}): Promise<MiniApp> {
+  const clock = {
+    now: Date.UTC(2030, 0, 1),
+    advance(seconds: number) {
+      this.now += seconds * 1000;
+    },
+  };
+  const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0, passive: ['/poll'], now: () => clock.now, ...options });
+  await sw.migrate();
+  const app = new Koa();
+  app.keys = ['mini-app-key'];
+  app.use(session({ key: 'sid', sameSite: 'lax' }, app));
+  app.use(sw.middleware());
+  app.use(async (ctx) => {
+    if (ctx.path === '/login' && ctx.method === 'POST') {
+      await sw.login(ctx, String(ctx.query.user ?? 'alice'));
+      ctx.session!.user = String(ctx.query.user ?? 'alice');
+      ctx.body = { ok: true };
+    } else if (ctx.path === '/me' || ctx.path === '/poll') {
+      const user = ctx.session?.user;
+      ctx.status = user ? 200 : 401;
+      ctx.body = user ? { user } : { error: 'unauthenticated' };
+    }
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sw,
+    clock,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sw.close();
+    },
+  };
+}
