@@ -1,0 +1,82 @@
+/**
+ * User activity in this tab. Listeners are passive and do no work per event beyond storing a
+ * timestamp; activity is reported at most once per `intervalMs` (the first event at once).
+ */
+
+/** DOM events that count as activity (on `window`, capture phase, passive). */
+export const ACTIVITY_EVENTS = [
+  'mousemove',
+  'mousedown',
+  'keydown',
+  'wheel',
+  'scroll',
+  'touchstart',
+  'pointerdown',
+  'pointermove',
+] as const;
+
+export interface ActivityTrackerOptions {
+  /** Minimum time between two reports. */
+  intervalMs: number;
+  /** Called with the time of the newest activity. */
+  onActivity: (at: number) => void;
+  /** Events on these targets do not count (e.g. the warning dialog's own buttons). */
+  ignore?: (target: EventTarget | null) => boolean;
+  /** Default `window`. */
+  target?: Window;
+}
+
+export interface ActivityTracker {
+  start(): void;
+  stop(): void;
+}
+
+export function createActivityTracker({ intervalMs, onActivity, ignore, target }: ActivityTrackerOptions): ActivityTracker {
+  let latest = 0;
+  let lastReport = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let win: Window | undefined;
+
+  const report = () => {
+    timer = undefined;
+    lastReport = Date.now();
+    onActivity(latest);
+  };
+
+  const seen = () => {
+    latest = Date.now();
+    if (timer !== undefined) return;
+    const wait = lastReport + intervalMs - latest;
+    if (wait <= 0) report();
+    else timer = setTimeout(report, wait);
+  };
+
+  const onEvent = (event: Event) => {
+    if (ignore?.(event.target)) return;
+    seen();
+  };
+
+  // A tab coming back to the foreground is activity (the user looked at it).
+  const onVisibility = () => {
+    if (win?.document.visibilityState === 'visible') seen();
+  };
+
+  const listenerOptions: AddEventListenerOptions = { capture: true, passive: true };
+
+  return {
+    start() {
+      if (win) return;
+      win = target ?? window;
+      for (const type of ACTIVITY_EVENTS) win.addEventListener(type, onEvent, listenerOptions);
+      win.document.addEventListener('visibilitychange', onVisibility, listenerOptions);
+    },
+    stop() {
+      if (!win) return;
+      for (const type of ACTIVITY_EVENTS) win.removeEventListener(type, onEvent, listenerOptions);
+      win.document.removeEventListener('visibilitychange', onVisibility, listenerOptions);
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      win = undefined;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/** A tiny typed event emitter: `on()` returns its own unsubscribe function; a throwing handler never breaks the client. */
+import type { EndReason } from '../shared/protocol';
+
+/** Events of a {@link SessionWatch} and their payloads. */
+export interface SessionWatchEventMap {
+  /** The warning shows (in every tab at once). */
+  warn: { secondsLeft: number };
+  /** Newer activity was seen, in this tab or another one (at most every `activityInterval`). */
+  activity: { at: number; local: boolean };
+  /** The warning was dismissed: the session goes on. */
+  extend: { at: number };
+  /** The session ended for inactivity (followed by `end`). */
+  expire: { at: number };
+  /** The session ended, in every tab, for this reason. */
+  end: { reason: EndReason };
+  /** This tab became (true) or stopped being (false) the one that talks to the server. */
+  leader: { isLeader: boolean };
+}
+
+export type SessionWatchEvent = keyof SessionWatchEventMap;
+export type Handler<E extends SessionWatchEvent> = (payload: SessionWatchEventMap[E]) => void;
+
+export class Emitter {
+  private readonly handlers = new Map<SessionWatchEvent, Set<(payload: never) => void>>();
+
+  on<E extends SessionWatchEvent>(event: E, handler: Handler<E>): () => void {
+    if (typeof handler !== 'function') throw new TypeError(`sessionwatch: the handler of "${event}" must be a function`);
+    let set = this.handlers.get(event);
+    if (!set) this.handlers.set(event, (set = new Set()));
+    set.add(handler as (payload: never) => void);
+    return () => {
+      set!.delete(handler as (payload: never) => void);
+    };
+  }
+
+  emit<E extends SessionWatchEvent>(event: E, payload: SessionWatchEventMap[E]): void {
+    for (const handler of [...(this.handlers.get(event) ?? [])]) {
+      try {
+        (handler as Handler<E>)(payload);
+      } catch (err) {
+        // An app handler must not break the session logic; report it without throwing.
+        setTimeout(() => {
+          throw err;
+        }, 0);
+      }
+    }
+  }
+
+  clear(): void {
+    this.handlers.clear();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * In-memory tabs for unit tests: several controllers in one process share a hub that delivers
+ * messages asynchronously (like a real channel) and elects the oldest open tab.
+ */
+import type { TabMessage, Tabs } from './tabs';
+
+export interface MemoryHub {
+  /** A new tab's side of the hub. */
+  connect(): Tabs;
+  /** Every message posted, in order (for assertions). */
+  readonly log: { from: number; message: TabMessage }[];
+}
+
+interface Member {
+  index: number;
+  handlers: ((message: TabMessage) => void)[];
+  onLeader?: () => void;
+  closed: boolean;
+}
+
+export function createMemoryHub(): MemoryHub {
+  const members: Member[] = [];
+  const log: MemoryHub['log'] = [];
+  let leader: Member | null = null;
+
+  function electNext(): void {
+    if (leader && !leader.closed) return;
+    leader = members.find((m) => !m.closed && m.onLeader) ?? null;
+    const elected = leader;
+    if (elected) setTimeout(() => !elected.closed && elected.onLeader!(), 0);
+  }
+
+  return {
+    log,
+    connect() {
+      const me: Member = { index: members.length, handlers: [], closed: false };
+      members.push(me);
+      return {
+        async post(message) {
+          if (me.closed) return;
+          log.push({ from: me.index, message });
+          const copy = JSON.parse(JSON.stringify(message)) as TabMessage;
+          for (const other of members) {
+            if (other === me || other.closed) continue;
+            setTimeout(() => {
+              if (!other.closed) for (const handler of other.handlers) handler(copy);
+            }, 0);
+          }
+        },
+        subscribe(handler) {
+          me.handlers.push(handler);
+        },
+        elect(onLeader) {
+          me.onLeader = onLeader;
+          electNext();
+        },
+        async close() {
+          me.closed = true;
+          if (leader === me) {
+            leader = null;
+            electNext();
+          }
+        },
+      };
+    },
+  };
+}

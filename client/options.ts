@@ -1,0 +1,209 @@
+/**
+ * Options of the browser client: the type first, the defaults in one place, validated once by
+ * {@link resolveOptions} (TypeError / RangeError naming the option).
+ */
+import { DEFAULT_PREFIX, type EndReason } from '../shared/protocol';
+import type { Transport } from './transport';
+import { DEFAULT_TEXTS, type SessionWatchTexts } from './ui/texts';
+
+/** Which forms are kept as drafts when a tab is logged out. */
+export interface DraftOptions {
+  /** Containers whose fields are kept (default `form`). */
+  selector?: string;
+  /**
+   * Who the drafts belong to (e.g. the user id): a draft is only restored for the same owner,
+   * so a shared computer never shows one user's text to the next.
+   */
+  owner?: string;
+}
+
+/** Options of {@link createSessionWatch}; all optional. Times are in seconds. */
+export interface SessionWatchClientOptions {
+  /** Mount point of the server API. Default `/session` (the server's `prefix`). */
+  apiPrefix?: string;
+  /** Seconds of inactivity before the warning. Default: the server's, from the first ping. */
+  warnAfter?: number;
+  /** Seconds of inactivity before the session ends. Default: the server's. Give both or neither. */
+  expireAfter?: number;
+  /** Seconds between two pings while the user is active. Default `min(60, warnAfter / 4)`. */
+  pingInterval?: number;
+  /** Seconds before a ping or logout request counts as failed. Default 10. */
+  pingTimeout?: number;
+  /** Seconds between two activity reports of one tab (activity is only timestamped in between). Default 0.5. */
+  activityInterval?: number;
+  /** Name of the cross-tab channel. Default from the origin and `apiPrefix`. */
+  channelName?: string;
+  /** Show the default warning dialog and lock screen. `false`: headless, events only. Default true. */
+  ui?: boolean;
+  /** Hide the page behind a lock screen once the session ends. Default: same as `ui`. */
+  lock?: boolean;
+  /** Texts of the default UI (i18n). */
+  texts?: Partial<SessionWatchTexts>;
+  /** Keep form drafts across a logout: `true` (all forms), a selector, or {@link DraftOptions}. Default off. */
+  drafts?: boolean | string | DraftOptions;
+  /** The login page. Default `/`. */
+  loginUrl?: string;
+  /**
+   * Where a tab goes once its session ended. Default `{loginUrl}?next={current path}&reason={reason}`.
+   */
+  endUrl?: (reason: EndReason, next: string) => string;
+  /** Called instead of navigating to `endUrl` once the session ended (and the server knows). */
+  onEnd?: (reason: EndReason) => void;
+  /**
+   * Watch every `fetch` of the page: a 401 `session_revoked` / `session_expired` answer ends the
+   * session in all tabs at once. Default false (see also `SessionWatch.fetch`).
+   */
+  watchFetch?: boolean;
+  /** Talks to the server; default the `fetch` one. For tests and custom setups. */
+  transport?: Transport;
+  /** Leader election tuning, in milliseconds (broadcast-channel's options). */
+  election?: { responseTime?: number; fallbackInterval?: number };
+}
+
+/** Options after validation, with defaults applied; times in milliseconds. */
+export interface ResolvedOptions {
+  apiPrefix: string;
+  /** Fixed settings from the options, or null to take the server's. */
+  settings: { warnAfter: number; expireAfter: number } | null;
+  /** Fixed ping interval, or null for the default derived from `warnAfter`. */
+  pingIntervalMs: number | null;
+  pingTimeoutMs: number;
+  activityIntervalMs: number;
+  channelName: string;
+  ui: boolean;
+  lock: boolean;
+  texts: SessionWatchTexts;
+  drafts: { selector: string; owner: string | null } | null;
+  endUrl: (reason: EndReason, next: string) => string;
+  onEnd: ((reason: EndReason) => void) | null;
+  watchFetch: boolean;
+  transport: Transport | null;
+  election: { responseTime: number; fallbackInterval: number };
+}
+
+export const DEFAULTS = {
+  pingTimeout: 10,
+  activityInterval: 0.5,
+  loginUrl: '/',
+  /** Fast takeover when the leader tab goes (Web Locks make it immediate where available). */
+  election: { responseTime: 100, fallbackInterval: 500 },
+} as const;
+
+/** The default ping interval: often enough for the server to keep up, at most once a minute. */
+export function defaultPingInterval(warnAfter: number): number {
+  return Math.min(60, warnAfter / 4);
+}
+
+/** The ping interval in ms for the given settings. */
+export function pingIntervalMs(options: ResolvedOptions, warnAfter: number): number {
+  return options.pingIntervalMs ?? defaultPingInterval(warnAfter) * 1000;
+}
+
+function fail(name: string, expected: string, value: unknown, Kind: typeof TypeError = TypeError): never {
+  throw new Kind(`sessionwatch: option "${name}" must be ${expected} (got ${typeof value === 'string' ? JSON.stringify(value) : String(value)})`);
+}
+
+function seconds(name: string, value: unknown, unit = 'seconds'): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value)) fail(name, `a number of ${unit}`, value);
+  if (!Number.isFinite(value) || value <= 0) fail(name, `a positive finite number of ${unit}`, value, RangeError);
+  return value;
+}
+
+function optionalFunction<T>(name: string, value: unknown): T | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'function') fail(name, 'a function', value);
+  return value as T;
+}
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(name, 'true or false', value);
+  return value;
+}
+
+function resolveTexts(texts: unknown): SessionWatchTexts {
+  if (texts === undefined) return DEFAULT_TEXTS;
+  if (typeof texts !== 'object' || texts === null) fail('texts', 'an object of texts', texts);
+  const merged = { ...DEFAULT_TEXTS } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(texts)) {
+    if (value === undefined) continue;
+    const expected = typeof (DEFAULT_TEXTS as unknown as Record<string, unknown>)[key];
+    if (expected === 'undefined') fail(`texts.${key}`, `one of ${Object.keys(DEFAULT_TEXTS).join(', ')}`, key);
+    if (typeof value !== expected) fail(`texts.${key}`, expected === 'function' ? 'a function' : 'a string', value);
+    merged[key] = value;
+  }
+  return merged as unknown as SessionWatchTexts;
+}
+
+function resolveDrafts(drafts: unknown): ResolvedOptions['drafts'] {
+  if (drafts === undefined || drafts === false) return null;
+  if (drafts === true) return { selector: 'form', owner: null };
+  if (typeof drafts === 'string') return { selector: drafts || 'form', owner: null };
+  if (typeof drafts !== 'object' || drafts === null) fail('drafts', 'true, a selector or { selector, owner }', drafts);
+  const { selector = 'form', owner } = drafts as DraftOptions;
+  if (typeof selector !== 'string') fail('drafts.selector', 'a CSS selector', selector);
+  if (owner !== undefined && typeof owner !== 'string') fail('drafts.owner', 'a string', owner);
+  return { selector, owner: owner ?? null };
+}
+
+/** The current path and query, as given to `endUrl` (`next`). */
+export function currentPath(): string {
+  const loc = globalThis.location;
+  return loc ? loc.pathname + loc.search : '/';
+}
+
+/** Validates options once and applies defaults. Throws TypeError / RangeError naming the option. */
+export function resolveOptions(options: SessionWatchClientOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('sessionwatch: options must be an object');
+  const apiPrefix = options.apiPrefix ?? DEFAULT_PREFIX;
+  if (typeof apiPrefix !== 'string' || !/^\/[^?#\s]*$/.test(apiPrefix)) fail('apiPrefix', 'a path such as "/session"', apiPrefix);
+
+  const warnAfter = seconds('warnAfter', options.warnAfter);
+  const expireAfter = seconds('expireAfter', options.expireAfter);
+  if ((warnAfter === undefined) !== (expireAfter === undefined)) {
+    throw new TypeError('sessionwatch: options "warnAfter" and "expireAfter" must be given together (or both left to the server)');
+  }
+  if (warnAfter !== undefined && warnAfter >= expireAfter!) {
+    throw new RangeError(`sessionwatch: option "warnAfter" (${warnAfter}) must be less than "expireAfter" (${expireAfter})`);
+  }
+  const pingInterval = seconds('pingInterval', options.pingInterval);
+  const loginUrl = options.loginUrl ?? DEFAULTS.loginUrl;
+  if (typeof loginUrl !== 'string' || loginUrl === '') fail('loginUrl', 'a URL', loginUrl);
+  const channelName = options.channelName ?? `sessionwatch|${globalThis.location?.origin ?? ''}|${apiPrefix}`;
+  if (typeof channelName !== 'string' || channelName === '') fail('channelName', 'a non-empty string', channelName);
+  const election = options.election ?? {};
+  if (typeof election !== 'object' || election === null) fail('election', 'an object', election);
+  const ui = flag('ui', options.ui, true);
+  const transport = options.transport;
+  if (transport !== undefined && (typeof transport !== 'object' || transport === null || typeof transport.ping !== 'function' || typeof transport.logout !== 'function')) {
+    fail('transport', 'an object with ping() and logout()', transport);
+  }
+
+  const endUrl = optionalFunction<ResolvedOptions['endUrl']>('endUrl', options.endUrl) ??
+    ((reason, next) => {
+      const sep = loginUrl.includes('?') ? '&' : '?';
+      return `${loginUrl}${sep}next=${encodeURIComponent(next)}&reason=${encodeURIComponent(reason)}`;
+    });
+
+  return {
+    apiPrefix,
+    settings: warnAfter === undefined ? null : { warnAfter, expireAfter: expireAfter! },
+    pingIntervalMs: pingInterval === undefined ? null : pingInterval * 1000,
+    pingTimeoutMs: (seconds('pingTimeout', options.pingTimeout) ?? DEFAULTS.pingTimeout) * 1000,
+    activityIntervalMs: (seconds('activityInterval', options.activityInterval) ?? DEFAULTS.activityInterval) * 1000,
+    channelName,
+    ui,
+    lock: flag('lock', options.lock, ui),
+    texts: resolveTexts(options.texts),
+    drafts: resolveDrafts(options.drafts),
+    endUrl,
+    onEnd: optionalFunction('onEnd', options.onEnd),
+    watchFetch: flag('watchFetch', options.watchFetch, false),
+    transport: transport ?? null,
+    election: {
+      responseTime: (seconds('election.responseTime', election.responseTime, 'milliseconds') ?? DEFAULTS.election.responseTime),
+      fallbackInterval: (seconds('election.fallbackInterval', election.fallbackInterval, 'milliseconds') ?? DEFAULTS.election.fallbackInterval),
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The page side of one tab: the default views (warning dialog, lock screen), draft keeping, the
+ * activity tracker and the window listeners that re-check deadlines. Without a window (tests,
+ * workers) everything here is a no-op.
+ */
+import { createActivityTracker, type ActivityTracker } from './activity';
+import { createDraftKeeper, type DraftKeeper } from './drafts';
+import { currentPath, type ResolvedOptions } from './options';
+import { createWarningDialog, type WarningView } from './ui/dialog';
+import { createLockScreen, type LockView } from './ui/lock';
+
+/** What the page reports to the controller. */
+export interface PageHooks {
+  /** Activity in this tab (throttled). */
+  onActivity(at: number): void;
+  /** The tab may have slept or been throttled: re-check deadlines. */
+  onWake(): void;
+  /** The network is back. */
+  onOnline(): void;
+  /** "Stay signed in" or Escape in the dialog. */
+  onStay(): void;
+  /** "Log out" in the dialog. */
+  onLogout(): void;
+}
+
+export interface Page {
+  readonly warning: WarningView | null;
+  readonly lock: LockView | null;
+  readonly drafts: DraftKeeper | null;
+  /** Starts listening (and installs the watched fetch if asked). */
+  attach(): void;
+  detach(): void;
+  /** Stops counting activity (the session ended). */
+  stopActivity(): void;
+}
+
+export function createPage(win: Window | null, options: ResolvedOptions, hooks: PageHooks, watchedFetch: typeof fetch): Page {
+  const doc = win?.document;
+  const warning = doc && options.ui
+    ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc })
+    : null;
+  const lock = doc && options.lock ? createLockScreen({ texts: options.texts, doc }) : null;
+  const drafts = doc && options.drafts ? createDraftKeeper({ ...options.drafts, path: currentPath, root: () => doc }) : null;
+  const activity: ActivityTracker | null = win
+    ? createActivityTracker({
+        target: win,
+        intervalMs: options.activityIntervalMs,
+        onActivity: hooks.onActivity,
+        // The dialog's and lock screen's own events are answers to them, not page activity.
+        ignore: (target) => !!(warning?.contains(target) || lock?.contains(target)),
+      })
+    : null;
+  const onWake = () => hooks.onWake();
+  const onOnline = () => hooks.onOnline();
+  let pageFetch: typeof fetch | null = null;
+
+  return {
+    warning,
+    lock,
+    drafts,
+    attach() {
+      if (!win) return;
+      // Deadlines are re-checked before the activity listeners see a tab coming back.
+      win.document.addEventListener('visibilitychange', onWake);
+      win.addEventListener('focus', onWake);
+      win.addEventListener('pageshow', onWake);
+      win.addEventListener('online', onOnline);
+      if (options.watchFetch) {
+        pageFetch = win.fetch;
+        win.fetch = watchedFetch;
+      }
+      activity?.start();
+    },
+    detach() {
+      if (!win) return;
+      win.document.removeEventListener('visibilitychange', onWake);
+      win.removeEventListener('focus', onWake);
+      win.removeEventListener('pageshow', onWake);
+      win.removeEventListener('online', onOnline);
+      if (pageFetch && win.fetch === watchedFetch) win.fetch = pageFetch;
+      pageFetch = null;
+      activity?.stop();
+    },
+    stopActivity() {
+      activity?.stop();
+    },
+  };
+}

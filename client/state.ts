@@ -1,0 +1,68 @@
+/**
+ * The session state every tab keeps a copy of. The leader tab owns it: it changes the phase and
+ * broadcasts the result; every tab merges activity into it. A new leader continues from its copy,
+ * so closing the leader never resets the countdown.
+ */
+import type { EndReason } from '../shared/protocol';
+
+/** Where the session stands, the same in every tab. */
+export type Phase = 'active' | 'warning' | 'ended';
+
+export interface SharedState {
+  /** Epoch ms of the newest activity seen in any tab, or reported by the server. Only grows. */
+  lastActivity: number;
+  /** Seconds of inactivity before the warning. */
+  warnAfter: number;
+  /** Seconds of inactivity before the session ends. */
+  expireAfter: number;
+  /** True once the settings come from the server (or from the options). */
+  settingsKnown: boolean;
+  phase: Phase;
+  /** Why the session ended; null unless `phase` is `ended`. */
+  reason: EndReason | null;
+  /** Ended and the server knows it (logout answered, or the server itself said so). */
+  confirmed: boolean;
+}
+
+/** When the warning is due (epoch ms). */
+export function warnAt(state: SharedState): number {
+  return state.lastActivity + state.warnAfter * 1000;
+}
+
+/** When the session ends (epoch ms). */
+export function expireAt(state: SharedState): number {
+  return state.lastActivity + state.expireAfter * 1000;
+}
+
+/** Whole seconds left before the session ends (0 once past, or ended). */
+export function secondsLeft(state: SharedState, now: number): number {
+  if (state.phase === 'ended') return 0;
+  return Math.max(0, Math.ceil((expireAt(state) - now) / 1000));
+}
+
+/** A snapshot of the session as this tab sees it. */
+export interface SessionWatchState {
+  phase: Phase;
+  /** Whole seconds before the session ends (0 once ended). */
+  secondsLeft: number;
+  /** True in the one tab that talks to the server. */
+  isLeader: boolean;
+  /** Epoch ms of the newest activity in any tab (or known to the server). */
+  lastActivity: number;
+  /** Why the session ended, or null. */
+  reason: EndReason | null;
+  /** Current settings, in seconds. */
+  warnAfter: number;
+  expireAfter: number;
+}
+
+/** Minimal shape check of a state received from another tab (messages are untrusted data). */
+export function isSharedState(value: unknown): value is SharedState {
+  const s = value as SharedState;
+  return (
+    typeof s === 'object' && s !== null &&
+    Number.isFinite(s.lastActivity) && Number.isFinite(s.warnAfter) && Number.isFinite(s.expireAfter) &&
+    s.warnAfter > 0 && s.expireAfter > s.warnAfter &&
+    (s.phase === 'active' || s.phase === 'warning' || s.phase === 'ended')
+  );
+}

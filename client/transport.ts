@@ -1,0 +1,113 @@
+/**
+ * How the client talks to the server: `POST {prefix}/ping` and `POST {prefix}/logout`. A
+ * {@link Transport} never throws and never hangs past its timeout: every outcome is a value, so a
+ * network failure, a 5xx, an HTML error page or garbage can never end a session by itself.
+ */
+import { apiPath, END_REASON_ERROR, MAX_IDLE_FOR, ROUTES, type EndReason, type PingRequest } from '../shared/protocol';
+
+/** Outcome of a ping. */
+export type PingResult =
+  /** The server's view after merging our idle time, and its settings. */
+  | { kind: 'ok'; idleFor: number; warnAfter: number; expireAfter: number }
+  /** The server says the session is gone (401 with a known error code). */
+  | { kind: 'ended'; reason: EndReason }
+  /** Offline, timeout, 5xx, unexpected body…: try again later. */
+  | { kind: 'failed'; status?: number; error: string };
+
+/** Outcome of a logout: `ok` also when the session was already gone. */
+export type LogoutResult = { kind: 'ok' } | { kind: 'failed'; status?: number; error: string };
+
+/** The server API as the client needs it. */
+export interface Transport {
+  /** Reports `idleFor` seconds of inactivity; the answer is the server's view after merging it. */
+  ping(idleFor: number): Promise<PingResult>;
+  /** Ends the session on the server, so its cookie is refused at once. */
+  logout(): Promise<LogoutResult>;
+}
+
+const REASON_BY_ERROR = new Map<unknown, EndReason>(
+  (Object.entries(END_REASON_ERROR) as [EndReason, string][]).map(([reason, code]) => [code, reason]),
+);
+
+/** The end reason a 401 error code means (`session_revoked` → `revoked`…), or null. */
+export function reasonForError(code: unknown): EndReason | null {
+  return REASON_BY_ERROR.get(code) ?? null;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const isSeconds = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** Reads a `200` ping body; anything unexpected (HTML, truncated JSON, wrong fields) is a failure. */
+export function parsePingResponse(text: string): PingResult {
+  const body = parseJson(text) as Record<string, unknown> | undefined;
+  if (typeof body !== 'object' || body === null) return { kind: 'failed', status: 200, error: 'response is not JSON' };
+  const { idleFor, warnAfter, expireAfter } = body;
+  if (!isSeconds(idleFor) || !isSeconds(warnAfter) || !isSeconds(expireAfter) || warnAfter <= 0 || expireAfter <= warnAfter) {
+    return { kind: 'failed', status: 200, error: 'unexpected response body' };
+  }
+  return { kind: 'ok', idleFor, warnAfter, expireAfter };
+}
+
+/** Reads a `401` body: a known error code ends the session; anything else (a proxy's page…) is a failure. */
+export function parseUnauthorized(text: string): PingResult {
+  const reason = reasonForError((parseJson(text) as { error?: unknown } | undefined)?.error);
+  return reason ? { kind: 'ended', reason } : { kind: 'failed', status: 401, error: 'unexpected 401 response' };
+}
+
+export interface FetchTransportOptions {
+  apiPrefix: string;
+  timeoutMs: number;
+  /** Default the page's `fetch` as it is when the transport is created (before any watching). */
+  fetch?: typeof fetch;
+}
+
+/** The real transport, on `fetch` with the page's cookies. */
+export function createFetchTransport({ apiPrefix, timeoutMs, fetch: fetchImpl }: FetchTransportOptions): Transport {
+  const doFetch = fetchImpl ?? globalThis.fetch.bind(globalThis);
+
+  async function post(route: string, body?: unknown): Promise<{ status: number; text: string } | { error: string }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const res = await doFetch(apiPath(apiPrefix, route), {
+        method: 'POST',
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+      });
+      // Reading the body is under the same timeout (a server can stall mid-body).
+      return { status: res.status, text: await res.text() };
+    } catch (err) {
+      return { error: controller.signal.aborted ? 'timeout' : String((err as Error)?.message ?? err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async ping(idleFor) {
+      const request: PingRequest = { idleFor: Math.min(MAX_IDLE_FOR, Math.max(0, Math.round(idleFor * 1000) / 1000)) };
+      const res = await post(ROUTES.ping, request);
+      if ('error' in res) return { kind: 'failed', error: res.error };
+      if (res.status === 200) return parsePingResponse(res.text);
+      if (res.status === 401) return parseUnauthorized(res.text);
+      return { kind: 'failed', status: res.status, error: `HTTP ${res.status}` };
+    },
+    async logout() {
+      const res = await post(ROUTES.logout);
+      if ('error' in res) return { kind: 'failed', error: res.error };
+      // 401: the session is already gone, which is what we wanted.
+      if ((res.status >= 200 && res.status < 300) || res.status === 401) return { kind: 'ok' };
+      return { kind: 'failed', status: res.status, error: `HTTP ${res.status}` };
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The default warning: an accessible alert dialog (`role="alertdialog"`, `aria-modal`, labelled
+ * and described), focus moved in and restored after, Tab kept inside, Escape = stay. The
+ * countdown is visual only (aria-hidden); a polite live region announces it at a few milestones so
+ * screen readers are not spammed every second.
+ */
+import type { SessionWatchTexts } from './texts';
+import { element, ensureStyles, uniqueId } from './styles';
+
+/** Seconds left at which the countdown is announced to screen readers. */
+export const ANNOUNCE_AT = [60, 30, 10];
+
+export interface WarningView {
+  /** Shows the dialog (no-op if shown) counting down to `deadline()` (epoch ms). */
+  show(deadline: () => number): void;
+  hide(): void;
+  readonly visible: boolean;
+  /** True for nodes inside the dialog (their events are not page activity). */
+  contains(node: EventTarget | null): boolean;
+  destroy(): void;
+}
+
+export interface WarningDialogOptions {
+  texts: SessionWatchTexts;
+  onStay: () => void;
+  onLogout: () => void;
+  doc?: Document;
+}
+
+export function createWarningDialog({ texts, onStay, onLogout, doc = document }: WarningDialogOptions): WarningView {
+  let root: HTMLDivElement | undefined;
+  let dialog: HTMLDivElement;
+  let countdown: HTMLParagraphElement;
+  let live: HTMLParagraphElement;
+  let stay: HTMLButtonElement;
+  let logout: HTMLButtonElement;
+  let deadline: (() => number) | null = null;
+  let ticker: ReturnType<typeof setTimeout> | undefined;
+  let returnFocus: Element | null = null;
+  let announced = new Set<number>();
+
+  function build(): void {
+    ensureStyles(doc);
+    const titleId = uniqueId('title');
+    const messageId = uniqueId('message');
+    root = element(doc, 'div', 'sessionwatch-root sessionwatch-warning');
+    root.hidden = true;
+    root.setAttribute('data-sessionwatch-ui', '');
+    dialog = element(doc, 'div', 'sessionwatch-dialog');
+    dialog.setAttribute('role', 'alertdialog');
+    dialog.setAttribute('aria-modal', 'true');
+    dialog.setAttribute('aria-labelledby', titleId);
+    dialog.setAttribute('aria-describedby', messageId);
+    dialog.tabIndex = -1;
+    const title = element(doc, 'h2', 'sessionwatch-title', texts.warningTitle);
+    title.id = titleId;
+    const message = element(doc, 'p', 'sessionwatch-message', texts.warningMessage);
+    message.id = messageId;
+    countdown = element(doc, 'p', 'sessionwatch-countdown');
+    countdown.setAttribute('aria-hidden', 'true');
+    live = element(doc, 'p', 'sessionwatch-sr');
+    live.setAttribute('aria-live', 'polite');
+    live.setAttribute('aria-atomic', 'true');
+    const actions = element(doc, 'div', 'sessionwatch-actions');
+    logout = element(doc, 'button', 'sessionwatch-button', texts.logout);
+    stay = element(doc, 'button', 'sessionwatch-button sessionwatch-primary', texts.stay);
+    logout.type = stay.type = 'button';
+    logout.setAttribute('data-sessionwatch-action', 'logout');
+    stay.setAttribute('data-sessionwatch-action', 'stay');
+    stay.addEventListener('click', () => onStay());
+    logout.addEventListener('click', () => onLogout());
+    dialog.addEventListener('keydown', onKeydown);
+    actions.append(logout, stay);
+    dialog.append(title, message, countdown, live, actions);
+    root.append(element(doc, 'div', 'sessionwatch-backdrop'), dialog);
+    doc.body.appendChild(root);
+  }
+
+  function onKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      onStay();
+    } else if (event.key === 'Tab') {
+      // Keep focus inside: the two buttons are the only stops.
+      const stops = [logout, stay];
+      const index = stops.indexOf(doc.activeElement as HTMLButtonElement);
+      event.preventDefault();
+      const next = index === -1 ? 0 : (index + (event.shiftKey ? stops.length - 1 : 1)) % stops.length;
+      stops[next].focus();
+    }
+  }
+
+  function secondsLeft(): number {
+    return Math.max(0, Math.ceil((deadline!() - Date.now()) / 1000));
+  }
+
+  function tick(): void {
+    ticker = undefined;
+    if (!deadline || !root || root.hidden) return;
+    const left = secondsLeft();
+    countdown.textContent = texts.countdown(left);
+    const milestone = ANNOUNCE_AT.find((m) => left <= m && !announced.has(m));
+    if (milestone !== undefined) {
+      // Mark every milestone already passed, so a late tick announces once.
+      for (const m of ANNOUNCE_AT) if (left <= m) announced.add(m);
+      live.textContent = texts.countdown(left);
+    }
+    if (left > 0) {
+      const untilNextSecond = (deadline() - Date.now()) % 1000 || 1000;
+      ticker = setTimeout(tick, Math.max(50, untilNextSecond));
+    }
+  }
+
+  return {
+    get visible() {
+      return !!root && !root.hidden;
+    },
+    show(next) {
+      deadline = next;
+      if (root && !root.hidden) return;
+      if (!root) build();
+      // Milestones at or above the starting point are not announced: the dialog itself is.
+      const left = secondsLeft();
+      announced = new Set(ANNOUNCE_AT.filter((m) => m >= left));
+      live.textContent = '';
+      returnFocus = doc.activeElement;
+      root!.hidden = false;
+      tick();
+      stay.focus();
+    },
+    hide() {
+      if (!root || root.hidden) return;
+      root.hidden = true;
+      if (ticker !== undefined) clearTimeout(ticker);
+      ticker = undefined;
+      const focusWasInside = root.contains(doc.activeElement) || doc.activeElement === doc.body;
+      if (focusWasInside && returnFocus instanceof HTMLElement && returnFocus.isConnected) returnFocus.focus();
+      returnFocus = null;
+    },
+    contains(node) {
+      return !!root && node instanceof Node && root.contains(node);
+    },
+    destroy() {
+      this.hide();
+      root?.remove();
+      root = undefined;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/** Every text the default UI shows, in one overridable object (the `texts` option). */
+import type { EndReason } from '../../shared/protocol';
+
+export interface SessionWatchTexts {
+  /** Title of the warning dialog. */
+  warningTitle: string;
+  /** Explanation under the title. */
+  warningMessage: string;
+  /**
+   * The countdown sentence, shown every second (hidden from screen readers) and announced
+   * politely at a few milestones only.
+   */
+  countdown: (secondsLeft: number) => string;
+  /** The button that extends the session (Escape does the same). */
+  stay: string;
+  /** The button that logs out now. */
+  logout: string;
+  /** Shown over the page while the session end is being confirmed with the server. */
+  checking: string;
+  /** Title over the locked page, by end reason. */
+  endedTitle: (reason: EndReason) => string;
+  /** Message over the locked page, by end reason. */
+  endedMessage: (reason: EndReason) => string;
+  /** The link to the login page on the locked page. */
+  loginAgain: string;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "1 minute 5 seconds", "30 seconds". */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  const minutes = Math.floor(s / 60);
+  const seconds = s % 60;
+  if (minutes === 0) return plural(seconds, 'second', 'seconds');
+  return seconds === 0 ? plural(minutes, 'minute', 'minutes') : `${plural(minutes, 'minute', 'minutes')} ${plural(seconds, 'second', 'seconds')}`;
+}
+
+export const DEFAULT_TEXTS: SessionWatchTexts = {
+  warningTitle: 'Are you still there?',
+  warningMessage: 'You have been inactive for a while. For your security, you will be logged out soon.',
+  countdown: (secondsLeft) => `You will be logged out in ${formatDuration(secondsLeft)}.`,
+  stay: 'Stay signed in',
+  logout: 'Log out',
+  checking: 'Checking your session…',
+  endedTitle: () => 'You have been logged out',
+  endedMessage: (reason) =>
+    reason === 'expired'
+      ? 'You were logged out after a period of inactivity. Anything you were typing on this page will be back after you log in again.'
+      : reason === 'revoked'
+        ? 'This session was ended from another device.'
+        : 'You logged out.',
+  loginAgain: 'Log in again',
+};

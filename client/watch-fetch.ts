@@ -1,0 +1,44 @@
+/**
+ * Fetch watching: any response of the app's own API answered `401 session_revoked` or
+ * `session_expired` (the sessionwatch middleware's answers) ends the session in every tab at once,
+ * without waiting for the next ping.
+ */
+import type { EndReason } from '../shared/protocol';
+import { reasonForError } from './transport';
+
+function sameOrigin(url: string): boolean {
+  const origin = globalThis.location?.origin;
+  if (!url || !origin) return true;
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The end reason a same-origin response announces, or null. Reads a clone: the app still gets an
+ * unread body.
+ */
+export async function endReasonOf(response: Response): Promise<EndReason | null> {
+  if (response.status !== 401 || !(response.headers.get('content-type') ?? '').includes('json')) return null;
+  if (!sameOrigin(response.url)) return null;
+  try {
+    const reason = reasonForError(((await response.clone().json()) as { error?: unknown })?.error);
+    // `unauthenticated` can mean "not logged in yet" on app routes: only the explicit ends count.
+    return reason === 'revoked' || reason === 'expired' ? reason : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Wraps a fetch function: same behaviour, plus `onEnded(reason)` when a response announces the end. */
+export function wrapFetch(fetchImpl: typeof fetch, onEnded: (reason: EndReason) => void): typeof fetch {
+  return async function watchedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const response = await fetchImpl(input, init);
+    void endReasonOf(response).then((reason) => {
+      if (reason) onEnded(reason);
+    });
+    return response;
+  };
+}
