@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { assertSameOrigin, connect, createSessionWatch, isPostgresUrl, SessionWatch, type ExternalSessionStore } from '../backend';
 import { authenticate, setUpUsers } from './users';
-import { formPage, homePage, loginPage, sessionsPage } from './pages';
+import { CLIENT_SCRIPT_PATH, clientScript, formPage, homePage, loginPage, sessionsPage } from './pages';
+import { CLIENT_BUNDLE, ensureClientBundle } from './client-bundle';
 
 /** Settings of the demo app; `fromEnv()` reads them from the environment. */
 export interface ExampleConfig {
@@ -53,8 +54,19 @@ function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
 }
 
+/** The client bundle and its source map, served before the session middleware (never activity). */
+async function serveClientBundle(ctx: Context, next: () => Promise<unknown>): Promise<void> {
+  const file = ctx.path === CLIENT_SCRIPT_PATH ? CLIENT_BUNDLE : ctx.path === `${CLIENT_SCRIPT_PATH}.map` ? `${CLIENT_BUNDLE}.map` : null;
+  if (!file || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return void (await next());
+  ctx.type = file.endsWith('.map') ? 'application/json' : 'text/javascript';
+  ctx.set('Cache-Control', 'no-cache');
+  ctx.body = await fs.promises.readFile(file);
+}
+
 /** Builds the demo app: Koa + koa-session + sessionwatch + a users table. */
 export async function createExampleApp(config: ExampleConfig): Promise<ExampleApp> {
+  // The browser client bundle: built here if missing or stale, so tests and `npm start` both work.
+  ensureClientBundle();
   const knex = connect(config.databaseUrl, { schema: config.schema });
   const sw = createSessionWatch({
     database: knex,
@@ -83,6 +95,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
       if (status >= 500) ctx.app.emit('error', err, ctx);
     }
   });
+  app.use(serveClientBundle);
   app.use(
     session(
       {
@@ -156,21 +169,22 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
   router.get('/', (ctx) => {
     const name = username(ctx);
     ctx.type = 'html';
-    ctx.body = name ? homePage(name) : loginPage(undefined, safeNext(ctx.query.next));
+    const reason = typeof ctx.query.reason === 'string' ? ctx.query.reason : undefined;
+    ctx.body = name ? homePage(name, clientScript({ user: name })) : loginPage(undefined, safeNext(ctx.query.next), reason);
   });
 
   router.get('/sessions', (ctx) => {
     const name = username(ctx);
     if (!name) return ctx.redirect('/?next=/sessions');
     ctx.type = 'html';
-    ctx.body = sessionsPage(name, sw.options.prefix);
+    ctx.body = sessionsPage(name, sw.options.prefix, clientScript({ user: name }));
   });
 
   router.get('/form', (ctx) => {
     const name = username(ctx);
     if (!name) return ctx.redirect('/?next=/form');
     ctx.type = 'html';
-    ctx.body = formPage(name);
+    ctx.body = formPage(name, clientScript({ user: name, drafts: '#long-form' }));
   });
 
   app.use(router.routes()).use(router.allowedMethods());

@@ -30,13 +30,35 @@ export function layout(body: string, { title, username, tail = '' }: PageOptions
   input, textarea, select { font: inherit; padding: .3rem; width: 100%; max-width: 30rem; box-sizing: border-box; }
   button { font: inherit; padding: .3rem .8rem; cursor: pointer; }
   .error { color: #a4001d; }
+  .notice { padding: .5rem .75rem; background: #eef4ff; border-left: 4px solid #0b57d0; }
 </style></head>
 <body>${nav}<main>${body}</main>${tail}</body></html>`;
 }
 
-export function loginPage(error?: string, next = '/'): string {
+/** Path of the browser client bundle served by the demo (built from example/client-entry.ts). */
+export const CLIENT_SCRIPT_PATH = '/assets/sessionwatch.js';
+
+/**
+ * The `<script>` that loads the sessionwatch client on a logged-in page; `drafts` is the selector
+ * of the forms kept across a logout (see example/client-entry.ts for the data attributes).
+ */
+export function clientScript({ user, drafts }: { user: string; drafts?: string }): string {
+  const draftAttr = drafts === undefined ? '' : ` data-drafts="${escapeHtml(drafts)}"`;
+  return `<script type="module" src="${CLIENT_SCRIPT_PATH}" data-sessionwatch data-user="${escapeHtml(user)}"${draftAttr}></script>`;
+}
+
+/** Why the login page is shown again (the `reason` the client adds when a session ends). */
+const END_NOTICES: Record<string, string> = {
+  expired: 'You were logged out after a period of inactivity. Log in again to continue where you left off.',
+  revoked: 'This session was ended from another device. Log in again to continue.',
+  'logged-out': 'You are logged out.',
+};
+
+export function loginPage(error?: string, next = '/', reason?: string): string {
+  const notice = reason && Object.hasOwn(END_NOTICES, reason) ? END_NOTICES[reason] : undefined;
   return layout(
     `<h1>Log in</h1>
+     ${notice && !error ? `<p class="notice" role="status">${escapeHtml(notice)}</p>` : ''}
      ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
      <form method="post" action="/login">
        <input type="hidden" name="next" value="${escapeHtml(next)}">
