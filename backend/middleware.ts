@@ -42,8 +42,13 @@ async function checkSession(sw: SessionWatch, ctx: Context): Promise<void> {
     if (session?.isNew) await explainMissingStoreEntry(sw, ctx);
     return;
   }
-  const record = await sw.store.findByTokenHash(hashToken(token));
+  const tokenHash = hashToken(token);
+  let record = await sw.store.findByTokenHash(tokenHash);
   const time = now();
+  // A cached copy may lag behind activity recorded elsewhere: check the database before ending it.
+  if (record && record.endedAt === null && isExpired(record, policy, time)) {
+    record = await sw.store.findByTokenHash(tokenHash, { fresh: true });
+  }
   let ended: EndReason | undefined;
   if (!record) ended = 'logged-out';
   else if (record.endedAt !== null) ended = record.endReason ?? 'revoked';

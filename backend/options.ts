@@ -59,6 +59,13 @@ export interface SessionWatchOptions {
    */
   trustedOrigins?: string[];
   /**
+   * Keep recently used records in memory so most requests cost no query (default `true` for a
+   * database URL or Knex instance, `false` for a custom Store). Exact on one process; on Postgres,
+   * instances invalidate each other's caches with LISTEN/NOTIFY, and a cache whose listener is
+   * disconnected serves nothing. With SQLite, run one process per database file.
+   */
+  cache?: boolean | { maxEntries?: number };
+  /**
    * Seconds a database call may take before the request fails closed with
    * `503 {"error":"unavailable"}`. Default 5.
    */
@@ -83,6 +90,8 @@ export interface ResolvedOptions {
   retentionMs: number;
   trustedOrigins: Set<string>;
   queryTimeoutMs: number;
+  /** Cache settings, or false when off. */
+  cache: { maxEntries: number } | false;
   now: () => number;
 }
 
@@ -125,6 +134,21 @@ function origin(value: unknown, index: number): string {
   } catch {
     throw new TypeError(`sessionwatch: trustedOrigins[${index}] must be an origin like "https://app.example.com" (got ${String(value)})`);
   }
+}
+
+function isKnexLike(value: unknown): boolean {
+  return typeof value === 'function';
+}
+
+function resolveCache(value: SessionWatchOptions['cache'], customStore: boolean): ResolvedOptions['cache'] {
+  if (value === undefined) return customStore ? false : { maxEntries: 10_000 };
+  if (value === false) return false;
+  if (value === true) return { maxEntries: 10_000 };
+  const maxEntries = value?.maxEntries ?? 10_000;
+  if (typeof value !== 'object' || !Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new TypeError('sessionwatch: option "cache" must be a boolean or { maxEntries: positive integer }');
+  }
+  return { maxEntries };
 }
 
 /** Validates options once, at construction, and applies defaults. Throws TypeError / RangeError naming the option. */
@@ -193,6 +217,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     retentionMs: retention * 1000,
     trustedOrigins: new Set((options.trustedOrigins ?? []).map(origin)),
     queryTimeoutMs: positiveSeconds('queryTimeout', options.queryTimeout, 5) * 1000,
+    cache: resolveCache(options.cache, typeof database === 'object' && !isKnexLike(database)),
     now: options.now ?? Date.now,
   };
 }

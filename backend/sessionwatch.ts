@@ -7,6 +7,8 @@ import type { Store, SessionRecord, SweepResult } from './store/types';
 import { KnexStore } from './store/knex-store';
 import { connect } from './store/connect';
 import { failClosed } from './store/fail-closed';
+import { CachedStore } from './store/cached-store';
+import { PgInvalidationChannel } from './store/pg-invalidation';
 import { newToken } from './tracking/tokens';
 import { newRecord, sortForList, toSessionInfo, toTrackedSession, type TrackedSession } from './tracking/records';
 import { currentStoreKey, externalStoreOf, regenerateSession } from './tracking/koa-session-adapter';
@@ -46,6 +48,13 @@ function isKnex(value: unknown): value is Knex {
   return typeof value === 'function' && typeof (value as Knex).schema === 'object';
 }
 
+/** Postgres stores get LISTEN/NOTIFY invalidation; others are single-process (SQLite) or custom. */
+function invalidationChannelFor(store: Store, schema: string | undefined): PgInvalidationChannel | undefined {
+  if (!(store instanceof KnexStore) || !store.isPostgres) return undefined;
+  const name = `sw_${schema ? `${schema}_` : ''}${store.tableName}`.slice(0, 63);
+  return new PgInvalidationChannel(store.knex, store.knex.client.config.connection, name);
+}
+
 function userIdOf(userId: unknown): string {
   if ((typeof userId !== 'string' && typeof userId !== 'number') || String(userId) === '' || String(userId).length > 255) {
     throw new TypeError('sessionwatch: userId must be a non-empty string or number of at most 255 characters');
@@ -83,7 +92,7 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   constructor(options: SessionWatchOptions = {}) {
     super();
     this.options = resolveOptions(options);
-    const { database, tableName, schema } = this.options;
+    const { database, tableName, schema, cache, queryTimeoutMs } = this.options;
     if (isStore(database)) this.rawStore = database;
     else if (isKnex(database)) this.rawStore = new KnexStore(database, { tableName, schema });
     else if (typeof database === 'string') {
@@ -91,7 +100,10 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
     } else {
       throw new TypeError('sessionwatch: option "database" must be a URL, a Knex instance or a Store');
     }
-    this.store = failClosed(this.rawStore, this.options.queryTimeoutMs);
+    const guarded = failClosed(this.rawStore, queryTimeoutMs);
+    this.store = cache
+      ? new CachedStore(guarded, { maxEntries: cache.maxEntries, channel: invalidationChannelFor(this.rawStore, schema) })
+      : guarded;
     this.sweeper = new Sweeper(this);
     this.pingPath = apiPath(this.options.prefix, ROUTES.ping);
   }
@@ -108,6 +120,7 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    */
   middleware(): Middleware {
     this.sweeper.start();
+    if (this.store instanceof CachedStore) this.store.start();
     return createMiddleware(this);
   }
 
@@ -213,7 +226,7 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   /** Stops the sweep and closes the database connections. */
   async close(): Promise<void> {
     this.sweeper.stop();
-    await this.rawStore.close();
+    await this.store.close();
   }
 
   /**

@@ -93,7 +93,11 @@ export class KnexStore implements Store {
     const client = String(knex.client.config.client);
     // Two-argument MAX in SQLite is the scalar maximum, as GREATEST is in Postgres.
     this.greatest = /sqlite/i.test(client) ? 'MAX' : 'GREATEST';
+    this.isPostgres = /^(pg|postgres(ql)?)$/i.test(client);
   }
+
+  /** True on Postgres (else SQLite). */
+  readonly isPostgres: boolean;
 
   async migrate(): Promise<void> {
     if (this.schema) await this.knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [this.schema]);

@@ -54,7 +54,8 @@ export interface Store {
   /** Creates or updates the schema. Idempotent. */
   migrate(): Promise<void>;
   insert(record: SessionRecord): Promise<void>;
-  findByTokenHash(tokenHash: string): Promise<SessionRecord | undefined>;
+  /** `fresh` asks a caching store to bypass its cache. */
+  findByTokenHash(tokenHash: string, options?: { fresh?: boolean }): Promise<SessionRecord | undefined>;
   findByStoreKey(storeKey: string): Promise<SessionRecord | undefined>;
   findById(id: string): Promise<SessionRecord | undefined>;
   /** Active (not ended) records of a user, newest activity first. */

@@ -1,0 +1,175 @@
+import type { SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+
+/**
+ * How instances tell each other that records changed (revoked, ended, deleted), so that each one's
+ * cache stays exact. On Postgres: LISTEN/NOTIFY ({@link PgInvalidationChannel}).
+ */
+export interface InvalidationChannel {
+  /** Tells every other instance that these records changed. */
+  publish(ids: string[]): Promise<void>;
+  /** `ids` changed elsewhere; `null` means anything may have changed (e.g. after a reconnect). */
+  onInvalidate(handler: (ids: string[] | null) => void): void;
+  /** True only while invalidations from other instances are sure to arrive. */
+  readonly connected: boolean;
+  start(): void;
+  close(): Promise<void>;
+}
+
+export interface CacheOptions {
+  /** Most records kept; the least recently used go first. Default 10,000. */
+  maxEntries?: number;
+  /** Cross-instance invalidation; without one the cache assumes a single process. */
+  channel?: InvalidationChannel;
+}
+
+/**
+ * A {@link Store} decorator that keeps recently used records in memory, so a request costs no query
+ * at all in the common case. It stays exact:
+ * - every change made through this instance updates or evicts the cached copy, and is published
+ *   to the other instances, which evict theirs;
+ * - while the channel is disconnected nothing is served from the cache (a revocation elsewhere
+ *   could be missed), and everything is evicted when it reconnects;
+ * - activity (`touch`) is not published: a cached `lastActivity` may be older than the stored one,
+ *   so callers re-read with `fresh` before ending a session for inactivity.
+ */
+export class CachedStore implements Store {
+  private readonly byToken = new Map<string, SessionRecord>();
+  private readonly tokenById = new Map<string, string>();
+  private readonly maxEntries: number;
+  private readonly channel?: InvalidationChannel;
+  /**
+   * Bumped by every eviction: a record read from the database is cached only if nothing was
+   * evicted while it was being read, so a revocation racing with a cache miss is never undone.
+   */
+  private epoch = 0;
+
+  constructor(private readonly inner: Store, options: CacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.channel = options.channel;
+    this.channel?.onInvalidate((ids) => (ids ? ids.forEach((id) => this.evict(id)) : this.clear()));
+  }
+
+  /** True when cached records may be served. */
+  get trusted(): boolean {
+    return this.channel ? this.channel.connected : true;
+  }
+
+  /** Starts listening for invalidations. */
+  start(): void {
+    this.channel?.start();
+  }
+
+  migrate(): Promise<void> {
+    return this.inner.migrate();
+  }
+
+  insert(record: SessionRecord): Promise<void> {
+    return this.inner.insert(record);
+  }
+
+  async findByTokenHash(tokenHash: string, options: { fresh?: boolean } = {}): Promise<SessionRecord | undefined> {
+    if (!options.fresh && this.trusted) {
+      const hit = this.byToken.get(tokenHash);
+      if (hit) {
+        // Refresh its place in the LRU order.
+        this.byToken.delete(tokenHash);
+        this.byToken.set(tokenHash, hit);
+        return { ...hit };
+      }
+    }
+    const epoch = this.epoch;
+    const record = await this.inner.findByTokenHash(tokenHash);
+    if (record && this.trusted && epoch === this.epoch) this.remember(record);
+    return record;
+  }
+
+  findByStoreKey(storeKey: string): Promise<SessionRecord | undefined> {
+    return this.inner.findByStoreKey(storeKey);
+  }
+
+  findById(id: string): Promise<SessionRecord | undefined> {
+    return this.inner.findById(id);
+  }
+
+  listActive(userId: string): Promise<SessionRecord[]> {
+    return this.inner.listActive(userId);
+  }
+
+  async touch(id: string, at: number): Promise<number | undefined> {
+    const lastActivity = await this.inner.touch(id, at);
+    const cached = this.cachedById(id);
+    if (cached && lastActivity !== undefined) cached.lastActivity = Math.max(cached.lastActivity, lastActivity);
+    else if (lastActivity === undefined) this.evict(id);
+    return lastActivity;
+  }
+
+  async end(id: string, reason: 'expired' | 'revoked', at: number): Promise<SessionRecord | undefined> {
+    const ended = await this.inner.end(id, reason, at);
+    await this.changed([id]);
+    return ended;
+  }
+
+  async endAllOfUser(userId: string, reason: 'expired' | 'revoked', at: number, exceptId?: string): Promise<SessionRecord[]> {
+    const ended = await this.inner.endAllOfUser(userId, reason, at, exceptId);
+    await this.changed(ended.map((r) => r.id));
+    return ended;
+  }
+
+  async delete(id: string): Promise<SessionRecord | undefined> {
+    const deleted = await this.inner.delete(id);
+    await this.changed([id]);
+    return deleted;
+  }
+
+  async sweep(cutoffs: SweepCutoffs): Promise<SweepResult> {
+    const result = await this.inner.sweep(cutoffs);
+    await this.changed(result.expired.map((r) => r.id));
+    return result;
+  }
+
+  count(options?: { activeOnly?: boolean }): Promise<number> {
+    return this.inner.count(options);
+  }
+
+  async close(): Promise<void> {
+    await this.channel?.close();
+    this.clear();
+    await this.inner.close();
+  }
+
+  private async changed(ids: string[]): Promise<void> {
+    ids.forEach((id) => this.evict(id));
+    if (ids.length && this.channel) await this.channel.publish(ids);
+  }
+
+  private remember(record: SessionRecord): void {
+    const previous = this.tokenById.get(record.id);
+    if (previous !== undefined) this.byToken.delete(previous);
+    this.byToken.set(record.tokenHash, { ...record });
+    this.tokenById.set(record.id, record.tokenHash);
+    if (this.byToken.size > this.maxEntries) {
+      const oldest = this.byToken.values().next().value as SessionRecord;
+      this.byToken.delete(oldest.tokenHash);
+      this.tokenById.delete(oldest.id);
+    }
+  }
+
+  private cachedById(id: string): SessionRecord | undefined {
+    const token = this.tokenById.get(id);
+    return token === undefined ? undefined : this.byToken.get(token);
+  }
+
+  private evict(id: string): void {
+    this.epoch++;
+    const token = this.tokenById.get(id);
+    if (token === undefined) return;
+    this.tokenById.delete(id);
+    this.byToken.delete(token);
+  }
+
+  private clear(): void {
+    this.epoch++;
+    this.byToken.clear();
+    this.tokenById.clear();
+  }
+}

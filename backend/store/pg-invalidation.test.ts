@@ -1,0 +1,72 @@
+/**
+ * Several instances on one Postgres: each keeps a cache, and LISTEN/NOTIFY keeps them exact.
+ */
+import knexFactory from 'knex';
+import { createTestDatabase, PG_TEST_URL, type TestDatabase } from '../testing/databases';
+import { SessionWatch } from '../sessionwatch';
+import { CachedStore } from './cached-store';
+import type { SessionRecord } from './types';
+
+const waitFor = async (condition: () => boolean | Promise<boolean>, ms = 5000) => {
+  const start = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - start > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('two instances on one Postgres', () => {
+  let db: TestDatabase;
+  let a: SessionWatch;
+  let b: SessionWatch;
+  const channelConnected = (sw: SessionWatch) => (sw.store as CachedStore).trusted;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    a = new SessionWatch({ database: db.url, schema: db.schema, sweepInterval: 0 });
+    b = new SessionWatch({ database: db.url, schema: db.schema, sweepInterval: 0 });
+    await a.migrate();
+    a.middleware();
+    b.middleware();
+    await waitFor(() => channelConnected(a) && channelConnected(b));
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await db.drop();
+  });
+
+  async function newSession(id: string): Promise<SessionRecord> {
+    const record: SessionRecord = {
+      id: id.padEnd(22, 'x'), tokenHash: `${id}-hash`, storeKey: null, userId: 'u', ip: '', userAgent: '', browserName: null,
+      browserVersion: null, osName: null, osVersion: null, deviceType: 'desktop', createdAt: Date.now(), lastActivity: Date.now(),
+      endedAt: null, endReason: null,
+    };
+    await a.store.insert(record);
+    return record;
+  }
+
+  test('a revocation on A reaches B’s cache', async () => {
+    const r = await newSession('rev');
+    expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).toBeNull(); // cached on B
+    expect(await a.revokeSession('u', r.id)).toBe(true);
+    await waitFor(async () => (await b.store.findByTokenHash(r.tokenHash))!.endedAt !== null);
+  });
+
+  test('a dropped listener stops B from serving its cache until it has reconnected', async () => {
+    const r = await newSession('drop');
+    await b.store.findByTokenHash(r.tokenHash); // cached on B
+    const admin = knexFactory({ client: 'pg', connection: PG_TEST_URL });
+    try {
+      await admin.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"sw_%' AND query LIKE ?", [`%${db.schema}%`]);
+      await waitFor(() => !channelConnected(a) || !channelConnected(b));
+      // Change the record directly in the database while nobody listens.
+      await admin.raw('UPDATE ??.sessionwatch_sessions SET ended_at = 1, end_reason = ? WHERE id = ?', [db.schema!, 'revoked', r.id]);
+      expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).toBe(1);
+      await waitFor(() => channelConnected(a) && channelConnected(b));
+      expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).toBe(1);
+    } finally {
+      await admin.destroy();
+    }
+  });
+});
