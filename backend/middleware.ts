@@ -13,9 +13,13 @@ import { createRoutes } from './routes';
  */
 export function createMiddleware(sw: SessionWatch): Middleware {
   const routes = createRoutes(sw);
+  const { prefix } = sw.options;
+  const isApi = (path: string) => path === prefix || path.startsWith(`${prefix}/`);
   return async function sessionwatch(ctx: Context, next: Next) {
     try {
       await checkSession(sw, ctx);
+      // Only the API's own paths go through the router: the app's requests skip route matching.
+      if (!isApi(ctx.path)) return await next();
       await routes(ctx, next);
     } catch (err) {
       if (!(err instanceof SessionWatchHttpError)) throw err;
