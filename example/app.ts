@@ -27,6 +27,8 @@ export interface ExampleConfig {
   proxy?: boolean;
   /** Background sweep interval in seconds (0 = off). */
   sweepInterval?: number;
+  /** Seconds a database call may take before requests fail with 503. */
+  queryTimeout?: number;
 }
 
 export interface ExampleApp {
@@ -76,6 +78,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     passive: PASSIVE_PATHS,
     sessionStore: config.sessionStore,
     sweepInterval: config.sweepInterval,
+    queryTimeout: config.queryTimeout,
   });
   await sw.migrate();
   await setUpUsers(knex, DEMO_USERS);

@@ -5,6 +5,15 @@ import type { InvalidationChannel } from './cached-store';
 /** NOTIFY payloads are limited to 8000 bytes: ids (22 characters) go in batches. */
 const IDS_PER_MESSAGE = 200;
 const MAX_RECONNECT_DELAY_MS = 5000;
+/**
+ * A silent network failure leaves a listening socket open but deaf. The listener answers a
+ * heartbeat query this often, and the channel only counts as connected while the last answer is
+ * recent: whatever happens to the network, a cache serves nothing it could not have heard about
+ * for longer than {@link MAX_STALENESS_MS}.
+ */
+const HEARTBEAT_MS = 250;
+/** The documented bound: at most 1 s of deafness before caches stop serving. */
+export const MAX_STALENESS_MS = 1000;
 
 /**
  * Cross-instance cache invalidation over Postgres LISTEN/NOTIFY. One dedicated connection
@@ -13,7 +22,9 @@ const MAX_RECONNECT_DELAY_MS = 5000;
  * for a full eviction once it is back.
  */
 export class PgInvalidationChannel implements InvalidationChannel {
-  connected = false;
+  private listening = false;
+  private lastHeard = 0;
+  private heartbeat?: NodeJS.Timeout;
   private client?: Client;
   private handler: (ids: string[] | null) => void = () => {};
   private closed = false;
@@ -27,6 +38,10 @@ export class PgInvalidationChannel implements InvalidationChannel {
     /** Channel name, per table, so that two apps on one database do not disturb each other. */
     readonly name: string,
   ) {}
+
+  get connected(): boolean {
+    return this.listening && Date.now() - this.lastHeard < MAX_STALENESS_MS;
+  }
 
   onInvalidate(handler: (ids: string[] | null) => void): void {
     this.handler = handler;
@@ -46,8 +61,9 @@ export class PgInvalidationChannel implements InvalidationChannel {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.connected = false;
+    this.listening = false;
     clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => {});
@@ -60,7 +76,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
     const lost = () => {
       if (this.client !== client) return;
       this.client = undefined;
-      this.connected = false;
+      this.listening = false;
+      clearInterval(this.heartbeat);
       client.end().catch(() => {});
       this.scheduleReconnect();
     };
@@ -81,8 +98,13 @@ export class PgInvalidationChannel implements InvalidationChannel {
       if (this.client !== client || this.closed) return;
       // Anything may have changed while we were not listening.
       this.handler(null);
-      this.connected = true;
+      this.listening = true;
+      this.lastHeard = Date.now();
       this.retryDelay = 100;
+      this.heartbeat = setInterval(() => {
+        client.query('SELECT 1').then(() => (this.lastHeard = Date.now()), lost);
+      }, HEARTBEAT_MS);
+      this.heartbeat.unref();
     } catch {
       lost();
     }
