@@ -1,0 +1,168 @@
+/**
+ * Browser test support: one headless Chromium per test file, a fresh incognito context per test
+ * (its pages share BroadcastChannel and Web Locks, like the tabs of one real browser), and tabs
+ * instrumented to count their pings, record navigations and collect errors.
+ *
+ * Each "tab" is a page of the context opened as its own window: headless Chromium marks
+ * background tabs hidden and delivers input to them slowly, while windows side by side are all
+ * visible, so every tab can be used (or left alone) independently.
+ */
+import puppeteer, { type Browser, type BrowserContext, type HTTPRequest, type Page } from 'puppeteer-core';
+import type { SessionWatchState } from '../client';
+
+export const CHROME_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+  // Background tabs keep their timers, as a leader tab in the background must.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 50 ms until it returns a truthy value. */
+export async function until<T>(check: () => Promise<T> | T, { timeout = 15_000, what = 'condition' } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** One tab: its page, and what it did. */
+export interface Tab {
+  index: number;
+  page: Page;
+  /** Times (Node's Date.now) of the pings this tab sent. */
+  pings: number[];
+  /** Main-frame navigations after the tab was opened. */
+  navigations: { url: string; t: number }[];
+  /** Uncaught errors and console errors of the page (browser "Failed to load resource" notices excluded). */
+  errors: string[];
+  /** Set to intercept this tab's API requests (needs `interceptApi`). */
+  onApiRequest?: (request: HTTPRequest) => void | Promise<void>;
+}
+
+const isPing = (r: HTTPRequest) => r.method() === 'POST' && new URL(r.url()).pathname === '/session/ping';
+
+function instrument(page: Page, index: number): Tab {
+  const tab: Tab = { index, page, pings: [], navigations: [], errors: [] };
+  page.on('request', (r) => {
+    if (isPing(r)) tab.pings.push(Date.now());
+  });
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) tab.navigations.push({ url: frame.url(), t: Date.now() });
+  });
+  page.on('pageerror', (err) => tab.errors.push(`pageerror: ${(err as Error).message ?? err}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/^Failed to load resource/.test(msg.text())) tab.errors.push(`console: ${msg.text()}`);
+  });
+  return tab;
+}
+
+/** A logged-in browser (incognito context) and its tabs. */
+export class Session {
+  readonly tabs: Tab[] = [];
+  private constructor(readonly baseUrl: string, readonly context: BrowserContext) {}
+
+  /** Logs johndoe in, in a fresh context, landing on `path` (which may carry test query parameters). */
+  static async login(browser: Browser, baseUrl: string, path = '/', user = 'johndoe'): Promise<Session> {
+    const session = new Session(baseUrl, await browser.createBrowserContext());
+    const page = await session.context.newPage({ type: 'window' });
+    const tab = instrument(page, 0);
+    await page.goto(`${baseUrl}/?next=${encodeURIComponent(path)}`);
+    await logInOnPage(page, user);
+    await waitForClient(page);
+    tab.navigations.length = 0;
+    tab.pings.length = 0;
+    session.tabs.push(tab);
+    return session;
+  }
+
+  /** Opens another tab of the same browser on `path`. */
+  async open(path = '/'): Promise<Tab> {
+    const page = await this.context.newPage({ type: 'window' });
+    const tab = instrument(page, this.tabs.length);
+    await page.goto(this.baseUrl + path);
+    await waitForClient(page);
+    tab.navigations.length = 0;
+    this.tabs.push(tab);
+    return tab;
+  }
+
+  /** The session cookies, as `name=value; …`, to replay them after the end. */
+  async cookieHeader(): Promise<string> {
+    const cookies = await this.tabs[0].page.cookies(this.baseUrl);
+    return cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  }
+
+  close(): Promise<void> {
+    return this.context.close().catch(() => undefined);
+  }
+}
+
+export async function logInOnPage(page: Page, user = 'johndoe'): Promise<void> {
+  await page.waitForSelector('#username');
+  await page.type('#username', user);
+  await page.type('#password', user);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type=submit]')]);
+}
+
+export async function waitForClient(page: Page): Promise<void> {
+  await page.waitForFunction(() => !!window.__sessionwatch, { timeout: 10_000 });
+}
+
+/** Routes a tab's requests under `/session/` to `tab.onApiRequest` (or lets them through). */
+export async function interceptApi(tab: Tab): Promise<void> {
+  await tab.page.setRequestInterception(true);
+  tab.page.on('request', (request) => {
+    if (request.isInterceptResolutionHandled()) return;
+    const api = new URL(request.url()).pathname.startsWith('/session/');
+    if (api && tab.onApiRequest) void Promise.resolve(tab.onApiRequest(request)).catch(() => undefined);
+    else void request.continue().catch(() => undefined);
+  });
+}
+
+export function state(tab: Tab): Promise<SessionWatchState> {
+  return tab.page.evaluate(() => window.__sessionwatch!.getState());
+}
+
+export function events(tab: Tab): Promise<{ type: string; t: number; [key: string]: unknown }[]> {
+  return tab.page.evaluate(() => window.__sessionwatchEvents ?? []);
+}
+
+/** The first event of `type` in the tab, waiting for it. */
+export async function waitForEvent(tab: Tab, type: string, timeout = 15_000) {
+  return until(async () => (await events(tab)).find((e) => e.type === type), { timeout, what: `"${type}" in tab ${tab.index}` });
+}
+
+/** Waits until the tab left for the login page with `reason`; returns when (Node time). */
+export async function waitForEnd(tab: Tab, reason: string, timeout = 15_000): Promise<number> {
+  const nav = await until(() => tab.navigations.find((n) => n.url.includes(`reason=${reason}`)), { timeout, what: `tab ${tab.index} to end (${reason})` });
+  return nav.t;
+}
+
+/** Mouse moves in the tab every `every` ms for `ms` ms. */
+export async function keepActive(tab: Tab, ms: number, every = 200): Promise<void> {
+  const end = Date.now() + ms;
+  let i = 0;
+  while (Date.now() < end) {
+    i += 1;
+    await tab.page.mouse.move(20 + (i % 40) * 5, 20 + (i % 7) * 10);
+    await sleep(every);
+  }
+}
+
+/** Requests made by the page after `since`. */
+export const countSince = (times: number[], since: number, until = Infinity) => times.filter((t) => t >= since && t < until).length;
