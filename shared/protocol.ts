@@ -35,6 +35,10 @@ export const ERROR = {
   sessionExpired: 'session_expired',
   /** Unknown session id, or one that belongs to another user: the two are never told apart. */
   notFound: 'not_found',
+  /** A path under the prefix that the API does not have. */
+  routeNotFound: 'route_not_found',
+  /** A route of the API called with a method it does not take; the `Allow` header lists those it does. */
+  methodNotAllowed: 'method_not_allowed',
   /** Malformed request: bad JSON, wrong type, out of range, too large. Comes with a `message`. */
   badRequest: 'bad_request',
   /** A state-changing request from another site (CSRF protection). */
@@ -51,6 +55,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   session_revoked: 401,
   session_expired: 401,
   not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
   bad_request: 400,
   forbidden: 403,
   unavailable: 503,

@@ -72,6 +72,19 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
     await ipad.post('/logout');
   });
 
+  test('the prefix belongs to the API: unknown paths are a JSON 404, wrong methods a JSON 405 with Allow', async () => {
+    const c = await loggedIn();
+    const unknown = await c.get('/session/nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ error: 'route_not_found' });
+    const wrongMethod = await c.request('PUT', '/session/sessions');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.body).toEqual({ error: 'method_not_allowed' });
+    expect(wrongMethod.headers.get('allow')).toMatch(/GET.*DELETE|DELETE.*GET/);
+    expect((await c.get('/session/ping')).status).toBe(405);
+    await c.post('/logout');
+  });
+
   test('without a logged-in session the API answers 401 unauthenticated', async () => {
     const anonymous = client();
     for (const [method, path] of [['GET', '/session/sessions'], ['DELETE', '/session/sessions'], ['DELETE', '/session/sessions/abc']] as const) {

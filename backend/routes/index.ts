@@ -100,5 +100,15 @@ export function createRoutes(sw: SessionWatch): Middleware {
     ctx.status = 204;
   });
 
-  return router.routes() as unknown as Middleware;
+  const routes = router.routes() as unknown as Middleware;
+  // The prefix belongs to the API: anything else under it is a JSON 404 or 405, never the app's.
+  return async function api(ctx, next) {
+    const match = router.match(ctx.path, ctx.method);
+    if (match.route) return routes(ctx, next);
+    if (match.path.length) {
+      ctx.set('Allow', [...new Set(match.path.flatMap((layer) => layer.methods))].join(', '));
+      throw new SessionWatchHttpError(ERROR.methodNotAllowed);
+    }
+    throw new SessionWatchHttpError(ERROR.routeNotFound);
+  };
 }
