@@ -81,7 +81,7 @@ export function createRoutes(sw: SessionWatch): Middleware {
     const record = requireSession(sw, ctx);
     const idleFor = parseIdleFor(await readJsonObject(ctx));
     const time = now();
-    const lastActivity = await sw.store.touch(record.id, time - idleFor * 1000);
+    const lastActivity = await sw.store.touch(record.id, Math.round(time - idleFor * 1000));
     // Revoked or ended between the check and the merge: answer as the next request would.
     if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
     record.lastActivity = lastActivity;

@@ -140,7 +140,8 @@ export class KnexStore implements Store {
     const rows: Array<Pick<Row, 'last_activity'>> = await this.table()
       .where('id', id)
       .whereNull('ended_at')
-      .update({ last_activity: this.knex.raw(`${this.greatest}(last_activity, ?)`, [at]) } as never)
+      // Integer milliseconds: Postgres refuses a fractional bigint.
+      .update({ last_activity: this.knex.raw(`${this.greatest}(last_activity, ?)`, [Math.round(at)]) } as never)
       .returning(['last_activity']);
     return rows.length ? toMillis(rows[0].last_activity) : undefined;
   }

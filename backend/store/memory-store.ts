@@ -36,7 +36,7 @@ export class MemoryStore implements Store {
   async touch(id: string, at: number): Promise<number | undefined> {
     const record = this.records.get(id);
     if (!record || record.endedAt !== null) return undefined;
-    record.lastActivity = Math.max(record.lastActivity, at);
+    record.lastActivity = Math.max(record.lastActivity, Math.round(at));
     return record.lastActivity;
   }
 

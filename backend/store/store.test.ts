@@ -78,6 +78,7 @@ describe.each(kinds)('%s store', (kind) => {
     expect(await store.touch(r.id, 6_000)).toBe(6_000);
     await Promise.all([7_000, 9_000, 8_000].map((t) => store.touch(r.id, t)));
     expect((await store.findById(r.id))!.lastActivity).toBe(9_000);
+    expect(Number.isInteger(await store.touch(r.id, 9_500.6))).toBe(true); // fractional input is rounded
     await store.end(r.id, 'revoked', 10_000);
     expect(await store.touch(r.id, 11_000)).toBeUndefined();
     expect(await store.touch('missing', 11_000)).toBeUndefined();
