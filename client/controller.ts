@@ -49,7 +49,7 @@ export class Controller implements LeaderHost {
     this.transport = options.transport ?? createFetchTransport({ apiPrefix: options.apiPrefix, timeoutMs: options.pingTimeoutMs, fetch: baseFetch });
     this.fetch = wrapFetch((...args) => baseFetch(...args), (reason) => this.end(reason, true));
     this.page = createPage(win, options, {
-      onActivity: (at) => this.onLocalActivity(at),
+      onActivity: (at) => this.recordActivity(at),
       onWake: () => this.onWake(),
       onOnline: () => this.onOnline(),
       onStay: () => this.extend(),
@@ -92,6 +92,12 @@ export class Controller implements LeaderHost {
     this.tabs = null;
     this.page.warning?.destroy();
     if (!keepLock) this.page.lock?.destroy();
+  }
+
+  /** Activity seen in this tab at `at` (epoch ms): the page's tracker calls this. */
+  recordActivity(at: number): void {
+    if (!this.running || !this.mergeActivity(at, true)) return;
+    void this.tabs?.post({ type: 'activity', at });
   }
 
   /** The user is here: record activity in every tab, dismiss the warning, ping now. */
@@ -180,11 +186,6 @@ export class Controller implements LeaderHost {
     this.emitter.emit('leader', { isLeader: true });
     this.leader = new LeaderDuties(this);
     this.leader.start();
-  }
-
-  private onLocalActivity(at: number): void {
-    if (!this.running || !this.mergeActivity(at, true)) return;
-    void this.tabs?.post({ type: 'activity', at });
   }
 
   /** Merges activity seen anywhere; false when stale, or too late (past the deadline it no longer counts). */

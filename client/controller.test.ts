@@ -1,0 +1,286 @@
+/**
+ * The cross-tab state machine on fake time: several controllers share an in-memory hub (tabs) and
+ * a fake server; no DOM (the page side has its own tests).
+ */
+import { Controller } from './controller';
+import type { SessionWatchEvent } from './events';
+import { createFakeTransport, type FakeTransport } from './fake-transport';
+import { createMemoryHub } from './memory-tabs';
+import { resolveOptions, type SessionWatchClientOptions } from './options';
+
+const WARN = 30;
+const EXPIRE = 60;
+const START = Date.UTC(2030, 0, 1, 12);
+
+interface TestTab {
+  c: Controller;
+  events: { type: SessionWatchEvent; t: number; [key: string]: unknown }[];
+  navigations: string[];
+}
+
+function setup(n: number, options: SessionWatchClientOptions = {}): { server: FakeTransport; tabs: TestTab[] } {
+  const server = createFakeTransport({ warnAfter: WARN, expireAfter: EXPIRE, timeoutMs: 10_000 });
+  const hub = createMemoryHub();
+  const tabs = Array.from({ length: n }, () => {
+    const navigations: string[] = [];
+    const c = new Controller(resolveOptions({ transport: server, ...options }), {
+      window: null,
+      tabs: () => hub.connect(),
+      navigate: (url) => navigations.push(url),
+    });
+    const events: TestTab['events'] = [];
+    for (const type of ['warn', 'activity', 'extend', 'expire', 'end', 'leader'] as const) {
+      c.emitter.on(type, (payload) => events.push({ type, t: Date.now() - START, ...payload }));
+    }
+    return { c, events, navigations };
+  });
+  return { server, tabs };
+}
+
+const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+/** Advances to `ms` after START. */
+const advanceTo = (ms: number) => advance(START + ms - Date.now());
+const ofType = (tab: TestTab, type: SessionWatchEvent) => tab.events.filter((e) => e.type === type);
+
+async function startAll(tabs: TestTab[]): Promise<void> {
+  for (const tab of tabs) tab.c.start();
+  await advance(10);
+}
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: START });
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+test('the leader pings once at start and every tab takes the settings from the server', async () => {
+  const { server, tabs } = setup(3);
+  await startAll(tabs);
+  expect(server.pings).toHaveLength(1);
+  expect(tabs.map((t) => t.c.getState().isLeader)).toEqual([true, false, false]);
+  expect(ofType(tabs[0], 'leader')).toEqual([expect.objectContaining({ isLeader: true })]);
+  for (const tab of tabs) expect(tab.c.getState()).toMatchObject({ phase: 'active', warnAfter: WARN, expireAfter: EXPIRE, secondsLeft: EXPIRE });
+});
+
+test('settings from the options win over the server', async () => {
+  const { tabs } = setup(1, { warnAfter: 10, expireAfter: 20 });
+  await startAll(tabs);
+  expect(tabs[0].c.getState()).toMatchObject({ warnAfter: 10, expireAfter: 20 });
+});
+
+test('while the user is active the leader pings once per ping interval, whatever the number of tabs', async () => {
+  async function pingsDuringActivity(n: number): Promise<number> {
+    const { server, tabs } = setup(n);
+    await startAll(tabs);
+    const before = server.pings.length;
+    for (let elapsed = 0; elapsed < 60_000; elapsed += 200) {
+      for (const tab of tabs) tab.c.recordActivity(Date.now());
+      await advance(200);
+    }
+    for (const tab of tabs) tab.c.stop();
+    return server.pings.length - before;
+  }
+  const alone = await pingsDuringActivity(1);
+  // Default interval min(60, warnAfter / 4) = 7.5 s: 8 pings in 60 s.
+  expect(alone).toBeGreaterThanOrEqual(7);
+  expect(alone).toBeLessThanOrEqual(9);
+  expect(await pingsDuringActivity(3)).toBe(alone);
+});
+
+test('no ping without activity, and activity in one tab reaches every tab', async () => {
+  const { server, tabs } = setup(3);
+  await startAll(tabs);
+  await advanceTo(20_000);
+  expect(server.pings).toHaveLength(1);
+  tabs[2].c.recordActivity(Date.now());
+  await advance(10);
+  for (const tab of tabs) expect(tab.c.getState().lastActivity).toBe(START + 20_000);
+  await advance(8000);
+  expect(server.pings).toHaveLength(2);
+  expect(server.pings[1].idleFor).toBeCloseTo(0, 1);
+});
+
+test('the warning shows in every tab at warnAfter, once the server agrees', async () => {
+  const { server, tabs } = setup(3);
+  await startAll(tabs);
+  await advanceTo(WARN * 1000 - 100);
+  for (const tab of tabs) expect(ofType(tab, 'warn')).toEqual([]);
+  await advanceTo(WARN * 1000 + 50);
+  for (const tab of tabs) {
+    expect(ofType(tab, 'warn')).toEqual([expect.objectContaining({ secondsLeft: EXPIRE - WARN })]);
+    expect(tab.c.getState().phase).toBe('warning');
+  }
+  expect(server.pings.at(-1)!.idleFor).toBeCloseTo(WARN, 1);
+});
+
+test('activity the server knows of (elsewhere) postpones the warning: the tab adopts its idle time', async () => {
+  const { server, tabs } = setup(2);
+  await startAll(tabs);
+  await advanceTo(20_000);
+  server.touch(); // e.g. a request of this session the client did not see
+  await advanceTo(WARN * 1000 + 50);
+  for (const tab of tabs) {
+    expect(ofType(tab, 'warn')).toEqual([]);
+    expect(tab.c.getState().lastActivity).toBe(START + 20_000);
+  }
+  await advanceTo(20_000 + WARN * 1000 + 50);
+  for (const tab of tabs) expect(ofType(tab, 'warn')).toHaveLength(1);
+});
+
+test('"Stay signed in" in one tab dismisses the warning in all and pings at once', async () => {
+  const { server, tabs } = setup(3);
+  await startAll(tabs);
+  await advanceTo(WARN * 1000 + 500);
+  const pings = server.pings.length;
+  tabs[2].c.extend();
+  await advance(20);
+  expect(server.pings).toHaveLength(pings + 1);
+  expect(server.pings.at(-1)!.idleFor).toBeLessThan(0.1);
+  for (const tab of tabs) {
+    expect(tab.c.getState().phase).toBe('active');
+    expect(ofType(tab, 'extend')).toHaveLength(1);
+  }
+});
+
+test('at expireAfter: the server agrees, the client logs out, every tab ends with "expired" and leaves', async () => {
+  const { server, tabs } = setup(3);
+  await startAll(tabs);
+  await advanceTo(EXPIRE * 1000 - 100);
+  for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([]);
+  await advanceTo(EXPIRE * 1000 + 100);
+  expect(server.logouts).toHaveLength(1);
+  expect(server.pings.at(-1)!.idleFor).toBeCloseTo(EXPIRE, 1);
+  for (const tab of tabs) {
+    expect(ofType(tab, 'expire')).toHaveLength(1);
+    expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired', t: expect.any(Number) })]);
+    expect(ofType(tab, 'end')[0].t).toBeGreaterThanOrEqual(EXPIRE * 1000);
+    expect(tab.navigations).toEqual(['/?next=%2F&reason=expired']);
+    expect(tab.c.getState()).toMatchObject({ phase: 'ended', reason: 'expired', secondsLeft: 0 });
+  }
+});
+
+test('failed pings never end the session and are retried with growing delays (never sooner than the ping interval)', async () => {
+  const { server, tabs } = setup(1, { pingInterval: 0.5 });
+  jest.spyOn(Math, 'random').mockReturnValue(0.5); // no jitter
+  await startAll(tabs);
+  server.mode = 'fail';
+  const from = server.pings.length;
+  for (let elapsed = 0; elapsed < 25_000; elapsed += 500) {
+    tabs[0].c.recordActivity(Date.now());
+    await advance(500);
+  }
+  const times = server.pings.slice(from).map((p) => p.at);
+  const gaps = times.slice(1).map((t, i) => t - times[i]);
+  expect(gaps.slice(0, 4)).toEqual([1000, 2000, 4000, 8000]);
+  expect(tabs[0].c.getState().phase).toBe('active');
+  expect(ofType(tabs[0], 'end')).toEqual([]);
+  jest.spyOn(Math, 'random').mockRestore();
+});
+
+test('no server at the deadline: the tabs end (locked) without leaving; the logout is retried until it succeeds', async () => {
+  const { server, tabs } = setup(2);
+  await startAll(tabs);
+  server.mode = 'fail';
+  await advanceTo(WARN * 1000 + 50);
+  for (const tab of tabs) expect(ofType(tab, 'warn')).toHaveLength(1); // shown even without the server
+  await advanceTo(EXPIRE * 1000 - 50);
+  for (const tab of tabs) expect(tab.c.getState().phase).toBe('warning');
+  await advanceTo(EXPIRE * 1000 + 50);
+  for (const tab of tabs) {
+    expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
+    expect(tab.navigations).toEqual([]);
+  }
+  await advance(20_000);
+  for (const tab of tabs) expect(tab.navigations).toEqual([]);
+  server.mode = 'ok';
+  await advance(40_000);
+  expect(server.ended).toBe('logged-out');
+  for (const tab of tabs) expect(tab.navigations).toEqual(['/?next=%2F&reason=expired']);
+});
+
+test('a server that does not answer at the deadline: the end waits at most the ping timeout', async () => {
+  const { server, tabs } = setup(1);
+  await startAll(tabs);
+  server.mode = 'hang';
+  server.timeoutMs = 3000;
+  await advanceTo(EXPIRE * 1000 + 100);
+  expect(ofType(tabs[0], 'end')).toEqual([]);
+  // Activity after the deadline does not count: the session stays ended.
+  tabs[0].c.recordActivity(Date.now());
+  await advanceTo(EXPIRE * 1000 + 3100);
+  expect(ofType(tabs[0], 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
+});
+
+test('a ping answered "revoked" ends every tab with reason "revoked"', async () => {
+  const { server, tabs } = setup(2);
+  await startAll(tabs);
+  server.ended = 'revoked';
+  tabs[1].c.recordActivity(Date.now());
+  await advance(8000);
+  for (const tab of tabs) {
+    expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
+    expect(tab.navigations).toEqual(['/?next=%2F&reason=revoked']);
+  }
+  expect(server.logouts).toEqual([]);
+});
+
+test('logout in a follower ends every tab with reason "logged-out"', async () => {
+  const { server, tabs } = setup(3);
+  await startAll(tabs);
+  await tabs[1].c.logout();
+  await advance(10);
+  expect(server.logouts).toHaveLength(1);
+  for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'logged-out' })]);
+});
+
+test('the leader goes away: another tab takes over and the countdown goes on from the shared state', async () => {
+  const { server, tabs } = setup(3);
+  await startAll(tabs);
+  await advanceTo(10_000);
+  tabs[2].c.recordActivity(Date.now());
+  await advanceTo(20_000);
+  const pings = server.pings.length;
+  tabs[0].c.stop();
+  await advance(10);
+  const leaders = tabs.slice(1).filter((t) => t.c.getState().isLeader);
+  expect(leaders).toHaveLength(1);
+  expect(ofType(leaders[0], 'leader')).toEqual([expect.objectContaining({ isLeader: true })]);
+  expect(server.pings).toHaveLength(pings + 1);
+  await advanceTo(10_000 + EXPIRE * 1000 - 100);
+  expect(ofType(tabs[1], 'end')).toEqual([]);
+  await advanceTo(10_000 + EXPIRE * 1000 + 100);
+  for (const tab of tabs.slice(1)) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
+});
+
+test('the watched fetch: a 401 session_revoked answer ends every tab at once', async () => {
+  // A controller wraps the page's fetch as it is when built: build them with the API mocked.
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = jest.fn(async () =>
+    new Response(JSON.stringify({ error: 'session_revoked' }), { status: 401, headers: { 'content-type': 'application/json' } }),
+  ) as typeof fetch;
+  let tabs: TestTab[];
+  try {
+    tabs = setup(2).tabs;
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  await startAll(tabs);
+  const res = await tabs[1].c.fetch('/api/orders');
+  expect(res.status).toBe(401);
+  expect(await res.json()).toEqual({ error: 'session_revoked' }); // the app still reads the body
+  await advance(10);
+  for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
+});
+
+test('a throwing event handler does not break the client', async () => {
+  const { tabs } = setup(1);
+  tabs[0].c.emitter.on('leader', () => {
+    throw new Error('app bug');
+  });
+  tabs[0].c.start();
+  await expect(advance(10)).rejects.toThrow('app bug'); // rethrown asynchronously, as an uncaught error
+  await advance(10);
+  expect(tabs[0].c.getState().isLeader).toBe(true);
+});
