@@ -59,12 +59,19 @@ function isKept(field: Field): boolean {
   return !SENSITIVE_AUTOCOMPLETE.test((field.getAttribute('autocomplete') ?? '').trim());
 }
 
+/** The option a single select shows before the user touches it: the last `selected` one, else the first. */
+function defaultIndex(select: HTMLSelectElement): number {
+  const options = Array.from(select.options);
+  for (let i = options.length - 1; i >= 0; i--) if (options[i].defaultSelected) return i;
+  return options.length ? 0 : -1;
+}
+
 /** The field's value if the user changed it, else null. */
 function capture(field: Field, i: number): FieldDraft | null {
   const base = { i, name: field.name, type: field.type };
   if (field instanceof HTMLSelectElement) {
     const options = Array.from(field.options);
-    if (options.every((o) => o.selected === o.defaultSelected)) return null;
+    if (field.multiple ? options.every((o) => o.selected === o.defaultSelected) : field.selectedIndex === defaultIndex(field)) return null;
     return { ...base, selected: options.flatMap((o, index) => (o.selected ? [index] : [])) };
   }
   if (field instanceof HTMLInputElement && (field.type === 'checkbox' || field.type === 'radio')) {

@@ -1,0 +1,61 @@
+/** @jest-environment jsdom */
+import { createActivityTracker } from './activity';
+
+beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+afterEach(() => jest.useRealTimers());
+
+function track(ignore?: (t: EventTarget | null) => boolean) {
+  const seen: number[] = [];
+  const tracker = createActivityTracker({ intervalMs: 500, onActivity: (at) => seen.push(at - 1_000_000), ignore });
+  tracker.start();
+  return { tracker, seen };
+}
+
+const fire = (type: string, target: EventTarget = document.body) => target.dispatchEvent(new Event(type, { bubbles: true }));
+
+test('reports the first event at once, then at most every interval with the newest time', () => {
+  const { tracker, seen } = track();
+  fire('mousemove');
+  expect(seen).toEqual([0]);
+  for (let i = 0; i < 10; i++) {
+    jest.advanceTimersByTime(40);
+    fire('mousemove');
+  }
+  expect(seen).toEqual([0]);
+  jest.advanceTimersByTime(500);
+  expect(seen).toEqual([0, 400]);
+  tracker.stop();
+});
+
+test.each(['mousemove', 'mousedown', 'keydown', 'wheel', 'touchstart', 'pointerdown', 'pointermove'])('%s counts', (type) => {
+  const { tracker, seen } = track();
+  fire(type);
+  expect(seen).toHaveLength(1);
+  tracker.stop();
+});
+
+test('scroll of an element counts (capture phase), and a tab becoming visible counts', () => {
+  const { tracker, seen } = track();
+  document.body.innerHTML = '<div id="box"></div>';
+  document.getElementById('box')!.dispatchEvent(new Event('scroll')); // does not bubble
+  expect(seen).toHaveLength(1);
+  jest.advanceTimersByTime(1000);
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+  document.dispatchEvent(new Event('visibilitychange'));
+  expect(seen).toHaveLength(2);
+  tracker.stop();
+});
+
+test('ignored targets do not count, and nothing counts after stop', () => {
+  document.body.innerHTML = '<div id="ui"><button>Stay</button></div><p id="page"></p>';
+  const ui = document.getElementById('ui')!;
+  const { tracker, seen } = track((t) => t instanceof Node && ui.contains(t));
+  fire('mousedown', ui.querySelector('button')!);
+  expect(seen).toEqual([]);
+  fire('mousedown', document.getElementById('page')!);
+  expect(seen).toHaveLength(1);
+  tracker.stop();
+  jest.advanceTimersByTime(1000);
+  fire('mousedown', document.getElementById('page')!);
+  expect(seen).toHaveLength(1);
+});

@@ -1,0 +1,81 @@
+import { defaultPingInterval, pingIntervalMs, resolveOptions } from './options';
+import { DEFAULT_TEXTS } from './ui/texts';
+
+test('defaults', () => {
+  const o = resolveOptions();
+  expect(o).toMatchObject({
+    apiPrefix: '/session',
+    settings: null,
+    pingIntervalMs: null,
+    pingTimeoutMs: 10_000,
+    activityIntervalMs: 500,
+    ui: true,
+    lock: true,
+    drafts: null,
+    onEnd: null,
+    watchFetch: false,
+    transport: null,
+    election: { responseTime: 100, fallbackInterval: 500 },
+  });
+  expect(o.texts).toBe(DEFAULT_TEXTS);
+  expect(o.channelName).toBe('sessionwatch||/session');
+  expect(o.endUrl('expired', '/form?x=1')).toBe('/?next=%2Fform%3Fx%3D1&reason=expired');
+});
+
+test('the ping interval defaults to min(60, warnAfter / 4)', () => {
+  expect(defaultPingInterval(3)).toBe(0.75);
+  expect(defaultPingInterval(1740)).toBe(60);
+  expect(pingIntervalMs(resolveOptions(), 40)).toBe(10_000);
+  expect(pingIntervalMs(resolveOptions({ pingInterval: 2 }), 40)).toBe(2000);
+});
+
+test('headless mode also drops the lock screen unless asked for', () => {
+  expect(resolveOptions({ ui: false })).toMatchObject({ ui: false, lock: false });
+  expect(resolveOptions({ ui: false, lock: true })).toMatchObject({ ui: false, lock: true });
+});
+
+test('drafts: true, a selector, or an object', () => {
+  expect(resolveOptions({ drafts: true }).drafts).toEqual({ selector: 'form', owner: null });
+  expect(resolveOptions({ drafts: '#editor' }).drafts).toEqual({ selector: '#editor', owner: null });
+  expect(resolveOptions({ drafts: { owner: 'u1' } }).drafts).toEqual({ selector: 'form', owner: 'u1' });
+  expect(resolveOptions({ drafts: false }).drafts).toBeNull();
+});
+
+test('texts are merged over the defaults', () => {
+  const countdown = (s: number) => `${s}s`;
+  const { texts } = resolveOptions({ texts: { stay: 'Rester connecté', countdown } });
+  expect(texts.stay).toBe('Rester connecté');
+  expect(texts.countdown).toBe(countdown);
+  expect(texts.logout).toBe(DEFAULT_TEXTS.logout);
+});
+
+test('endUrl keeps a login URL with its own query', () => {
+  expect(resolveOptions({ loginUrl: '/login?lang=fr' }).endUrl('revoked', '/')).toBe('/login?lang=fr&next=%2F&reason=revoked');
+  const custom = (reason: string) => `/bye/${reason}`;
+  expect(resolveOptions({ endUrl: custom }).endUrl).toBe(custom);
+});
+
+test.each([
+  [{ warnAfter: '30', expireAfter: 60 }, TypeError, /"warnAfter" must be a number/],
+  [{ warnAfter: -1, expireAfter: 60 }, RangeError, /"warnAfter" must be a positive/],
+  [{ warnAfter: 60, expireAfter: 60 }, RangeError, /"warnAfter" \(60\) must be less than "expireAfter"/],
+  [{ warnAfter: 30 }, TypeError, /"warnAfter" and "expireAfter" must be given together/],
+  [{ pingInterval: 0 }, RangeError, /"pingInterval"/],
+  [{ pingTimeout: Infinity }, RangeError, /"pingTimeout"/],
+  [{ apiPrefix: 'session' }, TypeError, /"apiPrefix"/],
+  [{ ui: 'yes' }, TypeError, /"ui" must be true or false/],
+  [{ onEnd: 'home' }, TypeError, /"onEnd" must be a function/],
+  [{ texts: { stay: 42 } }, TypeError, /"texts.stay" must be a string/],
+  [{ texts: { countdown: 'soon' } }, TypeError, /"texts.countdown" must be a function/],
+  [{ texts: { nope: 'x' } }, TypeError, /"texts.nope"/],
+  [{ drafts: 3 }, TypeError, /"drafts"/],
+  [{ transport: {} }, TypeError, /"transport"/],
+  [{ election: { responseTime: -5 } }, RangeError, /"election.responseTime" must be a positive finite number of milliseconds/],
+])('rejects %p', (options, Kind, message) => {
+  expect(() => resolveOptions(options as never)).toThrow(Kind);
+  expect(() => resolveOptions(options as never)).toThrow(message);
+});
+
+test('rejects a non-object', () => {
+  expect(() => resolveOptions(null as never)).toThrow(TypeError);
+});

@@ -1,0 +1,68 @@
+import { backoffDelay, Deadline, MAX_TIMER_STEP_MS } from './timers';
+
+beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+afterEach(() => jest.useRealTimers());
+
+test('fires once at the instant', () => {
+  const fn = jest.fn();
+  const d = new Deadline(fn);
+  d.set(Date.now() + 5000);
+  jest.advanceTimersByTime(4999);
+  expect(fn).not.toHaveBeenCalled();
+  jest.advanceTimersByTime(1);
+  expect(fn).toHaveBeenCalledTimes(1);
+  expect(d.at).toBeNull();
+  jest.advanceTimersByTime(60_000);
+  expect(fn).toHaveBeenCalledTimes(1);
+});
+
+test('setting again replaces the instant; clear cancels', () => {
+  const fn = jest.fn();
+  const d = new Deadline(fn);
+  d.set(Date.now() + 1000);
+  d.set(Date.now() + 3000);
+  jest.advanceTimersByTime(2000);
+  expect(fn).not.toHaveBeenCalled();
+  d.clear();
+  jest.advanceTimersByTime(5000);
+  expect(fn).not.toHaveBeenCalled();
+});
+
+test('long waits are measured against the wall clock in steps', () => {
+  const fn = jest.fn();
+  const d = new Deadline(fn);
+  d.set(Date.now() + 3 * MAX_TIMER_STEP_MS + 10);
+  expect(jest.getTimerCount()).toBe(1);
+  jest.advanceTimersByTime(3 * MAX_TIMER_STEP_MS);
+  expect(fn).not.toHaveBeenCalled();
+  jest.advanceTimersByTime(10);
+  expect(fn).toHaveBeenCalledTimes(1);
+});
+
+test('a frozen timer (sleep, throttled tab) fires on recheck as soon as the clock is past the instant', () => {
+  const fn = jest.fn();
+  const d = new Deadline(fn);
+  d.set(Date.now() + 60_000);
+  d.recheck();
+  expect(fn).not.toHaveBeenCalled();
+  // The laptop sleeps for an hour: the clock jumps, no timer ran.
+  jest.setSystemTime(Date.now() + 3600_000);
+  d.recheck();
+  expect(fn).toHaveBeenCalledTimes(1);
+});
+
+test('a past instant fires on the next tick', () => {
+  const fn = jest.fn();
+  new Deadline(fn).set(Date.now() - 10);
+  expect(fn).not.toHaveBeenCalled();
+  jest.advanceTimersByTime(0);
+  expect(fn).toHaveBeenCalledTimes(1);
+});
+
+test('backoff doubles from 1 s up to the cap, with ±20% jitter', () => {
+  const mid = () => 0.5;
+  expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, { random: mid }))).toEqual([1000, 2000, 4000, 8000, 16000]);
+  expect(backoffDelay(30, { random: mid, maxMs: 60_000 })).toBe(60_000);
+  expect(backoffDelay(1, { random: () => 0 })).toBe(800);
+  expect(backoffDelay(1, { random: () => 0.999999 })).toBe(1200);
+});

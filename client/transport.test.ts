@@ -1,0 +1,93 @@
+import { createFetchTransport, parsePingResponse, reasonForError } from './transport';
+
+type FetchArgs = [RequestInfo | URL, RequestInit | undefined];
+
+function transportAnswering(respond: (...args: FetchArgs) => Promise<Response>, timeoutMs = 1000) {
+  const calls: FetchArgs[] = [];
+  const fetch = jest.fn(async (...args: FetchArgs) => {
+    calls.push(args);
+    return respond(...args);
+  }) as unknown as typeof globalThis.fetch;
+  return { transport: createFetchTransport({ apiPrefix: '/api/session/', timeoutMs, fetch }), calls };
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+test('ping posts the idle time as JSON to {prefix}/ping and reads the answer', async () => {
+  const { transport, calls } = transportAnswering(async () => json(200, { idleFor: 12.5, warnAfter: 30, expireAfter: 60 }));
+  expect(await transport.ping(12.3456789)).toEqual({ kind: 'ok', idleFor: 12.5, warnAfter: 30, expireAfter: 60 });
+  const [url, init] = calls[0];
+  expect(url).toBe('/api/session/ping');
+  expect(init).toMatchObject({ method: 'POST', credentials: 'same-origin', cache: 'no-store' });
+  expect(JSON.parse(init!.body as string)).toEqual({ idleFor: 12.346 });
+  expect((init!.headers as Record<string, string>)['content-type']).toBe('application/json');
+});
+
+test('idleFor is clamped into the range the server accepts', async () => {
+  const { transport, calls } = transportAnswering(async () => json(200, { idleFor: 0, warnAfter: 1, expireAfter: 2 }));
+  await transport.ping(-3);
+  await transport.ping(1e12);
+  expect(calls.map(([, init]) => JSON.parse(init!.body as string).idleFor)).toEqual([0, 365 * 24 * 3600]);
+});
+
+test.each([
+  ['session_revoked', 'revoked'],
+  ['session_expired', 'expired'],
+  ['unauthenticated', 'logged-out'],
+])('a 401 %s ends the session (%s)', async (code, reason) => {
+  const { transport } = transportAnswering(async () => json(401, { error: code }));
+  expect(await transport.ping(1)).toEqual({ kind: 'ended', reason });
+});
+
+test.each([
+  ['500 JSON', async () => json(500, { error: 'internal' })],
+  ['503 unavailable', async () => json(503, { error: 'unavailable' })],
+  ['HTML 200', async () => new Response('<!doctype html><p>Login', { status: 200, headers: { 'content-type': 'text/html' } })],
+  ['garbage 200', async () => json(200, 'garbage{')],
+  ['wrong fields', async () => json(200, { idleFor: '3', warnAfter: 30, expireAfter: 60 })],
+  ['inconsistent settings', async () => json(200, { idleFor: 3, warnAfter: 60, expireAfter: 30 })],
+  ['JSON null', async () => json(200, 'null')],
+  ['401 from a proxy', async () => new Response('<html>auth</html>', { status: 401 })],
+  ['401 unknown code', async () => json(401, { error: 'nope' })],
+  ['network error', async () => Promise.reject(new TypeError('Failed to fetch'))],
+  ['body that fails to read', async () => ({ status: 200, text: () => Promise.reject(new Error('reset')) }) as unknown as Response],
+])('%s is a failure, never a throw nor an end', async (_, respond) => {
+  const { transport } = transportAnswering(respond);
+  expect(await transport.ping(1)).toMatchObject({ kind: 'failed' });
+});
+
+test('a server that never answers fails after the timeout', async () => {
+  jest.useFakeTimers();
+  try {
+    const { transport } = transportAnswering(
+      (_, init) =>
+        new Promise((_resolve, reject) => {
+          init!.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        }),
+      2000,
+    );
+    const result = transport.ping(1);
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(await result).toEqual({ kind: 'failed', error: 'timeout' });
+  } finally {
+    jest.useRealTimers();
+  }
+});
+
+test('logout posts to {prefix}/logout; 204 and 401 are both done, anything else fails', async () => {
+  const statuses = [204, 401, 500];
+  const { transport, calls } = transportAnswering(async () => new Response(null, { status: statuses.shift()! }));
+  expect(await transport.logout()).toEqual({ kind: 'ok' });
+  expect(await transport.logout()).toEqual({ kind: 'ok' });
+  expect(await transport.logout()).toMatchObject({ kind: 'failed', status: 500 });
+  expect(calls[0][0]).toBe('/api/session/logout');
+  const offline = transportAnswering(async () => Promise.reject(new TypeError('offline'))).transport;
+  expect(await offline.logout()).toMatchObject({ kind: 'failed' });
+});
+
+test('error codes map to end reasons through the shared protocol', () => {
+  expect(reasonForError('session_revoked')).toBe('revoked');
+  expect(reasonForError('not_found')).toBeNull();
+  expect(parsePingResponse('{"idleFor":0,"warnAfter":1,"expireAfter":2}')).toMatchObject({ kind: 'ok' });
+});
