@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { assertSameOrigin, connect, createSessionWatch, isPostgresUrl, SessionWatch, type ExternalSessionStore } from '../backend';
 import { authenticate, setUpUsers } from './users';
+import { RedisSessionStore } from './redis-session-store';
 import { CLIENT_SCRIPT_PATH, clientScript, formPage, homePage, loginPage, sessionsPage } from './pages';
 import { CLIENT_BUNDLE, ensureClientBundle } from './client-bundle';
 
@@ -19,8 +20,12 @@ export interface ExampleConfig {
   schema?: string;
   warnAfter?: number;
   expireAfter?: number;
-  /** A koa-session external store; default cookie sessions. */
+  /** A koa-session external store; default cookie sessions (or Redis with `redisUrl`). */
   sessionStore?: ExternalSessionStore;
+  /** Keep sessions in Redis (ioredis) at this URL. */
+  redisUrl?: string;
+  /** Key prefix of the Redis sessions (tests use one per run). */
+  redisPrefix?: string;
   /** Keys that sign the session cookie. */
   keys: string[];
   /** Trust X-Forwarded-* headers (behind a reverse proxy). */
@@ -70,13 +75,15 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
   // The browser client bundle: built here if missing or stale, so tests and `npm start` both work.
   ensureClientBundle();
   const knex = connect(config.databaseUrl, { schema: config.schema });
+  const redisStore = config.redisUrl && !config.sessionStore ? new RedisSessionStore(config.redisUrl, config.redisPrefix) : undefined;
+  const sessionStore = config.sessionStore ?? redisStore;
   const sw = createSessionWatch({
     database: knex,
     schema: config.schema,
     warnAfter: config.warnAfter,
     expireAfter: config.expireAfter,
     passive: PASSIVE_PATHS,
-    sessionStore: config.sessionStore,
+    sessionStore,
     sweepInterval: config.sweepInterval,
     queryTimeout: config.queryTimeout,
   });
@@ -107,7 +114,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
         sameSite: 'lax',
         // `secure` is left to koa-session: set when the request is HTTPS (or says so via a trusted proxy).
         maxAge: 7 * 24 * 3600 * 1000,
-        store: config.sessionStore as never,
+        store: sessionStore as never,
       },
       app,
     ),
@@ -198,6 +205,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     knex,
     async close() {
       await sw.close();
+      await redisStore?.close();
     },
   };
 }
@@ -236,5 +244,6 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig & {
     expireAfter: secondsFromEnv(env, 'SESSION_EXPIRE_AFTER'),
     keys: sessionKeys(env, isPostgresUrl(databaseUrl) ? './data' : path.dirname(databaseUrl.replace(/^sqlite:/, ''))),
     proxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    redisUrl: env.REDIS_URL || undefined,
   };
 }

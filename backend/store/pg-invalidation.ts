@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Client, type ClientConfig } from 'pg';
 import type { Knex } from 'knex';
 import type { InvalidationChannel } from './cached-store';
@@ -5,6 +6,8 @@ import type { InvalidationChannel } from './cached-store';
 /** NOTIFY payloads are limited to 8000 bytes: ids (22 characters) go in batches. */
 const IDS_PER_MESSAGE = 200;
 const MAX_RECONNECT_DELAY_MS = 5000;
+/** Longest a publisher waits to hear its own notification back. */
+const ECHO_WAIT_MS = 250;
 /**
  * A silent network failure leaves a listening socket open but deaf. The listener answers a
  * heartbeat query this often, and the channel only counts as connected while the last answer is
@@ -31,6 +34,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
   private started = false;
   private retryDelay = 100;
   private retryTimer?: NodeJS.Timeout;
+  /** Own notifications awaited by `publish`, by nonce. */
+  private readonly echoes = new Map<string, () => void>();
 
   constructor(
     private readonly knex: Knex,
@@ -53,10 +58,33 @@ export class PgInvalidationChannel implements InvalidationChannel {
     void this.connect();
   }
 
+  /**
+   * Notifies every instance, then waits (at most {@link ECHO_WAIT_MS}) until this instance's own
+   * listener hears the message back. Postgres delivers a notification to all listeners at once, so
+   * by the time a revocation's response leaves, the other instances have heard it too, and the
+   * revoked session's next request is refused wherever it lands.
+   */
   async publish(ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE) {
-      await this.knex.raw('SELECT pg_notify(?, ?)', [this.name, JSON.stringify(ids.slice(i, i + IDS_PER_MESSAGE))]);
+      const nonce = randomBytes(8).toString('hex');
+      const echo = this.listening ? this.awaitEcho(nonce) : undefined;
+      await this.knex.raw('SELECT pg_notify(?, ?)', [this.name, JSON.stringify({ n: nonce, ids: ids.slice(i, i + IDS_PER_MESSAGE) })]);
+      await echo;
     }
+  }
+
+  private awaitEcho(nonce: string): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.echoes.delete(nonce);
+        resolve();
+      }, ECHO_WAIT_MS);
+      this.echoes.set(nonce, () => {
+        clearTimeout(timer);
+        this.echoes.delete(nonce);
+        resolve();
+      });
+    });
   }
 
   async close(): Promise<void> {
@@ -85,12 +113,15 @@ export class PgInvalidationChannel implements InvalidationChannel {
     client.on('end', lost);
     client.on('notification', (message) => {
       if (message.channel !== this.name || !message.payload) return;
+      let ids: string[] | null = null;
       try {
-        const ids = JSON.parse(message.payload);
-        this.handler(Array.isArray(ids) ? ids.map(String) : null);
+        const parsed = JSON.parse(message.payload) as { n?: unknown; ids?: unknown };
+        if (Array.isArray(parsed.ids)) ids = parsed.ids.map(String);
+        if (typeof parsed.n === 'string') this.echoes.get(parsed.n)?.();
       } catch {
-        this.handler(null);
+        // Not ours or malformed: evict everything, to be safe.
       }
+      this.handler(ids);
     });
     try {
       await client.connect();
