@@ -1,0 +1,30 @@
+import { isTabMessage } from './tabs';
+import type { SharedState } from './state';
+
+const state: SharedState = { lastActivity: 1, warnAfter: 30, expireAfter: 60, settingsKnown: true, phase: 'active', reason: null, confirmed: false };
+
+test.each([
+  { type: 'hello', at: 1 },
+  { type: 'activity', at: 1 },
+  { type: 'activity', at: 1, extend: true },
+  { type: 'state', state },
+  { type: 'nudge' },
+  { type: 'end', reason: 'revoked', confirmed: true },
+])('accepts %p', (message) => {
+  expect(isTabMessage(message)).toBe(true);
+});
+
+test.each([
+  null,
+  'hello',
+  { type: 'hello' },
+  { type: 'activity', at: 'now' },
+  { type: 'activity', at: Infinity },
+  { type: 'state', state: { ...state, phase: 'sleeping' } },
+  { type: 'state', state: { ...state, warnAfter: 60, expireAfter: 30 } },
+  { type: 'end', reason: 'bored', confirmed: true },
+  { type: 'end', reason: 'expired' },
+  { type: 'reload' },
+])('rejects %p', (message) => {
+  expect(isTabMessage(message)).toBe(false);
+});
