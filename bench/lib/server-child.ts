@@ -1,0 +1,47 @@
+/**
+ * A benchmark server in its own process (forked by `servers.ts`), so the load generator and the
+ * server do not share one event loop. argv[2] is a JSON {@link TinyAppSpec}. It tells the parent
+ * its port, answers `stats` / `reset` about database writes `cpu` (its CPU time in µs) and `timer` (time spent in sessionwatch's middleware), and exits on `stop`.
+ */
+import type { AddressInfo } from 'node:net';
+import { createTinyApp, type TinyAppSpec } from './apps';
+
+type Message =
+  | { type: 'stats'; id: number; windowMs: number }
+  | { type: 'reset'; id: number }
+  | { type: 'cpu'; id: number }
+  | { type: 'timer'; id: number; reset?: boolean; enabled?: boolean }
+  | { type: 'stop' };
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2]) as TinyAppSpec;
+  const tiny = await createTinyApp(spec);
+  const server = tiny.app.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
+    process.send!({ type: 'ready', port: (server.address() as AddressInfo).port });
+  });
+  server.keepAliveTimeout = 60_000;
+  process.on('message', (message: Message) => {
+    if (message.type === 'stats') process.send!({ type: 'stats', id: message.id, stats: tiny.writes.snapshot(message.windowMs) });
+    else if (message.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send!({ type: 'cpu', id: message.id, stats: user + system });
+    } else if (message.type === 'timer') {
+      process.send!({ type: 'timer', id: message.id, stats: tiny.timer.summary() });
+      if (message.reset) tiny.timer.reset();
+      if (message.enabled !== undefined) tiny.timer.enabled = message.enabled;
+    } else if (message.type === 'reset') {
+      tiny.writes.reset();
+      process.send!({ type: 'reset', id: message.id });
+    } else if (message.type === 'stop') {
+      server.closeAllConnections();
+      server.close();
+      // process.exit() would skip writing a --cpu-prof profile: let the loop drain instead.
+      void tiny.close().finally(() => process.disconnect());
+    }
+  });
+}
+
+main().catch((err) => {
+  console.error('bench server failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,152 @@
+/**
+ * Figures 1 and 2 — request overhead and database writes.
+ *
+ * The same tiny Koa app (koa-session cookie sessions, `GET /me` reads the session's user), with
+ * 1,000 logged-in sessions used round-robin, measured bare, with sessionwatch on SQLite and with
+ * sessionwatch on Postgres. Each variant runs in its own server process; autocannon runs here.
+ *
+ * The machine is shared and noisy, so variants are interleaved in short slices, round after round
+ * (bare, sqlite, pg, then sqlite, pg, bare…: the order rotates), and every figure compares a
+ * variant with the bare app of the same round (median over rounds) or pools all rounds.
+ *
+ * - Throughput: unlimited rate, 32 connections; req/s of each slice. Beside it, the server's
+ *   requests per CPU-second (its capacity on a core of its own), which another process's burst
+ *   cannot distort.
+ * - Latency: a fixed rate well under saturation, so the p99 shows the per-request cost rather than
+ *   queueing; latencies of all rounds are pooled per variant (≥ 10,000 samples), and "added" is
+ *   p99(variant) − p99(bare). Beside it, the time spent inside sessionwatch's middleware itself.
+ * - Writes: UPDATEs of the sessions table seen by the server's Knex, per session, over the whole
+ *   wall-clock time of the load (the throttle is per wall-clock `touchInterval`).
+ */
+import { createTestDatabase, type TestDatabase } from '../backend/testing/databases';
+import { defaultTouchInterval } from '../backend/inactivity/policy';
+import { DEFAULT_EXPIRE_AFTER } from '../shared/protocol';
+import { forkServer, loginSessions, type ServerHandle } from './lib/servers';
+import { roundRobinCookies, runLoad, type LoadResult } from './lib/load';
+import { median, list, percentile, round } from './lib/stats';
+import { atLeast, atMost, info, type BenchContext, type Row } from './lib/types';
+import type { Variant } from './lib/apps';
+
+const VARIANTS: Variant[] = ['bare', 'sqlite', 'postgres'];
+const SESSIONS = 1000;
+const CONNECTIONS = 32;
+const LATENCY_CONNECTIONS = 8;
+
+export async function overhead(ctx: BenchContext): Promise<Row[]> {
+  const rounds = ctx.quick ? 5 : 15;
+  const throughputSeconds = ctx.quick ? 1 : 1.5;
+  const latencySeconds = ctx.quick ? 1 : 1.5;
+  const warmupSeconds = ctx.quick ? 2 : 4;
+
+  const dbs: TestDatabase[] = [];
+  const servers = new Map<Variant, ServerHandle>();
+  const cookies = new Map<Variant, string[]>();
+  try {
+    for (const variant of VARIANTS) {
+      let spec: Parameters<typeof forkServer>[0] = { variant };
+      if (variant !== 'bare') {
+        const db = await createTestDatabase(variant);
+        dbs.push(db);
+        spec = { variant, url: db.url, schema: db.schema };
+      }
+      const server = await forkServer(spec);
+      servers.set(variant, server);
+      cookies.set(variant, (await loginSessions(server.url, SESSIONS)).cookies);
+    }
+    const loadStart = Date.now();
+    for (const variant of VARIANTS) await servers.get(variant)!.resetStats();
+
+    const request = (variant: Variant, offset = 0) => [{ method: 'GET' as const, path: '/me', setupRequest: roundRobinCookies(cookies.get(variant)!, offset) }];
+    const all = new Map<Variant, LoadResult[]>(VARIANTS.map((v) => [v, []]));
+
+    ctx.log(`overhead: warm-up ${warmupSeconds} s per variant`);
+    // The bare app's capacity sets the fixed rate of the latency slices (≈ 25% of it).
+    let fixedRate = 0;
+    for (const variant of VARIANTS) {
+      const warm = await runLoad({ url: servers.get(variant)!.url, duration: warmupSeconds, connections: CONNECTIONS, requests: request(variant) });
+      all.get(variant)!.push(warm);
+      if (variant === 'bare') fixedRate = Math.max(200, Math.round((warm.rps * 0.25) / 100) * 100);
+    }
+    // Time inside the middleware is recorded in the latency slices only (at saturation it would
+    // include other requests' work interleaved at each await).
+    for (const variant of VARIANTS) await servers.get(variant)!.middlewareTime({ reset: true, enabled: false });
+
+    const throughput = new Map<Variant, LoadResult[]>(VARIANTS.map((v) => [v, []]));
+    const latencySamples = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+    /** Server requests per CPU-second in each throughput slice. */
+    const perCpuSecond = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+    for (let r = 0; r < rounds; r++) {
+      const order = [...VARIANTS.slice(r % 3), ...VARIANTS.slice(0, r % 3)];
+      for (const variant of order) {
+        const server = servers.get(variant)!;
+        const cpuBefore = await server.cpu();
+        const result = await runLoad({ url: server.url, duration: throughputSeconds, connections: CONNECTIONS, requests: request(variant, r * 97) });
+        perCpuSecond.get(variant)!.push(result.responses / (((await server.cpu()) - cpuBefore) / 1e6));
+        throughput.get(variant)!.push(result);
+        all.get(variant)!.push(result);
+      }
+      for (const variant of order) {
+        await servers.get(variant)!.middlewareTime({ enabled: true });
+        const result = await runLoad({
+          url: servers.get(variant)!.url,
+          duration: latencySeconds,
+          connections: LATENCY_CONNECTIONS,
+          overallRate: fixedRate,
+          requests: request(variant, r * 89),
+        });
+        await servers.get(variant)!.middlewareTime({ enabled: false });
+        latencySamples.get(variant)!.push(...result.samples);
+        all.get(variant)!.push(result);
+      }
+      ctx.log(`overhead round ${r + 1}/${rounds}: req/s ${order.map((v) => `${v} ${Math.round(throughput.get(v)![r].rps)}`).join(', ')}`);
+    }
+    const loadEnd = Date.now();
+
+    const rps = (v: Variant) => throughput.get(v)!.map((x) => x.rps);
+    const ratios = (v: Variant, of: (v: Variant) => number[]) => of(v).map((x, r) => x / of('bare')[r]);
+    const cpuRate = (v: Variant) => perCpuSecond.get(v)!;
+    const pooled = (v: Variant, p: number) => percentile(latencySamples.get(v)!, p);
+    const totalRequests = (v: Variant) => all.get(v)!.reduce((n, x) => n + x.responses, 0);
+    const failures = VARIANTS.flatMap((v) => all.get(v)!.map((x) => x.non2xx + x.errors + x.timeouts)).reduce((a, b) => a + b, 0);
+    const mw = new Map(await Promise.all(VARIANTS.map(async (v) => [v, await servers.get(v)!.middlewareTime()] as const)));
+
+    const rows: Row[] = [
+      info('bare: req/s', round(median(rps('bare')), 0), 'req/s', `median of ${rounds} rounds of ${throughputSeconds} s, ${CONNECTIONS} connections; rounds: ${list(rps('bare'), 0)}`),
+      info('sqlite: req/s', round(median(rps('sqlite')), 0), 'req/s', list(rps('sqlite'), 0)),
+      info('postgres: req/s', round(median(rps('postgres')), 0), 'req/s', list(rps('postgres'), 0)),
+      atLeast('req/s ratio sqlite / bare', round(median(ratios('sqlite', rps)), 3), 0.9, '', `per round: ${list(ratios('sqlite', rps))}`),
+      atLeast('req/s ratio postgres / bare', round(median(ratios('postgres', rps)), 3), 0.85, '', `per round: ${list(ratios('postgres', rps))}`),
+      info('bare: requests per server CPU-second', round(median(cpuRate('bare')), 0), 'req/s', 'the capacity of one dedicated core; immune to other processes’ bursts'),
+      atLeast('per-CPU-second ratio sqlite / bare', round(median(ratios('sqlite', cpuRate)), 3), 0.9, '', `${round(median(cpuRate('sqlite')), 0)} req/s; per round: ${list(ratios('sqlite', cpuRate))}`),
+      atLeast('per-CPU-second ratio postgres / bare', round(median(ratios('postgres', cpuRate)), 3), 0.85, '', `${round(median(cpuRate('postgres')), 0)} req/s; per round: ${list(ratios('postgres', cpuRate))}`),
+      info(`bare: p99 latency @ ${fixedRate} req/s`, round(pooled('bare', 99), 2), 'ms', `p50 ${round(pooled('bare', 50), 2)} ms; ${LATENCY_CONNECTIONS} connections, ${latencySamples.get('bare')!.length} samples pooled over ${rounds} rounds`),
+      atMost('p99 latency added, sqlite', round(pooled('sqlite', 99) - pooled('bare', 99), 2), 1, 'ms', `p99 ${round(pooled('sqlite', 99), 2)} ms; p50 added ${round(pooled('sqlite', 50) - pooled('bare', 50), 3)} ms`),
+      info('p99 latency added, postgres', round(pooled('postgres', 99) - pooled('bare', 99), 2), 'ms', `p99 ${round(pooled('postgres', 99), 2)} ms; p50 added ${round(pooled('postgres', 50) - pooled('bare', 50), 3)} ms`),
+    ];
+    for (const variant of ['sqlite', 'postgres'] as const) {
+      const t = mw.get(variant)!;
+      rows.push(info(`${variant}: time inside sessionwatch per request, p99`, round(t.p99, 3), 'ms',
+        `p50 ${round(t.p50 * 1000, 1)} µs, p99.9 ${round(t.p999, 3)} ms, max ${round(t.max, 2)} ms over ${t.count} requests at ${fixedRate} req/s (bare pass-through p99 ${round(mw.get('bare')!.p99 * 1000, 1)} µs)`));
+    }
+    rows.push(atMost('non-2xx, failed or timed-out requests', failures, 0, '', `${VARIANTS.map((v) => `${v} ${totalRequests(v)}`).join(', ')} requests`));
+
+    // Figure 2: writes per session per minute, against the throttle (one per touchInterval).
+    const touchInterval = defaultTouchInterval(DEFAULT_EXPIRE_AFTER);
+    const minutes = (loadEnd - loadStart) / 60_000;
+    for (const variant of ['sqlite', 'postgres'] as const) {
+      const stats = await servers.get(variant)!.stats(touchInterval * 1000);
+      const perMinute = stats.updates / SESSIONS / minutes;
+      rows.push(
+        atMost(`${variant}: writes / session / minute`, round(perMinute, 3), 60 / touchInterval, '',
+          `${stats.updates} activity writes for ${SESSIONS} sessions over ${round(minutes, 2)} min of load (+ 1 insert per login)`, 2),
+        atMost(`${variant}: most writes of one session in ${touchInterval} s`, stats.maxInWindow, 1, '',
+          `shortest gap between two writes of a session: ${stats.minGapMs === null ? 'none had two' : `${round(stats.minGapMs / 1000, 1)} s`}; most per session: ${stats.maxUpdatesPerSession}`),
+        info(`${variant}: session reads per request`, round(stats.selects / totalRequests(variant), 4), '', `${stats.selects} SELECTs for ${totalRequests(variant)} requests (the cache serves the rest)`),
+      );
+    }
+    return rows;
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+    await Promise.all(dbs.map((db) => db.drop()));
+  }
+}
