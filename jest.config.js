@@ -4,6 +4,6 @@ module.exports = {
   testMatch: ['<rootDir>/{backend,shared,client,example,puppeteer-tests}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Type checking runs once in `npm test` (tsc --noEmit); tests only transpile.
-  transform: { '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 30000,
 };
