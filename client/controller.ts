@@ -65,7 +65,7 @@ export class Controller implements LeaderHost {
   start(): void {
     if (this.running || this.state.phase === 'ended') return;
     this.running = true;
-    this.page.drafts?.restore();
+    this.page.restoreDrafts();
     this.page.attach();
     this.state.lastActivity = Math.max(this.state.lastActivity, Date.now());
     const tabs = (this.tabs = (this.env.tabs ?? (() => createBroadcastTabs(this.options.channelName, this.options.election)))());

@@ -27,6 +27,8 @@ export interface Page {
   readonly warning: WarningView | null;
   readonly lock: LockView | null;
   readonly drafts: DraftKeeper | null;
+  /** Puts back this page's draft, once the document is parsed. */
+  restoreDrafts(): void;
   /** Starts listening (and installs the watched fetch if asked). */
   attach(): void;
   detach(): void;
@@ -58,6 +60,11 @@ export function createPage(win: Window | null, options: ResolvedOptions, hooks: 
     warning,
     lock,
     drafts,
+    restoreDrafts() {
+      if (!drafts || !doc) return;
+      if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', () => drafts.restore(), { once: true });
+      else drafts.restore();
+    },
     attach() {
       if (!win) return;
       // Deadlines are re-checked before the activity listeners see a tab coming back.
