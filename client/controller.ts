@@ -7,22 +7,12 @@ import { DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER, type EndReason } from '../sha
 import { Emitter } from './events';
 import { LeaderDuties, type LeaderHost, type PingOutcome } from './leader';
 import { currentPath, type ResolvedOptions } from './options';
-import { createPage, type Page } from './page';
-import { expireAt, secondsLeft, warnAt, type SessionWatchState, type SharedState } from './state';
-import { createBroadcastTabs, type TabMessage, type Tabs, type TabsFactory } from './tabs';
+import { createPage, type ControllerEnv, type Page } from './page';
+import { expireAt, secondsLeft, snapshot, warnAt, type SessionWatchState, type SharedState } from './state';
+import { createBroadcastTabs, type TabMessage, type Tabs } from './tabs';
 import { Deadline } from './timers';
 import { createFetchTransport, type Transport } from './transport';
 import { wrapFetch } from './watch-fetch';
-
-/** What the controller needs from the page; tests pass fakes. */
-export interface ControllerEnv {
-  /** The window to watch (activity, visibility, online) and draw in; null for no DOM at all. */
-  window: Window | null;
-  /** Leaves the page once the session ended. Default `location.assign`. */
-  navigate?: (url: string) => void;
-  /** Default the broadcast-channel tabs. */
-  tabs?: TabsFactory;
-}
 
 export class Controller implements LeaderHost {
   readonly emitter = new Emitter();
@@ -58,8 +48,7 @@ export class Controller implements LeaderHost {
   }
 
   getState(): SessionWatchState {
-    const s = this.state;
-    return { phase: s.phase, secondsLeft: secondsLeft(s, Date.now()), isLeader: this.isLeader, lastActivity: s.lastActivity, reason: s.reason, warnAfter: s.warnAfter, expireAfter: s.expireAfter };
+    return snapshot(this.state, this.isLeader, Date.now());
   }
 
   start(): void {
@@ -307,8 +296,15 @@ export class Controller implements LeaderHost {
     // Let the end message reach the other tabs before this page goes away.
     void posted.then(() => {
       this.stop({ keepLock: true });
-      if (this.options.onEnd) this.options.onEnd(reason);
-      else (this.env.navigate ?? ((url) => this.env.window?.location.assign(url)))(this.options.endUrl(reason, currentPath()));
+      try {
+        if (this.options.onEnd) this.options.onEnd(reason);
+        else (this.env.navigate ?? ((url) => this.env.window?.location.assign(url)))(this.options.endUrl(reason, currentPath()));
+      } catch (err) {
+        // The app's handler failed: report it like any uncaught error, the page stays locked.
+        setTimeout(() => {
+          throw err;
+        }, 0);
+      }
     });
   }
 }

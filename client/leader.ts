@@ -61,7 +61,8 @@ export class LeaderDuties {
 
   /** Takes over: one ping at once (settings, and the server's view), then the schedule. */
   start(): void {
-    void this.ping();
+    // An ended session only needs its logout confirmed (see schedule).
+    if (this.host.state.phase !== 'ended') void this.ping();
     this.schedule();
   }
 

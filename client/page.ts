@@ -6,8 +6,19 @@
 import { createActivityTracker, type ActivityTracker } from './activity';
 import { createDraftKeeper, type DraftKeeper } from './drafts';
 import { currentPath, type ResolvedOptions } from './options';
+import type { TabsFactory } from './tabs';
 import { createWarningDialog, type WarningView } from './ui/dialog';
 import { createLockScreen, type LockView } from './ui/lock';
+
+/** What the controller needs from the page; tests pass fakes. */
+export interface ControllerEnv {
+  /** The window to watch (activity, visibility, online) and draw in; null for no DOM at all. */
+  window: Window | null;
+  /** Leaves the page once the session ended. Default `location.assign`. */
+  navigate?: (url: string) => void;
+  /** Default the broadcast-channel tabs. */
+  tabs?: TabsFactory;
+}
 
 /** What the page reports to the controller. */
 export interface PageHooks {

@@ -56,6 +56,12 @@ export interface SessionWatchState {
   expireAfter: number;
 }
 
+/** The public snapshot of a state. */
+export function snapshot(s: SharedState, isLeader: boolean, now: number): SessionWatchState {
+  const { phase, lastActivity, reason, warnAfter, expireAfter } = s;
+  return { phase, secondsLeft: secondsLeft(s, now), isLeader, lastActivity, reason, warnAfter, expireAfter };
+}
+
 /** Minimal shape check of a state received from another tab (messages are untrusted data). */
 export function isSharedState(value: unknown): value is SharedState {
   const s = value as SharedState;
