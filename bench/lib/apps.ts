@@ -19,6 +19,8 @@ export interface TinyAppSpec {
 }
 
 export interface WriteStats {
+  /** HTTP requests the server received. */
+  requests: number;
   /** INSERTs into the sessions table (logins). */
   inserts: number;
   /** UPDATEs of the sessions table (activity writes, pings). */
@@ -38,6 +40,7 @@ export interface WriteStats {
 
 /** Counts writes to the sessions table from Knex `query` events, per session id. */
 export class WriteCounter {
+  requests = 0;
   inserts = 0;
   updates = 0;
   selects = 0;
@@ -65,6 +68,7 @@ export class WriteCounter {
   }
 
   reset(): void {
+    this.requests = 0;
     this.inserts = 0;
     this.updates = 0;
     this.selects = 0;
@@ -85,6 +89,7 @@ export class WriteCounter {
       }
     }
     return {
+      requests: this.requests,
       inserts: this.inserts,
       updates: this.updates,
       selects: this.selects,
@@ -158,8 +163,12 @@ export interface TinyApp {
 export async function createTinyApp(spec: TinyAppSpec): Promise<TinyApp> {
   const app = new Koa();
   app.keys = ['bench-secret-key'];
-  app.use(session({ sameSite: 'lax' }, app));
   const writes = new WriteCounter();
+  app.use((_ctx, next) => {
+    writes.requests++;
+    return next();
+  });
+  app.use(session({ sameSite: 'lax' }, app));
   const timer = new MiddlewareTimer();
   let sw: SessionWatch | undefined;
   let knex: Knex | undefined;
