@@ -278,9 +278,9 @@ export class Controller implements LeaderHost {
     this.expiryDeadline.clear();
     this.warnDeadline.clear();
     this.page.warning?.hide();
-    this.page.drafts?.save();
+    const draftsKept = (this.page.drafts?.save() ?? 0) > 0;
     this.pendingLock = false;
-    this.page.lock?.lock(reason, this.options.endUrl(reason, currentPath()));
+    this.page.lock?.lock(reason, this.options.endUrl(reason, currentPath()), draftsKept);
     this.page.stopActivity();
     if (reason === 'expired') this.emitter.emit('expire', { at: Date.now() });
     this.emitter.emit('end', { reason });

@@ -74,6 +74,7 @@ test('at the end the form is saved as a draft, the page is locked, then the tab 
   await advance(60_100);
   expect(locked()).toBe(true);
   expect(Object.keys(sessionStorage)).toEqual(['sessionwatch:draft:/']);
+  expect(document.querySelector('.sessionwatch-lock')!.textContent).toContain('will be back after you log in again');
   expect(navigations).toEqual(['/?next=%2F&reason=expired']);
 
   // Back on the page after logging in again: the draft is restored.

@@ -10,8 +10,8 @@ import { element, ensureStyles, uniqueId } from './styles';
 export const LOCKED_CLASS = 'sessionwatch-locked';
 
 export interface LockView {
-  /** Hides the page: `checking` while the server is asked, or the end reason. */
-  lock(status: 'checking' | EndReason, loginHref: string): void;
+  /** Hides the page: `checking` while the server is asked, or the end reason (`draftsKept`: say so). */
+  lock(status: 'checking' | EndReason, loginHref: string, draftsKept?: boolean): void;
   /** Shows the page again (only before the end is final). */
   unlock(): void;
   readonly locked: boolean;
@@ -23,7 +23,7 @@ export function createLockScreen({ texts, doc = document }: { texts: SessionWatc
   let root: HTMLDivElement | undefined;
   let made: { el: Element; inert: boolean; ariaHidden: string | null }[] = [];
 
-  function render(status: 'checking' | EndReason, loginHref: string): void {
+  function render(status: 'checking' | EndReason, loginHref: string, draftsKept: boolean): void {
     ensureStyles(doc);
     root?.remove();
     const titleId = uniqueId('lock-title');
@@ -40,7 +40,7 @@ export function createLockScreen({ texts, doc = document }: { texts: SessionWatc
     title.id = titleId;
     panel.append(title);
     if (status !== 'checking') {
-      const message = element(doc, 'p', 'sessionwatch-message', texts.endedMessage(status));
+      const message = element(doc, 'p', 'sessionwatch-message', texts.endedMessage(status) + (draftsKept ? ` ${texts.draftsKept}` : ''));
       message.id = messageId;
       panel.setAttribute('aria-describedby', messageId);
       const link = element(doc, 'a', 'sessionwatch-button sessionwatch-primary', texts.loginAgain);
@@ -72,8 +72,8 @@ export function createLockScreen({ texts, doc = document }: { texts: SessionWatc
     get locked() {
       return !!root;
     },
-    lock(status, loginHref) {
-      render(status, loginHref);
+    lock(status, loginHref, draftsKept = false) {
+      render(status, loginHref, draftsKept);
       hidePage();
     },
     unlock() {

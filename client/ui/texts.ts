@@ -21,6 +21,8 @@ export interface SessionWatchTexts {
   endedTitle: (reason: EndReason) => string;
   /** Message over the locked page, by end reason. */
   endedMessage: (reason: EndReason) => string;
+  /** Added on the locked page when the page's form drafts were saved. */
+  draftsKept: string;
   /** The link to the login page on the locked page. */
   loginAgain: string;
 }
@@ -48,9 +50,10 @@ export const DEFAULT_TEXTS: SessionWatchTexts = {
   endedTitle: () => 'You have been logged out',
   endedMessage: (reason) =>
     reason === 'expired'
-      ? 'You were logged out after a period of inactivity. Anything you were typing on this page will be back after you log in again.'
+      ? 'You were logged out after a period of inactivity.'
       : reason === 'revoked'
         ? 'This session was ended from another device.'
         : 'You logged out.',
+  draftsKept: 'What you typed on this page will be back after you log in again.',
   loginAgain: 'Log in again',
 };
