@@ -1,0 +1,126 @@
+/**
+ * Chromium for the browser figures: Debian's chromium (or CHROME_PATH) through puppeteer-core, a
+ * logged-in browser context on the example app, its tabs, and pings counted at the server.
+ */
+import type { Server, IncomingMessage } from 'node:http';
+import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
+import { sleep } from './stats';
+
+export const CHROME_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
+}
+
+/** Polls `check` every 25 ms until it returns a truthy value. */
+export async function until<T>(check: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** Times (Date.now) of every `POST /session/ping` the server received. */
+export function countPings(server: Server, prefix = '/session'): { times: number[]; between(from: number, to: number): number; stop(): void } {
+  const times: number[] = [];
+  const listener = (req: IncomingMessage) => {
+    if (req.method === 'POST' && req.url?.split('?')[0] === `${prefix}/ping`) times.push(Date.now());
+  };
+  server.on('request', listener);
+  return {
+    times,
+    between: (from, to) => times.filter((t) => t >= from && t < to).length,
+    stop: () => server.off('request', listener),
+  };
+}
+
+export interface Tab {
+  page: Page;
+  /** Times (Node's Date.now) this tab sent a ping. */
+  pings: number[];
+  errors: string[];
+}
+
+/** One browser (an incognito context: its tabs share BroadcastChannel and Web Locks) logged in as johndoe. */
+export class LoggedInBrowser {
+  readonly tabs: Tab[] = [];
+  private constructor(readonly context: BrowserContext, readonly baseUrl: string, readonly path: string) {}
+
+  /** Logs in with a fetch from the login page, then opens `path` (which may carry `?pingInterval=`). */
+  static async open(browser: Browser, baseUrl: string, path = '/'): Promise<LoggedInBrowser> {
+    const context = await browser.createBrowserContext();
+    const self = new LoggedInBrowser(context, baseUrl, path);
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/`);
+    const status = await page.evaluate(async () => {
+      const res = await fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }) });
+      return res.status;
+    });
+    if (status !== 200) throw new Error(`login failed: ${status}`);
+    await self.adopt(page);
+    return self;
+  }
+
+  /** Opens another tab of this browser on the same path. */
+  async openTab(): Promise<Tab> {
+    return this.adopt(await this.context.newPage());
+  }
+
+  private async adopt(page: Page): Promise<Tab> {
+    const tab: Tab = { page, pings: [], errors: [] };
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/session/ping') tab.pings.push(Date.now());
+    });
+    page.on('pageerror', (err) => tab.errors.push(String((err as Error).message ?? err)));
+    await page.goto(this.baseUrl + this.path);
+    await page.waitForFunction(() => !!window.__sessionwatch, { timeout: 15_000 });
+    this.tabs.push(tab);
+    return tab;
+  }
+
+  /** isLeader of every open tab. */
+  async leaders(): Promise<boolean[]> {
+    return Promise.all(this.tabs.map((tab) => tab.page.evaluate(() => window.__sessionwatch!.getState().isLeader).catch(() => false)));
+  }
+
+  /** Waits until exactly one tab leads; returns it. */
+  async leader(timeoutMs = 15_000): Promise<Tab> {
+    const index = await until(async () => {
+      const leaders = await this.leaders();
+      return leaders.filter(Boolean).length === 1 ? leaders.indexOf(true) + 1 : 0;
+    }, 'exactly one leader tab', timeoutMs);
+    return this.tabs[index - 1];
+  }
+
+  async closeTab(tab: Tab): Promise<void> {
+    this.tabs.splice(this.tabs.indexOf(tab), 1);
+    await tab.page.close();
+  }
+
+  close(): Promise<void> {
+    return this.context.close().catch(() => undefined);
+  }
+}
+
+/** Mouse moves in the tab every `everyMs` until `endAt` (Date.now). */
+export async function keepMoving(tab: Tab, endAt: number, everyMs = 200): Promise<void> {
+  let i = 0;
+  while (Date.now() < endAt) {
+    i++;
+    await tab.page.mouse.move(20 + (i % 40) * 5, 20 + (i % 7) * 10).catch(() => undefined);
+    await sleep(everyMs);
+  }
+}
