@@ -33,16 +33,23 @@ export async function until<T>(check: () => Promise<T> | T, what: string, timeou
   }
 }
 
-/** Times (Date.now) of every `POST /session/ping` the server received. */
-export function countPings(server: Server, prefix = '/session'): { times: number[]; between(from: number, to: number): number; stop(): void } {
-  const times: number[] = [];
+/** Every `POST /session/ping` the server received: when, and with which cookies. */
+export function countPings(server: Server, prefix = '/session'): {
+  between(from: number, to: number, cookie?: string): number;
+  times(from: number, to: number, cookie?: string): number[];
+  stop(): void;
+} {
+  const pings: { t: number; cookie: string }[] = [];
   const listener = (req: IncomingMessage) => {
-    if (req.method === 'POST' && req.url?.split('?')[0] === `${prefix}/ping`) times.push(Date.now());
+    if (req.method === 'POST' && req.url?.split('?')[0] === `${prefix}/ping`) pings.push({ t: Date.now(), cookie: req.headers.cookie ?? '' });
   };
   server.on('request', listener);
+  const sorted = (cookie: string) => cookie.split(/;\s*/).sort().join('; ');
+  const times = (from: number, to: number, cookie?: string) =>
+    pings.filter((p) => p.t >= from && p.t < to && (cookie === undefined || sorted(p.cookie) === sorted(cookie))).map((p) => p.t);
   return {
     times,
-    between: (from, to) => times.filter((t) => t >= from && t < to).length,
+    between: (from, to, cookie) => times(from, to, cookie).length,
     stop: () => server.off('request', listener),
   };
 }
@@ -89,6 +96,18 @@ export class LoggedInBrowser {
     await page.waitForFunction(() => !!window.__sessionwatch, { timeout: 15_000 });
     this.tabs.push(tab);
     return tab;
+  }
+
+  /** The browser's cookies for the app, as a Cookie header. */
+  async cookieHeader(): Promise<string> {
+    const host = new URL(this.baseUrl).hostname;
+    const cookies = (await this.context.cookies()).filter((c) => c.domain.replace(/^\./, '') === host);
+    return cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  }
+
+  /** How many activity events each tab's client has emitted so far. */
+  activityCounts(): Promise<number[]> {
+    return Promise.all(this.tabs.map((tab) => tab.page.evaluate(() => window.__sessionwatchActivity ?? 0)));
   }
 
   /** isLeader of every open tab. */
