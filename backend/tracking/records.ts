@@ -17,6 +17,11 @@ export interface TrackedSession {
   lastActivity: Date;
 }
 
+/** `::ffff:203.0.113.7` (an IPv4 client of a dual-stack server) is shown as `203.0.113.7`. */
+function displayIp(ip: string): string {
+  return ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1').slice(0, 64);
+}
+
 /** The record of a new login, from the request that logs in. */
 export function newRecord(ctx: Context, userId: string, token: string, storeKey: string | null, now: number): SessionRecord {
   const userAgent = (ctx.get('user-agent') || '').slice(0, MAX_USER_AGENT_LENGTH);
@@ -25,7 +30,7 @@ export function newRecord(ctx: Context, userId: string, token: string, storeKey:
     tokenHash: hashToken(token),
     storeKey,
     userId,
-    ip: (ctx.ip || '').slice(0, 64),
+    ip: displayIp(ctx.ip || ''),
     userAgent,
     ...parseUserAgent(userAgent),
     createdAt: now,
