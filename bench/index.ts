@@ -20,6 +20,7 @@ import { crossTab } from './cross-tab';
 import { failover } from './failover';
 import { activityCost } from './activity-cost';
 import { reliability } from './reliability';
+import { closeSharedServers } from './lib/servers';
 import { markdownTable, textTable, type Section } from './lib/table';
 import type { BenchContext, Figure } from './lib/types';
 
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     }
     sections.push(section);
   }
+  await closeSharedServers();
   const seconds = (Date.now() - started) / 1000;
   const rows = sections.flatMap((s) => s.rows);
   const passed = rows.filter((r) => r.pass === true).length;

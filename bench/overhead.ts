@@ -18,41 +18,29 @@
  * - Writes: UPDATEs of the sessions table seen by the server's Knex, per session, over the whole
  *   wall-clock time of the load (the throttle is per wall-clock `touchInterval`).
  */
-import { createTestDatabase, type TestDatabase } from '../backend/testing/databases';
 import { defaultTouchInterval } from '../backend/inactivity/policy';
 import { DEFAULT_EXPIRE_AFTER } from '../shared/protocol';
-import { forkServer, loginSessions, type ServerHandle } from './lib/servers';
+import { sharedServer, SHARED_SESSIONS as SESSIONS, type ServerHandle } from './lib/servers';
 import { roundRobinCookies, runLoad, type LoadResult } from './lib/load';
 import { median, list, percentile, round } from './lib/stats';
 import { atLeast, atMost, info, type BenchContext, type Row } from './lib/types';
 import type { Variant } from './lib/apps';
 
 const VARIANTS: Variant[] = ['bare', 'sqlite', 'postgres'];
-const SESSIONS = 1000;
 const CONNECTIONS = 32;
 const LATENCY_CONNECTIONS = 8;
 
 export async function overhead(ctx: BenchContext): Promise<Row[]> {
-  const rounds = ctx.quick ? 5 : 15;
+  const rounds = ctx.quick ? 3 : 15;
   const throughputSeconds = ctx.quick ? 1 : 1.5;
-  const latencySeconds = ctx.quick ? 1 : 1.5;
-  const warmupSeconds = ctx.quick ? 2 : 4;
+  const latencySeconds = ctx.quick ? 0.75 : 1.5;
+  const warmupSeconds = ctx.quick ? 1 : 4;
 
-  const dbs: TestDatabase[] = [];
-  const servers = new Map<Variant, ServerHandle>();
-  const cookies = new Map<Variant, string[]>();
-  try {
-    for (const variant of VARIANTS) {
-      let spec: Parameters<typeof forkServer>[0] = { variant };
-      if (variant !== 'bare') {
-        const db = await createTestDatabase(variant);
-        dbs.push(db);
-        spec = { variant, url: db.url, schema: db.schema };
-      }
-      const server = await forkServer(spec);
-      servers.set(variant, server);
-      cookies.set(variant, (await loginSessions(server.url, SESSIONS)).cookies);
-    }
+  // Each server in its own process with 1,000 sessions logged in (shared with later figures).
+  const started = await Promise.all(VARIANTS.map((v) => sharedServer(v)));
+  const servers = new Map<Variant, ServerHandle>(VARIANTS.map((v, i) => [v, started[i].server]));
+  const cookies = new Map<Variant, string[]>(VARIANTS.map((v, i) => [v, started[i].cookies]));
+  {
     const loadStart = Date.now();
     for (const variant of VARIANTS) await servers.get(variant)!.resetStats();
 
@@ -145,8 +133,5 @@ export async function overhead(ctx: BenchContext): Promise<Row[]> {
       );
     }
     return rows;
-  } finally {
-    await Promise.all([...servers.values()].map((s) => s.stop()));
-    await Promise.all(dbs.map((db) => db.drop()));
   }
 }

@@ -5,14 +5,12 @@
  * database's write rate, and the browser client sends at most one ping per ping interval per
  * browser, whatever its number of tabs.
  */
-import { createTestDatabase, type TestDatabase } from '../backend/testing/databases';
-import { forkServer, loginSessions, type ServerHandle } from './lib/servers';
+import { sharedServer, SHARED_SESSIONS as SESSIONS, type ServerHandle } from './lib/servers';
 import { runLoad, type LoadResult } from './lib/load';
 import { median, list, percentile, round, sleep } from './lib/stats';
 import { atMost, info, type BenchContext, type Row } from './lib/types';
 import type autocannon from 'autocannon';
 
-const SESSIONS = 1000;
 const KINDS = ['sqlite', 'postgres'] as const;
 
 function pingRequests(cookies: string[], offset: number): autocannon.Request[] {
@@ -33,19 +31,12 @@ function pingRequests(cookies: string[], offset: number): autocannon.Request[] {
 
 export async function ping(ctx: BenchContext): Promise<Row[]> {
   const rounds = ctx.quick ? 2 : 5;
-  const seconds = ctx.quick ? 2 : 4;
+  const seconds = ctx.quick ? 1.5 : 4;
   const connections = SESSIONS;
-  const dbs: TestDatabase[] = [];
-  const servers = new Map<(typeof KINDS)[number], ServerHandle>();
-  const cookies = new Map<(typeof KINDS)[number], string[]>();
-  try {
-    for (const kind of KINDS) {
-      const db = await createTestDatabase(kind);
-      dbs.push(db);
-      const server = await forkServer({ variant: kind, url: db.url, schema: db.schema });
-      servers.set(kind, server);
-      cookies.set(kind, (await loginSessions(server.url, SESSIONS)).cookies);
-    }
+  const started = await Promise.all(KINDS.map((k) => sharedServer(k)));
+  const servers = new Map<(typeof KINDS)[number], ServerHandle>(KINDS.map((k, i) => [k, started[i].server]));
+  const cookies = new Map<(typeof KINDS)[number], string[]>(KINDS.map((k, i) => [k, started[i].cookies]));
+  {
     for (const kind of KINDS) {
       await runLoad({ url: servers.get(kind)!.url, duration: ctx.quick ? 1 : 2, connections, requests: pingRequests(cookies.get(kind)!, 0) });
       await sleep(500); // the warm-up's last pings land before the counters start
@@ -82,8 +73,5 @@ export async function ping(ctx: BenchContext): Promise<Row[]> {
       );
     }
     return rows;
-  } finally {
-    await Promise.all([...servers.values()].map((s) => s.stop()));
-    await Promise.all(dbs.map((db) => db.drop()));
   }
 }

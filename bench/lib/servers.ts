@@ -3,8 +3,11 @@
  * reads the server's write counters.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import type { TinyAppSpec, WriteStats } from './apps';
+import { buildSync } from 'esbuild';
+import type { TinyAppSpec, Variant, WriteStats } from './apps';
+import { createTestDatabase, type TestDatabase } from '../../backend/testing/databases';
 
 export interface ServerHandle {
   url: string;
@@ -19,16 +22,35 @@ export interface ServerHandle {
 }
 
 let nextId = 1;
+let bundled: string | undefined;
+
+/**
+ * The child script, bundled once with esbuild (packages stay external): a plain `node` process
+ * starts in a fraction of the time ts-node takes. Under `BENCH_CPU_PROF` the sources run through
+ * ts-node instead, so profiles name the original files.
+ */
+function childScript(): { file: string; execArgv: string[] } {
+  const source = path.join(__dirname, 'server-child.ts');
+  if (process.env.BENCH_CPU_PROF) return { file: source, execArgv: ['-r', 'ts-node/register'] };
+  if (!bundled) {
+    // Inside node_modules/.cache so that the external packages resolve from the project.
+    bundled = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'sessionwatch-bench', `server-${process.pid}.js`);
+    buildSync({ entryPoints: [source], outfile: bundled, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'silent' });
+    process.once('exit', () => fs.rmSync(bundled!, { force: true }));
+  }
+  return { file: bundled, execArgv: [] };
+}
 
 /**
  * Starts a tiny app in a child process. `BENCH_CPU_PROF=<dir>` profiles the servers
  * (`node --cpu-prof`), to see where request time goes.
  */
 export async function forkServer(spec: TinyAppSpec): Promise<ServerHandle> {
-  const execArgv = ['-r', 'ts-node/register'];
+  const { file, execArgv } = childScript();
   if (process.env.BENCH_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${spec.variant}-${Date.now()}.cpuprofile`);
-  const child = fork(path.join(__dirname, 'server-child.ts'), [JSON.stringify(spec)], {
+  const child = fork(file, [JSON.stringify(spec)], {
     execArgv,
+    cwd: path.resolve(__dirname, '..', '..'),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
   });
@@ -107,4 +129,46 @@ export async function loginSessions(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { cookies, ids };
+}
+
+export interface SharedServer {
+  server: ServerHandle;
+  /** Cookie headers of SESSIONS logged-in sessions (users u0…u999). */
+  cookies: string[];
+  /** The server's database (none for `bare`). */
+  db?: TestDatabase;
+}
+
+/** Sessions logged in on every shared server. */
+export const SHARED_SESSIONS = 1000;
+const shared = new Map<Variant, Promise<SharedServer>>();
+
+/**
+ * The tiny app of a variant in its own process, with 1,000 sessions logged in, started once and
+ * shared by the figures that need it (overhead, ping, list); {@link closeSharedServers} ends them.
+ */
+export function sharedServer(variant: Variant): Promise<SharedServer> {
+  let entry = shared.get(variant);
+  if (!entry) {
+    entry = (async () => {
+      const db = variant === 'bare' ? undefined : await createTestDatabase(variant);
+      const server = await forkServer({ variant, url: db?.url, schema: db?.schema });
+      const { cookies } = await loginSessions(server.url, SHARED_SESSIONS);
+      return { server, cookies, db };
+    })();
+    shared.set(variant, entry);
+  }
+  return entry;
+}
+
+export async function closeSharedServers(): Promise<void> {
+  const entries = [...shared.values()];
+  shared.clear();
+  await Promise.all(
+    entries.map(async (entry) => {
+      const { server, db } = await entry.catch(() => ({ server: undefined, db: undefined }));
+      await server?.stop();
+      await db?.drop();
+    }),
+  );
 }
