@@ -1,0 +1,176 @@
+/**
+ * @jest-environment jsdom
+ *
+ * The React bindings on fake time: useSessionWatch() follows the client through warning,
+ * countdown, extend, expiry and logout; the provider starts and stops the client it owns (also
+ * under StrictMode's double effects) and never stops one it was given.
+ */
+import { act, createElement, StrictMode, type ReactNode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { Controller } from './controller';
+import { createFakeTransport, type FakeTransport } from './fake-transport';
+import type { SessionWatch } from './index';
+import { createMemoryHub } from './memory-tabs';
+import { resolveOptions, type SessionWatchClientOptions } from './options';
+import { SessionWatchProvider, useSessionWatch, type UseSessionWatchResult } from './react';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
+}
+globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+
+const START = Date.UTC(2030, 0, 1, 12);
+
+/** A client like createSessionWatch()'s, on in-memory tabs and a fake server. */
+function setup(options: SessionWatchClientOptions = {}) {
+  const server: FakeTransport = createFakeTransport({ warnAfter: 30, expireAfter: 60 });
+  const navigations: string[] = [];
+  const hub = createMemoryHub();
+  const c = new Controller(resolveOptions({ transport: server, ui: false, ...options }), {
+    window,
+    tabs: () => hub.connect(),
+    navigate: (url) => navigations.push(url),
+  });
+  const sw: SessionWatch = {
+    start: () => c.start(),
+    stop: () => c.stop(),
+    extend: () => c.extend(),
+    logout: () => c.logout(),
+    getState: () => c.getState(),
+    on: (event, handler) => c.emitter.on(event, handler),
+    fetch: c.fetch,
+  };
+  return { server, sw, navigations };
+}
+
+let container: HTMLDivElement;
+let root: Root;
+let renders: UseSessionWatchResult[];
+
+/** A component that renders the hook's result and records every render. */
+function Probe({ client }: { client?: SessionWatch }) {
+  const result = client ? useSessionWatch(client) : useSessionWatch();
+  renders.push(result);
+  return createElement('p', { id: 'probe' }, `${result.phase} ${result.secondsLeft} ${result.reason ?? '-'}`);
+}
+
+const last = () => renders[renders.length - 1];
+const text = () => container.querySelector('#probe')?.textContent;
+const render = (node: ReactNode) => act(() => root.render(node));
+const advance = (ms: number) => act(() => jest.advanceTimersByTimeAsync(ms));
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: START });
+  renders = [];
+  container = document.createElement('div');
+  document.body.replaceChildren(container);
+  root = createRoot(container);
+});
+afterEach(async () => {
+  await act(() => root.unmount());
+  jest.useRealTimers();
+});
+
+test('useSessionWatch(sw): idle → warning with a countdown → extend → expiry with its reason', async () => {
+  const { sw, server, navigations } = setup();
+  await render(createElement(Probe, { client: sw }));
+  expect(last()).toMatchObject({ phase: 'active', warning: false, idle: false, ended: false, reason: null, client: sw });
+  sw.start();
+  await advance(10);
+  expect(last().isLeader).toBe(true);
+
+  // Idle and active: no render every second.
+  const before = renders.length;
+  await advance(20_000);
+  expect(renders.length).toBe(before);
+
+  await advance(11_000); // 31 s idle
+  expect(last()).toMatchObject({ phase: 'warning', warning: true, idle: true, ended: false });
+  const left = last().secondsLeft;
+  expect(left).toBeGreaterThan(25);
+  expect(left).toBeLessThanOrEqual(30);
+  await advance(1_000);
+  expect(last().secondsLeft).toBe(left - 1);
+  expect(text()).toBe(`warning ${left - 1} -`);
+
+  const pings = server.pings.length;
+  await act(() => last().extend());
+  expect(last()).toMatchObject({ phase: 'active', warning: false, idle: false });
+  expect(server.pings.length).toBe(pings + 1);
+
+  await advance(61_000);
+  expect(last()).toMatchObject({ phase: 'ended', ended: true, idle: true, reason: 'expired', secondsLeft: 0, warning: false });
+  expect(text()).toBe('ended 0 expired');
+  expect(navigations).toEqual([expect.stringContaining('reason=expired')]);
+});
+
+test('inside a provider given a client: useSessionWatch() without arguments; logout ends the session', async () => {
+  const { sw, server } = setup();
+  const onEnd = jest.fn();
+  const ended = setup({ onEnd });
+  await render(createElement(SessionWatchProvider, { client: ended.sw }, createElement(Probe)));
+  await advance(10);
+  expect(ended.sw.getState().isLeader).toBe(true); // the provider started it
+  expect(last().client).toBe(ended.sw);
+  await act(() => last().logout());
+  await advance(10);
+  expect(last()).toMatchObject({ phase: 'ended', ended: true, reason: 'logged-out', idle: false });
+  expect(ended.server.logouts).toHaveLength(1);
+  expect(onEnd).toHaveBeenCalledWith('logged-out');
+  expect(server.logouts).toHaveLength(0);
+
+  // A client passed in is not stopped when the provider goes away.
+  sw.start();
+  await render(createElement(SessionWatchProvider, { client: sw }, createElement(Probe)));
+  await advance(10);
+  await render(createElement('div'));
+  await advance(10);
+  expect(sw.getState().isLeader).toBe(true);
+  sw.stop();
+});
+
+test('several components share one subscription and re-render together', async () => {
+  const { sw } = setup();
+  const subscriptions: string[] = [];
+  const on = sw.on;
+  sw.on = (event, handler) => (subscriptions.push(event), on(event, handler));
+  sw.start();
+  const two = createElement('div', null, createElement(Probe, { client: sw }), createElement(Probe, { client: sw }));
+  await render(two);
+  await advance(31_000);
+  const [a, b] = renders.slice(-2);
+  expect(a.phase).toBe('warning');
+  const view = ({ phase, secondsLeft, warning, idle, ended, reason }: UseSessionWatchResult) => ({ phase, secondsLeft, warning, idle, ended, reason });
+  expect(view(b)).toEqual(view(a));
+  expect(subscriptions.filter((event) => event === 'warn')).toHaveLength(1);
+  sw.stop();
+});
+
+test('the provider owns the client it creates: started on mount, stopped on unmount, StrictMode included', async () => {
+  const server = createFakeTransport({ warnAfter: 30, expireAfter: 60 });
+  const options: SessionWatchClientOptions = { transport: server, ui: false, channelName: `react-test-${Math.random()}` };
+  await render(createElement(StrictMode, null, createElement(SessionWatchProvider, { options }, createElement(Probe))));
+  const client = last().client!;
+  expect(client).not.toBeNull();
+  // broadcast-channel elects this only tab after its response time.
+  for (let i = 0; i < 50 && !client.getState().isLeader; i += 1) await advance(100);
+  expect(client.getState().isLeader).toBe(true);
+  await advance(1_000);
+  expect(server.pings.length).toBeGreaterThan(0);
+  await render(createElement('div'));
+  expect(client.getState().isLeader).toBe(false); // stopped
+  const pings = server.pings.length;
+  await advance(60_000);
+  expect(server.pings.length).toBe(pings);
+});
+
+test('without a provider or a client, the hook says what is missing', async () => {
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  function Bare() {
+    useSessionWatch();
+    return null;
+  }
+  await expect(async () => render(createElement(Bare))).rejects.toThrow(/needs a <SessionWatchProvider> above it, or a client/);
+  errors.mockRestore();
+});
