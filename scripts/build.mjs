@@ -7,7 +7,7 @@
  *   dist/{client/index,client/react,shared/index}.mjs       ESM for bundlers: code split, so the client and
  *   dist/chunks/*.mjs                                       the React hook share one copy of the client
  *   dist/**.d.mts                                           types of the ESM entries (re-export the .d.ts)
- *   dist/browser/sessionwatch.js                            standalone ESM bundle for <script type="module">
+ *   dist/browser/sessionwatch.mjs                           standalone ESM bundle for <script type="module">
  *                                                           without a bundler (broadcast-channel included)
  */
 import { build } from 'esbuild';
@@ -40,10 +40,10 @@ await Promise.all([
   tsc(),
   build({ ...esm, entryPoints: BROWSER_ENTRIES, platform: 'browser', target: 'es2020', splitting: true, chunkNames: 'chunks/[name]-[hash]', external: ['broadcast-channel', 'react'] }),
   build({ ...esm, entryPoints: NODE_ENTRIES, platform: 'node', target: 'node20', packages: 'external' }),
-  build({ absWorkingDir: root, entryPoints: ['client/index.ts'], outfile: 'dist/browser/sessionwatch.js', bundle: true, format: 'esm', platform: 'browser', target: 'es2020', minify: true, sourcemap: true, logLevel: 'warning' }),
+  build({ absWorkingDir: root, entryPoints: ['client/index.ts'], outfile: 'dist/browser/sessionwatch.mjs', bundle: true, format: 'esm', platform: 'browser', target: 'es2020', minify: true, sourcemap: true, logLevel: 'warning' }),
 ]);
 for (const entry of [...BROWSER_ENTRIES, ...NODE_ENTRIES]) {
   const base = path.basename(entry, '.ts');
   fs.writeFileSync(path.join(dist, path.dirname(entry), `${base}.d.mts`), `export * from './${base}.js';\n`);
 }
-console.log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.stderr.write(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
