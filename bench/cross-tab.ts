@@ -39,7 +39,7 @@ export async function crossTab(ctx: BenchContext): Promise<Row[]> {
       }
       const cookies = await Promise.all(sessions.map((s) => s.cookieHeader()));
       // Settle: every tab's hello is in, each leader pinged at once and runs on its interval.
-      await Promise.all(sessions.flatMap((s) => s.tabs.map((tab) => keepMoving(tab, Date.now() + 1500))));
+      await Promise.all(sessions.flatMap((s) => s.tabs.map((tab) => keepMoving(tab, Date.now() + (ctx.quick ? 1000 : 1500)))));
       const activityBefore = await Promise.all(sessions.map((s) => s.activityCounts()));
       const start = Date.now();
       const end = start + seconds * 1000;

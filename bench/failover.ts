@@ -25,7 +25,7 @@ export async function failover(ctx: BenchContext): Promise<Row[]> {
       await session.openTab();
       for (let i = 0; i < CLOSES; i++) {
         const leader = await session.leader();
-        await sleep(ctx.quick ? 300 : 600);
+        await sleep(ctx.quick ? 200 : 600);
         const closedAt = Date.now();
         await session.closeTab(leader);
         const pinged = await until(() => {

@@ -31,14 +31,14 @@ function pingRequests(cookies: string[], offset: number): autocannon.Request[] {
 
 export async function ping(ctx: BenchContext): Promise<Row[]> {
   const rounds = ctx.quick ? 2 : 5;
-  const seconds = ctx.quick ? 1.5 : 4;
+  const seconds = ctx.quick ? 1.25 : 4;
   const connections = SESSIONS;
   const started = await Promise.all(KINDS.map((k) => sharedServer(k)));
   const servers = new Map<(typeof KINDS)[number], ServerHandle>(KINDS.map((k, i) => [k, started[i].server]));
   const cookies = new Map<(typeof KINDS)[number], string[]>(KINDS.map((k, i) => [k, started[i].cookies]));
   {
     for (const kind of KINDS) {
-      await runLoad({ url: servers.get(kind)!.url, duration: ctx.quick ? 1 : 2, connections, requests: pingRequests(cookies.get(kind)!, 0) });
+      await runLoad({ url: servers.get(kind)!.url, duration: ctx.quick ? 0.5 : 2, connections, requests: pingRequests(cookies.get(kind)!, 0) });
       await sleep(500); // the warm-up's last pings land before the counters start
       await servers.get(kind)!.resetStats();
     }
