@@ -1,0 +1,98 @@
+/**
+ * The npm package in fresh Koa apps: `npm pack`, then installed into a plain CommonJS app
+ * (Koa 2, `require('sessionwatch')`) and a TypeScript ESM app (`"type": "module"`, nodenext,
+ * type-checked against the shipped .d.ts). Both mount sessionwatch on SQLite and answer
+ * `GET /session/sessions`. Also: what the tarball contains, and nothing else.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { cookieHeader, installApps, packedTarball, removeApp, run, startApp, type InstalledApp, type RunningApp } from './support';
+
+jest.setTimeout(60_000);
+
+interface AppInfo {
+  port: number;
+  resolved: Record<string, string>;
+  client: string;
+  sessionsRoute: string;
+}
+
+let tarball: string;
+let cjs: InstalledApp | undefined;
+let esm: InstalledApp | undefined;
+
+beforeAll(async () => {
+  const started = Date.now();
+  tarball = await packedTarball();
+  const packed = Date.now();
+  [cjs, esm] = await installApps(['koa-cjs', 'koa-esm-ts'], tarball);
+  console.log(`consumer Koa apps: pack ${packed - started} ms (cached when unchanged), installs ${cjs.installMs} / ${esm.installMs} ms in parallel`);
+}, 420_000);
+
+afterAll(() => {
+  removeApp(cjs);
+  removeApp(esm);
+});
+
+/** 401 before login, 200 with the one session after. */
+async function checkSessions(app: RunningApp<AppInfo>): Promise<void> {
+  const anonymous = await fetch(`${app.url}/session/sessions`);
+  expect(anonymous.status).toBe(401);
+  expect(await anonymous.json()).toEqual({ error: 'unauthenticated' });
+  const login = await fetch(`${app.url}/login`, { method: 'POST' });
+  expect(login.status).toBe(200);
+  const { session } = (await login.json()) as { session: string };
+  const list = await fetch(`${app.url}/session/sessions`, { headers: { cookie: cookieHeader(login) } });
+  expect(list.status).toBe(200);
+  const { sessions } = (await list.json()) as { sessions: { id: string; current: boolean }[] };
+  expect(sessions).toEqual([expect.objectContaining({ id: session, current: true })]);
+}
+
+test('the tarball holds the built entries and no tests, test doubles, bench or example', () => {
+  const listing = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+  expect(listing.status).toBe(0);
+  const files = listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+  for (const entry of ['backend/index', 'client/index', 'client/react', 'shared/index']) {
+    for (const ext of ['.js', '.mjs', '.d.ts', '.d.mts', '.js.map']) expect(files).toContain(`dist/${entry}${ext}`);
+  }
+  expect(files).toContain('dist/browser/sessionwatch.mjs');
+  expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
+  const unwanted = files.filter((f) => /(\.test\.|(^|\/)(bench|example|puppeteer-tests|testing)\/|fake-transport|memory-tabs|\.ts$(?<!\.d\.ts)|\.mts$(?<!\.d\.mts))/.test(f));
+  expect(unwanted).toEqual([]);
+  expect(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(f))).toBe(true);
+});
+
+test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite', async () => {
+  const app = await startApp<AppInfo>(cjs!.dir, ['app.js']);
+  try {
+    expect(app.info.client).toBe('function');
+    expect(app.info.sessionsRoute).toBe('/sessions');
+    // require resolves every entry to CommonJS.
+    for (const [id, file] of Object.entries(app.info.resolved)) {
+      expect([id, path.relative(cjs!.dir, file)]).toEqual([id, expect.stringMatching(/^node_modules\/sessionwatch\/dist\/.*\.js$/)]);
+    }
+    await checkSessions(app);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('a TypeScript ESM app: type-checks against the shipped types (nodenext), imports ESM, runs on SQLite', async () => {
+  const tsc = path.join(esm!.dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  // Type-check, and emit (without checking again) in parallel.
+  await Promise.all([
+    run(process.execPath, [tsc, '--noEmit', '-p', '.'], { cwd: esm!.dir }),
+    run(process.execPath, [tsc, '--noCheck', '-p', '.'], { cwd: esm!.dir }),
+  ]);
+  const app = await startApp<AppInfo>(esm!.dir, ['build/app.js']);
+  try {
+    expect(app.info.client).toBe('function');
+    // import resolves every entry to ESM.
+    for (const [id, url] of Object.entries(app.info.resolved)) {
+      expect([id, url]).toEqual([id, expect.stringMatching(/\/node_modules\/sessionwatch\/dist\/.*\.mjs$/)]);
+    }
+    await checkSessions(app);
+  } finally {
+    await app.stop();
+  }
+});
