@@ -2,11 +2,13 @@
  * The npm package in fresh Vite SPAs (vanilla `sessionwatch/client`, React `sessionwatch/react`):
  * they build with `vite build`, the bundle pulls no Node-only module, and the built pages, served
  * from the example backend's origin, show the warning dialog in Chromium when idle. Prints the
- * client's share of each SPA's JavaScript (the page built with and without sessionwatch).
+ * client's share of each SPA's JavaScript (the page built with and without sessionwatch). A page
+ * without a bundler loads the standalone `sessionwatch/browser` file the same way.
  */
 import { build as esbuild } from 'esbuild';
 import fs from 'node:fs';
 import http, { type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,12 +16,15 @@ import type { Browser, Page } from 'puppeteer-core';
 import { createTestDatabase, type TestDatabase } from '../../backend/testing/databases';
 import { launchBrowser, logInOnPage, until } from '../../puppeteer-tests/support';
 import { createExampleApp, type ExampleApp } from '../app';
-import { installApps, packedTarball, removeApp, run, type InstalledApp } from './support';
+import { FIXTURES, installApps, packedTarball, removeApp, run, type InstalledApp } from './support';
 
 jest.setTimeout(60_000);
 
 const SPAS = ['spa-vanilla', 'spa-react'] as const;
 type Spa = (typeof SPAS)[number];
+/** The built SPAs, and a page without a bundler (fixtures/plain-page). */
+const PAGES = [...SPAS, 'plain-page'] as const;
+type PageName = (typeof PAGES)[number];
 
 let apps: Record<Spa, InstalledApp> | undefined;
 let db: TestDatabase | undefined;
@@ -28,18 +33,23 @@ let server: Server | undefined;
 let browser: Browser | undefined;
 let baseUrl: string;
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.json': 'application/json' };
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.json': 'application/json' };
 
-/** Serves `/<spa>/…` from that SPA's build (dist/), everything else by the example app: one origin. */
+/**
+ * Serves `/<spa>/…` from that SPA's build (dist/), `/plain-page/` from its fixture with the
+ * installed `sessionwatch/browser` file, everything else by the example app: one origin.
+ */
 function listen(handler: http.RequestListener): Promise<Server> {
-  const serveSpa = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+  const servePage = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const spa = SPAS.find((name) => url.pathname.startsWith(`/${name}/`));
-    if (!spa || !apps || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    const root = path.join(apps[spa].dir, 'dist');
-    const rel = decodeURIComponent(url.pathname.slice(spa.length + 2)) || 'index.html';
-    const file = path.resolve(root, rel);
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const name = PAGES.find((page) => url.pathname.startsWith(`/${page}/`));
+    if (!name || !apps || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    const root = name === 'plain-page' ? path.join(FIXTURES, name) : path.join(apps[name].dir, 'dist');
+    const rel = decodeURIComponent(url.pathname.slice(name.length + 2)) || 'index.html';
+    const file = name === 'plain-page' && rel === 'sessionwatch.mjs'
+      ? createRequire(path.join(apps['spa-vanilla'].dir, 'package.json')).resolve('sessionwatch/browser')
+      : path.resolve(root, rel);
+    if (!(file.startsWith(root + path.sep) || rel === 'sessionwatch.mjs') || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404).end();
       return true;
     }
@@ -48,7 +58,7 @@ function listen(handler: http.RequestListener): Promise<Server> {
     return true;
   };
   return new Promise((resolve) => {
-    const s = http.createServer((req, res) => serveSpa(req, res) || handler(req, res));
+    const s = http.createServer((req, res) => servePage(req, res) || handler(req, res));
     s.listen(0, '127.0.0.1', () => resolve(s));
   });
 }
@@ -141,14 +151,14 @@ test('both SPAs build with vite; the share of sessionwatch in their JavaScript',
   console.log(`client share of the SPA bundle (vite build, page with vs without the import):\n${lines.join('\n')}`);
 });
 
-async function openSpa(spa: Spa): Promise<{ page: Page; close: () => Promise<void> }> {
+async function openPage(name: PageName): Promise<{ page: Page; close: () => Promise<void> }> {
   const context = await browser!.createBrowserContext();
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(String(err)));
   await page.goto(`${baseUrl}/`);
   await logInOnPage(page);
-  await page.goto(`${baseUrl}/${spa}/`);
+  await page.goto(`${baseUrl}/${name}/`);
   await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'active', { timeout: 10_000 });
   return {
     page,
@@ -161,8 +171,8 @@ async function openSpa(spa: Spa): Promise<{ page: Page; close: () => Promise<voi
 
 const statusOf = (page: Page) => page.$eval('#status', (el) => el.textContent ?? '');
 
-test.each(SPAS)('%s: the built page warns with the alert dialog when idle, "Stay signed in" goes on', async (spa) => {
-  const { page, close } = await openSpa(spa);
+test.each(PAGES)('%s: the page warns with the alert dialog when idle, "Stay signed in" goes on', async (spa) => {
+  const { page, close } = await openPage(spa);
   try {
     const dialog = await page.waitForSelector('[role="alertdialog"]', { visible: true, timeout: 15_000 });
     expect(dialog).not.toBeNull();
