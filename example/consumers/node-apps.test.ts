@@ -5,8 +5,9 @@
  * `GET /session/sessions`. Also: what the tarball contains, and nothing else.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { cookieHeader, installApps, packedTarball, removeApp, run, startApp, type InstalledApp, type RunningApp } from './support';
+import { cookieHeader, installApps, packedTarball, removeApp, ROOT, run, startApp, type InstalledApp, type RunningApp } from './support';
 
 jest.setTimeout(60_000);
 
@@ -77,8 +78,18 @@ test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite', async () => {
   }
 });
 
+/** The README's React example (the first tsx block under "### React"). */
+function readmeReactExample(): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const match = /```tsx\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### React')));
+  if (!match) throw new Error('no tsx example under "### React" in README.md');
+  return match[1];
+}
+
 test('a TypeScript ESM app: type-checks against the shipped types (nodenext), imports ESM, runs on SQLite', async () => {
   const tsc = path.join(esm!.dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  // The README's React example type-checks as pasted, along with the app.
+  fs.writeFileSync(path.join(esm!.dir, 'src', 'readme-react.tsx'), readmeReactExample());
   // Type-check, and emit (without checking again) in parallel.
   await Promise.all([
     run(process.execPath, [tsc, '--noEmit', '-p', '.'], { cwd: esm!.dir }),
