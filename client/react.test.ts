@@ -76,7 +76,7 @@ test('useSessionWatch(sw): idle → warning with a countdown → extend → expi
   const { sw, server, navigations } = setup();
   await render(createElement(Probe, { client: sw }));
   expect(last()).toMatchObject({ phase: 'active', warning: false, idle: false, ended: false, reason: null, client: sw });
-  sw.start();
+  await act(() => sw.start());
   await advance(10);
   expect(last().isLeader).toBe(true);
 
@@ -121,13 +121,13 @@ test('inside a provider given a client: useSessionWatch() without arguments; log
   expect(server.logouts).toHaveLength(0);
 
   // A client passed in is not stopped when the provider goes away.
-  sw.start();
+  await act(() => sw.start());
   await render(createElement(SessionWatchProvider, { client: sw }, createElement(Probe)));
   await advance(10);
   await render(createElement('div'));
   await advance(10);
   expect(sw.getState().isLeader).toBe(true);
-  sw.stop();
+  await act(() => sw.stop());
 });
 
 test('several components share one subscription and re-render together', async () => {
@@ -135,7 +135,7 @@ test('several components share one subscription and re-render together', async (
   const subscriptions: string[] = [];
   const on = sw.on;
   sw.on = (event, handler) => (subscriptions.push(event), on(event, handler));
-  sw.start();
+  await act(() => sw.start());
   const two = createElement('div', null, createElement(Probe, { client: sw }), createElement(Probe, { client: sw }));
   await render(two);
   await advance(31_000);
@@ -144,7 +144,7 @@ test('several components share one subscription and re-render together', async (
   const view = ({ phase, secondsLeft, warning, idle, ended, reason }: UseSessionWatchResult) => ({ phase, secondsLeft, warning, idle, ended, reason });
   expect(view(b)).toEqual(view(a));
   expect(subscriptions.filter((event) => event === 'warn')).toHaveLength(1);
-  sw.stop();
+  await act(() => sw.stop());
 });
 
 test('the provider owns the client it creates: started on mount, stopped on unmount, StrictMode included', async () => {
