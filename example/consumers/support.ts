@@ -156,6 +156,11 @@ export interface InstalledApp {
  */
 export async function installApp(fixture: string, tarball: string): Promise<InstalledApp> {
   fs.mkdirSync(WORK, { recursive: true });
+  // Apps left behind by killed runs (or kept on purpose) go after a day.
+  for (const name of fs.readdirSync(WORK)) {
+    const stale = path.join(WORK, name);
+    if (name.startsWith('app-') && Date.now() - fs.statSync(stale).mtimeMs > 86_400_000) fs.rmSync(stale, { recursive: true, force: true });
+  }
   const dir = fs.mkdtempSync(path.join(WORK, `app-${fixture}-`));
   fs.cpSync(path.join(FIXTURES, fixture), dir, { recursive: true });
   const pkgFile = path.join(dir, 'package.json');
