@@ -16,7 +16,9 @@
  *   queueing; latencies of all rounds are pooled per variant (≥ 10,000 samples), and "added" is
  *   p99(variant) − p99(bare). Beside it, the time spent inside sessionwatch's middleware itself.
  * - Writes: UPDATEs of the sessions table seen by the server's Knex, per session, over the whole
- *   wall-clock time of the load (the throttle is per wall-clock `touchInterval`).
+ *   wall-clock time of the load (the throttle is per wall-clock `touchInterval`). The sessions'
+ *   activity is spread over the minute before the load, as a real population's would be (see
+ *   `staggerActivity`): ~17 of the 1,000 sessions come due for their write each second.
  */
 import { defaultTouchInterval } from '../backend/inactivity/policy';
 import { DEFAULT_EXPIRE_AFTER } from '../shared/protocol';

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { buildSync } from 'esbuild';
 import type { TinyAppSpec, Variant, WriteStats } from './apps';
 import { createTestDatabase, type TestDatabase } from '../../backend/testing/databases';
+import { connect } from '../../backend/store/connect';
+import { defaultTouchInterval } from '../../backend/inactivity/policy';
+import { DEFAULT_EXPIRE_AFTER } from '../../shared/protocol';
 
 export interface ServerHandle {
   url: string;
@@ -144,8 +147,25 @@ export const SHARED_SESSIONS = 1000;
 const shared = new Map<Variant, Promise<SharedServer>>();
 
 /**
- * The tiny app of a variant in its own process, with 1,000 sessions logged in, started once and
- * shared by the figures that need it (overhead, ping, list); {@link closeSharedServers} ends them.
+ * Spreads the sessions' `last_activity` over the past `touchIntervalMs`, as if their users had
+ * logged in at different times: 1,000 logins in the same second would otherwise all come due for
+ * their throttled activity write in the same second of every minute (a burst no real population
+ * makes). Done before any request, so the server's cache reads the spread values.
+ */
+async function staggerActivity(db: TestDatabase, touchIntervalMs: number): Promise<void> {
+  const knex = connect(db.url, { schema: db.schema });
+  try {
+    const offset = db.kind === 'sqlite' ? `(abs(random()) % ${touchIntervalMs})` : `floor(random() * ${touchIntervalMs})::bigint`;
+    await knex.raw(`UPDATE sessionwatch_sessions SET last_activity = last_activity - ${offset}`);
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/**
+ * The tiny app of a variant in its own process, with 1,000 sessions logged in (their activity
+ * spread over the last minute, see {@link staggerActivity}), started once and shared by the
+ * figures that need it (overhead, ping, list); {@link closeSharedServers} ends them.
  */
 export function sharedServer(variant: Variant): Promise<SharedServer> {
   let entry = shared.get(variant);
@@ -154,6 +174,7 @@ export function sharedServer(variant: Variant): Promise<SharedServer> {
       const db = variant === 'bare' ? undefined : await createTestDatabase(variant);
       const server = await forkServer({ variant, url: db?.url, schema: db?.schema });
       const { cookies } = await loginSessions(server.url, SHARED_SESSIONS);
+      if (db) await staggerActivity(db, defaultTouchInterval(DEFAULT_EXPIRE_AFTER) * 1000);
       return { server, cookies, db };
     })();
     shared.set(variant, entry);
