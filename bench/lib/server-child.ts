@@ -1,7 +1,7 @@
 /**
  * A benchmark server in its own process (forked by `servers.ts`), so the load generator and the
  * server do not share one event loop. argv[2] is a JSON {@link TinyAppSpec}. It tells the parent
- * its port, answers `stats` / `reset` about database writes `cpu` (its CPU time in µs) and `timer` (time spent in sessionwatch's middleware), and exits on `stop`.
+ * its port, answers `stats` / `reset` about database writes `cpu` (its user and system CPU time in µs) and `timer` (time spent in sessionwatch's middleware), and exits on `stop`.
  */
 import type { AddressInfo } from 'node:net';
 import { createTinyApp, type TinyAppSpec } from './apps';
@@ -23,8 +23,7 @@ async function main(): Promise<void> {
   process.on('message', (message: Message) => {
     if (message.type === 'stats') process.send!({ type: 'stats', id: message.id, stats: tiny.writes.snapshot(message.windowMs) });
     else if (message.type === 'cpu') {
-      const { user, system } = process.cpuUsage();
-      process.send!({ type: 'cpu', id: message.id, stats: user + system });
+      process.send!({ type: 'cpu', id: message.id, stats: process.cpuUsage() });
     } else if (message.type === 'timer') {
       process.send!({ type: 'timer', id: message.id, stats: tiny.timer.summary() });
       if (message.reset) tiny.timer.reset();

@@ -19,6 +19,8 @@ export interface ServerHandle {
   resetStats(): Promise<void>;
   /** CPU time (user + system) the server process has used so far, µs. */
   cpu(): Promise<number>;
+  /** The same, split: user (JavaScript, V8) and system (kernel: sockets, scheduling), µs. */
+  cpuUsage(): Promise<{ user: number; system: number }>;
   /** Time spent in sessionwatch's middleware per request since the last reset (ms percentiles). */
   middlewareTime(options?: { reset?: boolean; enabled?: boolean }): Promise<{ count: number; p50: number; p99: number; p999: number; max: number }>;
   stop(): Promise<void>;
@@ -84,7 +86,11 @@ export async function forkServer(spec: TinyAppSpec): Promise<ServerHandle> {
     child,
     stats: (windowMs) => ask<WriteStats>({ type: 'stats', windowMs }, 'stats'),
     resetStats: () => ask<void>({ type: 'reset' }, 'reset'),
-    cpu: () => ask<number>({ type: 'cpu' }, 'cpu'),
+    cpu: async () => {
+      const { user, system } = await ask<{ user: number; system: number }>({ type: 'cpu' }, 'cpu');
+      return user + system;
+    },
+    cpuUsage: () => ask<{ user: number; system: number }>({ type: 'cpu' }, 'cpu'),
     middlewareTime: (options = {}) => ask({ type: 'timer', ...options }, 'timer'),
     async stop() {
       if (child.exitCode !== null) return;
