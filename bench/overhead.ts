@@ -10,8 +10,8 @@
  * variant with the bare app of the same round (median over rounds) or pools all rounds.
  *
  * - Throughput: unlimited rate, 32 connections; req/s of each slice. Beside it, the server's
- *   requests per CPU-second (its capacity on a core of its own), which another process's burst
- *   cannot distort.
+ *   requests per CPU-second (its capacity on a core of its own), steadier than req/s when other
+ *   processes take the CPU (though not immune: a busy sibling core slows every instruction).
  * - Latency: a fixed rate well under saturation, so the p99 shows the per-request cost rather than
  *   queueing; latencies of all rounds are pooled per variant (≥ 10,000 samples), and "added" is
  *   p99(variant) − p99(bare). Beside it, the time spent inside sessionwatch's middleware itself.
@@ -116,7 +116,7 @@ export async function overhead(ctx: BenchContext): Promise<Row[]> {
       info('postgres: req/s', round(median(rps('postgres')), 0), 'req/s', list(rps('postgres'), 0)),
       atLeast('req/s ratio sqlite / bare', round(median(ratios('sqlite', rps)), 3), 0.9, '', `per round: ${list(ratios('sqlite', rps))}`),
       atLeast('req/s ratio postgres / bare', round(median(ratios('postgres', rps)), 3), 0.85, '', `per round: ${list(ratios('postgres', rps))}`),
-      info('bare: requests per server CPU-second', round(median(cpuRate('bare')), 0), 'req/s', 'the capacity of one dedicated core; immune to other processes’ bursts'),
+      info('bare: requests per server CPU-second', round(median(cpuRate('bare')), 0), 'req/s', 'its capacity on a core of its own: steadier than req/s when other processes take the CPU, though a busy sibling core still slows it'),
       atLeast('per-CPU-second ratio sqlite / bare', round(median(ratios('sqlite', cpuRate)), 3), 0.9, '', `${round(median(cpuRate('sqlite')), 0)} req/s; per round: ${list(ratios('sqlite', cpuRate))}`),
       atLeast('per-CPU-second ratio postgres / bare', round(median(ratios('postgres', cpuRate)), 3), 0.85, '', `${round(median(cpuRate('postgres')), 0)} req/s; per round: ${list(ratios('postgres', cpuRate))}`),
       info('server CPU per request, user + system: bare', round(median(userCpuPerRequest.get('bare')!), 1), 'µs',

@@ -56,11 +56,14 @@ export class WriteCounter {
       else if (sql.startsWith('insert')) this.inserts++;
       else if (sql.startsWith('update')) {
         this.updates++;
-        // Public ids are 22 URL-safe characters; the activity write names exactly one.
+        // Public ids are 22 URL-safe characters; the activity write names exactly one. Its time
+        // is the one it writes (`MAX(last_activity, ?)`): the request's clock, which the throttle
+        // reads, rather than when a pooled connection happened to send it.
         const id = query.bindings?.find((b): b is string => typeof b === 'string' && /^[A-Za-z0-9_-]{22}$/.test(b));
         if (id) {
+          const at = query.bindings?.find((b): b is number => typeof b === 'number' && b > 1e12);
           const list = this.times.get(id) ?? [];
-          list.push(Date.now());
+          list.push(at ?? Date.now());
           this.times.set(id, list);
         }
       }
