@@ -95,7 +95,7 @@ function originalNames(self: Map<string, number>): string[] {
 }
 
 export async function activityCost(ctx: BenchContext): Promise<Row[]> {
-  const rounds = ctx.quick ? 5 : 11;
+  const rounds = ctx.quick ? 3 : 11;
   let example: RunningExample | undefined;
   let browser: Browser | undefined;
   try {

@@ -35,7 +35,7 @@ const LATENCY_CONNECTIONS = 8;
 export async function overhead(ctx: BenchContext): Promise<Row[]> {
   const rounds = ctx.quick ? 3 : 15;
   const throughputSeconds = ctx.quick ? 1 : 1.5;
-  const latencySeconds = ctx.quick ? 0.75 : 1.5;
+  const latencySeconds = ctx.quick ? 0.5 : 1.5;
   const warmupSeconds = ctx.quick ? 1 : 4;
 
   // Each server in its own process with 1,000 sessions logged in (shared with later figures).

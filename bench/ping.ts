@@ -31,7 +31,7 @@ function pingRequests(cookies: string[], offset: number): autocannon.Request[] {
 
 export async function ping(ctx: BenchContext): Promise<Row[]> {
   const rounds = ctx.quick ? 2 : 5;
-  const seconds = ctx.quick ? 1.25 : 4;
+  const seconds = ctx.quick ? 1 : 4;
   const connections = SESSIONS;
   const started = await Promise.all(KINDS.map((k) => sharedServer(k)));
   const servers = new Map<(typeof KINDS)[number], ServerHandle>(KINDS.map((k, i) => [k, started[i].server]));
