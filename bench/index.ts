@@ -124,7 +124,7 @@ async function main(): Promise<void> {
       '  process; autocannon runs in the bench process. Variants are interleaved in short slices, round after round, in a',
       '  rotating order; ratios and differences are taken within a round and the median over rounds is reported. Beside',
       '  req/s, the server’s requests per CPU-second (getrusage) show its capacity on a core of its own, steadier when other',
-      '  processes take the CPU. Latency is measured at a fixed 1,000 req/s, well under saturation.',
+      '  processes take the CPU. Latency is measured at a fixed 500 req/s on one connection, far under saturation.',
       '* The 1,000 sessions’ activity is spread over the minute before the load, as if they had logged in at different times.',
       '* Browser figures: Debian’s Chromium (headless) through puppeteer-core, on the example app (SQLite).',
       '',
