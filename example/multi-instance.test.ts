@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../backend/testing/databases';
 import { startExample, type RunningExample, type StartOptions } from '../backend/testing/example-server';
 import { TestClient } from '../backend/testing/http-client';
+import { waitUntilAcquainted } from '../backend/testing/instances';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,7 +37,7 @@ describe.each([
     b = await startExample('postgres', options);
     redis = new Redis(REDIS_URL);
     // Both caches listen for each other's changes before traffic starts.
-    await sleep(300);
+    await waitUntilAcquainted([a.sw, b.sw]);
   });
   afterAll(async () => {
     await a.stop({ dropDatabase: false });

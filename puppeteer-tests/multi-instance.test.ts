@@ -7,6 +7,7 @@ import type { Browser } from 'puppeteer-core';
 import { createTestDatabase, type TestDatabase } from '../backend/testing/databases';
 import { startExample, type RunningExample } from '../backend/testing/example-server';
 import { RoundRobinProxy } from '../backend/testing/round-robin-proxy';
+import { waitUntilAcquainted } from '../backend/testing/instances';
 import { keepActive, launchBrowser, Session, sleep, state } from './support';
 
 const WARN_AFTER = 3;
@@ -22,6 +23,7 @@ beforeAll(async () => {
   db = await createTestDatabase('postgres');
   const options = { db, warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, redisUrl: 'redis://127.0.0.1:6379', redisPrefix: `sw-e2e:${randomBytes(4).toString('hex')}:` };
   instances = [await startExample('postgres', options), await startExample('postgres', options)];
+  await waitUntilAcquainted(instances.map((i) => i.sw));
   proxy = await new RoundRobinProxy(instances.map((i) => i.url)).start();
   browser = await launchBrowser();
 });

@@ -36,7 +36,8 @@ export class CachedStore implements Store {
   private readonly byToken = new Map<string, SessionRecord>();
   private readonly tokenById = new Map<string, string>();
   private readonly maxEntries: number;
-  private readonly channel?: InvalidationChannel;
+  /** The cross-instance invalidation channel, if any. */
+  readonly channel?: InvalidationChannel;
   /**
    * Bumped by every eviction: a record read from the database is cached only if nothing was
    * evicted while it was being read, so a revocation racing with a cache miss is never undone.

@@ -5,6 +5,7 @@ import knexFactory from 'knex';
 import { createTestDatabase, PG_TEST_URL, type TestDatabase } from '../testing/databases';
 import { SessionWatch } from '../sessionwatch';
 import { CachedStore } from './cached-store';
+import { waitUntilAcquainted } from '../testing/instances';
 import type { SessionRecord } from './types';
 
 const waitFor = async (condition: () => boolean | Promise<boolean>, ms = 5000) => {
@@ -28,7 +29,7 @@ describe('two instances on one Postgres', () => {
     await a.migrate();
     a.middleware();
     b.middleware();
-    await waitFor(() => channelConnected(a) && channelConnected(b));
+    await waitUntilAcquainted([a, b]);
   });
   afterAll(async () => {
     await a.close();
@@ -46,11 +47,22 @@ describe('two instances on one Postgres', () => {
     return record;
   }
 
+  test('a revocation on A is acknowledged by B before A answers', async () => {
+    // Under load (another client keeping both busy) as well as idle.
+    for (let i = 0; i < 20; i++) {
+      const r = await newSession(`rev${i}`);
+      await b.store.findByTokenHash(r.tokenHash);
+      await a.revokeSession('u', r.id);
+      expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).not.toBeNull();
+    }
+  });
+
   test('a revocation on A reaches B’s cache', async () => {
     const r = await newSession('rev');
     expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).toBeNull(); // cached on B
     expect(await a.revokeSession('u', r.id)).toBe(true);
-    await waitFor(async () => (await b.store.findByTokenHash(r.tokenHash))!.endedAt !== null);
+    // A answered only once B had evicted it: B's very next lookup sees the revocation.
+    expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).not.toBeNull();
   });
 
   test('a dropped listener stops B from serving its cache until it has reconnected', async () => {
@@ -58,12 +70,12 @@ describe('two instances on one Postgres', () => {
     await b.store.findByTokenHash(r.tokenHash); // cached on B
     const admin = knexFactory({ client: 'pg', connection: PG_TEST_URL });
     try {
-      await admin.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"sw_%' AND query LIKE ?", [`%${db.schema}%`]);
+      await admin.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE ?', [`sessionwatch-listener sw_${db.schema}%`]);
       await waitFor(() => !channelConnected(a) || !channelConnected(b));
       // Change the record directly in the database while nobody listens.
       await admin.raw('UPDATE ??.sessionwatch_sessions SET ended_at = 1, end_reason = ? WHERE id = ?', [db.schema!, 'revoked', r.id]);
       expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).toBe(1);
-      await waitFor(() => channelConnected(a) && channelConnected(b));
+      await waitUntilAcquainted([a, b]);
       expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).toBe(1);
     } finally {
       await admin.destroy();

@@ -1,0 +1,22 @@
+/**
+ * Waits until several sessionwatch instances on one Postgres are connected to their invalidation
+ * channel and know each other, as they are a moment after they start in production.
+ */
+import type { SessionWatch } from '../sessionwatch';
+import { CachedStore } from '../store/cached-store';
+import { PgInvalidationChannel } from '../store/pg-invalidation';
+
+export async function waitUntilAcquainted(instances: SessionWatch[], timeoutMs = 10_000): Promise<void> {
+  const channels = instances.map((sw) => {
+    const channel = sw.store instanceof CachedStore ? sw.store.channel : undefined;
+    if (!(channel instanceof PgInvalidationChannel)) throw new Error('instance has no Postgres invalidation channel');
+    return channel;
+  });
+  const ready = () =>
+    channels.every((channel) => channel.connected && channels.every((other) => other === channel || channel.peers.includes(other.id)));
+  const start = Date.now();
+  while (!ready()) {
+    if (Date.now() - start > timeoutMs) throw new Error('instances did not get acquainted in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
