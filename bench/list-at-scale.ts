@@ -73,71 +73,69 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
   const dbs = new Map<Kind, TestDatabase>(KINDS.map((k, i) => [k, started[i].db!]));
   const servers = new Map<Kind, ServerHandle>(KINDS.map((k, i) => [k, started[i].server]));
   const cookies = new Map<Kind, string[]>();
-  {
-    for (const kind of KINDS) {
-      const db = dbs.get(kind)!;
-      const knex = connect(db.url, { schema: db.schema });
-      try {
-        const started = Date.now();
-        const now = Date.now();
-        for (let from = 0; from < rowsTotal; from += BATCH) await seedBatch(knex, kind, from, Math.min(rowsTotal, from + BATCH), now);
-        if (kind === 'postgres') await knex.raw(`ANALYZE ${TABLE}`);
-        else await knex.raw('ANALYZE');
-        const [{ n }] = await knex(TABLE).count({ n: '*' });
-        const seconds = round((Date.now() - started) / 1000, 1);
-        ctx.log(`list: seeded ${rowsTotal} rows on ${kind} in ${seconds} s`);
-        rows.push(info(`${kind}: rows in the table`, Number(n), 'rows', `${rowsTotal / PER_USER} users × ${PER_USER} seeded in ${seconds} s, besides the overhead figure's sessions`));
-      } finally {
-        await knex.destroy();
-      }
-      const server = servers.get(kind)!;
-      // A real login for one of the seeded users: it now has 10 + 1 sessions.
-      cookies.set(kind, (await loginSessions(server.url, 1, { userOf: () => user })).cookies);
-      const res = await fetch(`${server.url}/session/sessions`, { headers: { cookie: cookies.get(kind)![0] } });
-      const body = (await res.json()) as { sessions: { current: boolean }[] };
-      if (res.status !== 200 || body.sessions.length !== PER_USER + 1 || !body.sessions[0].current) {
-        throw new Error(`list on ${kind}: expected ${PER_USER + 1} sessions, current first; got ${res.status} with ${body.sessions?.length} sessions`);
-      }
+  for (const kind of KINDS) {
+    const db = dbs.get(kind)!;
+    const knex = connect(db.url, { schema: db.schema });
+    try {
+      const started = Date.now();
+      const now = Date.now();
+      for (let from = 0; from < rowsTotal; from += BATCH) await seedBatch(knex, kind, from, Math.min(rowsTotal, from + BATCH), now);
+      if (kind === 'postgres') await knex.raw(`ANALYZE ${TABLE}`);
+      else await knex.raw('ANALYZE');
+      const [{ n }] = await knex(TABLE).count({ n: '*' });
+      const seconds = round((Date.now() - started) / 1000, 1);
+      ctx.log(`list: seeded ${rowsTotal} rows on ${kind} in ${seconds} s`);
+      rows.push(info(`${kind}: rows in the table`, Number(n), 'rows', `${rowsTotal / PER_USER} users × ${PER_USER} seeded in ${seconds} s, besides the overhead figure's sessions`));
+    } finally {
+      await knex.destroy();
     }
-    const request = (kind: Kind, path = '/session/sessions') => [{ method: 'GET' as const, path, setupRequest: roundRobinCookies(cookies.get(kind)!) }];
-    for (const kind of KINDS) await runLoad({ url: servers.get(kind)!.url, duration: 1, connections: 1, requests: request(kind) });
-    const samples = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
-    const p99s = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
-    /** Baseline of the same rounds: `GET /me` (a cached session check and nothing else) on the same server. */
-    const baseP99s = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
-    let failed = 0;
-    for (let r = 0; r < rounds; r++) {
-      for (const kind of r % 2 ? [...KINDS].reverse() : KINDS) {
-        const result = await runLoad({ url: servers.get(kind)!.url, duration: seconds, connections: 1, requests: request(kind) });
-        samples.get(kind)!.push(...result.samples);
-        p99s.get(kind)!.push(result.p99);
-        const base = await runLoad({ url: servers.get(kind)!.url, duration: seconds / 2, connections: 1, requests: request(kind, '/me') });
-        baseP99s.get(kind)!.push(base.p99);
-        failed += result.non2xx + result.errors + result.timeouts + base.non2xx + base.errors;
-      }
-      ctx.log(`list round ${r + 1}/${rounds}: p99 ${KINDS.map((k) => `${k} ${round(p99s.get(k)![r], 2)} ms (GET /me ${round(baseP99s.get(k)![r], 2)} ms)`).join(', ')}`);
+    const server = servers.get(kind)!;
+    // A real login for one of the seeded users: it now has 10 + 1 sessions.
+    cookies.set(kind, (await loginSessions(server.url, 1, { userOf: () => user })).cookies);
+    const res = await fetch(`${server.url}/session/sessions`, { headers: { cookie: cookies.get(kind)![0] } });
+    const body = (await res.json()) as { sessions: { current: boolean }[] };
+    if (res.status !== 200 || body.sessions.length !== PER_USER + 1 || !body.sessions[0].current) {
+      throw new Error(`list on ${kind}: expected ${PER_USER + 1} sessions, current first; got ${res.status} with ${body.sessions?.length} sessions`);
     }
-    for (const kind of KINDS) {
-      const all = samples.get(kind)!;
-      rows.push(
-        atMost(`${kind}: GET /session/sessions p99`, round(median(p99s.get(kind)!), 2), 5, 'ms',
-          `median of ${rounds} rounds (${list(p99s.get(kind)!)}); pooled p99 ${round(percentile(all, 99), 2)} ms, p50 ${round(percentile(all, 50), 2)} ms over ${all.length} requests, 1 connection; ` +
-            `GET /me on the same server p99 ${round(median(baseP99s.get(kind)!), 2)} ms`),
-      );
-    }
-    rows.push(atMost('list requests failed', failed, 0));
-    // The plans, read after the load (same data, fresh connection).
-    for (const kind of KINDS) {
-      const db = dbs.get(kind)!;
-      const knex = kind === 'sqlite' ? connect(db.url) : knexFactory({ client: 'pg', connection: db.url, searchPath: [db.schema!], pool: { min: 0, max: 1 } });
-      try {
-        const plan = await listPlan(knex, kind, user);
-        const scan = kind === 'sqlite' ? /\bSCAN\b(?! USING INDEX| USING COVERING INDEX)/.test(plan) && !/USING INDEX/.test(plan) : /Seq Scan/.test(plan);
-        rows.push({ name: `${kind}: list query plan uses an index`, value: scan ? 0 : 1, unit: '', target: 'index, no scan', pass: !scan, note: plan.slice(0, 200) });
-      } finally {
-        await knex.destroy();
-      }
-    }
-    return rows;
   }
+  const request = (kind: Kind, path = '/session/sessions') => [{ method: 'GET' as const, path, setupRequest: roundRobinCookies(cookies.get(kind)!) }];
+  for (const kind of KINDS) await runLoad({ url: servers.get(kind)!.url, duration: 1, connections: 1, requests: request(kind) });
+  const samples = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
+  const p99s = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
+  /** Baseline of the same rounds: `GET /me` (a cached session check and nothing else) on the same server. */
+  const baseP99s = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
+  let failed = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const kind of r % 2 ? [...KINDS].reverse() : KINDS) {
+      const result = await runLoad({ url: servers.get(kind)!.url, duration: seconds, connections: 1, requests: request(kind) });
+      samples.get(kind)!.push(...result.samples);
+      p99s.get(kind)!.push(result.p99);
+      const base = await runLoad({ url: servers.get(kind)!.url, duration: seconds / 2, connections: 1, requests: request(kind, '/me') });
+      baseP99s.get(kind)!.push(base.p99);
+      failed += result.non2xx + result.errors + result.timeouts + base.non2xx + base.errors;
+    }
+    ctx.log(`list round ${r + 1}/${rounds}: p99 ${KINDS.map((k) => `${k} ${round(p99s.get(k)![r], 2)} ms (GET /me ${round(baseP99s.get(k)![r], 2)} ms)`).join(', ')}`);
+  }
+  for (const kind of KINDS) {
+    const all = samples.get(kind)!;
+    rows.push(
+      atMost(`${kind}: GET /session/sessions p99`, round(median(p99s.get(kind)!), 2), 5, 'ms',
+        `median of ${rounds} rounds (${list(p99s.get(kind)!)}); pooled p99 ${round(percentile(all, 99), 2)} ms, p50 ${round(percentile(all, 50), 2)} ms over ${all.length} requests, 1 connection; ` +
+          `GET /me on the same server p99 ${round(median(baseP99s.get(kind)!), 2)} ms`),
+    );
+  }
+  rows.push(atMost('list requests failed', failed, 0));
+  // The plans, read after the load (same data, fresh connection).
+  for (const kind of KINDS) {
+    const db = dbs.get(kind)!;
+    const knex = kind === 'sqlite' ? connect(db.url) : knexFactory({ client: 'pg', connection: db.url, searchPath: [db.schema!], pool: { min: 0, max: 1 } });
+    try {
+      const plan = await listPlan(knex, kind, user);
+      const scan = kind === 'sqlite' ? /\bSCAN\b(?! USING INDEX| USING COVERING INDEX)/.test(plan) && !/USING INDEX/.test(plan) : /Seq Scan/.test(plan);
+      rows.push({ name: `${kind}: list query plan uses an index`, value: scan ? 0 : 1, unit: '', target: 'index, no scan', pass: !scan, note: plan.slice(0, 200) });
+    } finally {
+      await knex.destroy();
+    }
+  }
+  return rows;
 }
