@@ -47,7 +47,7 @@ function summarize(file: string): void {
   };
   console.log(`${file}: ${(total / 1000).toFixed(0)} ms profiled, ${(busy / 1000).toFixed(0)} ms busy`);
   console.log('self time:');
-  print(self, 20);
+  print(self, 20, (k) => !k.startsWith('(idle)'));
   console.log('inclusive time, sessionwatch and koa-session:');
   print(inclusive, 20, (k) => k.startsWith('(') === false && (/ backend\//.test(k) || k.includes('koa-session')));
 }
