@@ -14,6 +14,9 @@ import { Deadline } from './timers';
 import { createFetchTransport, type Transport } from './transport';
 import { wrapFetch } from './watch-fetch';
 
+/** Seconds below which the server's newer activity is taken for network latency, not user activity. */
+const SERVER_TOLERANCE_S = 1;
+
 export class Controller implements LeaderHost {
   readonly emitter = new Emitter();
   readonly state: SharedState;
@@ -116,8 +119,11 @@ export class Controller implements LeaderHost {
       Object.assign(s, { warnAfter: result.warnAfter, expireAfter: result.expireAfter, settingsKnown: true });
       changed = true;
     }
-    // The server answers exactly our idle time unless it knows of newer activity (ms rounding aside).
-    if (result.idleFor < sentIdle - 0.002) {
+    // The server answers our idle time unless it knows of newer activity. Its stored activity can
+    // be later than the real one by an earlier ping's latency (it merges `its now - idleFor`), so
+    // differences under SERVER_TOLERANCE_S are noise, not activity: they would only shift the
+    // countdown by a network delay.
+    if (result.idleFor < sentIdle - SERVER_TOLERANCE_S) {
       const serverActivity = Math.min(Date.now(), sentAt - result.idleFor * 1000);
       if (serverActivity > s.lastActivity) {
         s.lastActivity = serverActivity;
