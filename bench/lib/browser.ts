@@ -3,24 +3,11 @@
  * logged-in browser context on the example app, its tabs, and pings counted at the server.
  */
 import type { Server, IncomingMessage } from 'node:http';
-import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { sleep } from './stats';
 
-export const CHROME_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
-
-export function launchBrowser(): Promise<Browser> {
-  return puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
-}
+// One Chromium setup for tests and benchmarks.
+export { CHROME_ARGS, launchBrowser } from '../../puppeteer-tests/support';
 
 /** Polls `check` every 25 ms until it returns a truthy value. */
 export async function until<T>(check: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
