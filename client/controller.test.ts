@@ -129,6 +129,20 @@ test('activity the server knows of (elsewhere) postpones the warning: the tab ad
   for (const tab of tabs) expect(ofType(tab, 'warn')).toHaveLength(1);
 });
 
+test("a server activity less than 1 s newer is a ping's network delay, not activity: the countdown stays", async () => {
+  const { server, tabs } = setup(2);
+  await startAll(tabs);
+  await advanceTo(20_000);
+  const { lastActivity } = tabs[0].c.getState();
+  // The server merged an earlier ping at its own receive time, a few hundred ms after the client sent it.
+  server.touch(lastActivity + 400);
+  await advanceTo(WARN * 1000 + 50);
+  for (const tab of tabs) {
+    expect(tab.c.getState().lastActivity).toBe(lastActivity);
+    expect(ofType(tab, 'warn')).toHaveLength(1);
+  }
+});
+
 test('"Stay signed in" in one tab dismisses the warning in all and pings at once', async () => {
   const { server, tabs } = setup(3);
   await startAll(tabs);
