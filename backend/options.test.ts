@@ -43,6 +43,7 @@ describe('options', () => {
     [{ queryTimeout: 0 }, RangeError, /"queryTimeout"/],
     [{ sessionStore: {} }, TypeError, /"sessionStore"/],
     [{ passive: [3] }, TypeError, /passive\[0\]/],
+    [{ database: {} }, TypeError, /"database"/],
   ])('%j is refused', (bad, type, message) => {
     expect(() => resolveOptions({ database, ...(bad as object) })).toThrow(type as ErrorConstructor);
     expect(() => resolveOptions({ database, ...(bad as object) })).toThrow(message as RegExp);

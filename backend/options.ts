@@ -136,8 +136,14 @@ function origin(value: unknown, index: number): string {
   }
 }
 
-function isKnexLike(value: unknown): boolean {
-  return typeof value === 'function';
+/** A {@link Store} given as `database`. */
+export function isStore(value: unknown): value is Store {
+  return typeof value === 'object' && value !== null && typeof (value as Store).findByTokenHash === 'function';
+}
+
+/** A Knex instance given as `database`. */
+export function isKnex(value: unknown): value is Knex {
+  return typeof value === 'function' && typeof (value as Knex).schema === 'object';
 }
 
 function resolveCache(value: SessionWatchOptions['cache'], customStore: boolean): ResolvedOptions['cache'] {
@@ -157,7 +163,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     throw new TypeError('sessionwatch: options must be an object');
   }
   const database = options.database ?? DEFAULT_DATABASE_URL;
-  if (typeof database !== 'string' && (typeof database !== 'object' && typeof database !== 'function')) {
+  if (typeof database !== 'string' && !isStore(database) && !isKnex(database)) {
     throw new TypeError('sessionwatch: option "database" must be a URL, a Knex instance or a Store');
   }
   const prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -217,7 +223,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     retentionMs: retention * 1000,
     trustedOrigins: new Set((options.trustedOrigins ?? []).map(origin)),
     queryTimeoutMs: positiveSeconds('queryTimeout', options.queryTimeout, 5) * 1000,
-    cache: resolveCache(options.cache, typeof database === 'object' && !isKnexLike(database)),
+    cache: resolveCache(options.cache, isStore(database)),
     now: options.now ?? Date.now,
   };
 }

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Context, Middleware } from 'koa';
-import type { Knex } from 'knex';
 import { apiPath, ROUTES, type EndReason, type SessionInfo } from '../shared/protocol';
-import { resolveOptions, type ResolvedOptions, type SessionWatchOptions } from './options';
+import { isKnex, isStore, resolveOptions, type ResolvedOptions, type SessionWatchOptions } from './options';
 import type { Store, SessionRecord, SweepResult } from './store/types';
 import { KnexStore } from './store/knex-store';
 import { connect } from './store/connect';
@@ -38,14 +37,6 @@ export interface RequestState {
   record?: SessionRecord;
   /** Set when the request came with a session that sessionwatch has just logged out. */
   ended?: EndReason;
-}
-
-function isStore(value: unknown): value is Store {
-  return typeof value === 'object' && value !== null && typeof (value as Store).findByTokenHash === 'function';
-}
-
-function isKnex(value: unknown): value is Knex {
-  return typeof value === 'function' && typeof (value as Knex).schema === 'object';
 }
 
 /** Postgres stores get LISTEN/NOTIFY invalidation; others are single-process (SQLite) or custom. */
