@@ -158,13 +158,15 @@ test('"Stay signed in" in one tab dismisses the warning in all and pings at once
   }
 });
 
-test('at expireAfter: the server agrees, the client logs out, every tab ends with "expired" and leaves', async () => {
+test('at expireAfter: the leader asks the server, which ends the session as expired; every tab ends with "expired" and leaves', async () => {
   const { server, tabs } = setup(3);
   await startAll(tabs);
   await advanceTo(EXPIRE * 1000 - 100);
   for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([]);
   await advanceTo(EXPIRE * 1000 + 100);
-  expect(server.logouts).toHaveLength(1);
+  // The deadline is the server's to record: a ping it answers `session_expired`, no logout.
+  expect(server.logouts).toHaveLength(0);
+  expect(server.ended).toBe('expired');
   expect(server.pings.at(-1)!.idleFor).toBeCloseTo(EXPIRE, 1);
   for (const tab of tabs) {
     expect(ofType(tab, 'expire')).toHaveLength(1);
@@ -193,7 +195,7 @@ test('failed pings never end the session and are retried with growing delays (ne
   jest.spyOn(Math, 'random').mockRestore();
 });
 
-test('no server at the deadline: the tabs end (locked) without leaving; the logout is retried until it succeeds', async () => {
+test('no server at the deadline: the tabs end (locked) without leaving; the server is asked again until it confirms', async () => {
   const { server, tabs } = setup(2);
   await startAll(tabs);
   server.mode = 'fail';
@@ -210,7 +212,7 @@ test('no server at the deadline: the tabs end (locked) without leaving; the logo
   for (const tab of tabs) expect(tab.navigations).toEqual([]);
   server.mode = 'ok';
   await advance(40_000);
-  expect(server.ended).toBe('logged-out');
+  expect(server.ended).toBe('expired');
   for (const tab of tabs) expect(tab.navigations).toEqual(['/?next=%2F&reason=expired']);
 });
 

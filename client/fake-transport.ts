@@ -52,6 +52,12 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
       if (failure) return failure;
       if (fake.ended) return { kind: 'ended', reason: fake.ended };
       fake.lastActivity = Math.max(fake.lastActivity, now - idleFor * 1000);
+      // Like the server: a ping whose merged idle time reaches the deadline (less one second of
+      // network latency) ends the session as expired.
+      if (now - fake.lastActivity >= (fake.expireAfter - 1) * 1000) {
+        fake.ended = 'expired';
+        return { kind: 'ended', reason: 'expired' };
+      }
       return { kind: 'ok', idleFor: (now - fake.lastActivity) / 1000, warnAfter: fake.warnAfter, expireAfter: fake.expireAfter };
     },
     async logout(): Promise<LogoutResult> {

@@ -15,6 +15,7 @@ interface Member {
   index: number;
   handlers: ((message: TabMessage) => void)[];
   onLeader?: () => void;
+  onDemoted?: () => void;
   closed: boolean;
 }
 
@@ -25,10 +26,16 @@ export function createMemoryHub(): MemoryHub {
 
   function electNext(): void {
     if (leader && !leader.closed) return;
-    leader = members.find((m) => !m.closed && m.onLeader) ?? null;
-    const elected = leader;
-    if (elected) setTimeout(() => !elected.closed && elected.onLeader!(), 0);
+    lead(members.find((m) => !m.closed && m.onLeader && m !== resigned) ?? null);
   }
+
+  function lead(member: Member | null): void {
+    leader = member;
+    if (member) setTimeout(() => !member.closed && leader === member && member.onLeader!(), 0);
+  }
+
+  /** The last tab that resigned queues behind the others once. */
+  let resigned: Member | null = null;
 
   return {
     log,
@@ -50,9 +57,24 @@ export function createMemoryHub(): MemoryHub {
         subscribe(handler) {
           me.handlers.push(handler);
         },
-        elect(onLeader) {
+        elect(onLeader, onDemoted) {
           me.onLeader = onLeader;
+          me.onDemoted = onDemoted;
           electNext();
+        },
+        claim() {
+          if (leader === me || me.closed) return;
+          // Like Web Locks `steal`: the old leader learns it lost the lock.
+          const old = leader;
+          lead(me);
+          if (old && !old.closed) setTimeout(() => !old.closed && old.onDemoted?.(), 0);
+        },
+        resign() {
+          if (leader !== me) return;
+          resigned = me;
+          leader = null;
+          electNext();
+          resigned = null;
         },
         async close() {
           me.closed = true;

@@ -27,6 +27,12 @@ export interface SessionWatchClientOptions {
   expireAfter?: number;
   /** Seconds between two pings while the user is active. Default `min(60, warnAfter / 4)`. */
   pingInterval?: number;
+  /**
+   * Seconds between two checks of an idle session by the leader tab (a ping that reports the idle
+   * time, so it never counts as activity): how fast an idle tab learns that its session was
+   * revoked elsewhere. `false` turns it off. Default 60.
+   */
+  checkInterval?: number | false;
   /** Seconds before a ping or logout request counts as failed. Default 10. */
   pingTimeout?: number;
   /** Seconds between two activity reports of one tab (activity is only timestamped in between). Default 0.5. */
@@ -67,6 +73,8 @@ export interface ResolvedOptions {
   settings: { warnAfter: number; expireAfter: number } | null;
   /** Fixed ping interval, or null for the default derived from `warnAfter`. */
   pingIntervalMs: number | null;
+  /** Idle-session check interval, or null when off. */
+  checkIntervalMs: number | null;
   pingTimeoutMs: number;
   activityIntervalMs: number;
   channelName: string;
@@ -83,6 +91,7 @@ export interface ResolvedOptions {
 
 export const DEFAULTS = {
   pingTimeout: 10,
+  checkInterval: 60,
   activityInterval: 0.5,
   loginUrl: '/',
   /** Fast takeover when the leader tab goes (Web Locks make it immediate where available). */
@@ -190,6 +199,7 @@ export function resolveOptions(options: SessionWatchClientOptions = {}): Resolve
     apiPrefix,
     settings: warnAfter === undefined ? null : { warnAfter, expireAfter: expireAfter! },
     pingIntervalMs: pingInterval === undefined ? null : pingInterval * 1000,
+    checkIntervalMs: options.checkInterval === false ? null : (seconds('checkInterval', options.checkInterval) ?? DEFAULTS.checkInterval) * 1000,
     pingTimeoutMs: (seconds('pingTimeout', options.pingTimeout) ?? DEFAULTS.pingTimeout) * 1000,
     activityIntervalMs: (seconds('activityInterval', options.activityInterval) ?? DEFAULTS.activityInterval) * 1000,
     channelName,

@@ -8,6 +8,7 @@ import { Controller } from './controller';
 import { createFakeTransport } from './fake-transport';
 import { createMemoryHub } from './memory-tabs';
 import { resolveOptions, type SessionWatchClientOptions } from './options';
+import { SYNC_MS } from './machine';
 import { LOCKED_CLASS } from './ui/lock';
 
 const START = Date.UTC(2030, 0, 1, 12);
@@ -55,15 +56,19 @@ test('DOM activity keeps the session going; idle, the dialog shows; Escape exten
   c.stop();
 });
 
-test('a tab waking up past the deadline locks at once, before any timer runs', async () => {
-  const { c } = setup();
+test('a tab waking up past the deadline hears the other tabs first, then locks and asks the server', async () => {
+  const { c, server } = setup();
   c.start();
   await advance(10);
   jest.setSystemTime(START + 3600_000); // an hour of sleep: no timer ran
   window.dispatchEvent(new Event('focus'));
+  // Other tabs may have kept the session alive meanwhile: no lock flash before they could answer.
+  expect(locked()).toBe(false);
+  await advance(SYNC_MS);
   expect(locked()).toBe(true);
   expect((document.querySelector('main') as HTMLElement).inert).toBe(true);
   await advance(100);
+  expect(server.ended).toBe('expired');
   expect(c.getState()).toMatchObject({ phase: 'ended', reason: 'expired' });
 });
 

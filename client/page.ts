@@ -28,6 +28,10 @@ export interface PageHooks {
   onWake(): void;
   /** The network is back. */
   onOnline(): void;
+  /** The page enters the back/forward cache (`pagehide` with `persisted`). */
+  onSuspend(): void;
+  /** The page comes back from the back/forward cache (`pageshow` with `persisted`). */
+  onRestore(): void;
   /** "Stay signed in" or Escape in the dialog. */
   onStay(): void;
   /** "Log out" in the dialog. */
@@ -65,6 +69,10 @@ export function createPage(win: Window | null, options: ResolvedOptions, hooks: 
     : null;
   const onWake = () => hooks.onWake();
   const onOnline = () => hooks.onOnline();
+  const onPageShow = (event: PageTransitionEvent) => (event.persisted ? hooks.onRestore() : hooks.onWake());
+  const onPageHide = (event: PageTransitionEvent) => {
+    if (event.persisted) hooks.onSuspend();
+  };
   let pageFetch: typeof fetch | null = null;
 
   return {
@@ -79,9 +87,12 @@ export function createPage(win: Window | null, options: ResolvedOptions, hooks: 
     attach() {
       if (!win) return;
       // Deadlines are re-checked before the activity listeners see a tab coming back.
+      // `resume`: Page Lifecycle (Chromium) after a freeze; late timers catch the other cases.
       win.document.addEventListener('visibilitychange', onWake);
+      win.document.addEventListener('resume', onWake);
       win.addEventListener('focus', onWake);
-      win.addEventListener('pageshow', onWake);
+      win.addEventListener('pageshow', onPageShow);
+      win.addEventListener('pagehide', onPageHide);
       win.addEventListener('online', onOnline);
       if (options.watchFetch) {
         pageFetch = win.fetch;
@@ -92,8 +103,10 @@ export function createPage(win: Window | null, options: ResolvedOptions, hooks: 
     detach() {
       if (!win) return;
       win.document.removeEventListener('visibilitychange', onWake);
+      win.document.removeEventListener('resume', onWake);
       win.removeEventListener('focus', onWake);
-      win.removeEventListener('pageshow', onWake);
+      win.removeEventListener('pageshow', onPageShow);
+      win.removeEventListener('pagehide', onPageHide);
       win.removeEventListener('online', onOnline);
       if (pageFetch && win.fetch === watchedFetch) win.fetch = pageFetch;
       pageFetch = null;

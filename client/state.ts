@@ -22,6 +22,8 @@ export interface SharedState {
   reason: EndReason | null;
   /** Ended and the server knows it (logout answered, or the server itself said so). */
   confirmed: boolean;
+  /** Epoch ms of the newest activity the server has acknowledged (0: not known yet). Only grows. */
+  reported: number;
 }
 
 /** When the warning is due (epoch ms). */
@@ -32,6 +34,16 @@ export function warnAt(state: SharedState): number {
 /** When the session ends (epoch ms). */
 export function expireAt(state: SharedState): number {
   return state.lastActivity + state.expireAfter * 1000;
+}
+
+/**
+ * The phase another tab's state asks for, once its activity is merged into `mine`: a warning
+ * holds only for the activity it was decided for (newer activity anywhere dismisses it).
+ */
+export function mergePhase(mine: SharedState, incoming: SharedState): Phase {
+  if (incoming.phase === 'ended' || mine.phase === 'ended') return 'ended';
+  if (incoming.phase === 'warning' && incoming.lastActivity === mine.lastActivity) return 'warning';
+  return mine.phase;
 }
 
 /** Whole seconds left before the session ends (0 once past, or ended). */
@@ -67,7 +79,7 @@ export function isSharedState(value: unknown): value is SharedState {
   const s = value as SharedState;
   return (
     typeof s === 'object' && s !== null &&
-    Number.isFinite(s.lastActivity) && Number.isFinite(s.warnAfter) && Number.isFinite(s.expireAfter) &&
+    Number.isFinite(s.lastActivity) && Number.isFinite(s.reported) && Number.isFinite(s.warnAfter) && Number.isFinite(s.expireAfter) &&
     s.warnAfter > 0 && s.expireAfter > s.warnAfter &&
     (s.phase === 'active' || s.phase === 'warning' || s.phase === 'ended')
   );

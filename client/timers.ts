@@ -8,12 +8,20 @@
 /** Longest single setTimeout: long waits are re-measured against the clock in steps. */
 export const MAX_TIMER_STEP_MS = 15_000;
 
+/** Reports timers that fire long after they were due (the tab was frozen, suspended or busy). */
+export interface LatenessWatch {
+  /** How late (ms) a timer must fire to be reported. */
+  lateMs: number;
+  /** Called instead of `fn` when a timer fired that late (whether the instant has come or not). */
+  onLate: () => void;
+}
+
 /** Runs `fn` once, at or soon after an epoch-ms instant. Setting it again replaces the previous instant. */
 export class Deadline {
   private handle: ReturnType<typeof setTimeout> | undefined;
   private target: number | null = null;
 
-  constructor(private readonly fn: () => void) {}
+  constructor(private readonly fn: () => void, private readonly late?: LatenessWatch) {}
 
   /** The pending instant, or null. */
   get at(): number | null {
@@ -40,10 +48,14 @@ export class Deadline {
 
   private arm(): void {
     const wait = Math.max(0, Math.min(MAX_TIMER_STEP_MS, this.target! - Date.now()));
+    const due = Date.now() + wait;
     this.handle = setTimeout(() => {
       this.handle = undefined;
       if (this.target === null) return;
-      if (Date.now() >= this.target) this.fire();
+      if (this.late && Date.now() - due > this.late.lateMs) {
+        this.clear();
+        this.late.onLate();
+      } else if (Date.now() >= this.target) this.fire();
       else this.arm();
     }, wait);
   }

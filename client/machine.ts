@@ -1,0 +1,688 @@
+/**
+ * The state machine of one tab, as pure functions: `step(state, event, now)` returns the next state
+ * and the effects to perform; `nextWake(state)` says when to call `step` with a `tick` if nothing
+ * else happens. No timers, no I/O, no DOM: the controller performs the effects and feeds back their
+ * outcomes as events, so every case (a frozen leader, a thawed tab, a crash, no network) is a
+ * sequence of events that a test can replay.
+ *
+ * The rules, in short:
+ * - Every tab keeps a copy of the {@link SharedState}; merging is monotonic (activity only grows,
+ *   `ended` is final, a warning holds only for the activity it was decided for).
+ * - One tab leads and talks to the server: it pings within a ping interval of new activity, asks
+ *   the server before the warning and at the deadline, and checks an idle session every
+ *   `checkInterval` (to learn of a revocation).
+ * - Nobody trusts the leader blindly. Every ping is announced (`ping` message: what it carried and
+ *   when the next one is due). A follower that knows of activity no ping has carried by then (plus
+ *   a grace), or whose nudge at a deadline got no answer, **takes over**: it pings itself and claims
+ *   the leadership (a higher term; Web Locks `steal` where available). A leader that hears of a
+ *   higher term steps down. So a frozen, busy or crashed leader costs at most a grace period.
+ * - A tab that wakes up (resumed, restored, or its timers fired late) says hello and waits
+ *   {@link SYNC_MS} for the others' state before it warns, locks or ends anything; warnings and
+ *   ends are decided with the server's answer.
+ */
+import type { EndReason } from '../shared/protocol';
+import { expireAt, mergePhase, warnAt, type SharedState } from './state';
+import { backoffDelay } from './timers';
+import type { PingResult } from './transport';
+
+/** A follower waits this long past the leader's due time before it takes over. */
+export const TAKEOVER_GRACE_MS = 2000;
+/** After waking up, a tab takes this long to hear the others before acting on its deadlines. */
+export const SYNC_MS = 500;
+/** A timer that fires this much later than asked means the tab was frozen, suspended or busy. */
+export const LATE_MS = 3000;
+/** Longest wait for the server's opinion before showing the warning anyway (it is only a warning). */
+export const WARN_CHECK_MAX_WAIT_MS = 1000;
+/** Longest wait between two retries of a failed request. */
+export const MAX_BACKOFF_MS = 60_000;
+/**
+ * Server activity less than this much newer than ours is one ping's network latency (the server
+ * merges `its now - idleFor`), not activity: adopting it would only shift the countdown.
+ */
+export const SERVER_TOLERANCE_MS = 1000;
+
+/** What tabs tell each other. Every tab hears every message but its own. */
+export type TabMessage =
+  /** A tab starts or wakes up: every tab answers with its state. */
+  | { type: 'hello'; at: number }
+  /** Activity seen in a tab (throttled); `extend` ("Stay signed in") asks the leader to ping now. */
+  | { type: 'activity'; at: number; extend?: boolean }
+  /**
+   * A tab's state: after a ping's answer, a change of phase, or to answer a hello or a nudge; with
+   * the newest activity a ping carried and when the next ping is due (`sent`, `nextBy`).
+   */
+  | { type: 'state'; state: SharedState; sent: number; nextBy: number; from: Sender }
+  /** A tab sent a ping carrying `activity`; newer activity will be pinged by `nextBy` (epoch ms). */
+  | { type: 'ping'; activity: number; nextBy: number; from: Sender }
+  /** A follower passed a deadline: the leader re-checks (its timers may be throttled) and answers. */
+  | { type: 'nudge' }
+  /** The session ended; `confirmed` once the server knows (then tabs leave the page). */
+  | { type: 'end'; reason: EndReason; confirmed: boolean };
+
+/** Who sent a `state` or `ping`: its tab id, whether it leads, and the highest leader term it knows. */
+export interface Sender {
+  tab: string;
+  leader: boolean;
+  term: number;
+}
+
+/** Settings of the machine (from the client options). */
+export interface MachineConfig {
+  /** Ping interval for the given `warnAfter` (seconds), in ms. */
+  pingIntervalMs(warnAfter: number): number;
+  /** Ping an idle session this often (ms) to learn of a revocation; null: never. */
+  checkIntervalMs: number | null;
+  /** Settings fixed by the options: the server's are not adopted. */
+  fixedSettings: boolean;
+}
+
+/** A ping this tab has sent and not yet had the answer of. */
+export interface Flight {
+  sentAt: number;
+  /** The activity it carried (`sentAt - idleFor`). */
+  activity: number;
+  /** Seconds of inactivity it reported. */
+  idleFor: number;
+}
+
+/** Everything one tab knows. */
+export interface TabState {
+  /** This tab's id (random, for tie-breaks between leaders). */
+  readonly id: string;
+  shared: SharedState;
+  running: boolean;
+  leader: boolean;
+  /** Highest leader term known; a tab that becomes leader takes the next one. */
+  term: number;
+  /** Newest activity some tab's ping carried. */
+  sent: number;
+  /** When the tab that pings last promised to ping newer activity at the latest (epoch ms). */
+  nextPingBy: number;
+  /** Since when this tab knows of activity no ping has carried (follower watchdog), or null. */
+  unreportedSince: number | null;
+  /** Deadline instant (warn or expiry) this follower already nudged the leader for. */
+  nudgedFor: number | null;
+  /** A sign of the leader is expected by then (after a nudge), or null. */
+  answerBy: number | null;
+  /** When this tab last took over (at most once per grace period). */
+  tookOverAt: number;
+  /** Re-syncing after a wake-up: no deadline acts before then. */
+  syncUntil: number;
+  flight: Flight | null;
+  /** Ping again as soon as the flight lands (an extend during a flight). */
+  pingAgain: boolean;
+  lastPingAt: number;
+  failures: number;
+  retryAt: number;
+  /** Leader, at the warning: waiting for the server's answer until then, or null. */
+  warnCheckUntil: number | null;
+  /** Leader, at the deadline: waiting for the server's word. */
+  expiryCheck: boolean;
+  /** The page is hidden pending a verdict: at the deadline, or during a logout. */
+  pendingLock: 'deadline' | 'logout' | null;
+  loggingOut: boolean;
+  /** Ended, not yet confirmed: a confirmation request is out, and the next is due at `confirmAt`. */
+  confirming: boolean;
+  confirmFailures: number;
+  confirmAt: number;
+  finished: boolean;
+}
+
+/** What happens to a tab. Times are epoch ms. */
+export type MachineEvent =
+  | { type: 'start' }
+  | { type: 'stop' }
+  /** Activity in this tab (the page's tracker). */
+  | { type: 'activity'; at: number }
+  /** "Stay signed in". */
+  | { type: 'extend' }
+  /** The user asks to log out. */
+  | { type: 'logout' }
+  | { type: 'elected' }
+  /** The leadership was taken away (stolen lock). */
+  | { type: 'demoted' }
+  | { type: 'message'; message: TabMessage }
+  /** The timer asked for by {@link nextWake} fired (`late`: long after it was due). */
+  | { type: 'tick'; late: boolean }
+  /**
+   * The page came back: resumed, shown, focused, back online, or restored from the back/forward
+   * cache (`restored`: ask the server at once, whatever the role).
+   */
+  | { type: 'wake'; restored?: boolean; online?: boolean }
+  /** A ping's outcome; `jitter` in [0, 1) spreads retries. */
+  | { type: 'pinged'; flight: Flight; result: PingResult; jitter: number }
+  /** A logout's outcome. */
+  | { type: 'loggedOut'; ok: boolean; jitter: number }
+  /** A response of the app announced the end (`watchFetch`). */
+  | { type: 'ended'; reason: EndReason };
+
+/** What the controller does for the machine. */
+export type Effect =
+  | { type: 'post'; message: TabMessage }
+  | { type: 'ping'; flight: Flight }
+  | { type: 'logout' }
+  /** Claim the leadership now (Web Locks `steal`), or step down (`resign`) and queue again. */
+  | { type: 'claim' }
+  | { type: 'resign' }
+  | { type: 'showWarning' }
+  | { type: 'hideWarning' }
+  | { type: 'lockPending' }
+  | { type: 'unlockPending' }
+  /** The session ended here: hide the warning, keep drafts, lock, stop counting activity. */
+  | { type: 'endView'; reason: EndReason }
+  | { type: 'emit'; event: 'warn'; payload: { secondsLeft: number } }
+  | { type: 'emit'; event: 'activity'; payload: { at: number; local: boolean } }
+  | { type: 'emit'; event: 'extend'; payload: { at: number } }
+  | { type: 'emit'; event: 'expire'; payload: { at: number } }
+  | { type: 'emit'; event: 'end'; payload: { reason: EndReason } }
+  | { type: 'emit'; event: 'leader'; payload: { isLeader: boolean } }
+  /** The end is final and the server knows: leave the page (once the posts went out). */
+  | { type: 'finish'; reason: EndReason };
+
+export interface StepResult {
+  state: TabState;
+  effects: Effect[];
+}
+
+/** A new tab's state. */
+export function initialState(id: string, shared: SharedState): TabState {
+  return {
+    id,
+    shared: { ...shared },
+    running: false,
+    leader: false,
+    term: 0,
+    sent: 0,
+    nextPingBy: 0,
+    unreportedSince: null,
+    nudgedFor: null,
+    answerBy: null,
+    tookOverAt: -Infinity,
+    syncUntil: -Infinity,
+    flight: null,
+    pingAgain: false,
+    lastPingAt: -Infinity,
+    failures: 0,
+    retryAt: -Infinity,
+    warnCheckUntil: null,
+    expiryCheck: false,
+    pendingLock: null,
+    loggingOut: false,
+    confirming: false,
+    confirmFailures: 0,
+    confirmAt: -Infinity,
+    finished: false,
+  };
+}
+
+/** One transition: the next state and the effects, in order. */
+export function step(state: TabState, event: MachineEvent, now: number, config: MachineConfig): StepResult {
+  const run = new Run(state, now, config);
+  run.handle(event);
+  run.evaluate();
+  return { state: run.st, effects: run.fx };
+}
+
+/** When the machine next needs a `tick` (epoch ms), or null. */
+export function nextWake(st: TabState, now: number, config: MachineConfig): number | null {
+  if (!st.running || st.finished) return null;
+  const s = st.shared;
+  const at: number[] = [st.syncUntil];
+  if (s.phase === 'ended') {
+    if (!s.confirmed && st.leader && !st.confirming) at.push(st.confirmAt);
+  } else {
+    if (st.leader && !st.flight) at.push(leaderPingDue(st, config));
+    if (!st.leader && !st.flight && st.unreportedSince !== null) at.push(watchdogAt(st, config));
+    if (st.answerBy !== null) at.push(st.answerBy);
+    if (st.warnCheckUntil !== null) at.push(st.warnCheckUntil);
+    if (s.phase === 'active') at.push(warnAt(s));
+    at.push(expireAt(s));
+  }
+  const future = at.filter((t) => Number.isFinite(t) && t > now);
+  return future.length ? Math.min(...future) : null;
+}
+
+/** When the leader pings next: new activity within a ping interval, an idle session every check interval. */
+function leaderPingDue(st: TabState, config: MachineConfig): number {
+  const due = st.shared.lastActivity > st.sent
+    ? st.lastPingAt + config.pingIntervalMs(st.shared.warnAfter)
+    : config.checkIntervalMs === null ? Infinity : st.lastPingAt + config.checkIntervalMs;
+  return Math.max(due, st.retryAt);
+}
+
+/**
+ * When a follower with unreported activity stops waiting for the leader: the leader's due time
+ * plus a grace, or earlier when the server's own deadline for the activity it knows comes close.
+ */
+function watchdogAt(st: TabState, config: MachineConfig): number {
+  const since = st.unreportedSince!;
+  const normal = Math.max(since, st.nextPingBy) + TAKEOVER_GRACE_MS;
+  const { reported, expireAfter, warnAfter } = st.shared;
+  const urgent = reported > 0 ? reported + expireAfter * 1000 - TAKEOVER_GRACE_MS - config.pingIntervalMs(warnAfter) : Infinity;
+  return Math.max(since, Math.min(normal, urgent));
+}
+
+/** One step in progress: a private copy of the state and the effects so far. */
+class Run {
+  readonly st: TabState;
+  readonly fx: Effect[] = [];
+
+  constructor(prev: TabState, private readonly now: number, private readonly config: MachineConfig) {
+    this.st = { ...prev, shared: { ...prev.shared } };
+  }
+
+  private get s(): SharedState {
+    return this.st.shared;
+  }
+
+  handle(event: MachineEvent): void {
+    const { st, now } = this;
+    switch (event.type) {
+      case 'start':
+        if (st.running || this.s.phase === 'ended') return;
+        st.running = true;
+        this.s.lastActivity = Math.max(this.s.lastActivity, now);
+        this.post({ type: 'hello', at: this.s.lastActivity });
+        return;
+      case 'stop':
+        if (!st.running) return;
+        st.running = false;
+        st.flight = null;
+        if (st.leader) this.setLeader(false);
+        return;
+    }
+    if (!st.running) return;
+    switch (event.type) {
+      case 'activity':
+        if (this.mergeActivity(event.at, true)) this.post({ type: 'activity', at: Math.min(event.at, now) });
+        return;
+      case 'extend':
+        if (this.s.phase === 'ended') return;
+        this.mergeActivity(now, true);
+        this.dismissWarning();
+        this.post({ type: 'activity', at: now, extend: true });
+        if (st.leader) this.pingNow(true);
+        return;
+      case 'logout':
+        if (this.s.phase === 'ended' || st.loggingOut) return;
+        st.loggingOut = true;
+        this.lockPending('logout');
+        this.fx.push({ type: 'logout' });
+        return;
+      case 'elected':
+        st.term += 1;
+        this.setLeader(true);
+        // A new leader asks the server at once (its settings and its view), unless a ping is out.
+        if (this.s.phase !== 'ended') this.pingNow(false);
+        return;
+      case 'demoted':
+        if (st.leader) this.setLeader(false);
+        return;
+      case 'message':
+        this.onMessage(event.message);
+        return;
+      case 'tick':
+        if (event.late) this.wake(false);
+        return;
+      case 'wake':
+        if (event.online) {
+          // Back online: retry what failed now rather than after the backoff.
+          st.retryAt = -Infinity;
+          st.confirmAt = -Infinity;
+          return;
+        }
+        this.wake(!!event.restored);
+        return;
+      case 'pinged':
+        this.onPinged(event.flight, event.result, event.jitter);
+        return;
+      case 'loggedOut':
+        this.onLoggedOut(event.ok, event.jitter);
+        return;
+      case 'ended':
+        this.end(event.reason, true);
+        return;
+    }
+  }
+
+  /** Acts on the deadlines and duties as they stand now (after every event). */
+  evaluate(): void {
+    const { st, s, now, config } = this;
+    if (!st.running || st.finished) return;
+    if (s.phase === 'ended') {
+      if (!s.confirmed && st.leader && !st.confirming && now >= st.confirmAt) this.confirmEnd();
+      return;
+    }
+    if (s.lastActivity <= st.sent) st.unreportedSince = null;
+    else st.unreportedSince ??= now;
+
+    // Server talk: the leader pings; a follower takes over a leader that stays silent.
+    if (st.leader) {
+      if (!st.flight && now >= leaderPingDue(st, config)) this.pingNow(false);
+    } else if (st.unreportedSince !== null && !st.flight && now >= watchdogAt(st, config)) {
+      // Near the server's deadline a stand-in ping is enough; past the leader's due time, take over.
+      if (now >= Math.max(st.unreportedSince, st.nextPingBy) + TAKEOVER_GRACE_MS) this.takeOver();
+      else this.pingNow(false);
+    }
+    if (st.answerBy !== null && now >= st.answerBy) {
+      st.answerBy = null;
+      if (!st.leader) this.takeOver();
+    }
+
+    // Deadlines, once this tab has heard the others after waking up.
+    if (now < st.syncUntil) return;
+    if (now >= expireAt(s)) {
+      this.lockPending('deadline');
+      if (st.leader) {
+        if (!st.expiryCheck) {
+          st.expiryCheck = true;
+          this.pingNow(false);
+        }
+      } else {
+        this.nudge(expireAt(s));
+      }
+      return;
+    }
+    if (st.pendingLock === 'deadline') {
+      st.pendingLock = null;
+      this.fx.push({ type: 'unlockPending' });
+    }
+    if (s.phase === 'active' && now >= warnAt(s)) {
+      if (!st.leader) {
+        this.nudge(warnAt(s));
+      } else if (st.warnCheckUntil === null) {
+        st.warnCheckUntil = now + WARN_CHECK_MAX_WAIT_MS;
+        this.pingNow(false);
+      } else if (!st.flight || now >= st.warnCheckUntil) {
+        // The server answered (or did not in time) and the deadline still stands: warn everyone.
+        this.enterWarning();
+      }
+    } else {
+      st.warnCheckUntil = null;
+    }
+  }
+
+  // ---- leadership --------------------------------------------------------------------------
+
+  private setLeader(leader: boolean): void {
+    const { st } = this;
+    st.leader = leader;
+    st.warnCheckUntil = null;
+    st.expiryCheck = false;
+    st.answerBy = null;
+    st.nudgedFor = null;
+    this.emit('leader', { isLeader: leader });
+  }
+
+  /** The leader is silent: ping now and claim the leadership. */
+  private takeOver(): void {
+    const { st, now } = this;
+    if (now < st.tookOverAt + TAKEOVER_GRACE_MS) return;
+    st.tookOverAt = now;
+    st.answerBy = null;
+    this.fx.push({ type: 'claim' });
+    this.pingNow(false);
+  }
+
+  /** A follower at a deadline asks the leader to act, once per deadline, and expects an answer. */
+  private nudge(deadline: number): void {
+    const { st, now } = this;
+    if (st.nudgedFor === deadline) return;
+    st.nudgedFor = deadline;
+    st.answerBy = now + TAKEOVER_GRACE_MS;
+    this.post({ type: 'nudge' });
+  }
+
+  /** Any `state` or `ping` from another tab: the leader is alive; a higher term means a new leader. */
+  private hearFrom(from: Sender): void {
+    const { st } = this;
+    if (from.leader) st.answerBy = null;
+    if (from.term > st.term || (from.leader && st.leader && from.term === st.term && from.tab > st.id)) {
+      st.term = Math.max(st.term, from.term);
+      if (st.leader && from.leader) {
+        this.setLeader(false);
+        this.fx.push({ type: 'resign' });
+      }
+    }
+  }
+
+  private sender(): Sender {
+    return { tab: this.st.id, leader: this.st.leader, term: this.st.term };
+  }
+
+  // ---- server talk ---------------------------------------------------------------------------
+
+  /** Sends a ping now (or right after the one in flight, with `again`), and announces it. */
+  private pingNow(again: boolean): void {
+    const { st, s, now, config } = this;
+    if (st.flight) {
+      if (again) st.pingAgain = true;
+      return;
+    }
+    const flight: Flight = { sentAt: now, activity: s.lastActivity, idleFor: Math.max(0, (now - s.lastActivity) / 1000) };
+    st.flight = flight;
+    st.lastPingAt = now;
+    st.sent = Math.max(st.sent, flight.activity);
+    st.nextPingBy = now + config.pingIntervalMs(s.warnAfter);
+    st.unreportedSince = null;
+    this.fx.push({ type: 'ping', flight });
+    this.post({ type: 'ping', activity: flight.activity, nextBy: st.nextPingBy, from: this.sender() });
+  }
+
+  private onPinged(flight: Flight, result: PingResult, jitter: number): void {
+    const { st, s, now, config } = this;
+    if (st.flight?.sentAt === flight.sentAt) st.flight = null;
+    const wasExpiryCheck = st.expiryCheck && !st.flight;
+    if (wasExpiryCheck) st.expiryCheck = false;
+    if (result.kind === 'ended') {
+      this.end(result.reason, true);
+      return;
+    }
+    if (result.kind === 'failed') {
+      st.failures += 1;
+      st.retryAt = now + backoffDelay(st.failures, { maxMs: MAX_BACKOFF_MS, random: () => jitter });
+      if (st.confirming) this.confirmFailed(jitter);
+      // The others wait for the retry rather than take over from a leader that is only offline.
+      st.nextPingBy = Math.max(st.nextPingBy, st.retryAt);
+      this.post({ type: 'ping', activity: st.sent, nextBy: st.nextPingBy, from: this.sender() });
+      // No server to ask at the deadline: lock anyway (security wins); confirmation is retried.
+      if (wasExpiryCheck && s.phase !== 'ended' && now >= expireAt(s)) this.end('expired', false);
+      return;
+    }
+    st.failures = 0;
+    st.retryAt = -Infinity;
+    s.reported = Math.max(s.reported, flight.activity);
+    if (!config.fixedSettings && (!s.settingsKnown || s.warnAfter !== result.warnAfter || s.expireAfter !== result.expireAfter)) {
+      Object.assign(s, { warnAfter: result.warnAfter, expireAfter: result.expireAfter, settingsKnown: true });
+    }
+    // The server knows of newer activity (an app request, another tab's ping): adopt it.
+    const serverActivity = Math.min(now, flight.sentAt - result.idleFor * 1000);
+    if (serverActivity > flight.activity + SERVER_TOLERANCE_MS) {
+      s.reported = Math.max(s.reported, serverActivity);
+      this.mergeActivity(serverActivity, false);
+    }
+    if (s.phase === 'ended') {
+      // Ended here but alive on the server: end it there (security wins).
+      if (st.confirming) {
+        st.confirming = false;
+        this.confirmEnd(true);
+      }
+      return;
+    }
+    this.postState();
+    if (wasExpiryCheck && now >= expireAt(s)) {
+      // The server agrees the deadline passed (a server that ends it would have said so): end it.
+      this.end('expired', false);
+    }
+    if (st.pingAgain) {
+      st.pingAgain = false;
+      this.pingNow(false);
+    }
+  }
+
+  /** Makes the server agree with an unconfirmed end: a ping for `expired` (the server ends it itself), else a logout. */
+  private confirmEnd(forceLogout = false): void {
+    const { st, s } = this;
+    st.confirming = true;
+    if (s.reason === 'expired' && !forceLogout) this.pingNow(false);
+    else this.fx.push({ type: 'logout' });
+  }
+
+  private confirmFailed(jitter: number): void {
+    const { st, now } = this;
+    st.confirming = false;
+    st.confirmFailures += 1;
+    st.confirmAt = now + backoffDelay(st.confirmFailures, { maxMs: MAX_BACKOFF_MS, random: () => jitter });
+  }
+
+  private onLoggedOut(ok: boolean, jitter: number): void {
+    const { st, s } = this;
+    if (st.loggingOut) {
+      st.loggingOut = false;
+      if (s.phase !== 'ended') {
+        this.end('logged-out', ok);
+        return;
+      }
+    }
+    if (!st.confirming) return;
+    if (ok) {
+      st.confirming = false;
+      this.end(s.reason ?? 'expired', true);
+    } else {
+      this.confirmFailed(jitter);
+    }
+  }
+
+  // ---- shared state --------------------------------------------------------------------------
+
+  private onMessage(message: TabMessage): void {
+    const { st, s } = this;
+    switch (message.type) {
+      case 'hello':
+        this.mergeActivity(message.at, false);
+        this.postState();
+        return;
+      case 'activity':
+        this.mergeActivity(message.at, false);
+        if (message.extend && st.leader) this.pingNow(true);
+        return;
+      case 'ping':
+        this.hearFrom(message.from);
+        st.sent = Math.max(st.sent, message.activity);
+        st.nextPingBy = message.nextBy;
+        return;
+      case 'state':
+        this.hearFrom(message.from);
+        st.sent = Math.max(st.sent, message.sent);
+        if (message.from.leader) st.nextPingBy = message.nextBy;
+        this.mergeState(message.state, message.from.leader);
+        return;
+      case 'nudge':
+        if (st.leader) this.postState();
+        return;
+      case 'end':
+        this.end(message.reason, message.confirmed, false);
+        return;
+    }
+  }
+
+  /** Another tab's state: activity and server knowledge only grow; the end and a warning carry over. */
+  private mergeState(incoming: SharedState, fromLeader: boolean): void {
+    const { s, config } = this;
+    if (s.phase === 'ended') return;
+    if (incoming.phase === 'ended') {
+      this.end(incoming.reason ?? 'expired', incoming.confirmed, false);
+      return;
+    }
+    if (!config.fixedSettings && incoming.settingsKnown && (fromLeader || !s.settingsKnown)) {
+      Object.assign(s, { warnAfter: incoming.warnAfter, expireAfter: incoming.expireAfter, settingsKnown: true });
+    }
+    s.reported = Math.max(s.reported, incoming.reported);
+    this.mergeActivity(incoming.lastActivity, false);
+    if (mergePhase(s, incoming) === 'warning' && s.phase === 'active') this.enterWarning(false);
+  }
+
+  /** Merges activity seen anywhere; false when stale, or too late (past the deadline it no longer counts). */
+  private mergeActivity(at: number, local: boolean): boolean {
+    const { s, now } = this;
+    at = Math.min(at, now);
+    if (s.phase === 'ended' || at <= s.lastActivity || at >= expireAt(s)) return false;
+    s.lastActivity = at;
+    this.emit('activity', { at, local });
+    this.dismissWarning();
+    return true;
+  }
+
+  private dismissWarning(): void {
+    const { st, s, now } = this;
+    if (s.phase !== 'warning' || now >= warnAt(s)) return;
+    s.phase = 'active';
+    this.fx.push({ type: 'hideWarning' });
+    this.emit('extend', { at: s.lastActivity });
+    if (st.leader) this.postState();
+  }
+
+  private enterWarning(announce = true): void {
+    const { st, s, now } = this;
+    if (s.phase !== 'active') return;
+    s.phase = 'warning';
+    st.warnCheckUntil = null;
+    this.fx.push({ type: 'showWarning' });
+    this.emit('warn', { secondsLeft: Math.max(0, Math.ceil((expireAt(s) - now) / 1000)) });
+    if (announce && st.leader) this.postState();
+  }
+
+  private lockPending(why: 'deadline' | 'logout'): void {
+    const { st } = this;
+    if (st.pendingLock || this.s.phase === 'ended') return;
+    st.pendingLock = why;
+    this.fx.push({ type: 'lockPending' });
+  }
+
+  /** Ends the session here (and, unless it came from another tab, tells them). */
+  private end(reason: EndReason, confirmed: boolean, tell = true): void {
+    const { st, s, now } = this;
+    if (s.phase === 'ended') {
+      if (!confirmed || s.confirmed) return;
+      s.confirmed = true;
+      st.confirming = false;
+      if (tell) this.post({ type: 'end', reason: s.reason!, confirmed: true });
+      this.finish();
+      return;
+    }
+    Object.assign(s, { phase: 'ended', reason, confirmed });
+    Object.assign(st, { pendingLock: null, warnCheckUntil: null, expiryCheck: false, answerBy: null, pingAgain: false, loggingOut: false });
+    this.fx.push({ type: 'endView', reason });
+    if (reason === 'expired') this.emit('expire', { at: now });
+    this.emit('end', { reason });
+    if (tell) this.post({ type: 'end', reason, confirmed });
+    if (confirmed) this.finish();
+  }
+
+  private finish(): void {
+    if (this.st.finished) return;
+    this.st.finished = true;
+    this.fx.push({ type: 'finish', reason: this.s.reason! });
+  }
+
+  private wake(restored: boolean): void {
+    const { st, s, now } = this;
+    st.syncUntil = now + SYNC_MS;
+    this.post({ type: 'hello', at: s.lastActivity });
+    // Restored from the back/forward cache: the others may all be gone; the server has the word.
+    if (restored && s.phase !== 'ended') this.pingNow(false);
+  }
+
+  private postState(): void {
+    const { st } = this;
+    this.post({ type: 'state', state: { ...st.shared }, sent: st.sent, nextBy: st.nextPingBy, from: this.sender() });
+  }
+
+  private post(message: TabMessage): void {
+    this.fx.push({ type: 'post', message });
+  }
+
+  private emit<E extends Extract<Effect, { type: 'emit' }>>(event: E['event'], payload: E['payload']): void {
+    this.fx.push({ type: 'emit', event, payload } as Effect);
+  }
+}
