@@ -5,7 +5,7 @@
  */
 import { DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER } from '../shared/protocol';
 import { Emitter, type SessionWatchEventMap } from './events';
-import { initialState, LATE_MS, nextWake, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
+import { initialState, nextWake, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
 import { currentPath, pingIntervalMs, type ResolvedOptions } from './options';
 import { createPage, type ControllerEnv, type Page } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
@@ -28,11 +28,7 @@ export class Controller {
   private readonly config: MachineConfig;
   private tabs: Tabs | null = null;
   private readonly page: Page;
-  private readonly timer = new Deadline(() => this.dispatch({ type: 'tick', late: false }), {
-    lateMs: LATE_MS,
-    // A timer far behind its time: the tab was frozen, suspended or busy.
-    onLate: () => this.dispatch({ type: 'tick', late: true }),
-  });
+  private readonly timer = new Deadline(() => this.dispatch({ type: 'tick' }));
   /** Events that arrive while one is being handled wait their turn (effects may call back). */
   private readonly queue: MachineEvent[] = [];
   private dispatching = false;
@@ -158,7 +154,7 @@ export class Controller {
     } finally {
       this.dispatching = false;
     }
-    const at = nextWake(this.st, Date.now(), this.config);
+    const at = this.st.dueAt;
     if (at === null) this.timer.clear();
     else this.timer.set(at);
   }
@@ -180,7 +176,7 @@ export class Controller {
       }
       case 'logout':
         this.logoutFlight = this.transport
-          .logout()
+          .logout(effect.reason)
           .catch(() => ({ kind: 'failed' as const }))
           .then((result) => this.dispatch({ type: 'loggedOut', ok: result.kind === 'ok', jitter: Math.random() }));
         return;

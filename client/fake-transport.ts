@@ -60,11 +60,12 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
       }
       return { kind: 'ok', idleFor: (now - fake.lastActivity) / 1000, warnAfter: fake.warnAfter, expireAfter: fake.expireAfter };
     },
-    async logout(): Promise<LogoutResult> {
+    async logout(reason): Promise<LogoutResult> {
       fake.logouts.push(Date.now());
       const failure = await failure_();
       if (failure) return failure;
-      fake.ended ??= 'logged-out';
+      const expired = reason === 'expired' && Date.now() - fake.lastActivity >= (fake.expireAfter - 1) * 1000;
+      fake.ended ??= expired ? 'expired' : 'logged-out';
       return { kind: 'ok' };
     },
   };

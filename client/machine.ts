@@ -116,8 +116,10 @@ export interface TabState {
   retryAt: number;
   /** Leader, at the warning: waiting for the server's answer until then, or null. */
   warnCheckUntil: number | null;
-  /** Leader, at the deadline: waiting for the server's word. */
-  expiryCheck: boolean;
+  /** Leader, at the deadline: asking the server since then (only a ping sent since counts), or null. */
+  expiryCheckSince: number | null;
+  /** When the last step asked to be woken (see {@link nextWake}), or null: much later means this tab was frozen. */
+  dueAt: number | null;
   /** The page is hidden pending a verdict: at the deadline, or during a logout. */
   pendingLock: 'deadline' | 'logout' | null;
   loggingOut: boolean;
@@ -142,8 +144,8 @@ export type MachineEvent =
   /** The leadership was taken away (stolen lock). */
   | { type: 'demoted' }
   | { type: 'message'; message: TabMessage }
-  /** The timer asked for by {@link nextWake} fired (`late`: long after it was due). */
-  | { type: 'tick'; late: boolean }
+  /** The timer asked for by {@link nextWake} fired. */
+  | { type: 'tick' }
   /**
    * The page came back: resumed, shown, focused, back online, or restored from the back/forward
    * cache (`restored`: ask the server at once, whatever the role).
@@ -160,7 +162,8 @@ export type MachineEvent =
 export type Effect =
   | { type: 'post'; message: TabMessage }
   | { type: 'ping'; flight: Flight }
-  | { type: 'logout' }
+  /** Logs out on the server; `expired`: confirms an end at the idle deadline. */
+  | { type: 'logout'; reason?: 'expired' }
   /** Claim the leadership now (Web Locks `steal`), or step down (`resign`) and queue again. */
   | { type: 'claim' }
   | { type: 'resign' }
@@ -205,7 +208,8 @@ export function initialState(id: string, shared: SharedState): TabState {
     failures: 0,
     retryAt: -Infinity,
     warnCheckUntil: null,
-    expiryCheck: false,
+    expiryCheckSince: null,
+    dueAt: null,
     pendingLock: null,
     loggingOut: false,
     confirming: false,
@@ -218,8 +222,12 @@ export function initialState(id: string, shared: SharedState): TabState {
 /** One transition: the next state and the effects, in order. */
 export function step(state: TabState, event: MachineEvent, now: number, config: MachineConfig): StepResult {
   const run = new Run(state, now, config);
+  // Whatever event comes first after a freeze (a late timer, a click, a queued message), the
+  // tab re-syncs before it acts on its stale deadlines.
+  if (state.running && state.dueAt !== null && now - state.dueAt > LATE_MS && event.type !== 'wake') run.handle({ type: 'wake' });
   run.handle(event);
   run.evaluate();
+  run.st.dueAt = nextWake(run.st, now, config);
   return { state: run.st, effects: run.fx };
 }
 
@@ -322,13 +330,16 @@ class Run {
         this.onMessage(event.message);
         return;
       case 'tick':
-        if (event.late) this.wake(false);
         return;
       case 'wake':
         if (event.online) {
           // Back online: retry what failed now rather than after the backoff.
+          // Back online: start over (a request that was already out still fails, then retries at once).
           st.retryAt = -Infinity;
+          st.failures = 0;
           st.confirmAt = -Infinity;
+          st.confirmFailures = 0;
+          if (st.flight) st.pingAgain = true;
           return;
         }
         this.wake(!!event.restored);
@@ -356,15 +367,19 @@ class Run {
     if (s.lastActivity <= st.sent) st.unreportedSince = null;
     else st.unreportedSince ??= now;
 
-    // Server talk: the leader pings; a follower takes over a leader that stays silent.
-    if (st.leader) {
+    // Server talk: the leader pings; a follower takes over a leader that stays silent. While
+    // re-syncing, only to report fresh activity: this tab's idle time may be stale, and a ping
+    // that reports the deadline ends the session.
+    if (now < st.syncUntil && now - s.lastActivity >= s.warnAfter * 1000) {
+      // Wait for the others.
+    } else if (st.leader) {
       if (!st.flight && now >= leaderPingDue(st, config)) this.pingNow(false);
     } else if (st.unreportedSince !== null && !st.flight && now >= watchdogAt(st, config)) {
       // Near the server's deadline a stand-in ping is enough; past the leader's due time, take over.
       if (now >= Math.max(st.unreportedSince, st.nextPingBy) + TAKEOVER_GRACE_MS) this.takeOver();
       else this.pingNow(false);
     }
-    if (st.answerBy !== null && now >= st.answerBy) {
+    if (st.answerBy !== null && now >= st.answerBy && now >= st.syncUntil) {
       st.answerBy = null;
       if (!st.leader) this.takeOver();
     }
@@ -374,10 +389,9 @@ class Run {
     if (now >= expireAt(s)) {
       this.lockPending('deadline');
       if (st.leader) {
-        if (!st.expiryCheck) {
-          st.expiryCheck = true;
-          this.pingNow(false);
-        }
+        if (st.expiryCheckSince === null) st.expiryCheckSince = now;
+        // The ping goes once any earlier one (sent before the deadline) has landed.
+        if (st.lastPingAt < st.expiryCheckSince) this.pingNow(false);
       } else {
         this.nudge(expireAt(s));
       }
@@ -408,7 +422,7 @@ class Run {
     const { st } = this;
     st.leader = leader;
     st.warnCheckUntil = null;
-    st.expiryCheck = false;
+    st.expiryCheckSince = null;
     st.answerBy = null;
     st.nudgedFor = null;
     this.emit('leader', { isLeader: leader });
@@ -472,8 +486,9 @@ class Run {
   private onPinged(flight: Flight, result: PingResult, jitter: number): void {
     const { st, s, now, config } = this;
     if (st.flight?.sentAt === flight.sentAt) st.flight = null;
-    const wasExpiryCheck = st.expiryCheck && !st.flight;
-    if (wasExpiryCheck) st.expiryCheck = false;
+    // Only a ping sent at or after the deadline answers the expiry check (an older one is stale).
+    const wasExpiryCheck = st.expiryCheckSince !== null && flight.sentAt >= st.expiryCheckSince;
+    if (wasExpiryCheck) st.expiryCheckSince = null;
     if (result.kind === 'ended') {
       this.end(result.reason, true);
       return;
@@ -487,6 +502,12 @@ class Run {
       this.post({ type: 'ping', activity: st.sent, nextBy: st.nextPingBy, from: this.sender() });
       // No server to ask at the deadline: lock anyway (security wins); confirmation is retried.
       if (wasExpiryCheck && s.phase !== 'ended' && now >= expireAt(s)) this.end('expired', false);
+      else if (st.pingAgain && s.phase !== 'ended') {
+        // Back online while this one was out: try again at once.
+        st.pingAgain = false;
+        st.retryAt = -Infinity;
+        this.pingNow(false);
+      }
       return;
     }
     st.failures = 0;
@@ -499,7 +520,7 @@ class Run {
     const serverActivity = Math.min(now, flight.sentAt - result.idleFor * 1000);
     if (serverActivity > flight.activity + SERVER_TOLERANCE_MS) {
       s.reported = Math.max(s.reported, serverActivity);
-      this.mergeActivity(serverActivity, false);
+      this.mergeActivity(serverActivity, false, true);
     }
     if (s.phase === 'ended') {
       // Ended here but alive on the server: end it there (security wins).
@@ -520,12 +541,15 @@ class Run {
     }
   }
 
-  /** Makes the server agree with an unconfirmed end: a ping for `expired` (the server ends it itself), else a logout. */
+  /**
+   * Makes the server agree with an unconfirmed end. For `expired`, a ping (the server ends it
+   * itself, and records why); every other attempt is a logout, in case only pings fail.
+   */
   private confirmEnd(forceLogout = false): void {
     const { st, s } = this;
     st.confirming = true;
-    if (s.reason === 'expired' && !forceLogout) this.pingNow(false);
-    else this.fx.push({ type: 'logout' });
+    if (s.reason === 'expired' && !forceLogout && st.confirmFailures % 2 === 0) this.pingNow(false);
+    else this.fx.push(s.reason === 'expired' ? { type: 'logout', reason: 'expired' } : { type: 'logout' });
   }
 
   private confirmFailed(jitter: number): void {
@@ -602,11 +626,14 @@ class Run {
     if (mergePhase(s, incoming) === 'warning' && s.phase === 'active') this.enterWarning(false);
   }
 
-  /** Merges activity seen anywhere; false when stale, or too late (past the deadline it no longer counts). */
-  private mergeActivity(at: number, local: boolean): boolean {
+  /**
+   * Merges activity seen anywhere; false when stale, or too late: past the deadline it no longer
+   * counts, unless the server reports it (`fromServer`: the server's word decides).
+   */
+  private mergeActivity(at: number, local: boolean, fromServer = false): boolean {
     const { s, now } = this;
     at = Math.min(at, now);
-    if (s.phase === 'ended' || at <= s.lastActivity || at >= expireAt(s)) return false;
+    if (s.phase === 'ended' || at <= s.lastActivity || (at >= expireAt(s) && !fromServer)) return false;
     s.lastActivity = at;
     this.emit('activity', { at, local });
     this.dismissWarning();
@@ -651,7 +678,7 @@ class Run {
       return;
     }
     Object.assign(s, { phase: 'ended', reason, confirmed });
-    Object.assign(st, { pendingLock: null, warnCheckUntil: null, expiryCheck: false, answerBy: null, pingAgain: false, loggingOut: false });
+    Object.assign(st, { pendingLock: null, warnCheckUntil: null, expiryCheckSince: null, answerBy: null, pingAgain: false, loggingOut: false });
     this.fx.push({ type: 'endView', reason });
     if (reason === 'expired') this.emit('expire', { at: now });
     this.emit('end', { reason });

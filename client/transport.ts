@@ -3,7 +3,7 @@
  * {@link Transport} never throws and never hangs past its timeout: every outcome is a value, so a
  * network failure, a 5xx, an HTML error page or garbage can never end a session by itself.
  */
-import { apiPath, END_REASON_ERROR, MAX_IDLE_FOR, ROUTES, type EndReason, type PingRequest } from '../shared/protocol';
+import { apiPath, END_REASON_ERROR, MAX_IDLE_FOR, ROUTES, type EndReason, type LogoutRequest, type PingRequest } from '../shared/protocol';
 
 /** Outcome of a ping. */
 export type PingResult =
@@ -21,8 +21,11 @@ export type LogoutResult = { kind: 'ok' } | { kind: 'failed'; status?: number; e
 export interface Transport {
   /** Reports `idleFor` seconds of inactivity; the answer is the server's view after merging it. */
   ping(idleFor: number): Promise<PingResult>;
-  /** Ends the session on the server, so its cookie is refused at once. */
-  logout(): Promise<LogoutResult>;
+  /**
+   * Ends the session on the server, so its cookie is refused at once. `reason: 'expired'`: the
+   * client's deadline passed (the server records it as expired if its own idle time agrees).
+   */
+  logout(reason?: 'expired'): Promise<LogoutResult>;
 }
 
 const REASON_BY_ERROR = new Map<unknown, EndReason>(
@@ -102,8 +105,8 @@ export function createFetchTransport({ apiPrefix, timeoutMs, fetch: fetchImpl }:
       if (res.status === 401) return parseUnauthorized(res.text);
       return { kind: 'failed', status: res.status, error: `HTTP ${res.status}` };
     },
-    async logout() {
-      const res = await post(ROUTES.logout);
+    async logout(reason) {
+      const res = await post(ROUTES.logout, reason ? ({ reason } satisfies LogoutRequest) : undefined);
       if ('error' in res) return { kind: 'failed', error: res.error };
       // 401: the session is already gone, which is what we wanted.
       if ((res.status >= 200 && res.status < 300) || res.status === 401) return { kind: 'ok' };

@@ -117,6 +117,15 @@ export interface PingRequest {
   idleFor: number;
 }
 
+/** Optional body of `POST {prefix}/logout`. */
+export interface LogoutRequest {
+  /**
+   * `expired`: the client's idle deadline passed. The server records the end as `expired` when
+   * its own idle time agrees, as `logged-out` otherwise; the session ends either way.
+   */
+  reason?: 'expired';
+}
+
 /** `200` body of `POST {prefix}/ping`. */
 export interface PingResponse {
   /** Seconds since the last activity the server knows of, after merging the client's `idleFor`. */

@@ -1,0 +1,400 @@
+/**
+ * Property test of the tab machine: a simulated browser (tabs that can be opened, closed,
+ * crashed, frozen and thawed; a channel; a Web Lock that can be stolen; a network that can fail)
+ * around a simulated server, on a simulated clock, driven by random scripts. After every step:
+ * - the server never expires a session while a running tab had activity within
+ *   `expireAfter − pingInterval` (activity younger than one network round trip excepted: it
+ *   cannot have reached the server);
+ * - a tab never ends without the server's word, unless the server is unreachable;
+ * and once the script is over and every tab is thawed and online:
+ * - all tabs end together, with one reason;
+ * - with healthy tabs and an active user, exactly one tab pings.
+ */
+import fc from 'fast-check';
+import type { EndReason } from '../shared/protocol';
+import { initialState, step, TAKEOVER_GRACE_MS, type Effect, type MachineConfig, type MachineEvent, type TabMessage, type TabState } from './machine';
+import type { PingResult } from './transport';
+
+const WARN = 4;
+const EXPIRE = 8;
+const PING_INTERVAL_MS = 1000;
+/** The real server ends an idle session `expireAfter + touchInterval` after its stored activity. */
+const TOUCH_MS = (EXPIRE / 20) * 1000;
+const NET_MS = 20; // one way
+const MESSAGE_MS = 1;
+const PING_TIMEOUT_MS = 1000;
+
+const config: MachineConfig = { pingIntervalMs: () => PING_INTERVAL_MS, checkIntervalMs: 5000, fixedSettings: false };
+
+type Action =
+  | { kind: 'activity'; tab: number; ms: number }
+  | { kind: 'idle'; ms: number }
+  | { kind: 'open' }
+  | { kind: 'close'; tab: number }
+  | { kind: 'crash'; tab: number }
+  | { kind: 'freeze'; tab: number }
+  | { kind: 'thaw'; tab: number }
+  | { kind: 'offline' }
+  | { kind: 'online' }
+  | { kind: 'revoke' };
+
+interface SimTab {
+  index: number;
+  st: TabState;
+  alive: boolean;
+  frozen: boolean;
+  timerAt: number | null;
+  /** Events waiting for the tab to run (a frozen tab queues everything). */
+  inbox: { at: number; event: MachineEvent }[];
+  /** Local activity the machine accepted (emitted as `activity` with `local`). */
+  accepted: number[];
+  pings: number[];
+  ended: { reason: EndReason; at: number; serverEnded: boolean } | null;
+}
+
+class World {
+  now = Date.UTC(2030, 0, 1);
+  tabs: SimTab[] = [];
+  online = true;
+  /** Last time the network was down (an end without the server's word needs it). */
+  offlineAt = -Infinity;
+  /** Since when the network is down, and the periods it was. */
+  downSince = Infinity;
+  outages: [number, number][] = [];
+  server = { lastActivity: this.now, ended: null as EndReason | null, endedAt: 0 };
+  /** Lock holder and queue, like Web Locks. */
+  holder: SimTab | null = null;
+  queue: SimTab[] = [];
+  violations: string[] = [];
+
+  open(): void {
+    const tab: SimTab = {
+      index: this.tabs.length,
+      st: initialState(`t${this.tabs.length}`, {
+        lastActivity: this.now, warnAfter: 1740, expireAfter: 1800, settingsKnown: false,
+        phase: 'active', reason: null, confirmed: false, reported: 0,
+      }),
+      alive: true, frozen: false, timerAt: null, inbox: [], accepted: [], pings: [], ended: null,
+    };
+    this.tabs.push(tab);
+    // Loading the page is a request of the session: activity on the server.
+    if (!this.server.ended && this.online) this.server.lastActivity = this.now;
+    this.run(tab, { type: 'start' });
+    this.enqueueLock(tab);
+  }
+
+  private enqueueLock(tab: SimTab): void {
+    if (!this.queue.includes(tab)) this.queue.push(tab);
+    this.grant();
+  }
+
+  private grant(): void {
+    if (this.holder || !this.queue.length) return;
+    this.holder = this.queue.shift()!;
+    this.deliver(this.holder, MESSAGE_MS, { type: 'elected' });
+  }
+
+  private release(tab: SimTab): void {
+    this.queue = this.queue.filter((t) => t !== tab);
+    if (this.holder === tab) {
+      this.holder = null;
+      this.grant();
+    }
+  }
+
+  close(tab: SimTab): void {
+    if (!tab.alive) return;
+    if (!tab.frozen) this.run(tab, { type: 'stop' });
+    tab.alive = false;
+    this.release(tab);
+  }
+
+  crash(tab: SimTab): void {
+    tab.alive = false;
+    this.release(tab);
+  }
+
+  deliver(tab: SimTab, delay: number, event: MachineEvent): void {
+    if (tab.alive) tab.inbox.push({ at: this.now + delay, event });
+  }
+
+  /** One event into one tab, and its effects into the world. */
+  trace = false;
+
+  run(tab: SimTab, event: MachineEvent): void {
+    if (!tab.alive) return;
+    const { state, effects } = step(tab.st, event, this.now, config);
+    if (this.trace) console.log(this.now - this.base, tab.index, JSON.stringify(event), effects.map((e) => JSON.stringify(e)).join(' '));
+    tab.st = state;
+    for (const effect of effects) this.perform(tab, effect);
+    tab.timerAt = tab.st.dueAt;
+  }
+
+  private perform(tab: SimTab, effect: Effect): void {
+    switch (effect.type) {
+      case 'post':
+        for (const other of this.tabs) if (other !== tab) this.deliver(other, MESSAGE_MS, { type: 'message', message: structuredClone(effect.message) as TabMessage });
+        return;
+      case 'ping': {
+        tab.pings.push(this.now);
+        // Offline, a browser fails a request at once.
+        const result: PingResult = this.online ? this.serverPing(effect.flight.idleFor, this.now + NET_MS) : { kind: 'failed', error: 'offline' };
+        this.deliver(tab, 2 * NET_MS, { type: 'pinged', flight: effect.flight, result, jitter: 0.5 });
+        return;
+      }
+      case 'logout': {
+        const ok = this.online;
+        if (ok) this.serverEnd(effect.reason === 'expired' && this.now - this.server.lastActivity >= (EXPIRE - 1) * 1000 ? 'expired' : 'logged-out');
+        this.deliver(tab, 2 * NET_MS, { type: 'loggedOut', ok, jitter: 0.5 });
+        return;
+      }
+      case 'claim': {
+        if (this.holder === tab) return;
+        const old = this.holder;
+        this.queue = this.queue.filter((t) => t !== tab);
+        this.holder = tab;
+        this.deliver(tab, MESSAGE_MS, { type: 'elected' });
+        if (old) {
+          this.deliver(old, MESSAGE_MS, { type: 'demoted' });
+          this.queue.push(old);
+        }
+        return;
+      }
+      case 'resign':
+        if (this.holder === tab) {
+          this.holder = null;
+          this.queue.push(tab);
+          this.grant();
+        }
+        return;
+      case 'emit':
+        if (effect.event === 'activity' && effect.payload.local) tab.accepted.push(effect.payload.at);
+        return;
+      case 'endView':
+        tab.ended = { reason: effect.reason, at: this.now, serverEnded: this.server.ended !== null };
+        return;
+      default:
+        return;
+    }
+  }
+
+  private serverPing(idleFor: number, at: number): PingResult {
+    this.serverSweep(at);
+    const s = this.server;
+    if (s.ended) return { kind: 'ended', reason: s.ended };
+    s.lastActivity = Math.max(s.lastActivity, at - idleFor * 1000);
+    if (at - s.lastActivity >= (EXPIRE - 1) * 1000) {
+      this.serverEnd('expired', at);
+      return { kind: 'ended', reason: 'expired' };
+    }
+    return { kind: 'ok', idleFor: (at - s.lastActivity) / 1000, warnAfter: WARN, expireAfter: EXPIRE };
+  }
+
+  serverEnd(reason: EndReason, at = this.now): void {
+    if (this.server.ended) return;
+    this.server.ended = reason;
+    this.server.endedAt = at;
+    if (reason !== 'expired') return;
+    // The invariant: no running tab had (reportable) activity within expireAfter − pingInterval.
+    for (const tab of this.tabs) {
+      if (!tab.alive || tab.frozen) continue;
+      // Activity that had no network to reach the server by `at` does not count.
+      const reachable = (a: number) => (this.online || this.downSince > at) && this.outages.every(([from, to]) => to < a || from > at);
+      const recent = tab.accepted.filter((a) => at - a < (EXPIRE * 1000 - PING_INTERVAL_MS) && a <= at - 2 * NET_MS - MESSAGE_MS && reachable(a));
+      if (recent.length) this.violations.push(`server expired at ${at - this.base} while tab ${tab.index} had activity at ${recent.map((a) => a - this.base).join(', ')}`);
+    }
+  }
+
+  /** The server's own sweep: idle past `expireAfter + touchInterval`. */
+  serverSweep(at = this.now): void {
+    if (!this.server.ended && at >= this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS) this.serverEnd('expired', this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS);
+  }
+
+  readonly base = this.now;
+
+  /** Runs every due event and timer up to `until`. */
+  advance(until: number): void {
+    for (;;) {
+      let next = until;
+      for (const tab of this.tabs) {
+        if (!tab.alive || tab.frozen) continue;
+        for (const item of tab.inbox) next = Math.min(next, item.at);
+        if (tab.timerAt !== null) next = Math.min(next, tab.timerAt);
+      }
+      const sweepAt = this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS;
+      if (!this.server.ended && sweepAt <= next) {
+        this.now = Math.max(this.now, sweepAt);
+        this.serverSweep();
+      }
+      this.now = Math.max(this.now, next);
+      let ran = false;
+      for (const tab of this.tabs) {
+        if (!tab.alive || tab.frozen) continue;
+        const due = tab.inbox.filter((item) => item.at <= this.now);
+        if (due.length) {
+          tab.inbox = tab.inbox.filter((item) => item.at > this.now);
+          for (const item of due) this.run(tab, item.event);
+          ran = true;
+        }
+        if (tab.timerAt !== null && tab.timerAt <= this.now) {
+          tab.timerAt = null;
+          this.run(tab, { type: 'tick' });
+          ran = true;
+        }
+      }
+      if (!ran && next >= until) return;
+    }
+  }
+
+  act(action: Action): void {
+    const live = this.tabs.filter((t) => t.alive);
+    const pick = (i: number) => (live.length ? live[i % live.length] : null);
+    switch (action.kind) {
+      case 'activity': {
+        const tab = pick(action.tab);
+        const end = this.now + action.ms;
+        while (this.now < end) {
+          if (tab && !tab.frozen) this.run(tab, { type: 'activity', at: this.now });
+          this.advance(this.now + 250);
+        }
+        return;
+      }
+      case 'idle':
+        this.advance(this.now + action.ms);
+        return;
+      case 'open':
+        if (live.length < 4) this.open();
+        return;
+      case 'close': {
+        const tab = pick(action.tab);
+        if (tab && live.length > 1) this.close(tab);
+        return;
+      }
+      case 'crash': {
+        const tab = pick(action.tab);
+        if (tab && live.length > 1) this.crash(tab);
+        return;
+      }
+      case 'freeze': {
+        const tab = pick(action.tab);
+        if (tab) tab.frozen = true;
+        return;
+      }
+      case 'thaw': {
+        const tab = pick(action.tab);
+        if (tab) this.thaw(tab);
+        return;
+      }
+      case 'offline':
+        if (this.online) this.downSince = this.now;
+        this.online = false;
+        return;
+      case 'online':
+        if (!this.online) {
+          this.offlineAt = this.now;
+          this.outages.push([this.downSince, this.now]);
+        }
+        this.online = true;
+        for (const tab of live) this.deliver(tab, 0, { type: 'wake', online: true });
+        return;
+      case 'revoke':
+        this.serverEnd('revoked');
+        return;
+    }
+  }
+
+  thaw(tab: SimTab): void {
+    if (!tab.frozen) return;
+    tab.frozen = false;
+    this.deliver(tab, 0, { type: 'wake' });
+  }
+
+  /** Checks made after every step. */
+  checkSteps(): void {
+    for (const tab of this.tabs) {
+      const e = tab.ended;
+      const unreachable = !this.online || e !== null && e.at - this.offlineAt < EXPIRE * 1000 + PING_TIMEOUT_MS;
+      if (e && !e.serverEnded && !(e.reason === 'expired' && unreachable)) {
+        this.violations.push(`tab ${tab.index} ended (${e.reason}) at ${e.at - this.base} without the server's word while online`);
+      }
+    }
+  }
+}
+
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('activity' as const), tab: fc.nat(7), ms: fc.integer({ min: 250, max: 6000 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('idle' as const), ms: fc.integer({ min: 100, max: 12_000 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'open' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), tab: fc.nat(7) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), tab: fc.nat(7) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('freeze' as const), tab: fc.nat(7) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('thaw' as const), tab: fc.nat(7) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'offline' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'online' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'revoke' as const }) },
+);
+
+function simulate(tabs: number, actions: Action[], settle: { activeTab: number }, trace = false): World {
+  const world = new World();
+  world.trace = trace;
+  for (let i = 0; i < tabs; i++) world.open();
+  world.advance(world.now + 100);
+  for (const action of actions) {
+    world.act(action);
+    world.checkSteps();
+    if (world.violations.length) return world;
+  }
+  // Settle: everything thawed and online, the user active in one tab.
+  world.act({ kind: 'online' });
+  for (const tab of world.tabs) world.thaw(tab);
+  world.act({ kind: 'activity', tab: settle.activeTab, ms: 4 * TAKEOVER_GRACE_MS });
+  world.checkSteps();
+  return world;
+}
+
+test('random lifecycles: the server never expires an active session, tabs end together, one pinger at steady state', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 4 }), fc.array(actionArb, { maxLength: 30 }), fc.nat(7), (tabs, actions, activeTab) => {
+      const world = simulate(tabs, actions, { activeTab });
+      expect(world.violations).toEqual([]);
+      const alive = world.tabs.filter((t) => t.alive);
+      const reasons = new Set(alive.map((t) => t.st.shared.reason));
+      if (world.server.ended) {
+        // Ended on the server: every open tab knows, with one reason.
+        expect(alive.every((t) => t.st.shared.phase === 'ended')).toBe(true);
+        expect(reasons.size).toBe(1);
+      } else {
+        expect(alive.every((t) => t.st.shared.phase !== 'ended')).toBe(true);
+        // Steady state: in the last seconds of activity, exactly one tab pinged.
+        const since = world.now - 2 * TAKEOVER_GRACE_MS;
+        const pingers = alive.filter((t) => t.pings.some((p) => p >= since));
+        expect(pingers).toHaveLength(1);
+        expect(alive.filter((t) => t.st.leader)).toHaveLength(1);
+      }
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('a frozen leader: activity in a follower keeps the session alive, and the follower pings within the bound', () => {
+  const world = new World();
+  world.open();
+  world.open();
+  world.advance(world.now + 100);
+  const [leader, follower] = world.tabs;
+  expect(leader.st.leader).toBe(true);
+  leader.frozen = true;
+  const frozenAt = world.now;
+  world.act({ kind: 'activity', tab: 1, ms: 3 * EXPIRE * 1000 });
+  expect(world.violations).toEqual([]);
+  expect(world.server.ended).toBeNull();
+  expect(follower.st.leader).toBe(true);
+  expect(follower.pings[0] - frozenAt).toBeLessThanOrEqual(PING_INTERVAL_MS + TAKEOVER_GRACE_MS);
+  // Thawed, the old leader steps down: one pinger again.
+  world.thaw(leader);
+  world.act({ kind: 'activity', tab: 0, ms: 4000 });
+  expect(leader.st.leader).toBe(false);
+  const since = world.now - 3000;
+  expect(leader.pings.filter((p) => p >= since)).toEqual([]);
+  expect(follower.pings.filter((p) => p >= since).length).toBeGreaterThan(0);
+});
