@@ -172,7 +172,7 @@ test('at expireAfter: the leader asks the server, which ends the session as expi
     expect(ofType(tab, 'expire')).toHaveLength(1);
     expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired', t: expect.any(Number) })]);
     expect(ofType(tab, 'end')[0].t).toBeGreaterThanOrEqual(EXPIRE * 1000);
-    expect(tab.navigations).toEqual(['/?next=%2F&reason=expired']);
+    expect(tab.navigations).toEqual(['/?reason=expired']);
     expect(tab.c.getState()).toMatchObject({ phase: 'ended', reason: 'expired', secondsLeft: 0 });
   }
 });
@@ -213,7 +213,7 @@ test('no server at the deadline: the tabs end (locked) without leaving; the serv
   server.mode = 'ok';
   await advance(40_000);
   expect(server.ended).toBe('expired');
-  for (const tab of tabs) expect(tab.navigations).toEqual(['/?next=%2F&reason=expired']);
+  for (const tab of tabs) expect(tab.navigations).toEqual(['/?reason=expired']);
 });
 
 test('a server that does not answer at the deadline: the end waits at most the ping timeout', async () => {
@@ -237,7 +237,7 @@ test('a ping answered "revoked" ends every tab with reason "revoked"', async () 
   await advance(8000);
   for (const tab of tabs) {
     expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
-    expect(tab.navigations).toEqual(['/?next=%2F&reason=revoked']);
+    expect(tab.navigations).toEqual(['/?reason=revoked']);
   }
   expect(server.logouts).toEqual([]);
 });
@@ -299,4 +299,28 @@ test('a throwing event handler does not break the client', async () => {
   await expect(advance(10)).rejects.toThrow('app bug'); // rethrown asynchronously, as an uncaught error
   await advance(10);
   expect(tabs[0].c.getState().isLeader).toBe(true);
+});
+
+test('on a page without a session (a login or public page) the first answer is "unauthenticated": the client stops quietly', async () => {
+  const { server, tabs } = setup(2);
+  server.ended = 'logged-out'; // the fake answers 401 unauthenticated
+  await startAll(tabs);
+  await advance(60_000);
+  // Each tab asks once at most (the next one leads when the first stops), then all is quiet.
+  expect(server.pings.length).toBeLessThanOrEqual(2);
+  for (const tab of tabs) {
+    expect(tab.c.getState().phase).toBe('ended');
+    expect(tab.navigations).toEqual([]);
+    expect(ofType(tab, 'end')).toEqual([]);
+  }
+  expect(tabs[0].c.getState()).toMatchObject({ phase: 'ended', reason: 'logged-out' });
+});
+
+test('a live session that the server no longer knows ends every tab (it was live: not a login page)', async () => {
+  const { server, tabs } = setup(2);
+  await startAll(tabs);
+  server.ended = 'logged-out';
+  tabs[1].c.extend();
+  await advance(100);
+  for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'logged-out' })]);
 });

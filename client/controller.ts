@@ -211,6 +211,9 @@ export class Controller {
       case 'finish':
         this.finish(effect.reason);
         return;
+      case 'quiet':
+        this.stop();
+        return;
     }
   }
 

@@ -180,7 +180,9 @@ export type Effect =
   | { type: 'emit'; event: 'end'; payload: { reason: EndReason } }
   | { type: 'emit'; event: 'leader'; payload: { isLeader: boolean } }
   /** The end is final and the server knows: leave the page (once the posts went out). */
-  | { type: 'finish'; reason: EndReason };
+  | { type: 'finish'; reason: EndReason }
+  /** This page has no session (a login or public page): stop quietly, no lock, no navigation. */
+  | { type: 'quiet' };
 
 export interface StepResult {
   state: TabState;
@@ -490,6 +492,13 @@ class Run {
     const wasExpiryCheck = st.expiryCheckSince !== null && flight.sentAt >= st.expiryCheckSince;
     if (wasExpiryCheck) st.expiryCheckSince = null;
     if (result.kind === 'ended') {
+      if (result.reason === 'logged-out' && s.reported === 0 && s.phase !== 'ended') {
+        // No tab ever had this session confirmed: the page was never logged in. Nothing to end.
+        Object.assign(s, { phase: 'ended', reason: 'logged-out', confirmed: true });
+        st.finished = true;
+        this.fx.push({ type: 'quiet' });
+        return;
+      }
       this.end(result.reason, true);
       return;
     }

@@ -79,3 +79,15 @@ test.each([
 test('rejects a non-object', () => {
   expect(() => resolveOptions(null as never)).toThrow(TypeError);
 });
+
+test('the default end URL never sends the user back to the login page itself, nor nests `next`', () => {
+  const { endUrl } = resolveOptions({ loginUrl: '/login' });
+  expect(endUrl('expired', '/orders?id=3')).toBe('/login?next=%2Forders%3Fid%3D3&reason=expired');
+  expect(endUrl('expired', '/login')).toBe('/login?reason=expired');
+  expect(endUrl('expired', '/login?next=%2Forders&reason=revoked')).toBe('/login?reason=expired');
+});
+
+test('nonce: a non-empty string', () => {
+  expect(resolveOptions({ nonce: 'r4nd0m' }).nonce).toBe('r4nd0m');
+  expect(() => resolveOptions({ nonce: '' })).toThrow('option "nonce" must be a non-empty string');
+});

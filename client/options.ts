@@ -45,6 +45,11 @@ export interface SessionWatchClientOptions {
   lock?: boolean;
   /** Texts of the default UI (i18n). */
   texts?: Partial<SessionWatchTexts>;
+  /**
+   * CSP nonce given to the default UI's `<style>` element, for a policy such as
+   * `style-src 'nonce-…'` (the UI sets no inline `style` attributes in markup).
+   */
+  nonce?: string;
   /** Keep form drafts across a logout: `true` (all forms), a selector, or {@link DraftOptions}. Default off. */
   drafts?: boolean | string | DraftOptions;
   /** The login page. Default `/`. */
@@ -81,7 +86,9 @@ export interface ResolvedOptions {
   ui: boolean;
   lock: boolean;
   texts: SessionWatchTexts;
+  nonce: string | null;
   drafts: { selector: string; owner: string | null } | null;
+  loginUrl: string;
   endUrl: (reason: EndReason, next: string) => string;
   onEnd: ((reason: EndReason) => void) | null;
   watchFetch: boolean;
@@ -125,6 +132,12 @@ function optionalFunction<T>(name: string, value: unknown): T | null {
   return value as T;
 }
 
+function nonEmptyString(name: string, value: unknown): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || value === '') fail(name, 'a non-empty string', value);
+  return value;
+}
+
 function flag(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') fail(name, 'true or false', value);
@@ -162,6 +175,18 @@ export function currentPath(): string {
   return loc ? loc.pathname + loc.search : '/';
 }
 
+/** True when `path` (default the current page) is the login page `loginUrl` (same path, query ignored). */
+export function isLoginPage(loginUrl: string, path: string = currentPath()): boolean {
+  const base = globalThis.location?.href ?? 'http://localhost/';
+  try {
+    const login = new URL(loginUrl, base);
+    const page = new URL(path, base);
+    return login.origin === page.origin && login.pathname === page.pathname;
+  } catch {
+    return false;
+  }
+}
+
 /** Validates options once and applies defaults. Throws TypeError / RangeError naming the option. */
 export function resolveOptions(options: SessionWatchClientOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('sessionwatch: options must be an object');
@@ -192,7 +217,9 @@ export function resolveOptions(options: SessionWatchClientOptions = {}): Resolve
   const endUrl = optionalFunction<ResolvedOptions['endUrl']>('endUrl', options.endUrl) ??
     ((reason, next) => {
       const sep = loginUrl.includes('?') ? '&' : '?';
-      return `${loginUrl}${sep}next=${encodeURIComponent(next)}&reason=${encodeURIComponent(reason)}`;
+      // `next` never points at the login page itself (nor nests one `next` in another).
+      const back = isLoginPage(loginUrl, next) ? '' : `next=${encodeURIComponent(next)}&`;
+      return `${loginUrl}${sep}${back}reason=${encodeURIComponent(reason)}`;
     });
 
   return {
@@ -206,7 +233,9 @@ export function resolveOptions(options: SessionWatchClientOptions = {}): Resolve
     ui,
     lock: flag('lock', options.lock, ui),
     texts: resolveTexts(options.texts),
+    nonce: nonEmptyString('nonce', options.nonce),
     drafts: resolveDrafts(options.drafts),
+    loginUrl,
     endUrl,
     onEnd: optionalFunction('onEnd', options.onEnd),
     watchFetch: flag('watchFetch', options.watchFetch, false),

@@ -80,7 +80,7 @@ test('at the end the form is saved as a draft, the page is locked, then the tab 
   expect(locked()).toBe(true);
   expect(Object.keys(sessionStorage)).toEqual(['sessionwatch:draft:/']);
   expect(document.querySelector('.sessionwatch-lock')!.textContent).toContain('will be back after you log in again');
-  expect(navigations).toEqual(['/?next=%2F&reason=expired']);
+  expect(navigations).toEqual(['/?reason=expired']);
 
   // Back on the page after logging in again: the draft is restored.
   document.documentElement.className = '';

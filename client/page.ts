@@ -54,9 +54,9 @@ export interface Page {
 export function createPage(win: Window | null, options: ResolvedOptions, hooks: PageHooks, watchedFetch: typeof fetch): Page {
   const doc = win?.document;
   const warning = doc && options.ui
-    ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc })
+    ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc, nonce: options.nonce })
     : null;
-  const lock = doc && options.lock ? createLockScreen({ texts: options.texts, doc }) : null;
+  const lock = doc && options.lock ? createLockScreen({ texts: options.texts, doc, nonce: options.nonce }) : null;
   const drafts = doc && options.drafts ? createDraftKeeper({ ...options.drafts, path: currentPath, root: () => doc }) : null;
   const activity: ActivityTracker | null = win
     ? createActivityTracker({

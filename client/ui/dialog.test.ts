@@ -107,3 +107,11 @@ test('the lock screen hides and disables the page, then gives it back', () => {
   expect(main.hasAttribute('inert')).toBe(false);
   expect(main.hasAttribute('aria-hidden')).toBe(false);
 });
+
+test('a CSP nonce is set on the stylesheet', () => {
+  document.getElementById(STYLE_ELEMENT_ID)?.remove();
+  const lock = createLockScreen({ texts: DEFAULT_TEXTS, nonce: 'abc123' });
+  lock.lock('expired', '/login');
+  expect((document.getElementById(STYLE_ELEMENT_ID) as HTMLStyleElement).nonce).toBe('abc123');
+  lock.destroy();
+});

@@ -25,9 +25,11 @@ export interface WarningDialogOptions {
   onStay: () => void;
   onLogout: () => void;
   doc?: Document;
+  /** CSP nonce for the stylesheet. */
+  nonce?: string | null;
 }
 
-export function createWarningDialog({ texts, onStay, onLogout, doc = document }: WarningDialogOptions): WarningView {
+export function createWarningDialog({ texts, onStay, onLogout, doc = document, nonce }: WarningDialogOptions): WarningView {
   let root: HTMLDivElement | undefined;
   let dialog: HTMLDivElement;
   let countdown: HTMLParagraphElement;
@@ -40,7 +42,7 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document }:
   let announced = new Set<number>();
 
   function build(): void {
-    ensureStyles(doc);
+    ensureStyles(doc, nonce);
     const titleId = uniqueId('title');
     const messageId = uniqueId('message');
     root = element(doc, 'div', 'sessionwatch-root sessionwatch-warning');

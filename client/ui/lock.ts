@@ -19,12 +19,12 @@ export interface LockView {
   destroy(): void;
 }
 
-export function createLockScreen({ texts, doc = document }: { texts: SessionWatchTexts; doc?: Document }): LockView {
+export function createLockScreen({ texts, doc = document, nonce }: { texts: SessionWatchTexts; doc?: Document; nonce?: string | null }): LockView {
   let root: HTMLDivElement | undefined;
   let made: { el: Element; inert: boolean; ariaHidden: string | null }[] = [];
 
   function render(status: 'checking' | EndReason, loginHref: string, draftsKept: boolean): void {
-    ensureStyles(doc);
+    ensureStyles(doc, nonce);
     root?.remove();
     const titleId = uniqueId('lock-title');
     const messageId = uniqueId('lock-message');

@@ -52,11 +52,12 @@ html.sessionwatch-locked, html.sessionwatch-locked body { overflow: hidden !impo
 }
 `;
 
-/** Adds the stylesheet to the document once. */
-export function ensureStyles(doc: Document): void {
+/** Adds the stylesheet to the document once; `nonce` for a CSP `style-src 'nonce-…'`. */
+export function ensureStyles(doc: Document, nonce?: string | null): void {
   if (doc.getElementById(STYLE_ELEMENT_ID)) return;
   const style = doc.createElement('style');
   style.id = STYLE_ELEMENT_ID;
+  if (nonce) style.nonce = nonce;
   style.textContent = CSS;
   (doc.head ?? doc.documentElement).appendChild(style);
 }
