@@ -1,5 +1,6 @@
 /**
- * Browser test support: one headless Chromium per test file, a fresh incognito context per test
+ * Browser test support: one headless browser per test file (Chromium over the DevTools protocol,
+ * or Firefox ESR over WebDriver BiDi: see {@link launchBrowser}), a fresh incognito context per test
  * (its pages share BroadcastChannel and Web Locks, like the tabs of one real browser), and tabs
  * instrumented to count their pings, record navigations and collect errors.
  *
@@ -7,7 +8,7 @@
  * background tabs hidden and delivers input to them slowly, while windows side by side are all
  * visible, so every tab can be used (or left alone) independently.
  */
-import puppeteer, { type Browser, type BrowserContext, type HTTPRequest, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type BrowserContext, type CDPSession, type HTTPRequest, type Page } from 'puppeteer-core';
 import type { SessionWatchState } from '../client';
 
 export const CHROME_ARGS = [
@@ -23,8 +24,47 @@ export const CHROME_ARGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
-export function launchBrowser(): Promise<Browser> {
-  return puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
+/** The browsers the multi-tab tests run in. */
+export type BrowserKind = 'chromium' | 'firefox';
+export const BROWSERS: readonly BrowserKind[] = ['chromium', 'firefox'];
+
+/**
+ * Firefox prefs with the effect of CHROME_ARGS: windows side by side keep full-speed timers, and
+ * nothing talks to Mozilla's services meanwhile.
+ */
+export const FIREFOX_PREFS: Record<string, unknown> = {
+  'dom.min_background_timeout_value': 0,
+  'dom.timeout.enable_budget_timer_throttling': false,
+  'dom.ipc.processPriorityManager.enabled': false,
+  'app.update.enabled': false,
+  'datareporting.policy.dataSubmissionEnabled': false,
+  'toolkit.telemetry.enabled': false,
+};
+
+/**
+ * Launches headless Chromium (`CHROME_PATH`, default /usr/bin/chromium; the DevTools protocol) or
+ * Firefox ESR (`FIREFOX_PATH`, default /usr/bin/firefox-esr; WebDriver BiDi). Everything in this
+ * file works in both, except {@link cdp} and what uses it (the Page Lifecycle helpers), which
+ * need Chromium.
+ */
+export async function launchBrowser(kind: BrowserKind = 'chromium'): Promise<Browser> {
+  const browser = kind === 'firefox'
+    ? await puppeteer.launch({
+        browser: 'firefox',
+        executablePath: process.env.FIREFOX_PATH || '/usr/bin/firefox-esr',
+        headless: true,
+        extraPrefsFirefox: FIREFOX_PREFS,
+      })
+    : await puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
+  kinds.set(browser, kind);
+  return browser;
+}
+
+const kinds = new WeakMap<Browser, BrowserKind>();
+
+/** Which browser a page belongs to (puppeteer speaks CDP to Chromium, BiDi to Firefox). */
+export function browserKind(page: Page): BrowserKind {
+  return kinds.get(page.browser()) ?? 'chromium';
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -46,6 +86,8 @@ export interface Tab {
   page: Page;
   /** Times (Node's Date.now) of the pings this tab sent. */
   pings: number[];
+  /** The answers to those pings: when they arrived (Node's Date.now) and their status. */
+  pingAnswers: { t: number; status: number }[];
   /** Main-frame navigations after the tab was opened. */
   navigations: { url: string; t: number }[];
   /** Uncaught errors and console errors of the page (browser "Failed to load resource" notices excluded). */
@@ -57,9 +99,12 @@ export interface Tab {
 const isPing = (r: HTTPRequest) => r.method() === 'POST' && new URL(r.url()).pathname === '/session/ping';
 
 function instrument(page: Page, index: number): Tab {
-  const tab: Tab = { index, page, pings: [], navigations: [], errors: [] };
+  const tab: Tab = { index, page, pings: [], pingAnswers: [], navigations: [], errors: [] };
   page.on('request', (r) => {
     if (isPing(r)) tab.pings.push(Date.now());
+  });
+  page.on('response', (r) => {
+    if (isPing(r.request())) tab.pingAnswers.push({ t: Date.now(), status: r.status() });
   });
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) tab.navigations.push({ url: frame.url(), t: Date.now() });
@@ -123,7 +168,11 @@ export async function waitForClient(page: Page): Promise<void> {
   await page.waitForFunction(() => !!window.__sessionwatch, { timeout: 10_000 });
 }
 
-/** Routes a tab's requests under `/session/` to `tab.onApiRequest` (or lets them through). */
+/**
+ * Routes a tab's requests under `/session/` to `tab.onApiRequest` (or lets them through). Works in
+ * both browsers (BiDi network interception in Firefox); `request.abort(code)` maps to a plain
+ * network failure there, whatever the code.
+ */
 export async function interceptApi(tab: Tab): Promise<void> {
   await tab.page.setRequestInterception(true);
   tab.page.on('request', (request) => {
@@ -166,3 +215,24 @@ export async function keepActive(tab: Tab, ms: number, every = 200): Promise<voi
 
 /** Requests made by the page after `since`. */
 export const countSince = (times: number[], since: number, until = Infinity) => times.filter((t) => t >= since && t < until).length;
+
+// ---- Chromium only: the DevTools protocol ---------------------------------------------------------
+
+const cdpSessions = new WeakMap<Page, Promise<CDPSession>>();
+
+/** The tab's DevTools protocol session (one per page, reused). Chromium only. */
+export function cdp(tab: Tab): Promise<CDPSession> {
+  if (browserKind(tab.page) !== 'chromium') throw new Error('the DevTools protocol (CDP) needs Chromium');
+  let session = cdpSessions.get(tab.page);
+  if (!session) cdpSessions.set(tab.page, (session = tab.page.createCDPSession()));
+  return session;
+}
+
+/**
+ * Page Lifecycle: `frozen` stops the page's tasks (timers, events, message delivery) as Chrome does
+ * to background tabs on Android or under its tab-freezing policy; the page keeps its Web Locks.
+ * `active` thaws it. Never `evaluate` in a frozen page: it would wait for the thaw. Chromium only.
+ */
+export async function setLifecycle(tab: Tab, lifecycle: 'frozen' | 'active'): Promise<void> {
+  await (await cdp(tab)).send('Page.setWebLifecycleState', { state: lifecycle });
+}
