@@ -26,7 +26,14 @@ import { backoffDelay } from './timers';
 import type { PingResult } from './transport';
 
 /** A follower waits this long past the leader's due time before it takes over. */
-export const TAKEOVER_GRACE_MS = 2000;
+export const TAKEOVER_GRACE_MS = 1500;
+/**
+ * The promise to the server: activity a silent leader did not act on is pinged by another tab
+ * within this long (a grace, and half a second for timers and messages) of the leader's due time.
+ */
+export function takeoverBoundMs(pingIntervalMs: number): number {
+  return pingIntervalMs + TAKEOVER_GRACE_MS + 500;
+}
 /** After waking up, a tab takes this long to hear the others before acting on its deadlines. */
 export const SYNC_MS = 500;
 /** A timer that fires this much later than asked means the tab was frozen, suspended or busy. */
@@ -100,6 +107,8 @@ export interface TabState {
   nextPingBy: number;
   /** Since when this tab knows of activity no ping has carried (follower watchdog), or null. */
   unreportedSince: number | null;
+  /** Newest activity seen in this tab itself (its user is here: it takes over first). */
+  localActivity: number;
   /** Deadline instant (warn or expiry) this follower already nudged the leader for. */
   nudgedFor: number | null;
   /** A sign of the leader is expected by then (after a nudge), or null. */
@@ -200,6 +209,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     sent: 0,
     nextPingBy: 0,
     unreportedSince: null,
+    localActivity: 0,
     nudgedFor: null,
     answerBy: null,
     tookOverAt: -Infinity,
@@ -261,15 +271,23 @@ function leaderPingDue(st: TabState, config: MachineConfig): number {
 }
 
 /**
- * When a follower with unreported activity stops waiting for the leader: the leader's due time
- * plus a grace, or earlier when the server's own deadline for the activity it knows comes close.
+ * When a follower with unreported activity takes over: the leader's due time plus a grace (the
+ * tab the user works in first, the others only if it does not).
  */
-function watchdogAt(st: TabState, config: MachineConfig): number {
+function takeoverAt(st: TabState): number {
   const since = st.unreportedSince!;
-  const normal = Math.max(since, st.nextPingBy) + TAKEOVER_GRACE_MS;
+  return Math.max(since, st.nextPingBy) + TAKEOVER_GRACE_MS + (st.localActivity >= since ? 0 : TAKEOVER_GRACE_MS / 2);
+}
+
+/** When a follower pings at once whatever the leader does: the server's own deadline comes close. */
+function urgentAt(st: TabState, config: MachineConfig): number {
   const { reported, expireAfter, warnAfter } = st.shared;
-  const urgent = reported > 0 ? reported + expireAfter * 1000 - TAKEOVER_GRACE_MS - config.pingIntervalMs(warnAfter) : Infinity;
-  return Math.max(since, Math.min(normal, urgent));
+  if (reported <= 0) return Infinity;
+  return Math.max(st.unreportedSince!, reported + expireAfter * 1000 - TAKEOVER_GRACE_MS - config.pingIntervalMs(warnAfter));
+}
+
+function watchdogAt(st: TabState, config: MachineConfig): number {
+  return Math.min(takeoverAt(st), urgentAt(st, config));
 }
 
 /** One step in progress: a private copy of the state and the effects so far. */
@@ -304,7 +322,10 @@ class Run {
     if (!st.running) return;
     switch (event.type) {
       case 'activity':
-        if (this.mergeActivity(event.at, true)) this.post({ type: 'activity', at: Math.min(event.at, now) });
+        if (this.mergeActivity(event.at, true)) {
+          st.localActivity = this.s.lastActivity;
+          this.post({ type: 'activity', at: this.s.lastActivity });
+        }
         return;
       case 'extend':
         if (this.s.phase === 'ended') return;
@@ -377,8 +398,8 @@ class Run {
     } else if (st.leader) {
       if (!st.flight && now >= leaderPingDue(st, config)) this.pingNow(false);
     } else if (st.unreportedSince !== null && !st.flight && now >= watchdogAt(st, config)) {
-      // Near the server's deadline a stand-in ping is enough; past the leader's due time, take over.
-      if (now >= Math.max(st.unreportedSince, st.nextPingBy) + TAKEOVER_GRACE_MS) this.takeOver();
+      // Past the leader's due time, take over; near the server's deadline, a stand-in ping is enough.
+      if (now >= takeoverAt(st)) this.takeOver();
       else this.pingNow(false);
     }
     if (st.answerBy !== null && now >= st.answerBy && now >= st.syncUntil) {
