@@ -20,11 +20,14 @@ const FORMS = '"postgres://…", "postgresql://…", "sqlite:./path/to/file.sqli
 export function parseDatabaseUrl(url: string): DatabaseUrl {
   const bad = (why: string) => new TypeError(`sessionwatch: option "database" ${why} (got ${describeValue(redact(url))}); expected ${FORMS}, a Knex instance or a Store`);
   if (/^postgres(ql)?:\/\//i.test(url)) {
+    let host = '';
     try {
-      new URL(url);
+      host = new URL(url).hostname;
     } catch {
-      throw bad('is not a valid Postgres URL');
+      /* below */
     }
+    // A socket directory goes in `?host=`; the URL itself still names a host.
+    if (!host) throw bad('is not a valid Postgres URL');
     return { kind: 'postgres', url };
   }
   const sqlite = /^sqlite:(.*)$/is.exec(url);
