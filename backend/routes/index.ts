@@ -74,7 +74,7 @@ export function createRoutes(sw: SessionWatch): Middleware {
     if (!PUBLIC_ID_PATTERN.test(id) || !(await sw.revokeSession(record.userId, id, ctx))) {
       throw new SessionWatchHttpError(ERROR.notFound);
     }
-    if (id === record.id) await sw.resetSession(ctx, 'revoked');
+    if (id === record.id) await sw.resetSession(ctx, 'revoked', record.tokenHash);
     ctx.status = 204;
   });
 

@@ -83,6 +83,17 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     });
   });
 
+  test('revoking its own session: that browser keeps getting "revoked"', async () => {
+    app = await start();
+    const c = await loggedIn();
+    const own = await c.delete(`/session/sessions/${await idOf(c)}`);
+    expect([own.status, header(own)]).toEqual([204, 'revoked']);
+    for (let i = 0; i < 2; i++) {
+      const res = await c.get('/session/sessions');
+      expect([res.body, header(res)]).toEqual([{ error: 'session_revoked' }, 'revoked']);
+    }
+  });
+
   test('once the ended record is past retention, the browser is simply logged out', async () => {
     app = await start({ retention: 60 });
     const a = await loggedIn();
