@@ -38,7 +38,10 @@ export interface SessionWatchEvents {
 export interface RequestState {
   /** The live tracked session of the request, if it has one. */
   record?: SessionRecord;
-  /** Set when the request came with a session that sessionwatch has just logged out. */
+  /**
+   * Set when the request came with a session that sessionwatch has just logged out, or from a
+   * browser whose session it ended earlier (still within `retention`): sent as `Session-Ended`.
+   */
   ended?: EndReason;
 }
 
