@@ -18,6 +18,18 @@ export class SessionWatchHttpError extends Error {
 }
 
 /**
+ * A programming or deployment error of the app, not of the request: koa-session missing or
+ * mounted after sessionwatch, the sessions table missing. Answered `500 {"error":"misconfigured",
+ * "message"}` with a message saying what to do, and logged once through the `logger` option.
+ */
+export class SessionWatchConfigError extends SessionWatchHttpError {
+  constructor(message: string) {
+    super(ERROR.misconfigured, message);
+    this.name = 'SessionWatchConfigError';
+  }
+}
+
+/**
  * The session database failed or timed out. Requests fail closed with
  * `503 {"error":"unavailable"}`: a session that cannot be checked is never treated as valid.
  */

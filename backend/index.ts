@@ -9,11 +9,11 @@ export {
   type SessionEndedEvent,
   type SessionWatchEvents,
 } from './sessionwatch';
-export type { SessionWatchOptions } from './options';
+export type { SessionWatchOptions, SessionWatchLogger } from './options';
 export type { TrackedSession } from './tracking/records';
 export type { PassiveRule } from './inactivity/passive';
 export type { ExternalSessionStore } from './tracking/koa-session-adapter';
 export { assertSameOrigin } from './http/csrf';
-export { SessionWatchHttpError, StoreUnavailableError } from './errors';
+export { SessionWatchHttpError, SessionWatchConfigError, StoreUnavailableError } from './errors';
 export * from './store';
 export * from '../shared/protocol';

@@ -1,11 +1,23 @@
 import type { Context, Middleware, Next } from 'koa';
-import { ERROR, type EndReason } from '../shared/protocol';
+import { ERROR, SESSION_ENDED_HEADER, type EndReason } from '../shared/protocol';
 import { SessionWatchHttpError } from './errors';
 import type { SessionWatch } from './sessionwatch';
 import { hashToken } from './tracking/tokens';
-import { requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
+import { koaSessionOrder, requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
 import { isExpired, shouldTouch } from './inactivity/policy';
 import { createRoutes } from './routes';
+
+/** What the app must change when koa-session is not in place, by case. */
+const ORDER_MESSAGES = {
+  missing:
+    'sessionwatch needs koa-session, which is not set up on this app: add `app.use(session(app))`, then mount sw.middleware() after koa-session',
+  after:
+    'sessionwatch: koa-session is mounted after sessionwatch: mount sw.middleware() after koa-session ' +
+    '(`app.use(session(app)); app.use(sw.middleware());`)',
+} as const;
+
+/** Codes whose `message` is part of the answer: it tells the caller (or the developer) what to fix. */
+const WITH_MESSAGE = new Set<string>([ERROR.badRequest, ERROR.forbidden, ERROR.misconfigured]);
 
 /**
  * Builds the per-request middleware of a {@link SessionWatch}: the session check, then the API
@@ -17,18 +29,41 @@ export function createMiddleware(sw: SessionWatch): Middleware {
   const isApi = (path: string) => path === prefix || path.startsWith(`${prefix}/`);
   return async function sessionwatch(ctx: Context, next: Next) {
     try {
+      // Never run untracked: a session sessionwatch cannot see would never expire nor be revoked.
+      const order = koaSessionOrder(ctx);
+      if (order !== 'ok') throw sw.configError(`order:${order}`, ORDER_MESSAGES[order]);
       await checkSession(sw, ctx);
       // Only the API's own paths go through the router: the app's requests skip route matching.
-      if (!isApi(ctx.path)) return await next();
+      if (!isApi(ctx.path)) return await nextKeepingEndReason(sw, ctx, next);
       await routes(ctx, next);
     } catch (err) {
       if (!(err instanceof SessionWatchHttpError)) throw err;
       ctx.status = err.status;
-      ctx.body = err.code === ERROR.badRequest || err.code === ERROR.forbidden
-        ? { error: err.code, message: err.message }
-        : { error: err.code };
+      ctx.body = WITH_MESSAGE.has(err.code) ? { error: err.code, message: err.message } : { error: err.code };
     }
   };
+}
+
+/**
+ * Runs the app. When it throws and Koa's own error handling answers, Koa drops every header set
+ * so far but those of the error: the end reason rides on the error, so that the app's error
+ * answer still says why the session ended.
+ */
+async function nextKeepingEndReason(sw: SessionWatch, ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (err) {
+    const ended = sw.requestState(ctx).ended;
+    if (ended && typeof err === 'object' && err !== null) {
+      try {
+        const carrier = err as { headers?: Record<string, string> };
+        carrier.headers = { ...carrier.headers, [SESSION_ENDED_HEADER]: ended };
+      } catch {
+        /* a frozen error: Koa answers without the header */
+      }
+    }
+    throw err;
+  }
 }
 
 /**
@@ -43,7 +78,8 @@ async function checkSession(sw: SessionWatch, ctx: Context): Promise<void> {
   const token = session?.[sessionKey];
 
   if (typeof token !== 'string') {
-    if (session?.isNew) await explainMissingStoreEntry(sw, ctx);
+    if (session && typeof session[sw.endedKey] === 'string') await explainTombstone(sw, ctx, session[sw.endedKey] as string);
+    else if (session?.isNew) await explainMissingStoreEntry(sw, ctx);
     return;
   }
   const tokenHash = hashToken(token);
@@ -62,7 +98,7 @@ async function checkSession(sw: SessionWatch, ctx: Context): Promise<void> {
     if (expired) await sw.ended(expired, 'expired', ctx);
   }
   if (ended) {
-    await sw.resetSession(ctx, ended);
+    await sw.resetSession(ctx, ended, record?.tokenHash);
     return;
   }
   state.record = record;
@@ -78,6 +114,19 @@ function isApiPassive(sw: SessionWatch, ctx: Context): boolean {
 }
 
 /**
+ * A browser whose session sessionwatch ended keeps, in its fresh anonymous session, the token hash
+ * of the ended record (see `SessionWatch.resetSession`): every later request gets the precise
+ * reason from the record, on any instance, while the record is retained. Nothing is regenerated:
+ * the session already holds no data of the ended login, and the app may be using it (a login form).
+ */
+async function explainTombstone(sw: SessionWatch, ctx: Context, tokenHash: string): Promise<void> {
+  const record = await sw.store.findByTokenHash(tokenHash);
+  if (record && record.endedAt !== null) sw.markEnded(ctx, record.endReason ?? 'revoked');
+  // Past retention (or never ended): the browser is simply logged out.
+  else delete sessionOf(ctx)![sw.endedKey];
+}
+
+/**
  * With an external store, revoking a session from elsewhere destroys its store entry at once, so
  * its next request arrives with a cookie koa-session no longer knows. Looking the cookie's key up
  * (an indexed query, only in that case) still gives that request the precise
@@ -88,7 +137,7 @@ async function explainMissingStoreEntry(sw: SessionWatch, ctx: Context): Promise
   if (!storeKey) return;
   const record = await sw.store.findByStoreKey(storeKey);
   if (!record || record.endedAt === null) return;
-  await sw.resetSession(ctx, record.endReason ?? 'revoked');
+  await sw.resetSession(ctx, record.endReason ?? 'revoked', record.tokenHash);
 }
 
 /** Throws the 401 a request without a live session gets on the API. */

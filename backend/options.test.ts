@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
 import { resolveOptions } from './options';
+import { createSessionWatch } from './sessionwatch';
 import { MemoryStore } from './store/memory-store';
 
 const database = new MemoryStore();
@@ -60,6 +65,103 @@ describe('options', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  test.each([
+    ['expireAftr', 'expireAfter'],
+    ['warnafter', 'warnAfter'],
+    ['datbase', 'database'],
+    ['sweepIntreval', 'sweepInterval'],
+    ['loger', 'logger'],
+  ])('the unknown option %j throws a TypeError naming it and suggesting %j', (key, suggestion) => {
+    const create = () => createSessionWatch({ database, [key]: 1 } as never);
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(`sessionwatch: unknown option ${JSON.stringify(key)} (did you mean ${JSON.stringify(suggestion)}?)`);
+  });
+
+  test('an unknown option far from every known one lists the known ones', () => {
+    expect(() => resolveOptions({ database, colour: 'blue' } as never)).toThrow(/unknown option "colour" \(known options: database, schema, .*now\)/);
+  });
+
+  test('values are quoted the way the client quotes them (JSON for strings)', () => {
+    expect(() => resolveOptions({ database, warnAfter: '30' as never })).toThrow('(got "30")');
+    expect(() => resolveOptions({ database, prefix: 'session' })).toThrow('(got "session")');
+    expect(() => resolveOptions({ database, tableName: 3 as never })).toThrow('(got 3)');
+  });
+
+  describe('database', () => {
+    let cwd: string;
+    const before = process.cwd();
+    beforeEach(() => {
+      cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-options-'));
+      process.chdir(cwd);
+    });
+    afterEach(() => {
+      process.chdir(before);
+      fs.rmSync(cwd, { recursive: true, force: true });
+    });
+
+    test.each([
+      'postgress://user@localhost/db',
+      'mysql://user@localhost/db',
+      'not a url',
+      './data/sessions.sqlite',
+      'file:./data/sessions.sqlite',
+      ':memory:',
+      'sqlite:',
+      'sqlite://host/sessions.sqlite',
+      'postgres://',
+      'https://example.com/db',
+    ])('%j throws a TypeError at construction and touches no disk', (url) => {
+      const create = () => createSessionWatch({ database: url, sweepInterval: 0 });
+      expect(create).toThrow(TypeError);
+      expect(create).toThrow(/option "database"/);
+      expect(process.cwd()).toBe(fs.realpathSync(cwd));
+      expect(fs.readdirSync(cwd)).toEqual([]);
+    });
+
+    test('a password in a refused URL is not repeated in the message', () => {
+      expect(() => resolveOptions({ database: 'postgress://me:secret@db/app' })).toThrow(/postgress:\/\/me:\*\*\*@db\/app/);
+      expect(() => resolveOptions({ database: 'postgress://me:secret@db/app' })).not.toThrow(/secret/);
+    });
+
+    test.each([
+      ['sqlite::memory:', null],
+      ['sqlite:./data/sessions.sqlite', 'data/sessions.sqlite'],
+      ['sqlite:nested/dir/s.sqlite', 'nested/dir/s.sqlite'],
+    ])('%j is accepted and opens where documented', async (url, file) => {
+      const sw = createSessionWatch({ database: url, sweepInterval: 0 });
+      try {
+        await sw.migrate();
+        expect(await sw.listSessions('nobody')).toEqual([]);
+        if (file) expect(fs.existsSync(path.join(cwd, file))).toBe(true);
+        else expect(fs.readdirSync(cwd)).toEqual([]);
+      } finally {
+        await sw.close();
+      }
+    });
+
+    test('absolute SQLite paths: sqlite:/abs and sqlite:///abs', async () => {
+      for (const url of [`sqlite:${path.join(cwd, 'a.sqlite')}`, `sqlite://${path.join(cwd, 'b.sqlite')}`]) {
+        const sw = createSessionWatch({ database: url, sweepInterval: 0 });
+        await sw.migrate();
+        await sw.close();
+      }
+      expect(fs.readdirSync(cwd).filter((f) => f.endsWith('.sqlite')).sort()).toEqual(['a.sqlite', 'b.sqlite']);
+    });
+
+    test('a Knex instance and a Store are accepted', async () => {
+      const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
+      const sw = createSessionWatch({ database: knex, sweepInterval: 0 });
+      await sw.close();
+      expect(() => createSessionWatch({ database: new MemoryStore(), sweepInterval: 0 })).not.toThrow();
+    });
+  });
+
+  test('logger must have an error method; false silences', () => {
+    expect(() => resolveOptions({ database, logger: {} as never })).toThrow(/option "logger"/);
+    expect(() => resolveOptions({ database, logger: false }).logger.error('x')).not.toThrow();
+    expect(resolveOptions({ database }).logger).toBe(console);
   });
 
   test('trusted origins are normalised', () => {

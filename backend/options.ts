@@ -5,15 +5,19 @@ import type { ExternalSessionStore } from './tracking/koa-session-adapter';
 import { compilePassive, type PassiveRule } from './inactivity/passive';
 import { defaultTouchInterval, type ActivityPolicy } from './inactivity/policy';
 import { DEFAULT_DATABASE_URL } from './store/connect';
+import { parseDatabaseUrl } from './store/database-url';
+import { assertKnownKeys, describeValue } from '../shared/options-errors';
 import { DEFAULT_TABLE_NAME } from './store/migrations';
 import type { Context } from 'koa';
 
 /** Options of {@link createSessionWatch}. Every one is optional; times are in seconds. */
 export interface SessionWatchOptions {
   /**
-   * Where tracked sessions live: a database URL (`postgres://…`, or an SQLite file such as
-   * `sqlite:./data/sessions.sqlite`), a Knex instance the app already has, or a {@link Store}.
-   * Default: `sqlite:./data/sessionwatch.sqlite`.
+   * Where tracked sessions live: a database URL, a Knex instance the app already has, or a
+   * {@link Store}. URLs: `postgres://…` / `postgresql://…` (needs the `pg` package),
+   * `sqlite:<file>` relative to the working directory or absolute (`sqlite:./data/s.sqlite`,
+   * `sqlite:/var/lib/app/s.sqlite`), or `sqlite::memory:` (both need `better-sqlite3`). Anything
+   * else throws a TypeError at construction. Default: `sqlite:./data/sessionwatch.sqlite`.
    */
   database?: string | Knex | Store;
   /** Postgres schema for the table (created by `migrate()`); default the connection's search path. */
@@ -25,6 +29,8 @@ export interface SessionWatchOptions {
   /**
    * Key inside `ctx.session` holding the secret token that links a session to its record.
    * Default `sessionwatch`. koa-session does not save keys starting with `_`, so those are refused.
+   * A browser whose session sessionwatch ended keeps the ended record's token hash (never the
+   * token) under `<sessionKey>:ended`, so its later requests still get the precise end reason.
    */
   sessionKey?: string;
   /**
@@ -70,9 +76,26 @@ export interface SessionWatchOptions {
    * `503 {"error":"unavailable"}`. Default 5.
    */
   queryTimeout?: number;
+  /**
+   * Where sessionwatch reports what needs a human: database errors (each distinct one once until
+   * the database works again), a missing table ("run migrate()", once), koa-session mounted in the
+   * wrong order (once). `false` silences it. Default `console`.
+   */
+  logger?: SessionWatchLogger | false;
   /** Clock in epoch milliseconds; for tests. Default `Date.now`. */
   now?: () => number;
 }
+
+/** The `logger` option: anything with an `error` method, such as `console` or a pino logger. */
+export interface SessionWatchLogger {
+  error(message: string, error?: unknown): void;
+}
+
+/** Every key {@link SessionWatchOptions} has: any other throws a TypeError naming the closest. */
+export const OPTION_KEYS = [
+  'database', 'schema', 'tableName', 'prefix', 'sessionKey', 'sessionStore', 'warnAfter', 'expireAfter', 'maxAge',
+  'touchInterval', 'passive', 'sweepInterval', 'retention', 'trustedOrigins', 'cache', 'queryTimeout', 'logger', 'now',
+] as const satisfies ReadonlyArray<keyof SessionWatchOptions>;
 
 /** Options after validation, with defaults applied; times in milliseconds. */
 export interface ResolvedOptions {
@@ -92,6 +115,7 @@ export interface ResolvedOptions {
   queryTimeoutMs: number;
   /** Cache settings, or false when off. */
   cache: { maxEntries: number } | false;
+  logger: SessionWatchLogger;
   now: () => number;
 }
 
@@ -103,7 +127,7 @@ const MIN_WARNING_SECONDS = 20;
 function positiveSeconds(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`sessionwatch: option "${name}" must be a number of seconds (got ${String(value)})`);
+    throw new TypeError(`sessionwatch: option "${name}" must be a number of seconds (got ${describeValue(value)})`);
   }
   if (!Number.isFinite(value) || value <= 0) {
     throw new RangeError(`sessionwatch: option "${name}" must be a positive finite number of seconds (got ${value})`);
@@ -120,7 +144,7 @@ function nonNegativeSeconds(name: string, value: unknown, fallback: number): num
 function identifier(name: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value)) {
-    throw new TypeError(`sessionwatch: option "${name}" must be an SQL identifier such as "${fallback}" (got ${String(value)})`);
+    throw new TypeError(`sessionwatch: option "${name}" must be an SQL identifier such as "${fallback}" (got ${describeValue(value)})`);
   }
   return value;
 }
@@ -132,7 +156,7 @@ function origin(value: unknown, index: number): string {
     if (parsed.origin === 'null' || parsed.origin !== value.replace(/\/$/, '')) throw new Error();
     return parsed.origin;
   } catch {
-    throw new TypeError(`sessionwatch: trustedOrigins[${index}] must be an origin like "https://app.example.com" (got ${String(value)})`);
+    throw new TypeError(`sessionwatch: trustedOrigins[${index}] must be an origin like "https://app.example.com" (got ${describeValue(value)})`);
   }
 }
 
@@ -162,13 +186,15 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   if (options === null || typeof options !== 'object') {
     throw new TypeError('sessionwatch: options must be an object');
   }
+  assertKnownKeys(options, OPTION_KEYS);
   const database = options.database ?? DEFAULT_DATABASE_URL;
-  if (typeof database !== 'string' && !isStore(database) && !isKnex(database)) {
-    throw new TypeError('sessionwatch: option "database" must be a URL, a Knex instance or a Store');
+  if (typeof database === 'string') parseDatabaseUrl(database);
+  else if (!isStore(database) && !isKnex(database)) {
+    throw new TypeError(`sessionwatch: option "database" must be a URL, a Knex instance or a Store (got ${describeValue(database)})`);
   }
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(prefix)) {
-    throw new TypeError(`sessionwatch: option "prefix" must be a path like "/session" without a trailing slash (got ${String(prefix)})`);
+    throw new TypeError(`sessionwatch: option "prefix" must be a path like "/session" without a trailing slash (got ${describeValue(prefix)})`);
   }
   const sessionKey = options.sessionKey ?? 'sessionwatch';
   if (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.startsWith('_') || sessionKey === 'isNew') {
@@ -204,6 +230,10 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.destroy !== 'function')) {
     throw new TypeError('sessionwatch: option "sessionStore" must be a koa-session store with get/set/destroy');
   }
+  const logger = options.logger === undefined ? console : options.logger === false ? { error() {} } : options.logger;
+  if (typeof logger !== 'object' || logger === null || typeof logger.error !== 'function') {
+    throw new TypeError(`sessionwatch: option "logger" must be false or an object with an error(message, error) method (got ${describeValue(logger)})`);
+  }
   return {
     database,
     schema: options.schema === undefined ? undefined : identifier('schema', options.schema, 'public'),
@@ -224,6 +254,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     trustedOrigins: new Set((options.trustedOrigins ?? []).map(origin)),
     queryTimeoutMs: positiveSeconds('queryTimeout', options.queryTimeout, 5) * 1000,
     cache: resolveCache(options.cache, isStore(database)),
+    logger,
     now: options.now ?? Date.now,
   };
 }

@@ -145,11 +145,11 @@ describe('failing closed', () => {
 });
 
 describe('misconfiguration', () => {
+  // Issue 13: the error now answers as JSON and goes to the `logger` option (once), not to Koa's.
   test('without koa-session the first request fails with a clear message', async () => {
-    const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0 });
+    const errors: string[] = [];
+    const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0, logger: { error: (message) => errors.push(message) } });
     const koa = new Koa();
-    const errors: Error[] = [];
-    koa.on('error', (err) => errors.push(err));
     koa.silent = true;
     koa.use(sw.middleware());
     const server = koa.listen(0);
@@ -157,7 +157,10 @@ describe('misconfiguration', () => {
       const port = (server.address() as { port: number }).port;
       const res = await fetch(`http://127.0.0.1:${port}/`);
       expect(res.status).toBe(500);
-      expect(errors[0]?.message).toMatch(/needs koa-session/);
+      expect(errors[0]).toMatch(/needs koa-session/);
+      expect(await res.json()).toEqual({ error: 'misconfigured', message: expect.stringMatching(/mount sw\.middleware\(\) after koa-session/) });
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(500);
+      expect(errors).toHaveLength(1);
     } finally {
       server.close();
       await sw.close();

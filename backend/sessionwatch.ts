@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Context, Middleware } from 'koa';
-import { apiPath, ROUTES, type EndReason, type SessionInfo } from '../shared/protocol';
+import { apiPath, ROUTES, SESSION_ENDED_HEADER, type EndReason, type SessionInfo } from '../shared/protocol';
+import { SessionWatchConfigError, StoreUnavailableError } from './errors';
+import { isMissingTableError, missingTableMessage } from './store/missing-table';
+import { isExpired } from './inactivity/policy';
 import { isKnex, isStore, resolveOptions, type ResolvedOptions, type SessionWatchOptions } from './options';
 import type { Store, SessionRecord, SweepResult } from './store/types';
 import { KnexStore } from './store/knex-store';
@@ -35,7 +38,10 @@ export interface SessionWatchEvents {
 export interface RequestState {
   /** The live tracked session of the request, if it has one. */
   record?: SessionRecord;
-  /** Set when the request came with a session that sessionwatch has just logged out. */
+  /**
+   * Set when the request came with a session that sessionwatch has just logged out, or from a
+   * browser whose session it ended earlier (still within `retention`): sent as `Session-Ended`.
+   */
   ended?: EndReason;
 }
 
@@ -79,6 +85,13 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   private readonly sweeper: Sweeper;
   /** Full path of the ping route: passive by design. */
   readonly pingPath: string;
+  /**
+   * Key inside `ctx.session` of a browser whose session sessionwatch ended: the ended record's
+   * token hash (never the token), so its later requests still get the precise reason.
+   */
+  readonly endedKey: string;
+  /** What has been logged already: configuration errors once ever, database errors once per outage. */
+  private readonly logged = new Set<string>();
 
   constructor(options: SessionWatchOptions = {}) {
     super();
@@ -91,12 +104,49 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
     } else {
       throw new TypeError('sessionwatch: option "database" must be a URL, a Knex instance or a Store');
     }
-    const guarded = failClosed(this.rawStore, queryTimeoutMs);
+    const guarded = failClosed(this.rawStore, queryTimeoutMs, (err) => this.observeStore(err), missingTableMessage(tableName));
     this.store = cache
       ? new CachedStore(guarded, { maxEntries: cache.maxEntries, channel: invalidationChannelFor(this.rawStore, schema) })
       : guarded;
     this.sweeper = new Sweeper(this);
     this.pingPath = apiPath(this.options.prefix, ROUTES.ping);
+    this.endedKey = `${this.options.sessionKey}:ended`;
+  }
+
+  /**
+   * A configuration error: logged once through the `logger` option (the first time `key` is
+   * seen), returned to be thrown (every request that meets it fails: never run untracked).
+   */
+  configError(key: string, message: string): SessionWatchConfigError {
+    const error = new SessionWatchConfigError(message);
+    this.logOnce(`config:${key}`, message, error);
+    return error;
+  }
+
+  /** Logs database errors: each distinct one once, again after the database has worked. */
+  private observeStore(err: unknown): void {
+    if (err === undefined) {
+      if (this.logged.size) for (const key of this.logged) if (key.startsWith('db:')) this.logged.delete(key);
+      return;
+    }
+    if (err instanceof SessionWatchConfigError || err instanceof StoreUnavailableError) return;
+    const message = err instanceof Error ? err.message : String(err);
+    // A missing table is a configuration error: said once, in the words of what to do.
+    if (isMissingTableError(err)) {
+      this.logOnce('config:table', missingTableMessage(this.options.tableName), err);
+      return;
+    }
+    this.logOnce(`db:${message}`, `sessionwatch: session database error (requests fail closed with 503): ${message}`, err);
+  }
+
+  private logOnce(key: string, message: string, error: unknown): void {
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    try {
+      this.options.logger.error(message, error);
+    } catch {
+      /* a broken logger must not break requests */
+    }
   }
 
   /** Creates or updates the sessions table (Knex migrations). Safe to call at every start. */
@@ -129,6 +179,8 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
     const record = newRecord(ctx, id, token, currentStoreKey(ctx), this.options.now());
     await this.store.insert(record);
     this.requests.set(ctx, { record });
+    // The request may have come from an ended session: this answer is a login, not an end.
+    ctx.remove(SESSION_ENDED_HEADER);
     const tracked = toTrackedSession(record);
     this.emit('sessionCreated', { session: tracked });
     return tracked;
@@ -145,11 +197,31 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
 
   /**
    * Logs the request's browser session out without touching records: clears its data, resets
-   * the cookie, destroys its external store entry, and remembers why for the API's 401.
+   * the cookie, destroys its external store entry, and remembers why for the API's 401 and the
+   * `Session-Ended` header. With `endedTokenHash` (a revoked or expired record, kept for
+   * `retention`) the fresh session keeps a pointer to that record, so the browser's later
+   * requests get the same precise reason instead of `unauthenticated`.
    */
-  async resetSession(ctx: Context, reason: EndReason): Promise<void> {
-    await regenerateSession(ctx);
+  async resetSession(ctx: Context, reason: EndReason, endedTokenHash?: string): Promise<void> {
+    const session = await regenerateSession(ctx);
+    if (endedTokenHash && reason !== 'logged-out') session[this.endedKey] = endedTokenHash;
+    this.markEnded(ctx, reason);
+  }
+
+  /** Marks the request as one whose session has ended: the API's 401 and the header say why. */
+  markEnded(ctx: Context, reason: EndReason): void {
     this.requests.set(ctx, { ended: reason });
+    ctx.set(SESSION_ENDED_HEADER, reason);
+  }
+
+  /**
+   * Ends the request's live session as `expired` at the client's request (a ping whose merged
+   * idle time reached the deadline): records it, emits `sessionEnded`, logs the browser out.
+   */
+  async expire(ctx: Context, record: SessionRecord): Promise<void> {
+    const ended = await this.store.end(record.id, 'expired', this.options.now());
+    if (ended) await this.ended(ended, 'expired', ctx);
+    await this.resetSession(ctx, 'expired', record.tokenHash);
   }
 
   /** The request's live tracked session, or undefined when it has none. */
@@ -165,15 +237,27 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
     return state;
   }
 
-  /** A user's active sessions, newest activity first (server-side API). */
+  /**
+   * A user's active sessions, newest activity first (server-side API). Sessions past their
+   * deadline (idle or `maxAge`) are left out even before the sweep has ended them.
+   */
   async listSessions(userId: string | number): Promise<TrackedSession[]> {
-    return (await this.store.listActive(userIdOf(userId))).map(toTrackedSession);
+    return (await this.listLive(userIdOf(userId))).map(toTrackedSession);
   }
 
   /** The HTTP list: a user's active sessions, `currentId` first, then newest activity first. */
   async sessionInfos(userId: string, currentId?: string): Promise<SessionInfo[]> {
-    const records = await this.store.listActive(userId);
+    const records = await this.listLive(userId);
     return sortForList(records, currentId).map((r) => toSessionInfo(r, currentId));
+  }
+
+  /**
+   * Active records that a request would still accept now: the store's active list minus those
+   * past the same deadline a request is checked against (the sweep ends them later).
+   */
+  private async listLive(userId: string): Promise<SessionRecord[]> {
+    const now = this.options.now();
+    return (await this.store.listActive(userId)).filter((record) => !isExpired(record, this.options.policy, now));
   }
 
   /**

@@ -45,6 +45,11 @@ export const ERROR = {
   forbidden: 'forbidden',
   /** The session database cannot be reached: the request fails closed. */
   unavailable: 'unavailable',
+  /**
+   * A programming or deployment error of the app (koa-session not mounted before sessionwatch,
+   * the sessions table missing): comes with a `message` saying what to do.
+   */
+  misconfigured: 'misconfigured',
 } as const;
 
 export type ErrorCode = (typeof ERROR)[keyof typeof ERROR];
@@ -60,6 +65,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   forbidden: 403,
   unavailable: 503,
+  misconfigured: 500,
 };
 
 /** Body of every error response. */
@@ -147,3 +153,18 @@ export const DEFAULT_WARN_AFTER = 1740;
 
 /** Default seconds of inactivity before the session ends. */
 export const DEFAULT_EXPIRE_AFTER = 1800;
+
+/**
+ * Response header naming why sessionwatch has just ended the request's session:
+ * `expired`, `revoked` or `logged-out` (an {@link EndReason}). Sent on every response to such a
+ * request, the app's own routes included, and again on every later request of that browser
+ * while the ended record is retained. Same-origin only: it is not listed in
+ * `Access-Control-Expose-Headers`, as the client only talks to its own origin.
+ */
+export const SESSION_ENDED_HEADER = 'Session-Ended';
+
+/**
+ * Seconds a ping's merged idle time may fall short of `expireAfter` and still end the session as
+ * `expired`: it absorbs the network latency between the client's deadline and the server.
+ */
+export const EXPIRY_TOLERANCE_S = 1;

@@ -1,5 +1,5 @@
 import type { SessionRecord } from '../store/types';
-import { defaultTouchInterval, isExpired, shouldTouch, type ActivityPolicy } from './policy';
+import { defaultTouchInterval, isExpired, pingExpires, shouldTouch, type ActivityPolicy } from './policy';
 
 const policy: ActivityPolicy = { expireAfterMs: 60_000, touchIntervalMs: 3_000, maxAgeMs: null };
 
@@ -63,5 +63,59 @@ describe('the throttled activity rules', () => {
   test('a request touches only once touchInterval has passed since the stored activity', () => {
     expect(shouldTouch(record(10_000), policy, 12_999)).toBe(false);
     expect(shouldTouch(record(10_000), policy, 13_000)).toBe(true);
+  });
+});
+
+describe('ping-requested expiry (issue 13)', () => {
+  const tolerance = 1_000;
+  /**
+   * A server applying the request rules (throttled writes) and a client pinging with `idleFor`:
+   * the session ends on a ping only when both the client's claim and the server's own stored
+   * activity say `expireAfter - tolerance`. An honest client ends it at its deadline; a lying one
+   * cannot end it while the server saw a request within `expireAfter - tolerance - touchInterval`
+   * (the throttle's lag), nor keep one alive past the request rules' deadline.
+   */
+  test('a forged idleFor cannot end a session the server saw active', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let run = 0; run < 300; run++) {
+      const stored = record(0);
+      let realServerLast = 0;
+      let time = 0;
+      for (let i = 0; i < 40; i++) {
+        // Server requests at random, sometimes with long gaps.
+        time += random() * (random() < 0.2 ? 70_000 : 5_000);
+        if (isExpired(stored, policy, time)) break;
+        const forged = 365 * 24 * 3600 * 1000;
+        const ends = pingExpires(stored, forged, policy, time);
+        const realIdle = time - realServerLast;
+        if (realIdle < policy.expireAfterMs - tolerance - policy.touchIntervalMs) expect(ends).toBe(false);
+        if (ends) break;
+        realServerLast = time;
+        if (shouldTouch(stored, policy, time)) stored.lastActivity = time;
+      }
+    }
+  });
+
+  test('an honest client ends the session at its deadline, not before', () => {
+    const stored = record(0);
+    expect(pingExpires(stored, 58_999, policy, 200_000)).toBe(false);
+    expect(pingExpires(stored, 59_000, policy, 200_000)).toBe(true);
+    // The server's own newer activity wins over the client's claim.
+    const active = record(150_000);
+    expect(pingExpires(active, 60_000, policy, 200_000)).toBe(false);
+    expect(pingExpires(active, 60_000, policy, 209_000)).toBe(true);
+  });
+
+  test('the tolerance never exceeds a quarter of expireAfter', () => {
+    const short = { ...policy, expireAfterMs: 2_000 };
+    expect(pingExpires(record(0), 1_499, short, 10_000)).toBe(false);
+    expect(pingExpires(record(0), 1_500, short, 10_000)).toBe(true);
+  });
+
+  test('the request rules stay the bound: a ping-expiry only ever comes earlier than isExpired', () => {
+    for (let idle = 0; idle <= policy.expireAfterMs + policy.touchIntervalMs; idle += 250) {
+      if (isExpired(record(0), policy, idle)) expect(pingExpires(record(0), idle, policy, idle)).toBe(true);
+    }
   });
 });

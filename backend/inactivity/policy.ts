@@ -1,4 +1,5 @@
 import type { SessionRecord } from '../store/types';
+import { EXPIRY_TOLERANCE_S } from '../../shared/protocol';
 
 /** The time rules of a session, in milliseconds. */
 export interface ActivityPolicy {
@@ -38,4 +39,25 @@ export function isExpired(record: SessionRecord, policy: ActivityPolicy, now: nu
 /** True when an ordinary (non-passive) request should write its activity. */
 export function shouldTouch(record: SessionRecord, policy: ActivityPolicy, now: number): boolean {
   return now - record.lastActivity >= policy.touchIntervalMs;
+}
+
+/**
+ * The tolerance of a ping-requested expiry: {@link EXPIRY_TOLERANCE_S}, but at most a quarter of
+ * `expireAfter`, so a very short `expireAfter` (tests, demos) never expires a fresh session.
+ */
+export function expiryToleranceMs(policy: ActivityPolicy): number {
+  return Math.min(EXPIRY_TOLERANCE_S * 1000, policy.expireAfterMs / 4);
+}
+
+/**
+ * True when a ping ends the session as `expired`: the idle time merged from the server's own
+ * stored activity and the client's `idleFor` (the smaller: the most recent activity either side
+ * saw wins) has reached `expireAfter`, less the latency tolerance. A client therefore cannot end
+ * a session the server saw active (its own stored activity is newer), nor keep one alive (the
+ * request rules still end it at {@link idleDeadline}). The stored activity lags the server's real
+ * last request by less than `touchInterval` (the throttle), which bounds how early the server's
+ * side of the merge can be.
+ */
+export function pingExpires(record: SessionRecord, idleForMs: number, policy: ActivityPolicy, now: number): boolean {
+  return Math.min(now - record.lastActivity, idleForMs) >= policy.expireAfterMs - expiryToleranceMs(policy);
 }

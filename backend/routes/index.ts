@@ -15,6 +15,7 @@ import { unauthenticated } from '../middleware';
 import type { SessionWatch } from '../sessionwatch';
 import type { SessionRecord } from '../store/types';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
+import { pingExpires } from '../inactivity/policy';
 
 /** The request's live record, or the 401 that explains why there is none. */
 function requireSession(sw: SessionWatch, ctx: Context): SessionRecord {
@@ -47,7 +48,8 @@ function seconds(ms: number): number {
  */
 export function createRoutes(sw: SessionWatch): Middleware {
   const { prefix, trustedOrigins, now } = sw.options;
-  const router = new Router({ prefix });
+  // Strict and case-sensitive: `DELETE /sessions/` (an empty id) must never mean `DELETE /sessions`.
+  const router = new Router({ prefix, strict: true, sensitive: true });
   const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
 
   router.get(ROUTES.sessions, async (ctx) => {
@@ -72,7 +74,7 @@ export function createRoutes(sw: SessionWatch): Middleware {
     if (!PUBLIC_ID_PATTERN.test(id) || !(await sw.revokeSession(record.userId, id, ctx))) {
       throw new SessionWatchHttpError(ERROR.notFound);
     }
-    if (id === record.id) await sw.resetSession(ctx, 'revoked');
+    if (id === record.id) await sw.resetSession(ctx, 'revoked', record.tokenHash);
     ctx.status = 204;
   });
 
@@ -81,6 +83,18 @@ export function createRoutes(sw: SessionWatch): Middleware {
     const record = requireSession(sw, ctx);
     const idleFor = parseIdleFor(await readJsonObject(ctx));
     const time = now();
+    if (pingExpires(record, idleFor * 1000, sw.options.policy, time)) {
+      // The cached copy may lag activity recorded by another instance: decide on the stored one.
+      const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
+      if (!stored || stored.endedAt !== null) {
+        await sw.resetSession(ctx, stored?.endReason ?? 'logged-out', stored?.tokenHash);
+        throw unauthenticated(sw, ctx);
+      }
+      if (pingExpires(stored, idleFor * 1000, sw.options.policy, time)) {
+        await sw.expire(ctx, stored);
+        throw unauthenticated(sw, ctx);
+      }
+    }
     const lastActivity = await sw.store.touch(record.id, Math.round(time - idleFor * 1000));
     // Revoked or ended between the check and the merge: answer as the next request would.
     if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);

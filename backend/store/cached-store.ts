@@ -125,6 +125,11 @@ export class CachedStore implements Store {
   async sweep(cutoffs: SweepCutoffs): Promise<SweepResult> {
     const result = await this.inner.sweep(cutoffs);
     await this.changed(result.expired.map((r) => r.id));
+    // Ended records past retention are gone from the database (deleted by this sweep or by
+    // another instance's): forget them here too, so their browsers stop getting the end reason.
+    for (const record of [...this.byToken.values()]) {
+      if (record.endedAt !== null && record.endedAt < cutoffs.endedBefore) this.evict(record.id);
+    }
     return result;
   }
 

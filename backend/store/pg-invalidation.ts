@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Client, type ClientConfig } from 'pg';
+// Types only: `pg` is an optional peer dependency, loaded by Knex; we use the copy Knex loaded.
+import type { Client, ClientConfig } from 'pg';
 import type { Knex } from 'knex';
 import type { InvalidationChannel } from './cached-store';
 
@@ -143,9 +144,9 @@ export class PgInvalidationChannel implements InvalidationChannel {
 
   private notify(via: Knex | Client, message: Message): Promise<unknown> {
     const payload = JSON.stringify(message);
-    return via instanceof Client
-      ? via.query('SELECT pg_notify($1, $2)', [this.name, payload])
-      : via.raw('SELECT pg_notify(?, ?)', [this.name, payload]);
+    return via !== this.knex
+      ? (via as Client).query('SELECT pg_notify($1, $2)', [this.name, payload])
+      : this.knex.raw('SELECT pg_notify(?, ?)', [this.name, payload]);
   }
 
   private receive(client: Client, payload: string): void {
@@ -174,7 +175,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
     if (this.closed) return;
     const config = typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection;
     // Named, so a DBA (or a test) can tell the listener apart in pg_stat_activity.
-    const client = new Client({ ...config, application_name: `sessionwatch-listener ${this.name}` });
+    const PgClient = (this.knex.client as { driver: { Client: typeof Client } }).driver.Client;
+    const client = new PgClient({ ...config, application_name: `sessionwatch-listener ${this.name}` });
     this.client = client;
     const lost = () => {
       if (this.client !== client) return;

@@ -1,7 +1,8 @@
 /**
  * The smallest Koa app using sessionwatch, with a manual clock: for tests of the time rules
  * without sleeping. `POST /login` logs in `?user=`, `GET /me` reads the session, `GET /poll` is
- * declared passive.
+ * declared passive, `GET /private` throws a 401 (`ctx.throw`) without a user, for Koa's own
+ * error handling.
  */
 import Koa from 'koa';
 import session from 'koa-session';
@@ -10,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { SessionWatch } from '../sessionwatch';
 import type { SessionWatchOptions } from '../options';
 import { MemoryStore } from '../store/memory-store';
+import type { ExternalSessionStore } from '../tracking/koa-session-adapter';
 
 export interface MiniApp {
   url: string;
@@ -19,7 +21,7 @@ export interface MiniApp {
   stop(): Promise<void>;
 }
 
-export async function startMiniApp(options: SessionWatchOptions = {}): Promise<MiniApp> {
+export async function startMiniApp(options: SessionWatchOptions = {}, { sessionStore }: { sessionStore?: ExternalSessionStore } = {}): Promise<MiniApp> {
   const clock = {
     now: Date.UTC(2030, 0, 1),
     advance(seconds: number) {
@@ -30,13 +32,17 @@ export async function startMiniApp(options: SessionWatchOptions = {}): Promise<M
   await sw.migrate();
   const app = new Koa();
   app.keys = ['mini-app-key'];
-  app.use(session({ key: 'sid', sameSite: 'lax' }, app));
+  app.silent = true;
+  app.use(session({ key: 'sid', sameSite: 'lax', store: sessionStore as never }, app));
   app.use(sw.middleware());
   app.use(async (ctx) => {
     if (ctx.path === '/login' && ctx.method === 'POST') {
       await sw.login(ctx, String(ctx.query.user ?? 'alice'));
       ctx.session!.user = String(ctx.query.user ?? 'alice');
       ctx.body = { ok: true };
+    } else if (ctx.path === '/private') {
+      if (!ctx.session?.user) ctx.throw(401, 'log in first');
+      ctx.body = { user: ctx.session!.user };
     } else if (ctx.path === '/me' || ctx.path === '/poll') {
       const user = ctx.session?.user;
       ctx.status = user ? 200 : 401;

@@ -31,6 +31,26 @@ export interface KoaSession {
 const MISSING_SESSION =
   'sessionwatch needs koa-session: add `app.use(session(app))` before the sessionwatch middleware.';
 
+/**
+ * Descriptions of the symbol under which koa-session's middleware keeps its per-request state:
+ * koa-session 7, then 6. The middleware creates it before calling the next one.
+ */
+const CONTEXT_SESSION_SYMBOLS = new Set(['contextSession instance', 'context#_contextSession']);
+
+/**
+ * Whether koa-session is in place for this request: `missing` (never set up on this app),
+ * `after` (set up, but its middleware has not run yet: mounted after sessionwatch, which would
+ * read an external store's session before it is loaded) or `ok`. Call it before anything reads
+ * `ctx.session`, which creates that state on its own.
+ */
+export function koaSessionOrder(ctx: Context): 'ok' | 'missing' | 'after' {
+  if (!('session' in ctx) || !('sessionOptions' in ctx)) return 'missing';
+  for (const symbol of Object.getOwnPropertySymbols(ctx)) {
+    if (symbol.description && CONTEXT_SESSION_SYMBOLS.has(symbol.description)) return 'ok';
+  }
+  return 'after';
+}
+
 /** The request's session; throws a clear error when koa-session is not mounted before us. */
 export function sessionOf(ctx: Context): KoaSession | null {
   const session = (ctx as unknown as { session?: KoaSession | null }).session;

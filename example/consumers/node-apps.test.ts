@@ -78,6 +78,29 @@ test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite', async () => {
   }
 });
 
+test("the README's Knex CLI recipe migrates from the installed package, with the app's own knexfile", async () => {
+  const dir = cjs!.dir;
+  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+  const knexBin = path.join(dir, 'node_modules', '.bin', 'knex');
+  const migrate = await run(knexBin, ['migrate:latest', '--knexfile', 'knexfile.sessionwatch.js'], { cwd: dir });
+  expect(migrate.stdout).toMatch(/Batch 1 run: 1 migrations/);
+  // The table is there: a SessionWatch on that file serves without calling migrate().
+  const check = await run(process.execPath, ['-e', `
+    const { createSessionWatch } = require('sessionwatch');
+    const sw = createSessionWatch({ database: 'sqlite:./data/cli.sqlite', sweepInterval: 0 });
+    sw.listSessions('nobody').then((list) => sw.close().then(() => console.log(JSON.stringify(list))));
+  `], { cwd: dir });
+  expect(check.stdout.trim()).toBe('[]');
+  // And again: nothing left to run.
+  expect((await run(knexBin, ['migrate:latest', '--knexfile', 'knexfile.sessionwatch.js'], { cwd: dir })).stdout).toMatch(/Already up to date/);
+});
+
+test('a URL that needs a missing driver names the package to install', async () => {
+  // The CommonJS app has better-sqlite3 but not pg (an optional peer dependency).
+  await expect(run(process.execPath, ['-e', `require('sessionwatch').createSessionWatch({ database: 'postgres://u@127.0.0.1/db' })`], { cwd: cjs!.dir }))
+    .rejects.toThrow(/needs the "pg" package.*npm install pg/);
+});
+
 /** The README's React example (the first tsx block under "### React"). */
 function readmeReactExample(): string {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');

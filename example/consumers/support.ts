@@ -170,7 +170,9 @@ export async function installApp(fixture: string, tarball: string): Promise<Inst
   pkg.allowScripts = { 'better-sqlite3': true };
   const prebuild = localPrebuild();
   if (prebuild) {
-    pkg.overrides = { ...pkg.overrides, 'better-sqlite3': prebuild.version };
+    // npm refuses an override of a direct dependency (EOVERRIDE): pin that one instead.
+    if (pkg.dependencies?.['better-sqlite3']) pkg.dependencies['better-sqlite3'] = prebuild.version;
+    else pkg.overrides = { ...pkg.overrides, 'better-sqlite3': prebuild.version };
     fs.writeFileSync(path.join(dir, '.prebuild-installrc'), `local-prebuilds=${prebuild.dir}\n`);
   }
   fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);

@@ -1,0 +1,61 @@
+/**
+ * Wording shared by the option validation of the server and of the browser client, so that both
+ * sides quote values and suggest keys the same way. Plain data and functions: safe anywhere.
+ */
+
+/** A value as error messages show it: strings JSON-quoted (`"abc"`), anything else as `String()`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'symbol') return value.toString();
+  return String(value);
+}
+
+/** Edit distance (insertions, deletions, substitutions, adjacent transpositions), case-insensitive. */
+function distance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The known key closest to `key`, or undefined when none is plausibly meant (more than a third of
+ * the key's letters would have to change).
+ */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = distance(key, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.ceil(key.length / 3)) ? best : undefined;
+}
+
+/**
+ * The message for an unknown option key:
+ * `sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)`.
+ */
+export function unknownOptionMessage(key: string, known: readonly string[]): string {
+  const suggestion = closestKey(key, known);
+  const hint = suggestion ? `did you mean ${describeValue(suggestion)}?` : `known options: ${known.join(', ')}`;
+  return `sessionwatch: unknown option ${describeValue(key)} (${hint})`;
+}
+
+/** Throws a TypeError for the first own key of `options` that is not in `known`. */
+export function assertKnownKeys(options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(unknownOptionMessage(key, known));
+  }
+}
