@@ -110,7 +110,8 @@ async function checkSession(sw: SessionWatch, ctx: Context): Promise<void> {
 
 /** The ping merges activity itself; it never counts as activity on its own. */
 function isApiPassive(sw: SessionWatch, ctx: Context): boolean {
-  return ctx.path === sw.pingPath;
+  // A ping reports activity itself; a logout ends the session (and may say its deadline passed).
+  return ctx.path === sw.pingPath || ctx.path === sw.logoutPath;
 }
 
 /**

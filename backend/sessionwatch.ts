@@ -85,6 +85,8 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   private readonly sweeper: Sweeper;
   /** Full path of the ping route: passive by design. */
   readonly pingPath: string;
+  /** Full path of the logout route: passive too (it ends the session). */
+  readonly logoutPath: string;
   /**
    * Key inside `ctx.session` of a browser whose session sessionwatch ended: the ended record's
    * token hash (never the token), so its later requests still get the precise reason.
@@ -110,6 +112,7 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
       : guarded;
     this.sweeper = new Sweeper(this);
     this.pingPath = apiPath(this.options.prefix, ROUTES.ping);
+    this.logoutPath = apiPath(this.options.prefix, ROUTES.logout);
     this.endedKey = `${this.options.sessionKey}:ended`;
   }
 

@@ -37,6 +37,20 @@ export function parseIdleFor(body: Record<string, unknown>): number {
   return idleFor;
 }
 
+/** Validates the optional logout body: `{}` or `{"reason":"expired"}`. */
+export function parseLogoutReason(body: Record<string, unknown>): 'expired' | undefined {
+  const unknown = Object.keys(body).filter((key) => key !== 'reason');
+  if (unknown.length) throw new SessionWatchHttpError(ERROR.badRequest, `unknown field ${JSON.stringify(unknown[0])}`);
+  if (body.reason === undefined) return undefined;
+  if (body.reason !== 'expired') throw new SessionWatchHttpError(ERROR.badRequest, 'reason must be "expired"');
+  return 'expired';
+}
+
+/** True when the request carries a body (a logout may have none). */
+function hasBody(ctx: Context): boolean {
+  return Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+}
+
 /** Seconds with millisecond precision. */
 function seconds(ms: number): number {
   return Math.max(0, Math.round(ms) / 1000);
@@ -110,6 +124,18 @@ export function createRoutes(sw: SessionWatch): Middleware {
 
   router.post(ROUTES.logout, async (ctx) => {
     assertSameOrigin(ctx, trustedOrigins);
+    // `{"reason":"expired"}`: the client's idle deadline passed. Recorded as expired only when the
+    // server's own idle time agrees (a client cannot forge it); a logout either way.
+    const expired = hasBody(ctx) && parseLogoutReason(await readJsonObject(ctx)) === 'expired';
+    const record = expired ? sw.requestState(ctx).record : undefined;
+    if (record && pingExpires(record, Infinity, sw.options.policy, now())) {
+      const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
+      if (stored && stored.endedAt === null && pingExpires(stored, Infinity, sw.options.policy, now())) {
+        await sw.expire(ctx, stored);
+        ctx.status = 204;
+        return;
+      }
+    }
     await sw.logout(ctx);
     ctx.status = 204;
   });

@@ -132,6 +132,33 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     }
   });
 
+  test('a logout that says the deadline passed is recorded as expired when the server agrees, as logged-out when not', async () => {
+    app = await start();
+    const idle = await loggedIn();
+    const active = await loggedIn(app, 'bob');
+    const [idleId, activeId] = [await idOf(idle), await idOf(active)];
+    app.clock.advance(30);
+    expect((await active.get('/me')).status).toBe(200); // bob's activity, written
+    app.clock.advance(29.5);
+    for (const c of [idle, active]) {
+      const out = await c.post('/session/logout', { json: { reason: 'expired' } });
+      expect(out.status).toBe(204);
+    }
+    expect(ended.map((e) => [e.session.id, e.reason])).toEqual([[idleId, 'expired'], [activeId, 'logged-out']]);
+    expect(header(await idle.get('/me'))).toBe('expired');
+  });
+
+  test('a logout body other than {} or {"reason":"expired"} is a 400 and logs nothing out', async () => {
+    app = await start();
+    const c = await loggedIn();
+    for (const json of [{ reason: 'revoked' }, { reason: 'expired', extra: 1 }, [1]]) {
+      const res = await c.post('/session/logout', { json });
+      expect([res.status, res.body.error]).toEqual([400, 'bad_request']);
+    }
+    expect((await c.get('/session/sessions')).status).toBe(200);
+    expect((await c.post('/session/logout')).status).toBe(204);
+  });
+
   test('a client cannot forge an early expiry: the server\'s own newer activity wins', async () => {
     app = await start();
     const c = await loggedIn();
