@@ -324,3 +324,19 @@ test('a live session that the server no longer knows ends every tab (it was live
   await advance(100);
   for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'logged-out' })]);
 });
+
+test('a revoked or expired session at start: quiet on the login page, ended (locked, sent to log in) anywhere else', async () => {
+  const onLogin = setup(1); // loginUrl "/" and this page is "/"
+  onLogin.server.ended = 'revoked';
+  await startAll(onLogin.tabs);
+  await advance(100);
+  expect(onLogin.tabs[0].navigations).toEqual([]);
+  expect(ofType(onLogin.tabs[0], 'end')).toEqual([]);
+
+  const elsewhere = setup(1, { loginUrl: '/login' });
+  elsewhere.server.ended = 'revoked';
+  await startAll(elsewhere.tabs);
+  await advance(100);
+  expect(ofType(elsewhere.tabs[0], 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
+  expect(elsewhere.tabs[0].navigations).toEqual(['/login?next=%2F&reason=revoked']);
+});

@@ -6,7 +6,7 @@
 import { DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER } from '../shared/protocol';
 import { Emitter, type SessionWatchEventMap } from './events';
 import { initialState, nextWake, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
-import { currentPath, pingIntervalMs, type ResolvedOptions } from './options';
+import { currentPath, isLoginPage, pingIntervalMs, type ResolvedOptions } from './options';
 import { createPage, type ControllerEnv, type Page } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
 import { createBroadcastTabs, type Tabs } from './tabs';
@@ -53,6 +53,7 @@ export class Controller {
       pingIntervalMs: (warnAfter) => pingIntervalMs(options, warnAfter),
       checkIntervalMs: options.checkIntervalMs,
       fixedSettings: !!options.settings,
+      onLoginPage: isLoginPage(options.loginUrl),
     };
     const win = env.window;
     const baseFetch = win?.fetch ? win.fetch.bind(win) : globalThis.fetch?.bind(globalThis);

@@ -81,6 +81,8 @@ export interface MachineConfig {
   checkIntervalMs: number | null;
   /** Settings fixed by the options: the server's are not adopted. */
   fixedSettings: boolean;
+  /** This page is the login page (`loginUrl`): a session that was never live here ends quietly. */
+  onLoginPage: boolean;
 }
 
 /** A ping this tab has sent and not yet had the answer of. */
@@ -374,7 +376,7 @@ class Run {
         this.onLoggedOut(event.ok, event.jitter);
         return;
       case 'ended':
-        this.end(event.reason, true);
+        if (!this.quiet(event.reason)) this.end(event.reason, true);
         return;
     }
   }
@@ -513,13 +515,7 @@ class Run {
     const wasExpiryCheck = st.expiryCheckSince !== null && flight.sentAt >= st.expiryCheckSince;
     if (wasExpiryCheck) st.expiryCheckSince = null;
     if (result.kind === 'ended') {
-      if (result.reason === 'logged-out' && s.reported === 0 && s.phase !== 'ended') {
-        // No tab ever had this session confirmed: the page was never logged in. Nothing to end.
-        Object.assign(s, { phase: 'ended', reason: 'logged-out', confirmed: true });
-        st.finished = true;
-        this.fx.push({ type: 'quiet' });
-        return;
-      }
+      if (this.quiet(result.reason)) return;
       this.end(result.reason, true);
       return;
     }
@@ -714,6 +710,21 @@ class Run {
     this.emit('end', { reason });
     if (tell) this.post({ type: 'end', reason, confirmed });
     if (confirmed) this.finish();
+  }
+
+  /**
+   * A page that was never logged in: no tab ever had this session confirmed, and the server says
+   * `unauthenticated` (a public page) or this is the login page (where a browser whose earlier
+   * session was revoked or expired keeps being told so). Nothing to end, lock or leave: it stops,
+   * so a client on every page never sends the login page to itself. True when it did.
+   */
+  private quiet(reason: EndReason): boolean {
+    const { st, s, config } = this;
+    if (s.reported > 0 || s.phase === 'ended' || (reason !== 'logged-out' && !config.onLoginPage)) return false;
+    Object.assign(s, { phase: 'ended', reason: 'logged-out', confirmed: true });
+    st.finished = true;
+    this.fx.push({ type: 'quiet' });
+    return true;
   }
 
   private finish(): void {

@@ -91,3 +91,9 @@ test('nonce: a non-empty string', () => {
   expect(resolveOptions({ nonce: 'r4nd0m' }).nonce).toBe('r4nd0m');
   expect(() => resolveOptions({ nonce: '' })).toThrow('option "nonce" must be a non-empty string');
 });
+
+test('a misspelt option is refused, naming the closest one, like the server does', () => {
+  expect(() => resolveOptions({ expireAftr: 60 } as never)).toThrow(new TypeError('sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)'));
+  expect(() => resolveOptions({ election: { responsetime: 5 } } as never)).toThrow('unknown option "responsetime" (did you mean "responseTime"?)');
+  expect(() => resolveOptions({ drafts: { selectr: 'form' } } as never)).toThrow('did you mean "selector"?');
+});

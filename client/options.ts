@@ -2,6 +2,7 @@
  * Options of the browser client: the type first, the defaults in one place, validated once by
  * {@link resolveOptions} (TypeError / RangeError naming the option).
  */
+import { assertKnownKeys, describeValue } from '../shared/options-errors';
 import { DEFAULT_PREFIX, type EndReason } from '../shared/protocol';
 import type { Transport } from './transport';
 import { DEFAULT_TEXTS, type SessionWatchTexts } from './ui/texts';
@@ -116,7 +117,7 @@ export function pingIntervalMs(options: ResolvedOptions, warnAfter: number): num
 }
 
 function fail(name: string, expected: string, value: unknown, Kind: typeof TypeError = TypeError): never {
-  throw new Kind(`sessionwatch: option "${name}" must be ${expected} (got ${typeof value === 'string' ? JSON.stringify(value) : String(value)})`);
+  throw new Kind(`sessionwatch: option "${name}" must be ${expected} (got ${describeValue(value)})`);
 }
 
 function seconds(name: string, value: unknown, unit = 'seconds'): number | undefined {
@@ -163,6 +164,7 @@ function resolveDrafts(drafts: unknown): ResolvedOptions['drafts'] {
   if (drafts === true) return { selector: 'form', owner: null };
   if (typeof drafts === 'string') return { selector: drafts || 'form', owner: null };
   if (typeof drafts !== 'object' || drafts === null) fail('drafts', 'true, a selector or { selector, owner }', drafts);
+  assertKnownKeys(drafts, ['selector', 'owner']);
   const { selector = 'form', owner } = drafts as DraftOptions;
   if (typeof selector !== 'string') fail('drafts.selector', 'a CSS selector', selector);
   if (owner !== undefined && typeof owner !== 'string') fail('drafts.owner', 'a string', owner);
@@ -187,9 +189,17 @@ export function isLoginPage(loginUrl: string, path: string = currentPath()): boo
   }
 }
 
+/** Every option key, so that a misspelt one is refused (the type keeps this list complete). */
+const OPTION_KEYS = Object.keys({
+  apiPrefix: 1, warnAfter: 1, expireAfter: 1, pingInterval: 1, checkInterval: 1, pingTimeout: 1, activityInterval: 1,
+  channelName: 1, ui: 1, lock: 1, texts: 1, nonce: 1, drafts: 1, loginUrl: 1, endUrl: 1, onEnd: 1, watchFetch: 1,
+  transport: 1, election: 1,
+} satisfies Record<keyof SessionWatchClientOptions, 1>);
+
 /** Validates options once and applies defaults. Throws TypeError / RangeError naming the option. */
 export function resolveOptions(options: SessionWatchClientOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('sessionwatch: options must be an object');
+  assertKnownKeys(options, OPTION_KEYS);
   const apiPrefix = options.apiPrefix ?? DEFAULT_PREFIX;
   if (typeof apiPrefix !== 'string' || !/^\/[^?#\s]*$/.test(apiPrefix)) fail('apiPrefix', 'a path such as "/session"', apiPrefix);
 
@@ -208,6 +218,7 @@ export function resolveOptions(options: SessionWatchClientOptions = {}): Resolve
   if (typeof channelName !== 'string' || channelName === '') fail('channelName', 'a non-empty string', channelName);
   const election = options.election ?? {};
   if (typeof election !== 'object' || election === null) fail('election', 'an object', election);
+  assertKnownKeys(election, ['responseTime', 'fallbackInterval']);
   const ui = flag('ui', options.ui, true);
   const transport = options.transport;
   if (transport !== undefined && (typeof transport !== 'object' || transport === null || typeof transport.ping !== 'function' || typeof transport.logout !== 'function')) {
