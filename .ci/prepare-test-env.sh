@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure what `npm test` needs beyond npm is here: PostgreSQL on 127.0.0.1:5432, Redis on
-# 127.0.0.1:6379 and a Chromium for the browser tests. Starts or installs what is missing, or
+# 127.0.0.1:6379, a Chromium and a Firefox ESR for the browser tests. Starts or installs what is missing, or
 # fails with a message that says what to do. Never skips anything.
 set -euo pipefail
 
@@ -42,4 +42,20 @@ if [ -z "$chrome" ]; then
     chrome=/usr/bin/chromium
   fi
   [ -x "${chrome:-/nonexistent}" ] || fail "no Chromium found: install Debian's 'chromium' package (apt-get install chromium) or set CHROME_PATH."
+fi
+
+# --- Firefox ESR (the multi-tab browser tests also run in Firefox, over WebDriver BiDi) ------------
+firefox="${FIREFOX_PATH:-}"
+if [ -z "$firefox" ]; then
+  for candidate in /usr/bin/firefox-esr /usr/bin/firefox; do
+    [ -x "$candidate" ] && firefox="$candidate" && break
+  done
+fi
+if [ -z "$firefox" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's firefox-esr for the browser tests…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null
+    firefox=/usr/bin/firefox-esr
+  fi
+  [ -x "${firefox:-/nonexistent}" ] || fail "no Firefox found: install Debian's 'firefox-esr' package (apt-get install firefox-esr) or set FIREFOX_PATH."
 fi

@@ -236,3 +236,19 @@ export function cdp(tab: Tab): Promise<CDPSession> {
 export async function setLifecycle(tab: Tab, lifecycle: 'frozen' | 'active'): Promise<void> {
   await (await cdp(tab)).send('Page.setWebLifecycleState', { state: lifecycle });
 }
+
+/** Freezes the tab. Chromium hides a page it freezes (`visibilitychange` to hidden), as a background tab. */
+export function freeze(tab: Tab): Promise<void> {
+  return setLifecycle(tab, 'frozen');
+}
+
+/**
+ * Thaws the tab and, unless `visible: false`, shows it again as the user's tab: a thawed page
+ * stays hidden otherwise, and a hidden page of headless Chromium draws no frames, so input to it
+ * waits seconds per event and never reaches the page's listeners. Focus emulation makes it
+ * visible (and focused) again, as when the user switches back to it.
+ */
+export async function thaw(tab: Tab, { visible = true } = {}): Promise<void> {
+  await setLifecycle(tab, 'active');
+  if (visible) await (await cdp(tab)).send('Emulation.setFocusEmulationEnabled', { enabled: true });
+}

@@ -1,141 +1,151 @@
 /**
- * Browser tests (real Chromium, real HTTP, real SQLite): tabs coordinate, one tab pings, the
- * warning and the end are the same in every tab. The example runs with warnAfter 3 s and
- * expireAfter 6 s.
+ * Browser tests (real browsers, real HTTP, real SQLite): tabs coordinate, one tab pings, the
+ * warning and the end are the same in every tab. Every test runs in Chromium (DevTools protocol)
+ * and in Firefox ESR (WebDriver BiDi). The example runs with warnAfter 3 s and expireAfter 6 s.
  */
 import type { Browser } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../backend/testing/example-server';
 import { TestClient } from '../backend/testing/http-client';
-import { countSince, events, keepActive, launchBrowser, Session, sleep, state, until, waitForEnd, waitForEvent } from './support';
+import { BROWSERS, countSince, events, keepActive, launchBrowser, Session, sleep, state, until, waitForEnd, waitForEvent } from './support';
 
 const WARN_AFTER = 3;
 const EXPIRE_AFTER = 6;
 
 let example: RunningExample;
-let browser: Browser;
-let session: Session | undefined;
 
 beforeAll(async () => {
-  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER }), launchBrowser()]);
-});
-
-afterEach(async () => {
-  for (const tab of session?.tabs ?? []) expect(tab.errors).toEqual([]);
-  await session?.close();
-  session = undefined;
+  example = await startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER });
 });
 
 afterAll(async () => {
-  await browser?.close();
   await example?.stop();
 });
-
-async function threeTabs(path = '/'): Promise<Session> {
-  session = await Session.login(browser, example.url, path);
-  await session.open(path);
-  await session.open(path);
-  return session;
-}
 
 async function meStatus(cookie: string): Promise<number> {
   return (await new TestClient(example.url).get('/me', { headers: { cookie } })).status;
 }
 
-test('three active tabs: only one tab pings, as often as one tab alone would', async () => {
-  const { tabs } = await threeTabs();
-  await keepActive(tabs[0], 600); // settle: the leader is elected and has pinged once
-  const start = Date.now();
-  await Promise.all(tabs.map((tab) => keepActive(tab, 10_000)));
-  const end = Date.now();
-  const counts = tabs.map((tab) => countSince(tab.pings, start, end));
-  const pingers = counts.filter((n) => n > 0);
-  expect(pingers).toHaveLength(1);
-  // One tab alone pings once per ping interval (default min(60, warnAfter / 4) = 0.75 s).
-  const expected = (end - start) / 1000 / (WARN_AFTER / 4);
-  expect(Math.abs(pingers[0] - expected)).toBeLessThanOrEqual(1);
-  const leaders = await Promise.all(tabs.map(async (tab) => (await state(tab)).isLeader));
-  expect(leaders.filter(Boolean)).toHaveLength(1);
-  expect(counts[leaders.indexOf(true)]).toBe(pingers[0]);
-}, 40_000);
+describe.each(BROWSERS)('%s', (kind) => {
+  let browser: Browser;
+  let session: Session | undefined;
 
-test('activity in tab 2 only keeps tabs 1 and 3 logged in past expireAfter', async () => {
-  const { tabs } = await threeTabs();
-  await keepActive(tabs[1], (EXPIRE_AFTER + 2) * 1000);
-  for (const tab of tabs) {
-    expect((await state(tab)).phase).toBe('active');
-    expect(tab.navigations).toEqual([]);
-    expect((await events(tab)).map((e) => e.type)).not.toContain('warn');
-    expect(await tab.page.evaluate(() => fetch('/me').then((r) => r.status))).toBe(200);
-  }
-}, 40_000);
+  beforeAll(async () => {
+    browser = await launchBrowser(kind);
+  });
 
-test('no activity: the warning shows in all tabs together, "Stay signed in" in one dismisses it everywhere, then all expire', async () => {
-  const { tabs } = await threeTabs();
-  const cookie = await session!.cookieHeader();
-  const warnings = await Promise.all(tabs.map((tab) => waitForEvent(tab, 'warn')));
-  const times = warnings.map((w) => w.t);
-  expect(Math.max(...times) - Math.min(...times)).toBeLessThan(1000);
+  afterEach(async () => {
+    for (const tab of session?.tabs ?? []) expect(tab.errors).toEqual([]);
+    await session?.close();
+    session = undefined;
+  });
 
-  // The default dialog: an accessible alert dialog with focus on "Stay signed in".
-  for (const tab of tabs) {
-    const dialog = await tab.page.evaluate(() => {
-      const el = document.querySelector('[role="alertdialog"]')!;
-      const title = document.getElementById(el.getAttribute('aria-labelledby')!);
-      return {
-        modal: el.getAttribute('aria-modal'),
-        title: title?.textContent,
-        described: !!document.getElementById(el.getAttribute('aria-describedby')!)?.textContent,
-        focused: document.activeElement?.getAttribute('data-sessionwatch-action'),
-        live: el.querySelector('[aria-live="polite"]') !== null,
-        countdownHidden: el.querySelector('.sessionwatch-countdown')?.getAttribute('aria-hidden'),
-      };
-    });
-    expect(dialog).toEqual({ modal: 'true', title: 'Are you still there?', described: true, focused: 'stay', live: true, countdownHidden: 'true' });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function threeTabs(path = '/'): Promise<Session> {
+    session = await Session.login(browser, example.url, path);
+    await session.open(path);
+    await session.open(path);
+    return session;
   }
 
-  await tabs[2].page.click('[data-sessionwatch-action="stay"]');
-  const stayedAt = Date.now();
-  await Promise.all(tabs.map((tab) => waitForEvent(tab, 'extend', 2000)));
-  for (const tab of tabs) {
-    expect((await state(tab)).phase).toBe('active');
-    expect(await tab.page.$eval('.sessionwatch-warning', (el) => (el as HTMLElement).hidden)).toBe(true);
-  }
+  test('three active tabs: only one tab pings, as often as one tab alone would', async () => {
+    const { tabs } = await threeTabs();
+    await keepActive(tabs[0], 600); // settle: the leader is elected and has pinged once
+    const start = Date.now();
+    await Promise.all(tabs.map((tab) => keepActive(tab, 10_000)));
+    const end = Date.now();
+    const counts = tabs.map((tab) => countSince(tab.pings, start, end));
+    const pingers = counts.filter((n) => n > 0);
+    expect(pingers).toHaveLength(1);
+    // One tab alone pings once per ping interval (default min(60, warnAfter / 4) = 0.75 s).
+    const expected = (end - start) / 1000 / (WARN_AFTER / 4);
+    expect(Math.abs(pingers[0] - expected)).toBeLessThanOrEqual(1);
+    const leaders = await Promise.all(tabs.map(async (tab) => (await state(tab)).isLeader));
+    expect(leaders.filter(Boolean)).toHaveLength(1);
+    expect(counts[leaders.indexOf(true)]).toBe(pingers[0]);
+  }, 40_000);
 
-  // No more activity: every tab ends, with reason "expired", about expireAfter after the click.
-  const ends = await Promise.all(tabs.map((tab) => waitForEnd(tab, 'expired', 15_000)));
-  for (const t of ends) {
-    expect(t - stayedAt).toBeGreaterThanOrEqual(EXPIRE_AFTER * 1000 - 300);
-    expect(t - stayedAt).toBeLessThan(EXPIRE_AFTER * 1000 + 2000);
-  }
-  // The client logged out at the deadline: the server refuses the old cookie at once.
-  expect(await meStatus(cookie)).toBe(401);
-}, 40_000);
+  test('activity in tab 2 only keeps tabs 1 and 3 logged in past expireAfter', async () => {
+    const { tabs } = await threeTabs();
+    await keepActive(tabs[1], (EXPIRE_AFTER + 2) * 1000);
+    for (const tab of tabs) {
+      expect((await state(tab)).phase).toBe('active');
+      expect(tab.navigations).toEqual([]);
+      expect((await events(tab)).map((e) => e.type)).not.toContain('warn');
+      expect(await tab.page.evaluate(() => fetch('/me').then((r) => r.status))).toBe(200);
+    }
+  }, 40_000);
 
-test('closing the leader tab: another tab takes over at once, pings go on, the session still expires on time', async () => {
-  const { tabs } = await threeTabs();
-  await keepActive(tabs[1], 1000);
-  await until(async () => (await Promise.all(tabs.map(state))).some((s) => s.isLeader), { what: 'a leader' });
-  const states = await Promise.all(tabs.map(state));
-  const leader = tabs[states.findIndex((s) => s.isLeader)];
-  const others = tabs.filter((tab) => tab !== leader);
-  const { lastActivity } = await state(others[0]);
+  test('no activity: the warning shows in all tabs together, "Stay signed in" in one dismisses it everywhere, then all expire', async () => {
+    const { tabs } = await threeTabs();
+    const cookie = await session!.cookieHeader();
+    const warnings = await Promise.all(tabs.map((tab) => waitForEvent(tab, 'warn')));
+    const times = warnings.map((w) => w.t);
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(1000);
 
-  await sleep(1000);
-  const closedAt = Date.now();
-  await leader.page.close();
-  const next = await until(async () => {
-    for (const tab of others) if ((await state(tab)).isLeader) return tab;
-    return undefined;
-  }, { timeout: 3000, what: 'a new leader' });
-  expect(Date.now() - closedAt).toBeLessThan(1000);
-  await until(() => countSince(next.pings, closedAt) > 0, { timeout: 3000, what: 'a ping from the new leader' });
+    // The default dialog: an accessible alert dialog with focus on "Stay signed in".
+    for (const tab of tabs) {
+      const dialog = await tab.page.evaluate(() => {
+        const el = document.querySelector('[role="alertdialog"]')!;
+        const title = document.getElementById(el.getAttribute('aria-labelledby')!);
+        return {
+          modal: el.getAttribute('aria-modal'),
+          title: title?.textContent,
+          described: !!document.getElementById(el.getAttribute('aria-describedby')!)?.textContent,
+          focused: document.activeElement?.getAttribute('data-sessionwatch-action'),
+          live: el.querySelector('[aria-live="polite"]') !== null,
+          countdownHidden: el.querySelector('.sessionwatch-countdown')?.getAttribute('aria-hidden'),
+        };
+      });
+      expect(dialog).toEqual({ modal: 'true', title: 'Are you still there?', described: true, focused: 'stay', live: true, countdownHidden: 'true' });
+    }
 
-  // The countdown was not reset by the takeover: expiry is lastActivity + expireAfter.
-  expect((await state(next)).lastActivity).toBe(lastActivity);
-  const ends = await Promise.all(others.map((tab) => waitForEnd(tab, 'expired', 15_000)));
-  for (const t of ends) {
-    expect(t).toBeGreaterThanOrEqual(lastActivity + EXPIRE_AFTER * 1000 - 100);
-    expect(t).toBeLessThan(lastActivity + EXPIRE_AFTER * 1000 + 1500);
-  }
-  session!.tabs.splice(session!.tabs.indexOf(leader), 1);
-}, 40_000);
+    await tabs[2].page.click('[data-sessionwatch-action="stay"]');
+    const stayedAt = Date.now();
+    await Promise.all(tabs.map((tab) => waitForEvent(tab, 'extend', 2000)));
+    for (const tab of tabs) {
+      expect((await state(tab)).phase).toBe('active');
+      expect(await tab.page.$eval('.sessionwatch-warning', (el) => (el as HTMLElement).hidden)).toBe(true);
+    }
+
+    // No more activity: every tab ends, with reason "expired", about expireAfter after the click.
+    const ends = await Promise.all(tabs.map((tab) => waitForEnd(tab, 'expired', 15_000)));
+    for (const t of ends) {
+      expect(t - stayedAt).toBeGreaterThanOrEqual(EXPIRE_AFTER * 1000 - 300);
+      expect(t - stayedAt).toBeLessThan(EXPIRE_AFTER * 1000 + 2000);
+    }
+    // The client logged out at the deadline: the server refuses the old cookie at once.
+    expect(await meStatus(cookie)).toBe(401);
+  }, 40_000);
+
+  test('closing the leader tab: another tab takes over at once, pings go on, the session still expires on time', async () => {
+    const { tabs } = await threeTabs();
+    await keepActive(tabs[1], 1000);
+    await until(async () => (await Promise.all(tabs.map(state))).some((s) => s.isLeader), { what: 'a leader' });
+    const states = await Promise.all(tabs.map(state));
+    const leader = tabs[states.findIndex((s) => s.isLeader)];
+    const others = tabs.filter((tab) => tab !== leader);
+    const { lastActivity } = await state(others[0]);
+
+    await sleep(1000);
+    const closedAt = Date.now();
+    await leader.page.close();
+    const next = await until(async () => {
+      for (const tab of others) if ((await state(tab)).isLeader) return tab;
+      return undefined;
+    }, { timeout: 3000, what: 'a new leader' });
+    expect(Date.now() - closedAt).toBeLessThan(1000);
+    await until(() => countSince(next.pings, closedAt) > 0, { timeout: 3000, what: 'a ping from the new leader' });
+
+    // The countdown was not reset by the takeover: expiry is lastActivity + expireAfter.
+    expect((await state(next)).lastActivity).toBe(lastActivity);
+    const ends = await Promise.all(others.map((tab) => waitForEnd(tab, 'expired', 15_000)));
+    for (const t of ends) {
+      expect(t).toBeGreaterThanOrEqual(lastActivity + EXPIRE_AFTER * 1000 - 100);
+      expect(t).toBeLessThan(lastActivity + EXPIRE_AFTER * 1000 + 1500);
+    }
+    session!.tabs.splice(session!.tabs.indexOf(leader), 1);
+  }, 40_000);
+});

@@ -1,0 +1,89 @@
+/**
+ * Figure 10 — a silent leader (issue 12). Three tabs (windows) of one browser on the example app
+ * (warnAfter 4 s, expireAfter 6 s, pages at `?pingInterval=1`); in each of TRIALS trials, a fresh
+ * login, then the leader tab is frozen through the DevTools protocol (`Page.setWebLifecycleState
+ * frozen`: what Chrome does to background tabs) while the user keeps moving the mouse in a
+ * follower for expireAfter + 2 s. Measured: whether the server expired the session meanwhile
+ * (checked on a passive route, which is no activity), and the time from the freeze to the first
+ * ping of another tab.
+ *
+ * The bound for that ping is computed from the ping interval: pingInterval + 2000 ms (issue 12's
+ * design bound: a tab that saw activity the leader has not reported pings itself within one ping
+ * interval and 2 s), which leaves the server expireAfter − 3 s of margin.
+ */
+import type { Browser } from 'puppeteer-core';
+import { startExample, type RunningExample } from '../backend/testing/example-server';
+import { TestClient } from '../backend/testing/http-client';
+import { freeze, keepActive, launchBrowser, Session, state, thaw, type Tab } from '../puppeteer-tests/support';
+import { list, median, sleep } from './lib/stats';
+import { atMost, type BenchContext, type Row } from './lib/types';
+
+const TRIALS = 10;
+const WARN_AFTER = 4;
+const EXPIRE_AFTER = 6;
+const PING_INTERVAL_S = 1;
+/** The bound of the first ping from another tab: one ping interval plus 2 s. */
+export const TAKEOVER_BOUND_MS = PING_INTERVAL_S * 1000 + 2000;
+
+export async function lifecycle(ctx: BenchContext): Promise<Row[]> {
+  let example: RunningExample | undefined;
+  let browser: Browser | undefined;
+  try {
+    [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER }), launchBrowser('chromium')]);
+    const path = `/?pingInterval=${PING_INTERVAL_S}`;
+    let expired = 0;
+    /** Per trial: ms from the freeze to another tab's first ping, or null when none came. */
+    const takeovers: (number | null)[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const session = await Session.login(browser, example.url, path);
+      try {
+        await session.open(path);
+        await session.open(path);
+        const { tabs } = session;
+        await keepActive(tabs[1], 600);
+        const leader = await theLeader(tabs);
+        const follower = tabs.find((tab) => tab !== leader)!;
+        const cookie = await session.cookieHeader();
+        await sleep(300);
+        const frozenAt = Date.now();
+        await freeze(leader);
+        await keepActive(follower, (EXPIRE_AFTER + 2) * 1000);
+        const status = (await new TestClient(example.url).get('/api/notifications', { headers: { cookie } })).status;
+        if (status !== 200) expired++;
+        const first = tabs.filter((tab) => tab !== leader).map((tab) => tab.pings.find((t) => t >= frozenAt)).filter((t): t is number => t !== undefined);
+        const takeover = first.length ? Math.min(...first) - frozenAt : null;
+        takeovers.push(takeover);
+        ctx.log(`lifecycle ${i + 1}/${TRIALS}: server ${status === 200 ? 'kept the session' : `answered ${status} (expired)`}; first ping from another tab ${takeover === null ? 'never' : `after ${takeover} ms`}`);
+        await thaw(leader, { visible: false });
+      } finally {
+        await session.close();
+      }
+    }
+    const seen = takeovers.filter((t): t is number => t !== null);
+    const missing = takeovers.length - seen.length;
+    // A trial without any ping counts as infinitely late.
+    const all = takeovers.map((t) => t ?? Infinity);
+    const med = median(all);
+    const note = `${TRIALS} trials: ${takeovers.map((t) => (t === null ? 'none' : String(t))).join(', ')}${missing ? ` (${missing} without any ping from another tab in ${EXPIRE_AFTER + 2} s)` : ''}; bound = pingInterval ${PING_INTERVAL_S * 1000} ms + 2000 ms`;
+    return [
+      atMost('activity in a follower while the leader is frozen: sessions expired on the server', expired, 0, 'sessions',
+        `${expired} of ${TRIALS} trials (expireAfter ${EXPIRE_AFTER} s, ${EXPIRE_AFTER + 2} s of mouse moves in a follower)`),
+      atMost('leader frozen → first ping from another tab, median', Number.isFinite(med) ? med : null, TAKEOVER_BOUND_MS, 'ms', note),
+      atMost('leader frozen → first ping from another tab, max', missing ? null : Math.max(...seen), TAKEOVER_BOUND_MS, 'ms',
+        missing ? `${missing} of ${TRIALS} trials without one` : seen.length ? list(seen, 0) : undefined),
+    ];
+  } finally {
+    await browser?.close();
+    await example?.stop();
+  }
+}
+
+async function theLeader(tabs: Tab[]): Promise<Tab> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const flags = await Promise.all(tabs.map(async (tab) => (await state(tab)).isLeader));
+    if (flags.filter(Boolean).length === 1) return tabs[flags.indexOf(true)];
+    if (Date.now() > deadline) throw new Error(`no single leader: ${JSON.stringify(flags)}`);
+    await sleep(100);
+  }
+}
