@@ -238,6 +238,9 @@ describe.each([FROZEN, BUSY])('a silent leader: $name', (silence) => {
     const measured = {
       followerEnds: followers.map((tab) => tab.navigations.map((n) => `${n.url.replace(example.url, '')}@${n.t - silencedAt}`)),
       firstFollowerPingMs: firstFollowerPing === null ? null : firstFollowerPing - silencedAt,
+      // The bound runs from the leader's last sign of life: its last ping (the freeze takes effect
+      // at the renderer's next task, not when the DevTools call returns).
+      sinceLastLeaderPingMs: firstFollowerPing === null ? null : firstFollowerPing - Math.max(silencedAt, ...leader.pings.filter((t) => t <= firstFollowerPing)),
       followerPings: followers.map((tab) => countSince(tab.pings, silencedAt, silenceEnd)),
       longestServerSilenceMs: longestSilence(tabs, silencedAt, silenceEnd),
       serverStatus: status,
@@ -246,7 +249,7 @@ describe.each([FROZEN, BUSY])('a silent leader: $name', (silence) => {
     };
     report(`silent leader ${silence.name}, during`, measured);
     expect({
-      aFollowerPingedInTime: measured.firstFollowerPingMs !== null && measured.firstFollowerPingMs <= TAKEOVER_MS,
+      aFollowerPingedInTime: measured.sinceLastLeaderPingMs !== null && measured.sinceLastLeaderPingMs <= TAKEOVER_MS,
       serverStatus: status,
       followersEnded: followers.filter((tab) => tab.navigations.length > 0).map((tab) => tab.index),
       followerPhases: measured.followerPhases,
