@@ -4,10 +4,9 @@
  */
 import Koa from 'koa';
 import session from 'koa-session';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from '../testing/databases';
 import { TestClient } from '../testing/http-client';
+import { listen } from '../testing/mini-app';
 import { SessionWatch } from '../sessionwatch';
 import type { SessionWatchOptions } from '../options';
 import { MemorySessionStore } from '../../example/memory-session-store';
@@ -55,19 +54,7 @@ async function startApp(
       ctx.body = user ? { user } : { error: 'unauthenticated' };
     }
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    sw,
-    logged,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sw.close();
-    },
-  };
+  return { ...(await listen(app, sw)), sw, logged };
 }
 
 describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) => {

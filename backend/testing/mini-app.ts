@@ -49,13 +49,16 @@ export async function startMiniApp(options: SessionWatchOptions = {}, { sessionS
       ctx.body = user ? { user } : { error: 'unauthenticated' };
     }
   });
+  return { ...(await listen(app, sw)), sw, clock };
+}
+
+/** Serves `app` on a free loopback port; `stop` closes the server and `sw`. */
+export async function listen(app: Koa, sw: SessionWatch): Promise<{ url: string; stop(): Promise<void> }> {
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    sw,
-    clock,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
