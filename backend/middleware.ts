@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import { ERROR, SESSION_ENDED_HEADER, type EndReason } from '../shared/protocol';
+import { ERROR, SESSION_ENDED_HEADER, type EndReason, type ErrorBody } from '../shared/protocol';
 import { SessionWatchHttpError } from './errors';
 import type { SessionWatch } from './sessionwatch';
 import { hashToken } from './tracking/tokens';
@@ -39,9 +39,19 @@ export function createMiddleware(sw: SessionWatch): Middleware {
     } catch (err) {
       if (!(err instanceof SessionWatchHttpError)) throw err;
       ctx.status = err.status;
-      ctx.body = WITH_MESSAGE.has(err.code) ? { error: err.code, message: err.message } : { error: err.code };
+      ctx.body = errorBody(sw, ctx, err);
     }
   };
+}
+
+/** The JSON body of an API error; an ended session's 401 says how long ago it ended (`endedFor`). */
+function errorBody(sw: SessionWatch, ctx: Context, err: SessionWatchHttpError): ErrorBody {
+  if (WITH_MESSAGE.has(err.code)) return { error: err.code, message: err.message };
+  const { endedAt } = sw.requestState(ctx);
+  if ((err.code === ERROR.sessionRevoked || err.code === ERROR.sessionExpired) && endedAt !== undefined) {
+    return { error: err.code, endedFor: Math.max(0, Math.round(sw.options.now() - endedAt) / 1000) };
+  }
+  return { error: err.code };
 }
 
 /**
@@ -98,7 +108,7 @@ async function checkSession(sw: SessionWatch, ctx: Context): Promise<void> {
     if (expired) await sw.ended(expired, 'expired', ctx);
   }
   if (ended) {
-    await sw.resetSession(ctx, ended, record?.tokenHash);
+    await sw.resetSession(ctx, ended, record?.tokenHash, record?.endedAt ?? time);
     return;
   }
   state.record = record;
@@ -122,7 +132,7 @@ function isApiPassive(sw: SessionWatch, ctx: Context): boolean {
  */
 async function explainTombstone(sw: SessionWatch, ctx: Context, tokenHash: string): Promise<void> {
   const record = await sw.store.findByTokenHash(tokenHash);
-  if (record && record.endedAt !== null) sw.markEnded(ctx, record.endReason ?? 'revoked');
+  if (record && record.endedAt !== null) sw.markEnded(ctx, record.endReason ?? 'revoked', record.endedAt);
   // Past retention (or never ended): the browser is simply logged out.
   else delete sessionOf(ctx)![sw.endedKey];
 }
@@ -138,7 +148,7 @@ async function explainMissingStoreEntry(sw: SessionWatch, ctx: Context): Promise
   if (!storeKey) return;
   const record = await sw.store.findByStoreKey(storeKey);
   if (!record || record.endedAt === null) return;
-  await sw.resetSession(ctx, record.endReason ?? 'revoked', record.tokenHash);
+  await sw.resetSession(ctx, record.endReason ?? 'revoked', record.tokenHash, record.endedAt);
 }
 
 /** Throws the 401 a request without a live session gets on the API. */

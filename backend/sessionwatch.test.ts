@@ -60,7 +60,7 @@ describe('SessionWatch with a manual clock', () => {
     }
     app.clock.advance(50); // 300 s since login
     const res = await c.post('/session/ping', { json: { idleFor: 0 } });
-    expect(res.body).toEqual({ error: 'session_expired' });
+    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
   });
 
   test('the ping is passive: idleFor is merged, not replaced by now', async () => {

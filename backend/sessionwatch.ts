@@ -43,6 +43,8 @@ export interface RequestState {
    * browser whose session it ended earlier (still within `retention`): sent as `Session-Ended`.
    */
   ended?: EndReason;
+  /** When that session ended (epoch ms): the 401's `endedFor`. */
+  endedAt?: number;
 }
 
 /** Postgres stores get LISTEN/NOTIFY invalidation; others are single-process (SQLite) or custom. */
@@ -205,15 +207,15 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * `retention`) the fresh session keeps a pointer to that record, so the browser's later
    * requests get the same precise reason instead of `unauthenticated`.
    */
-  async resetSession(ctx: Context, reason: EndReason, endedTokenHash?: string): Promise<void> {
+  async resetSession(ctx: Context, reason: EndReason, endedTokenHash?: string, endedAt: number = this.options.now()): Promise<void> {
     const session = await regenerateSession(ctx);
     if (endedTokenHash && reason !== 'logged-out') session[this.endedKey] = endedTokenHash;
-    this.markEnded(ctx, reason);
+    this.markEnded(ctx, reason, endedAt);
   }
 
   /** Marks the request as one whose session has ended: the API's 401 and the header say why. */
-  markEnded(ctx: Context, reason: EndReason): void {
-    this.requests.set(ctx, { ended: reason });
+  markEnded(ctx: Context, reason: EndReason, endedAt: number = this.options.now()): void {
+    this.requests.set(ctx, { ended: reason, endedAt });
     ctx.set(SESSION_ENDED_HEADER, reason);
   }
 

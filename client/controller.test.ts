@@ -325,18 +325,23 @@ test('a live session that the server no longer knows ends every tab (it was live
   for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'logged-out' })]);
 });
 
-test('a revoked or expired session at start: quiet on the login page, ended (locked, sent to log in) anywhere else', async () => {
-  const onLogin = setup(1); // loginUrl "/" and this page is "/"
-  onLogin.server.ended = 'revoked';
-  await startAll(onLogin.tabs);
+test('revoked before this page was loaded: quiet (a page of a logged-out browser); revoked after: ended, sent to log in', async () => {
+  const before = setup(1, { loginUrl: '/login' });
+  Object.assign(before.server, { ended: 'revoked', endedAt: START - 60_000 });
+  await startAll(before.tabs);
   await advance(100);
-  expect(onLogin.tabs[0].navigations).toEqual([]);
-  expect(ofType(onLogin.tabs[0], 'end')).toEqual([]);
+  expect(before.tabs[0].navigations).toEqual([]);
+  expect(ofType(before.tabs[0], 'end')).toEqual([]);
+  expect(before.tabs[0].c.getState().phase).toBe('ended');
 
-  const elsewhere = setup(1, { loginUrl: '/login' });
-  elsewhere.server.ended = 'revoked';
-  await startAll(elsewhere.tabs);
+  // The page was served while the session was alive; the first ping failed, then it was revoked.
+  const after = setup(1, { loginUrl: '/login' });
+  after.server.mode = 'fail';
+  await startAll(after.tabs);
+  await advance(5_000);
+  Object.assign(after.server, { mode: 'ok', ended: 'revoked', endedAt: Date.now() });
+  after.tabs[0].c.extend();
   await advance(100);
-  expect(ofType(elsewhere.tabs[0], 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
-  expect(elsewhere.tabs[0].navigations).toEqual(['/login?next=%2F&reason=revoked']);
+  expect(ofType(after.tabs[0], 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
+  expect(after.tabs[0].navigations).toEqual(['/login?next=%2F&reason=revoked']);
 });

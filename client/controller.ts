@@ -6,7 +6,7 @@
 import { DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER } from '../shared/protocol';
 import { Emitter, type SessionWatchEventMap } from './events';
 import { initialState, nextWake, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
-import { currentPath, isLoginPage, pingIntervalMs, type ResolvedOptions } from './options';
+import { currentPath, pingIntervalMs, type ResolvedOptions } from './options';
 import { createPage, type ControllerEnv, type Page } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
 import { createBroadcastTabs, type Tabs } from './tabs';
@@ -53,7 +53,8 @@ export class Controller {
       pingIntervalMs: (warnAfter) => pingIntervalMs(options, warnAfter),
       checkIntervalMs: options.checkIntervalMs,
       fixedSettings: !!options.settings,
-      onLoginPage: isLoginPage(options.loginUrl),
+      // On the wall clock the machine uses (the page's time origin, as Date.now() counts).
+      loadedAt: Date.now() - (globalThis.performance?.now() ?? 0),
     };
     const win = env.window;
     const baseFetch = win?.fetch ? win.fetch.bind(win) : globalThis.fetch?.bind(globalThis);

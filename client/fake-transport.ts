@@ -23,6 +23,8 @@ export interface FakeTransport extends Transport {
   mode: FakeMode;
   /** When set, every request answers that the session ended for this reason. */
   ended: EndReason | null;
+  /** When it ended (epoch ms; answers carry `endedFor`), or null. */
+  endedAt: number | null;
   /** Timeout used by `hang`, in ms. */
   timeoutMs: number;
   /** `idleFor` of every ping received, and when. */
@@ -39,6 +41,7 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
     lastActivity: Date.now(),
     mode: 'ok',
     ended: null,
+    endedAt: null,
     timeoutMs: settings.timeoutMs ?? 10_000,
     pings: [],
     logouts: [],
@@ -50,7 +53,9 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
       fake.pings.push({ idleFor, at: now });
       const failure = await failure_();
       if (failure) return failure;
-      if (fake.ended) return { kind: 'ended', reason: fake.ended };
+      if (fake.ended) {
+        return fake.endedAt === null ? { kind: 'ended', reason: fake.ended } : { kind: 'ended', reason: fake.ended, endedFor: (now - fake.endedAt) / 1000 };
+      }
       fake.lastActivity = Math.max(fake.lastActivity, now - idleFor * 1000);
       // Like the server: a ping whose merged idle time reaches the deadline (less one second of
       // network latency) ends the session as expired.

@@ -24,7 +24,7 @@ const NET_MS = 20; // one way
 const MESSAGE_MS = 1;
 const PING_TIMEOUT_MS = 1000;
 
-const config: MachineConfig = { pingIntervalMs: () => PING_INTERVAL_MS, checkIntervalMs: 5000, fixedSettings: false, onLoginPage: false };
+const config: MachineConfig = { pingIntervalMs: () => PING_INTERVAL_MS, checkIntervalMs: 5000, fixedSettings: false, loadedAt: 0 };
 
 type Action =
   | { kind: 'activity'; tab: number; ms: number }

@@ -81,8 +81,8 @@ export interface MachineConfig {
   checkIntervalMs: number | null;
   /** Settings fixed by the options: the server's are not adopted. */
   fixedSettings: boolean;
-  /** This page is the login page (`loginUrl`): a session that was never live here ends quietly. */
-  onLoginPage: boolean;
+  /** When this page was loaded (epoch ms): a session that ended before never was live here. */
+  loadedAt: number;
 }
 
 /** A ping this tab has sent and not yet had the answer of. */
@@ -376,7 +376,10 @@ class Run {
         this.onLoggedOut(event.ok, event.jitter);
         return;
       case 'ended':
-        if (!this.quiet(event.reason)) this.end(event.reason, true);
+        // A tab no answer ever confirmed cannot tell from a header alone whether its page had the
+        // session: the ping's answer says when it ended.
+        if (this.s.reported === 0) this.pingNow(false);
+        else this.end(event.reason, true);
         return;
     }
   }
@@ -515,7 +518,7 @@ class Run {
     const wasExpiryCheck = st.expiryCheckSince !== null && flight.sentAt >= st.expiryCheckSince;
     if (wasExpiryCheck) st.expiryCheckSince = null;
     if (result.kind === 'ended') {
-      if (this.quiet(result.reason)) return;
+      if (this.quiet(result.reason, result.endedFor)) return;
       this.end(result.reason, true);
       return;
     }
@@ -714,13 +717,17 @@ class Run {
 
   /**
    * A page that was never logged in: no tab ever had this session confirmed, and the server says
-   * `unauthenticated` (a public page) or this is the login page (where a browser whose earlier
-   * session was revoked or expired keeps being told so). Nothing to end, lock or leave: it stops,
-   * so a client on every page never sends the login page to itself. True when it did.
+   * `unauthenticated` (a public or login page), or that the session ended before this page was
+   * loaded (a browser whose earlier session was revoked or expired keeps being told so, its login
+   * page included). Nothing to end, lock or leave: it stops, so a client on every page never sends
+   * the login page to itself. True when it did.
    */
-  private quiet(reason: EndReason): boolean {
-    const { st, s, config } = this;
-    if (s.reported > 0 || s.phase === 'ended' || (reason !== 'logged-out' && !config.onLoginPage)) return false;
+  private quiet(reason: EndReason, endedFor?: number): boolean {
+    const { st, s, now, config } = this;
+    if (s.reported > 0 || s.phase === 'ended') return false;
+    // A second of margin: a session that ended around the page load ends the page (the safe side).
+    const endedBeforeLoad = endedFor !== undefined && endedFor * 1000 > now - config.loadedAt + 1000;
+    if (reason !== 'logged-out' && !endedBeforeLoad) return false;
     Object.assign(s, { phase: 'ended', reason: 'logged-out', confirmed: true });
     st.finished = true;
     this.fx.push({ type: 'quiet' });

@@ -3,14 +3,17 @@
  * {@link Transport} never throws and never hangs past its timeout: every outcome is a value, so a
  * network failure, a 5xx, an HTML error page or garbage can never end a session by itself.
  */
-import { apiPath, END_REASON_ERROR, MAX_IDLE_FOR, ROUTES, type EndReason, type LogoutRequest, type PingRequest } from '../shared/protocol';
+import { apiPath, END_REASON_ERROR, MAX_IDLE_FOR, ROUTES, type EndReason, type ErrorBody, type LogoutRequest, type PingRequest } from '../shared/protocol';
 
 /** Outcome of a ping. */
 export type PingResult =
   /** The server's view after merging our idle time, and its settings. */
   | { kind: 'ok'; idleFor: number; warnAfter: number; expireAfter: number }
-  /** The server says the session is gone (401 with a known error code). */
-  | { kind: 'ended'; reason: EndReason }
+  /**
+   * The server says the session is gone (401 with a known error code); `endedFor`: seconds since
+   * it ended, when the server knows.
+   */
+  | { kind: 'ended'; reason: EndReason; endedFor?: number }
   /** Offline, timeout, 5xx, unexpected body…: try again later. */
   | { kind: 'failed'; status?: number; error: string };
 
@@ -60,8 +63,10 @@ export function parsePingResponse(text: string): PingResult {
 
 /** Reads a `401` body: a known error code ends the session; anything else (a proxy's page…) is a failure. */
 export function parseUnauthorized(text: string): PingResult {
-  const reason = reasonForError((parseJson(text) as { error?: unknown } | undefined)?.error);
-  return reason ? { kind: 'ended', reason } : { kind: 'failed', status: 401, error: 'unexpected 401 response' };
+  const body = parseJson(text) as Partial<ErrorBody> | undefined;
+  const reason = reasonForError(body?.error);
+  if (!reason) return { kind: 'failed', status: 401, error: 'unexpected 401 response' };
+  return isSeconds(body?.endedFor) ? { kind: 'ended', reason, endedFor: body.endedFor } : { kind: 'ended', reason };
 }
 
 export interface FetchTransportOptions {

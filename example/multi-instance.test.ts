@@ -60,7 +60,7 @@ describe.each([
     expect((await on(b, other).delete(`/session/sessions/${victimId}`)).status).toBe(204);
     const res = await on(a, browser.clone()).get('/session/sessions');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'session_revoked' });
+    expect(res.body).toEqual({ error: 'session_revoked', endedFor: expect.any(Number) });
     expect((await on(a, browser).get('/me')).status).toBe(401);
     if (withRedis) expect(await redis.exists(prefix + redisKey)).toBe(0);
     await on(b, other).post('/logout');
@@ -97,7 +97,7 @@ describe.each([
     expect((await on(b, browser).get('/me')).status).toBe(200); // cached on B with its activity
     await sleep(4600); // past expireAfter + touchInterval (4 + 0.2 s), no activity
     const res = await on(b, browser.clone()).post('/session/ping', { json: { idleFor: 0 } });
-    expect(res.body).toEqual({ error: 'session_expired' });
+    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
     expect((await on(a, browser).get('/me')).status).toBe(401);
   }, 15000);
 

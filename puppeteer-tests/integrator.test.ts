@@ -299,9 +299,9 @@ describe('point 1: the client on a logged-out page (example, SQLite, warnAfter 4
     });
     expect(answers).toEqual([
       ['/me', 401, 'revoked', { error: 'unauthenticated' }],
-      ['/session/sessions', 401, 'revoked', { error: 'session_revoked' }],
+      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: expect.any(Number) }],
       ['/me', 401, 'revoked', { error: 'unauthenticated' }],
-      ['/session/sessions', 401, 'revoked', { error: 'session_revoked' }],
+      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: expect.any(Number) }],
     ]);
     await sleep(1000);
     for (const tab of victim.tabs) expect(tab.navigations.filter((n) => n.t >= revokedAt)).toHaveLength(1);
@@ -396,14 +396,19 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     const revokedAt = Date.now();
     const pingsBefore = victim.tabs.map((tab) => tab.pings.length);
     // The app's own request (watchFetch is on in the example): the app answers its own 401.
-    const answer = await victim.tabs[1].page.evaluate(async () => {
-      const res = await fetch('/me', { headers: { accept: 'application/json' } });
-      return { status: res.status, sessionEnded: res.headers.get('Session-Ended'), body: await res.json() };
+    // (Read from the browser's side: the page may be gone before an `evaluate` could return.)
+    const meAnswer = victim.tabs[1].page
+      .waitForResponse((r) => new URL(r.url()).pathname === '/me', { timeout: 5000 })
+      .then((r) => ({ status: r.status(), sessionEnded: r.headers()['session-ended'] ?? null }));
+    await victim.tabs[1].page.evaluate(() => {
+      void fetch('/me', { headers: { accept: 'application/json' } });
     });
+    const answer = await meAnswer;
     const ends = await Promise.all(victim.tabs.map((tab) => waitForEnd(tab, 'revoked', 10_000)));
     const pingsAfterRevoke = victim.tabs.map((tab, i) => tab.pings.length - pingsBefore[i]);
     report('app route after revocation', { answer, sinceRevokeMs: ends.map((t) => t - revokedAt), pingsAfterRevoke });
-    expect(answer).toEqual({ status: 401, sessionEnded: 'revoked', body: { error: 'unauthenticated' } });
+    // (The app's own 401 body, `unauthenticated`, is checked below with the replayed cookie.)
+    expect(answer).toEqual({ status: 401, sessionEnded: 'revoked' });
     // Well under the idle check: the header did it, not a ping.
     for (const t of ends) expect(t - revokedAt).toBeLessThan(3000);
     for (const [i, tab] of victim.tabs.entries()) expect(checkEndUrl(tab.navigations.find((n) => n.t === ends[i])!.url, 'revoked')).toBeNull();
@@ -412,12 +417,66 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     const replays = [];
     for (const path of ['/session/sessions', '/session/sessions', '/me', '/me']) replays.push([path, await replay(example, cookie, path)]);
     expect(replays).toEqual([
-      ['/session/sessions', { status: 401, body: { error: 'session_revoked' }, sessionEnded: 'revoked' }],
-      ['/session/sessions', { status: 401, body: { error: 'session_revoked' }, sessionEnded: 'revoked' }],
+      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: expect.any(Number) }, sessionEnded: 'revoked' }],
+      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: expect.any(Number) }, sessionEnded: 'revoked' }],
       ['/me', { status: 401, body: { error: 'unauthenticated' }, sessionEnded: 'revoked' }],
       ['/me', { status: 401, body: { error: 'unauthenticated' }, sessionEnded: 'revoked' }],
     ]);
   }, 45_000);
+  test('a logged-in tab on "/" (the example\'s home page is also the default loginUrl) whose first ping has not gone through yet still ends with "revoked"', async () => {
+    const admin = await Session.login(browser, example.url, '/sessions');
+    sessions.push(admin);
+    // The network drops the pings from the start (a flaky connection while the page loads).
+    const context = await browser.createBrowserContext();
+    contexts.push(context);
+    const page = await context.newPage({ type: 'window' });
+    const tab: Watched = { page, pings: [], pingAnswers: [], navigations: [], errors: [] };
+    anonymous.push(tab);
+    let pingsDown = true;
+    await page.setRequestInterception(true);
+    page.on('request', (r) => {
+      if (isPing(r)) tab.pings.push(Date.now());
+      void (isPing(r) && pingsDown ? r.abort('internetdisconnected') : r.continue()).catch(() => undefined);
+    });
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) tab.navigations.push({ url: frame.url(), t: Date.now() });
+    });
+    page.on('pageerror', (err) => tab.errors.push(`pageerror: ${(err as Error).message ?? err}`));
+    await page.goto(`${example.url}/`);
+    await logInOnPage(page);
+    await waitForClient(page);
+    expect(await page.$eval('h1', (el) => el.textContent)).toBe('Hello, johndoe');
+    const id = await page.evaluate(async () => {
+      const { sessions } = await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json();
+      return sessions.find((s: { current: boolean }) => s.current).id as string;
+    });
+    await until(() => tab.pings.length > 0, { timeout: 5000, what: 'a (failed) ping' });
+
+    expect(await revokeFrom(admin.tabs[0], id)).toBe(204);
+    const revokedAt = Date.now();
+    pingsDown = false;
+    // The app's own request says why (Session-Ended: revoked); the next ping would say it too.
+    const meAnswer = page
+      .waitForResponse((r) => new URL(r.url()).pathname === '/me', { timeout: 5000 })
+      .then((r) => ({ status: r.status(), sessionEnded: r.headers()['session-ended'] ?? null }));
+    await page.evaluate(() => {
+      void fetch('/me', { headers: { accept: 'application/json' } });
+    });
+    expect(await meAnswer).toEqual({ status: 401, sessionEnded: 'revoked' });
+    // And a ping ("Stay signed in" pings at once), now that the network is back.
+    await page.evaluate(() => window.__sessionwatch?.extend()).catch(() => undefined);
+    const ended = await until(() => tab.navigations.find((n) => n.t >= revokedAt && n.url.includes('reason=revoked')), { timeout: 5000, what: 'the end (revoked)' }).catch(async (err: Error) => {
+      const after = await page.evaluate(() => ({
+        state: window.__sessionwatch?.getState(),
+        h1: document.querySelector('h1')?.textContent,
+        locked: document.documentElement.classList.contains('sessionwatch-locked'),
+      }));
+      report('first ping not through, revoked on "/"', { after, navigations: tab.navigations.filter((n) => n.t >= revokedAt) });
+      throw new Error(`${err.message}: the tab still shows "${after.h1}", locked ${after.locked}, client state ${JSON.stringify(after.state)}`);
+    });
+    report('first ping not through, revoked on "/"', { sinceRevokeMs: ended.t - revokedAt, url: ended.url });
+    checkEndUrl(ended.url, 'revoked');
+  }, 40_000);
 });
 
 // ---- point 6: the client's end at the deadline is recorded as expired -------------------------
@@ -459,8 +518,8 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('point 6 on %s (warnAfter 4 
 
     const replays = [await replay(example, cookie, '/session/sessions'), await replay(example, cookie, '/session/sessions')];
     expect(replays).toEqual([
-      { status: 401, body: { error: 'session_expired' }, sessionEnded: 'expired' },
-      { status: 401, body: { error: 'session_expired' }, sessionEnded: 'expired' },
+      { status: 401, body: { error: 'session_expired', endedFor: expect.any(Number) }, sessionEnded: 'expired' },
+      { status: 401, body: { error: 'session_expired', endedFor: expect.any(Number) }, sessionEnded: 'expired' },
     ]);
     expect(ended.filter((e) => e.id === id).map((e) => e.reason)).toEqual(['expired']);
   }, 40_000);

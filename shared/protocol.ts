@@ -72,6 +72,11 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
 export interface ErrorBody {
   error: ErrorCode;
   message?: string;
+  /**
+   * With `session_revoked` / `session_expired`: seconds since the session ended. A page loaded
+   * after that moment never had the session (the server treated its request as logged out).
+   */
+  endedFor?: number;
 }
 
 /** Why a tracked session ended. */

@@ -48,7 +48,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     expect((await passiveOnly.get('/me')).status).toBe(401);
     const res = await ping(replay, { idleFor: 0 });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'session_expired' });
+    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
     expect((await active.get('/me')).status).toBe(200);
   }, 20000);
 
@@ -62,7 +62,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
       await sleep(1000);
       await watcher.get('/me');
     }
-    expect((await idle.get('/session/sessions')).body).toEqual({ error: 'session_expired' });
+    expect((await idle.get('/session/sessions')).body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
     expect(ended).toContain(`${idleId}:expired`);
     const ids = (await watcher.get('/session/sessions')).body.sessions.map((s: { id: string }) => s.id);
     expect(ids).not.toContain(idleId);

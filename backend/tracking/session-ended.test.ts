@@ -61,9 +61,9 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
         const me = await b.get('/me');
         expect([me.status, header(me)]).toEqual([401, 'revoked']);
         const ping = await b.post('/session/ping', { json: { idleFor: 0 } });
-        expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_revoked' }, 'revoked']);
+        expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
         const list = await b.get('/session/sessions');
-        expect([list.status, list.body, header(list)]).toEqual([401, { error: 'session_revoked' }, 'revoked']);
+        expect([list.status, list.body, header(list)]).toEqual([401, { error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
         app.clock.advance(10);
       }
       // Koa's own error answer (the app throws) keeps it too.
@@ -71,7 +71,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
       expect([thrown.status, header(thrown)]).toEqual([401, 'revoked']);
       // The original cookie, replayed.
       const replayed = await replay.get('/session/sessions');
-      expect([replayed.body, header(replayed)]).toEqual([{ error: 'session_revoked' }, 'revoked']);
+      expect([replayed.body, header(replayed)]).toEqual([{ error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
       // The revoker is untouched and gets no header.
       const ok = await a.get('/me');
       expect([ok.status, header(ok)]).toEqual([200, null]);
@@ -90,7 +90,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     expect([own.status, header(own)]).toEqual([204, 'revoked']);
     for (let i = 0; i < 2; i++) {
       const res = await c.get('/session/sessions');
-      expect([res.body, header(res)]).toEqual([{ error: 'session_revoked' }, 'revoked']);
+      expect([res.body, header(res)]).toEqual([{ error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
     }
   });
 
@@ -104,6 +104,17 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     await app.sw.sweep();
     const later = await b.get('/session/sessions');
     expect([later.body, header(later)]).toEqual([{ error: 'unauthenticated' }, null]);
+  });
+
+  test('the 401 of an ended session says how long ago it ended (endedFor), on every later request', async () => {
+    app = await start();
+    const a = await loggedIn();
+    const b = await loggedIn();
+    expect((await a.delete(`/session/sessions/${await idOf(b)}`)).status).toBe(204);
+    app.clock.advance(5);
+    expect((await b.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: 5 });
+    app.clock.advance(2.5);
+    expect((await b.post('/session/ping', { json: { idleFor: 0 } })).body).toEqual({ error: 'session_revoked', endedFor: 7.5 });
   });
 
   test('logout says "logged-out" on its own answer only', async () => {
@@ -122,12 +133,12 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     const replay = c.clone();
     app.clock.advance(59.2); // past expireAfter - EXPIRY_TOLERANCE_S, before expireAfter + touchInterval
     const ping = await c.post('/session/ping', { json: { idleFor: 59.2 } });
-    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_expired' }, 'expired']);
+    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_expired', endedFor: expect.any(Number) }, 'expired']);
     expect(ended.map((e) => [e.session.id, e.reason])).toEqual([[id, 'expired']]);
     expect(await app.sw.store.findById(id)).toMatchObject({ endReason: 'expired', endedAt: app.clock.now });
     for (const browser of [c, replay]) {
       const again = await browser.post('/session/ping', { json: { idleFor: 0 } });
-      expect([again.body, header(again)]).toEqual([{ error: 'session_expired' }, 'expired']);
+      expect([again.body, header(again)]).toEqual([{ error: 'session_expired', endedFor: expect.any(Number) }, 'expired']);
       expect(header(await browser.get('/me'))).toBe('expired');
     }
   });
@@ -186,7 +197,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     const c = await loggedIn();
     app.clock.advance(64);
     const ping = await c.post('/session/ping', { json: { idleFor: 0 } });
-    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_expired' }, 'expired']);
+    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_expired', endedFor: expect.any(Number) }, 'expired']);
   });
 
   test('lists never show a session past its idle deadline, before any sweep', async () => {
@@ -253,7 +264,7 @@ describe('the end reason across instances (Postgres)', () => {
       onB.cookies.forEach((v, k) => onA.cookies.set(k, v));
       for (const c of [onB, onA]) {
         const res = await c.get('/session/sessions');
-        expect([res.body, header(res)]).toEqual([{ error: 'session_revoked' }, 'revoked']);
+        expect([res.body, header(res)]).toEqual([{ error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
       }
     }
   });
