@@ -725,8 +725,9 @@ class Run {
   private quiet(reason: EndReason, endedFor?: number): boolean {
     const { st, s, now, config } = this;
     if (s.reported > 0 || s.phase === 'ended') return false;
-    // A second of margin: a session that ended around the page load ends the page (the safe side).
-    const endedBeforeLoad = endedFor !== undefined && endedFor * 1000 > now - config.loadedAt + 1000;
+    // Both are durations up to now (no clock skew); the answer's latency makes the page look
+    // older, so a session that ended around the page load ends the page (the safe side).
+    const endedBeforeLoad = endedFor !== undefined && endedFor * 1000 > now - config.loadedAt;
     if (reason !== 'logged-out' && !endedBeforeLoad) return false;
     Object.assign(s, { phase: 'ended', reason: 'logged-out', confirmed: true });
     st.finished = true;
