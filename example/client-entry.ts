@@ -29,6 +29,7 @@ const seconds = (name: string) => {
 const options: SessionWatchClientOptions = {
   pingInterval: seconds('pingInterval'),
   pingTimeout: seconds('pingTimeout'),
+  checkInterval: seconds('checkInterval'),
   watchFetch: true,
 };
 if (script?.dataset.drafts !== undefined) {
