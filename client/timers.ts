@@ -1,27 +1,19 @@
 /**
  * Deadline scheduling on wall-clock time. Timers in the browser stop during sleep and are
  * throttled in background tabs, so a deadline is an epoch-ms instant (Date.now), checked by a
- * short timer and re-checked on demand (`visibilitychange`, `focus`, `online`): a tab waking up
- * after the deadline acts at once.
+ * short timer; a tab waking up is told by the page's events, and the machine notices a timer that
+ * fired late (see `machine.ts`).
  */
 
 /** Longest single setTimeout: long waits are re-measured against the clock in steps. */
 export const MAX_TIMER_STEP_MS = 15_000;
-
-/** Reports timers that fire long after they were due (the tab was frozen, suspended or busy). */
-export interface LatenessWatch {
-  /** How late (ms) a timer must fire to be reported. */
-  lateMs: number;
-  /** Called instead of `fn` when a timer fired that late (whether the instant has come or not). */
-  onLate: () => void;
-}
 
 /** Runs `fn` once, at or soon after an epoch-ms instant. Setting it again replaces the previous instant. */
 export class Deadline {
   private handle: ReturnType<typeof setTimeout> | undefined;
   private target: number | null = null;
 
-  constructor(private readonly fn: () => void, private readonly late?: LatenessWatch) {}
+  constructor(private readonly fn: () => void) {}
 
   /** The pending instant, or null. */
   get at(): number | null {
@@ -41,21 +33,12 @@ export class Deadline {
     this.target = null;
   }
 
-  /** Fires now if the instant has passed (the timer may have been frozen or throttled). */
-  recheck(): void {
-    if (this.target !== null && Date.now() >= this.target) this.fire();
-  }
-
   private arm(): void {
     const wait = Math.max(0, Math.min(MAX_TIMER_STEP_MS, this.target! - Date.now()));
-    const due = Date.now() + wait;
     this.handle = setTimeout(() => {
       this.handle = undefined;
       if (this.target === null) return;
-      if (this.late && Date.now() - due > this.late.lateMs) {
-        this.clear();
-        this.late.onLate();
-      } else if (Date.now() >= this.target) this.fire();
+      if (Date.now() >= this.target) this.fire();
       else this.arm();
     }, wait);
   }
