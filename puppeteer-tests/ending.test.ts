@@ -50,6 +50,9 @@ test('revoking the session from another browser ends all its tabs (reason "revok
     const { sessions } = await (await fetch('/session/sessions')).json();
     return sessions.find((s: { current: boolean }) => s.current).id as string;
   });
+  // The setup may have taken longer than warnAfter (4 s): "Stay signed in" first, since mouse moves
+  // over the warning dialog are answers to it, not page activity.
+  await tabs[0].page.evaluate(() => window.__sessionwatch!.extend());
   const activity = Promise.all(tabs.map((tab) => keepActive(tab, 4000)));
   await sleep(500);
   const status = await other.tabs[0].page.evaluate((sid) => fetch(`/session/sessions/${sid}`, { method: 'DELETE' }).then((r) => r.status), id);
