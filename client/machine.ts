@@ -266,9 +266,11 @@ export function nextWake(st: TabState, now: number, config: MachineConfig): numb
 
 /** When the leader pings next: new activity within a ping interval, an idle session every check interval. */
 function leaderPingDue(st: TabState, config: MachineConfig): number {
-  const due = st.shared.lastActivity > st.sent
-    ? st.lastPingAt + config.pingIntervalMs(st.shared.warnAfter)
-    : config.checkIntervalMs === null ? Infinity : st.lastPingAt + config.checkIntervalMs;
+  if (st.shared.lastActivity <= st.sent) {
+    return Math.max(config.checkIntervalMs === null ? Infinity : st.lastPingAt + config.checkIntervalMs, st.retryAt);
+  }
+  // New activity: within a ping interval, at once when the server's own deadline comes close.
+  const due = Math.min(st.lastPingAt + config.pingIntervalMs(st.shared.warnAfter), urgentAt(st, config, st.shared.lastActivity));
   return Math.max(due, st.retryAt);
 }
 
@@ -281,15 +283,15 @@ function takeoverAt(st: TabState): number {
   return Math.max(since, st.nextPingBy) + TAKEOVER_GRACE_MS + (st.localActivity >= since ? 0 : TAKEOVER_GRACE_MS / 2);
 }
 
-/** When a follower pings at once whatever the leader does: the server's own deadline comes close. */
-function urgentAt(st: TabState, config: MachineConfig): number {
+/** When unreported activity is pinged at once, whatever else: the server's own deadline comes close. */
+function urgentAt(st: TabState, config: MachineConfig, since: number): number {
   const { reported, expireAfter, warnAfter } = st.shared;
   if (reported <= 0) return Infinity;
-  return Math.max(st.unreportedSince!, reported + expireAfter * 1000 - TAKEOVER_GRACE_MS - config.pingIntervalMs(warnAfter));
+  return Math.max(since, reported + expireAfter * 1000 - TAKEOVER_GRACE_MS - config.pingIntervalMs(warnAfter));
 }
 
 function watchdogAt(st: TabState, config: MachineConfig): number {
-  return Math.min(takeoverAt(st), urgentAt(st, config));
+  return Math.min(takeoverAt(st), urgentAt(st, config, st.unreportedSince!));
 }
 
 /** One step in progress: a private copy of the state and the effects so far. */
@@ -360,6 +362,7 @@ class Run {
         if (event.online) {
           // Back online: retry what failed now rather than after the backoff.
           // Back online: start over (a request that was already out still fails, then retries at once).
+          if (st.failures > 0) st.lastPingAt = -Infinity;
           st.retryAt = -Infinity;
           st.failures = 0;
           st.confirmAt = -Infinity;
@@ -523,6 +526,8 @@ class Run {
       return;
     }
     if (result.kind === 'failed') {
+      // What it carried did not reach the server: still to be reported.
+      st.sent = Math.min(st.sent, s.reported);
       st.failures += 1;
       st.retryAt = now + backoffDelay(st.failures, { maxMs: MAX_BACKOFF_MS, random: () => jitter });
       if (st.confirming) this.confirmFailed(jitter);
