@@ -6,6 +6,8 @@
  *   `expireAfter − pingInterval` (activity younger than one network round trip excepted: it
  *   cannot have reached the server);
  * - a tab never ends without the server's word, unless the server is unreachable;
+ * - while the server is unreachable, no tab pings more than {@link MAX_OFFLINE_PINGS_PER_S} times
+ *   in any second (failed requests back off, whoever sends them);
  * and once the script is over and every tab is thawed and online:
  * - all tabs end together, with one reason;
  * - with healthy tabs and an active user, exactly one tab pings.
@@ -23,6 +25,8 @@ const TOUCH_MS = (EXPIRE / 20) * 1000;
 const NET_MS = 20; // one way
 const MESSAGE_MS = 1;
 const PING_TIMEOUT_MS = 1000;
+/** A browser fails an offline request at once: without a backoff a tab would ping in a loop. */
+const MAX_OFFLINE_PINGS_PER_S = 3;
 
 const config: MachineConfig = { pingIntervalMs: () => PING_INTERVAL_MS, checkIntervalMs: 5000, fixedSettings: false, loadedAt: 0 };
 
@@ -51,6 +55,8 @@ interface SimTab {
   /** Local activity the machine accepted (emitted as `activity` with `local`). */
   accepted: number[];
   pings: number[];
+  /** Pings sent while the network was down. */
+  offlinePings: number[];
   ended: { reason: EndReason; at: number; serverEnded: boolean } | null;
 }
 
@@ -77,7 +83,7 @@ class World {
         lastActivity: this.now, warnAfter: 1740, expireAfter: 1800, settingsKnown: false,
         phase: 'active', reason: null, confirmed: false, reported: 0,
       }),
-      alive: true, frozen: false, timerAt: null, inbox: [], accepted: [], pings: [], ended: null,
+      alive: true, frozen: false, timerAt: null, inbox: [], accepted: [], pings: [], offlinePings: [], ended: null,
     };
     this.tabs.push(tab);
     // Loading the page is a request of the session: activity on the server.
@@ -148,6 +154,7 @@ class World {
         return;
       case 'ping': {
         tab.pings.push(this.now);
+        if (!this.online) tab.offlinePings.push(this.now);
         // Offline, a browser fails a request at once.
         const result: PingResult = this.online ? this.serverPing(effect.flight.idleFor, this.now + NET_MS) : { kind: 'failed', error: 'offline' };
         this.deliver(tab, 2 * NET_MS, { type: 'pinged', flight: effect.flight, result, jitter: 0.5 });
@@ -327,6 +334,8 @@ class World {
   /** Checks made after every step. */
   checkSteps(): void {
     for (const tab of this.tabs) {
+      const burst = tab.offlinePings.findIndex((at, i) => (tab.offlinePings[i + MAX_OFFLINE_PINGS_PER_S] ?? Infinity) - at < 1000);
+      if (burst >= 0) this.violations.push(`tab ${tab.index} pinged more than ${MAX_OFFLINE_PINGS_PER_S} times in a second while offline, from ${tab.offlinePings[burst] - this.base}`);
       const e = tab.ended;
       const unreachable = !this.online || e !== null && e.at - this.offlineAt < EXPIRE * 1000 + PING_TIMEOUT_MS;
       if (e && !e.serverEnded && !(e.reason === 'expired' && unreachable)) {
@@ -417,4 +426,20 @@ test('a frozen leader: activity in a follower keeps the session alive, and the f
   const since = world.now - 3000;
   expect(leader.pings.filter((p) => p >= since)).toEqual([]);
   expect(follower.pings.filter((p) => p >= since).length).toBeGreaterThan(0);
+});
+
+test('an outage with the user in a follower: failed pings back off in every tab (no retry storm)', () => {
+  const world = new World();
+  world.open();
+  world.open();
+  world.advance(world.now + 100);
+  world.act({ kind: 'activity', tab: 1, ms: 2000 });
+  world.act({ kind: 'offline' });
+  const from = world.now;
+  world.act({ kind: 'activity', tab: 1, ms: 6000 });
+  expect(world.violations).toEqual([]);
+  const sent = world.tabs.flatMap((t) => t.offlinePings.filter((at) => at >= from));
+  // Backoff from one second, doubling: a handful of attempts in six seconds, not hundreds.
+  expect(sent.length).toBeGreaterThan(0);
+  expect(sent.length).toBeLessThanOrEqual(8);
 });

@@ -290,8 +290,9 @@ function urgentAt(st: TabState, config: MachineConfig, since: number): number {
   return Math.max(since, reported + expireAfter * 1000 - TAKEOVER_GRACE_MS - config.pingIntervalMs(warnAfter));
 }
 
+/** When a follower acts on unreported activity; never before its own failed ping's retry. */
 function watchdogAt(st: TabState, config: MachineConfig): number {
-  return Math.min(takeoverAt(st), urgentAt(st, config, st.unreportedSince!));
+  return Math.max(Math.min(takeoverAt(st), urgentAt(st, config, st.unreportedSince!)), st.retryAt);
 }
 
 /** One step in progress: a private copy of the state and the effects so far. */
@@ -466,7 +467,8 @@ class Run {
     st.tookOverAt = now;
     st.answerBy = null;
     this.fx.push({ type: 'claim' });
-    this.pingNow(false);
+    // A request that failed here is retried after its backoff (an outage is not a silent leader).
+    if (now >= st.retryAt) this.pingNow(false);
   }
 
   /** A follower at a deadline asks the leader to act, once per deadline, and expects an answer. */
