@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import { ERROR, SESSION_ENDED_HEADER, type EndReason, type ErrorBody } from '../shared/protocol';
+import { END_REASON_ERROR, ERROR, SESSION_ENDED_HEADER, type EndReason, type ErrorBody } from '../shared/protocol';
 import { SessionWatchHttpError } from './errors';
 import type { SessionWatch } from './sessionwatch';
 import { hashToken } from './tracking/tokens';
@@ -15,6 +15,9 @@ const ORDER_MESSAGES = {
     'sessionwatch: koa-session is mounted after sessionwatch: mount sw.middleware() after koa-session ' +
     '(`app.use(session(app)); app.use(sw.middleware());`)',
 } as const;
+
+/** Codes of a session that ended (`session_revoked`…): the 401 says since when. */
+const ENDED_CODES = new Set<string>(Object.values(END_REASON_ERROR));
 
 /** Codes whose `message` is part of the answer: it tells the caller (or the developer) what to fix. */
 const WITH_MESSAGE = new Set<string>([ERROR.badRequest, ERROR.forbidden, ERROR.misconfigured]);
@@ -48,7 +51,7 @@ export function createMiddleware(sw: SessionWatch): Middleware {
 function errorBody(sw: SessionWatch, ctx: Context, err: SessionWatchHttpError): ErrorBody {
   if (WITH_MESSAGE.has(err.code)) return { error: err.code, message: err.message };
   const { endedAt } = sw.requestState(ctx);
-  if ((err.code === ERROR.sessionRevoked || err.code === ERROR.sessionExpired) && endedAt !== undefined) {
+  if (err.code !== ERROR.unauthenticated && ENDED_CODES.has(err.code) && endedAt !== undefined) {
     return { error: err.code, endedFor: Math.max(0, Math.round(sw.options.now() - endedAt) / 1000) };
   }
   return { error: err.code };
@@ -138,23 +141,32 @@ async function explainTombstone(sw: SessionWatch, ctx: Context, tokenHash: strin
 }
 
 /**
- * With an external store, revoking a session from elsewhere destroys its store entry at once, so
- * its next request arrives with a cookie koa-session no longer knows. Looking the cookie's key up
- * (an indexed query, only in that case) still gives that request the precise
- * `session_revoked` / `session_expired` answer, and resets its cookie.
+ * A request whose cookie names an external store entry koa-session no longer has. Looking the
+ * cookie's key up (an indexed query, only in that case) tells why:
+ * - the record ended (revoking a session from elsewhere destroys its store entry at once): the
+ *   precise `session_revoked` / `session_expired` answer;
+ * - the record is live: the store lost the entry (a Redis restarted empty, evicted or flushed).
+ *   The login is over — its data is gone — so the record ends as `lost` at once (not listed as
+ *   active until a sweep, and the browser told why rather than "logged out").
+ * Either way the cookie is reset.
  */
 async function explainMissingStoreEntry(sw: SessionWatch, ctx: Context): Promise<void> {
   const storeKey = requestStoreKey(ctx);
   if (!storeKey) return;
   const record = await sw.store.findByStoreKey(storeKey);
-  if (!record || record.endedAt === null) return;
+  if (!record) return;
+  if (record.endedAt === null) {
+    const time = sw.options.now();
+    const lost = await sw.store.end(record.id, 'lost', time);
+    if (lost) await sw.ended(lost, 'lost', ctx);
+    await sw.resetSession(ctx, 'lost', record.tokenHash, lost?.endedAt ?? time);
+    return;
+  }
   await sw.resetSession(ctx, record.endReason ?? 'revoked', record.tokenHash, record.endedAt);
 }
 
 /** Throws the 401 a request without a live session gets on the API. */
 export function unauthenticated(sw: SessionWatch, ctx: Context): SessionWatchHttpError {
   const ended = sw.requestState(ctx).ended;
-  if (ended === 'revoked') return new SessionWatchHttpError(ERROR.sessionRevoked);
-  if (ended === 'expired') return new SessionWatchHttpError(ERROR.sessionExpired);
-  return new SessionWatchHttpError(ERROR.unauthenticated);
+  return new SessionWatchHttpError(ended ? END_REASON_ERROR[ended] : ERROR.unauthenticated);
 }

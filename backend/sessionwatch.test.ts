@@ -67,7 +67,7 @@ describe('SessionWatch with a manual clock', () => {
     const c = await login();
     app.clock.advance(50);
     const res = await c.post('/session/ping', { json: { idleFor: 50 } });
-    expect(res.body).toEqual({ idleFor: 50, warnAfter: 60, expireAfter: 100 });
+    expect(res.body).toEqual({ idleFor: 50, warnAfter: 60, expireAfter: 100, maxAgeLeft: null });
     const res2 = await c.post('/session/ping', { json: { idleFor: 20 } });
     expect(res2.body.idleFor).toBe(20);
   });

@@ -48,6 +48,9 @@ export class Controller {
       reason: null,
       confirmed: false,
       reported: 0,
+      maxAgeEndsAt: null,
+      lostSince: null,
+      triedAt: 0,
     });
     this.config = {
       pingIntervalMs: (warnAfter) => pingIntervalMs(options, warnAfter),
@@ -89,6 +92,7 @@ export class Controller {
     this.disconnect();
     this.page.detach();
     this.page.warning?.destroy();
+    this.page.notice?.destroy();
     if (!keepLock) this.page.lock?.destroy();
   }
 
@@ -189,7 +193,10 @@ export class Controller {
         this.tabs?.resign();
         return;
       case 'showWarning':
-        page.warning?.show(() => expireAt(this.st.shared));
+        page.warning?.show(() => expireAt(this.st.shared), effect.canExtend);
+        return;
+      case 'connectionView':
+        page.notice?.set(effect.lost);
         return;
       case 'hideWarning':
         page.warning?.hide();
@@ -202,6 +209,7 @@ export class Controller {
         return;
       case 'endView': {
         page.warning?.hide();
+        page.notice?.set(false);
         const draftsKept = (page.drafts?.save() ?? 0) > 0;
         page.lock?.lock(effect.reason, options.endUrl(effect.reason, currentPath()), draftsKept);
         page.stopActivity();

@@ -3,16 +3,36 @@ import type { EndReason } from '../shared/protocol';
 
 /** Events of a {@link SessionWatch} and their payloads. */
 export interface SessionWatchEventMap {
-  /** The warning shows (in every tab at once). */
-  warn: { secondsLeft: number };
+  /**
+   * The warning shows (in every tab at once). `canExtend` false: the session reaches its absolute
+   * lifetime (the server's `maxAge`) — activity cannot push that end back; the user can only save
+   * their work.
+   */
+  warn: { secondsLeft: number; canExtend: boolean };
   /** Newer activity was seen, in this tab or another one (at most every `activityInterval`). */
   activity: { at: number; local: boolean };
   /** The warning was dismissed: the session goes on. */
   extend: { at: number };
   /** The session ended for inactivity (followed by `end`). */
   expire: { at: number };
-  /** The session ended, in every tab, for this reason. */
+  /**
+   * The session ended, in every tab, for this reason: emitted as soon as a tab decides it (before
+   * the server confirms; `onEnd` and the navigation wait for the confirmation).
+   */
   end: { reason: EndReason };
+  /**
+   * The page is locked: `reason` null while the end is checked with the server (at the deadline,
+   * during a logout), else the session ended. An app without the default UI (`ui: false`,
+   * `lock: false`) hides its content here.
+   */
+  locked: { reason: EndReason | null };
+  /** A lock pending the server's answer is lifted: the session goes on. */
+  unlocked: Record<string, never>;
+  /**
+   * The server can no longer be reached (`lost`: network down, timeouts, 5xx answers), or can
+   * again. Work is kept; the client retries with backoff. `since`: epoch ms of the first failure.
+   */
+  connection: { lost: boolean; since: number | null };
   /** This tab became (true) or stopped being (false) the one that talks to the server. */
   leader: { isLeader: boolean };
 }

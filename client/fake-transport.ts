@@ -20,6 +20,8 @@ export interface FakeTransport extends Transport {
   expireAfter: number;
   /** Epoch ms of the last activity the server knows of. */
   lastActivity: number;
+  /** Epoch ms of the session's absolute end (`maxAge`), or null. */
+  maxAgeEndsAt: number | null;
   mode: FakeMode;
   /** When set, every request answers that the session ended for this reason. */
   ended: EndReason | null;
@@ -39,6 +41,7 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
     warnAfter: settings.warnAfter,
     expireAfter: settings.expireAfter,
     lastActivity: Date.now(),
+    maxAgeEndsAt: null,
     mode: 'ok',
     ended: null,
     endedAt: null,
@@ -58,12 +61,13 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
       }
       fake.lastActivity = Math.max(fake.lastActivity, now - idleFor * 1000);
       // Like the server: a ping whose merged idle time reaches the deadline (less one second of
-      // network latency) ends the session as expired.
-      if (now - fake.lastActivity >= (fake.expireAfter - 1) * 1000) {
+      // network latency), or past the absolute end, ends the session as expired.
+      if (now - fake.lastActivity >= (fake.expireAfter - 1) * 1000 || (fake.maxAgeEndsAt !== null && now >= fake.maxAgeEndsAt)) {
         fake.ended = 'expired';
         return { kind: 'ended', reason: 'expired' };
       }
-      return { kind: 'ok', idleFor: (now - fake.lastActivity) / 1000, warnAfter: fake.warnAfter, expireAfter: fake.expireAfter };
+      const maxAgeLeft = fake.maxAgeEndsAt === null ? null : (fake.maxAgeEndsAt - now) / 1000;
+      return { kind: 'ok', idleFor: (now - fake.lastActivity) / 1000, warnAfter: fake.warnAfter, expireAfter: fake.expireAfter, maxAgeLeft };
     },
     async logout(reason): Promise<LogoutResult> {
       fake.logouts.push(Date.now());

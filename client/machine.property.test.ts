@@ -57,6 +57,10 @@ interface SimTab {
   pings: number[];
   /** Pings sent while the network was down. */
   offlinePings: number[];
+  /** Warnings shown (when, and whether activity could extend them). */
+  warned: { at: number; canExtend: boolean }[];
+  /** Connection changes told to the app. */
+  connection: boolean[];
   ended: { reason: EndReason; at: number; serverEnded: boolean } | null;
 }
 
@@ -69,7 +73,7 @@ class World {
   /** Since when the network is down, and the periods it was. */
   downSince = Infinity;
   outages: [number, number][] = [];
-  server = { lastActivity: this.now, ended: null as EndReason | null, endedAt: 0 };
+  server = { lastActivity: this.now, ended: null as EndReason | null, endedAt: 0, maxAgeEndsAt: null as number | null, endedByMaxAge: false };
   /** Lock holder and queue, like Web Locks. */
   holder: SimTab | null = null;
   queue: SimTab[] = [];
@@ -81,9 +85,9 @@ class World {
       late: this.server.ended !== null,
       st: initialState(`t${this.tabs.length}`, {
         lastActivity: this.now, warnAfter: 1740, expireAfter: 1800, settingsKnown: false,
-        phase: 'active', reason: null, confirmed: false, reported: 0,
+        phase: 'active', reason: null, confirmed: false, reported: 0, maxAgeEndsAt: null, lostSince: null, triedAt: 0,
       }),
-      alive: true, frozen: false, timerAt: null, inbox: [], accepted: [], pings: [], offlinePings: [], ended: null,
+      alive: true, frozen: false, timerAt: null, inbox: [], accepted: [], pings: [], offlinePings: [], warned: [], connection: [], ended: null,
     };
     this.tabs.push(tab);
     // Loading the page is a request of the session: activity on the server.
@@ -187,6 +191,8 @@ class World {
         return;
       case 'emit':
         if (effect.event === 'activity' && effect.payload.local) tab.accepted.push(effect.payload.at);
+        if (effect.event === 'warn') tab.warned.push({ at: this.now, canExtend: effect.payload.canExtend });
+        if (effect.event === 'connection') tab.connection.push(effect.payload.lost);
         return;
       case 'quiet':
         // The controller stops: out of the channel and the election.
@@ -209,14 +215,15 @@ class World {
       this.serverEnd('expired', at);
       return { kind: 'ended', reason: 'expired' };
     }
-    return { kind: 'ok', idleFor: (at - s.lastActivity) / 1000, warnAfter: WARN, expireAfter: EXPIRE };
+    const maxAgeLeft = s.maxAgeEndsAt === null ? null : (s.maxAgeEndsAt - at) / 1000;
+    return { kind: 'ok', idleFor: (at - s.lastActivity) / 1000, warnAfter: WARN, expireAfter: EXPIRE, maxAgeLeft };
   }
 
   serverEnd(reason: EndReason, at = this.now): void {
     if (this.server.ended) return;
     this.server.ended = reason;
     this.server.endedAt = at;
-    if (reason !== 'expired') return;
+    if (reason !== 'expired' || this.server.endedByMaxAge) return;
     // The invariant: no running tab had (reportable) activity within expireAfter − pingInterval.
     for (const tab of this.tabs) {
       if (!tab.alive || tab.frozen) continue;
@@ -227,8 +234,13 @@ class World {
     }
   }
 
-  /** The server's own sweep: idle past `expireAfter + touchInterval`. */
+  /** The server's own sweep: idle past `expireAfter + touchInterval`, or past `maxAge`. */
   serverSweep(at = this.now): void {
+    const { maxAgeEndsAt } = this.server;
+    if (!this.server.ended && maxAgeEndsAt !== null && at >= maxAgeEndsAt) {
+      this.server.endedByMaxAge = true;
+      this.serverEnd('expired', maxAgeEndsAt);
+    }
     if (!this.server.ended && at >= this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS) this.serverEnd('expired', this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS);
   }
 
@@ -243,7 +255,7 @@ class World {
         for (const item of tab.inbox) next = Math.min(next, item.at);
         if (tab.timerAt !== null) next = Math.min(next, tab.timerAt);
       }
-      const sweepAt = this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS;
+      const sweepAt = Math.min(this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS, this.server.maxAgeEndsAt ?? Infinity);
       if (!this.server.ended && sweepAt <= next) {
         this.now = Math.max(this.now, sweepAt);
         this.serverSweep();
@@ -358,9 +370,13 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'revoke' as const }) },
 );
 
-function simulate(tabs: number, actions: Action[], settle: { activeTab: number }, trace = false): World {
+/** No absolute end in most runs; else one within the run's length. */
+const maxAgeArb = fc.option(fc.integer({ min: 5_000, max: 120_000 }), { freq: 3 });
+
+function simulate(tabs: number, actions: Action[], settle: { activeTab: number; maxAgeMs?: number | null }, trace = false): World {
   const world = new World();
   world.trace = trace;
+  if (settle.maxAgeMs != null) world.server.maxAgeEndsAt = world.now + settle.maxAgeMs;
   for (let i = 0; i < tabs; i++) world.open();
   world.advance(world.now + 100);
   for (const action of actions) {
@@ -379,8 +395,8 @@ function simulate(tabs: number, actions: Action[], settle: { activeTab: number }
 
 test('random lifecycles: the server never expires an active session, tabs end together, one pinger at steady state', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 4 }), fc.array(actionArb, { maxLength: 30 }), fc.nat(7), (tabs, actions, activeTab) => {
-      const world = simulate(tabs, actions, { activeTab });
+    fc.property(fc.integer({ min: 1, max: 4 }), fc.array(actionArb, { maxLength: 30 }), fc.nat(7), maxAgeArb, (tabs, actions, activeTab, maxAgeMs) => {
+      const world = simulate(tabs, actions, { activeTab, maxAgeMs });
       expect(world.violations).toEqual([]);
       // A page whose first answer says it has no session (never revoked nor expired: logged out)
       // stops quietly; every other page ends with the others.
@@ -442,4 +458,39 @@ test('an outage with the user in a follower: failed pings back off in every tab 
   // Backoff from one second, doubling: a handful of attempts in six seconds, not hundreds.
   expect(sent.length).toBeGreaterThan(0);
   expect(sent.length).toBeLessThanOrEqual(8);
+});
+
+test('the absolute end (maxAge): every tab warns without an extend, activity does not dismiss it, all end on time', () => {
+  const world = new World();
+  const maxAgeMs = 30_000;
+  world.server.maxAgeEndsAt = world.now + maxAgeMs;
+  for (let i = 0; i < 3; i++) world.open();
+  world.advance(world.now + 100);
+  // The user works in a follower all along.
+  world.act({ kind: 'activity', tab: 2, ms: maxAgeMs + 5000 });
+  expect(world.violations).toEqual([]);
+  expect(world.server.endedByMaxAge).toBe(true);
+  const lead = (EXPIRE - WARN) * 1000;
+  for (const tab of world.tabs) {
+    expect(tab.warned).toHaveLength(1);
+    expect(tab.warned[0].canExtend).toBe(false);
+    expect(tab.warned[0].at).toBeGreaterThanOrEqual(world.server.maxAgeEndsAt! - lead);
+    expect(tab.warned[0].at).toBeLessThanOrEqual(world.server.maxAgeEndsAt! - lead + TAKEOVER_GRACE_MS);
+    expect(tab.ended?.reason).toBe('expired');
+    expect(tab.ended!.at).toBeGreaterThanOrEqual(world.server.maxAgeEndsAt!);
+    expect(tab.ended!.at - world.server.maxAgeEndsAt!).toBeLessThanOrEqual(TAKEOVER_GRACE_MS);
+  }
+});
+
+test('an outage: every tab learns the connection is lost, and that it is back', () => {
+  const world = new World();
+  for (let i = 0; i < 3; i++) world.open();
+  world.advance(world.now + 100);
+  world.act({ kind: 'offline' });
+  world.act({ kind: 'activity', tab: 1, ms: 3000 });
+  for (const tab of world.tabs) expect([tab.connection, tab.st.shared.lostSince !== null]).toEqual([[true], true]);
+  world.act({ kind: 'online' });
+  world.act({ kind: 'activity', tab: 1, ms: 3000 });
+  for (const tab of world.tabs) expect([tab.connection, tab.st.shared.lostSince]).toEqual([[true, false], null]);
+  expect(world.violations).toEqual([]);
 });

@@ -21,7 +21,7 @@
  *   ends are decided with the server's answer.
  */
 import type { EndReason } from '../shared/protocol';
-import { expireAt, mergePhase, warnAt, type SharedState } from './state';
+import { atMaxAge, expireAt, mergePhase, warnAt, type SharedState } from './state';
 import { backoffDelay } from './timers';
 import type { PingResult } from './transport';
 
@@ -178,18 +178,24 @@ export type Effect =
   /** Claim the leadership now (Web Locks `steal`), or step down (`resign`) and queue again. */
   | { type: 'claim' }
   | { type: 'resign' }
-  | { type: 'showWarning' }
+  /** `canExtend` false: the absolute end (`maxAge`) comes first, activity cannot push it back. */
+  | { type: 'showWarning'; canExtend: boolean }
   | { type: 'hideWarning' }
+  /** Show (or take down) that the server cannot be reached. */
+  | { type: 'connectionView'; lost: boolean }
   | { type: 'lockPending' }
   | { type: 'unlockPending' }
   /** The session ended here: hide the warning, keep drafts, lock, stop counting activity. */
   | { type: 'endView'; reason: EndReason }
-  | { type: 'emit'; event: 'warn'; payload: { secondsLeft: number } }
+  | { type: 'emit'; event: 'warn'; payload: { secondsLeft: number; canExtend: boolean } }
   | { type: 'emit'; event: 'activity'; payload: { at: number; local: boolean } }
   | { type: 'emit'; event: 'extend'; payload: { at: number } }
   | { type: 'emit'; event: 'expire'; payload: { at: number } }
   | { type: 'emit'; event: 'end'; payload: { reason: EndReason } }
   | { type: 'emit'; event: 'leader'; payload: { isLeader: boolean } }
+  | { type: 'emit'; event: 'connection'; payload: { lost: boolean; since: number | null } }
+  | { type: 'emit'; event: 'locked'; payload: { reason: EndReason | null } }
+  | { type: 'emit'; event: 'unlocked'; payload: Record<string, never> }
   /** The end is final and the server knows: leave the page (once the posts went out). */
   | { type: 'finish'; reason: EndReason }
   /** This page has no session (a login or public page): stop quietly, no lock, no navigation. */
@@ -432,6 +438,7 @@ class Run {
     if (st.pendingLock === 'deadline') {
       st.pendingLock = null;
       this.fx.push({ type: 'unlockPending' });
+      this.emit('unlocked', {});
     }
     if (s.phase === 'active' && now >= warnAt(s)) {
       if (!st.leader) {
@@ -522,6 +529,7 @@ class Run {
     // Only a ping sent at or after the deadline answers the expiry check (an older one is stale).
     const wasExpiryCheck = st.expiryCheckSince !== null && flight.sentAt >= st.expiryCheckSince;
     if (wasExpiryCheck) st.expiryCheckSince = null;
+    this.tried(result.kind !== 'failed');
     if (result.kind === 'ended') {
       if (this.quiet(result.reason, result.endedFor)) return;
       this.end(result.reason, true);
@@ -536,6 +544,8 @@ class Run {
       // The others wait for the retry rather than take over from a leader that is only offline.
       st.nextPingBy = Math.max(st.nextPingBy, st.retryAt);
       this.post({ type: 'ping', activity: st.sent, nextBy: st.nextPingBy, from: this.sender() });
+      // Every tab shows the lost connection.
+      if (s.phase !== 'ended') this.postState();
       // No server to ask at the deadline: lock anyway (security wins); confirmation is retried.
       if (wasExpiryCheck && s.phase !== 'ended' && now >= expireAt(s)) this.end('expired', false);
       else if (st.pingAgain && s.phase !== 'ended') {
@@ -552,6 +562,8 @@ class Run {
     if (!config.fixedSettings && (!s.settingsKnown || s.warnAfter !== result.warnAfter || s.expireAfter !== result.expireAfter)) {
       Object.assign(s, { warnAfter: result.warnAfter, expireAfter: result.expireAfter, settingsKnown: true });
     }
+    // On this tab's clock, from the answer's arrival: never before the server's own end.
+    s.maxAgeEndsAt = result.maxAgeLeft === null ? null : now + result.maxAgeLeft * 1000;
     // The server knows of newer activity (an app request, another tab's ping): adopt it.
     const serverActivity = Math.min(now, flight.sentAt - result.idleFor * 1000);
     if (serverActivity > flight.activity + SERVER_TOLERANCE_MS) {
@@ -657,6 +669,8 @@ class Run {
     if (!config.fixedSettings && incoming.settingsKnown && (fromLeader || !s.settingsKnown)) {
       Object.assign(s, { warnAfter: incoming.warnAfter, expireAfter: incoming.expireAfter, settingsKnown: true });
     }
+    if (incoming.maxAgeEndsAt !== null && (fromLeader || s.maxAgeEndsAt === null)) s.maxAgeEndsAt = incoming.maxAgeEndsAt;
+    if (incoming.triedAt > s.triedAt) this.tried(incoming.lostSince === null, incoming.triedAt, incoming.lostSince);
     s.reported = Math.max(s.reported, incoming.reported);
     this.mergeActivity(incoming.lastActivity, false);
     if (mergePhase(s, incoming) === 'warning' && s.phase === 'active') this.enterWarning(false);
@@ -690,8 +704,9 @@ class Run {
     if (s.phase !== 'active') return;
     s.phase = 'warning';
     st.warnCheckUntil = null;
-    this.fx.push({ type: 'showWarning' });
-    this.emit('warn', { secondsLeft: Math.max(0, Math.ceil((expireAt(s) - now) / 1000)) });
+    const canExtend = !atMaxAge(s);
+    this.fx.push({ type: 'showWarning', canExtend });
+    this.emit('warn', { secondsLeft: Math.max(0, Math.ceil((expireAt(s) - now) / 1000)), canExtend });
     if (announce && st.leader) this.postState();
   }
 
@@ -700,6 +715,22 @@ class Run {
     if (st.pendingLock || this.s.phase === 'ended') return;
     st.pendingLock = why;
     this.fx.push({ type: 'lockPending' });
+    this.emit('locked', { reason: null });
+  }
+
+  /**
+   * A ping's outcome (here, or another tab's at `at`): the server answered (`reached`) or could not
+   * be reached. Tells the app when that changes.
+   */
+  private tried(reached: boolean, at = this.now, since: number | null = at): void {
+    const { s } = this;
+    const wasLost = s.lostSince !== null;
+    s.triedAt = Math.max(s.triedAt, at);
+    if (reached) s.lostSince = null;
+    else s.lostSince ??= since ?? at;
+    if (wasLost === (s.lostSince !== null) || s.phase === 'ended') return;
+    this.fx.push({ type: 'connectionView', lost: !wasLost });
+    this.emit('connection', { lost: !wasLost, since: s.lostSince });
   }
 
   /** Ends the session here (and, unless it came from another tab, tells them). */
@@ -716,6 +747,7 @@ class Run {
     Object.assign(s, { phase: 'ended', reason, confirmed });
     Object.assign(st, { pendingLock: null, warnCheckUntil: null, expiryCheckSince: null, answerBy: null, pingAgain: false, loggingOut: false });
     this.fx.push({ type: 'endView', reason });
+    this.emit('locked', { reason });
     if (reason === 'expired') this.emit('expire', { at: now });
     this.emit('end', { reason });
     if (tell) this.post({ type: 'end', reason, confirmed });

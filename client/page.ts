@@ -9,6 +9,7 @@ import { currentPath, type ResolvedOptions } from './options';
 import type { TabsFactory } from './tabs';
 import { createWarningDialog, type WarningView } from './ui/dialog';
 import { createLockScreen, type LockView } from './ui/lock';
+import { createConnectionNotice, type NoticeView } from './ui/notice';
 
 /** What the controller needs from the page; tests pass fakes. */
 export interface ControllerEnv {
@@ -41,6 +42,8 @@ export interface PageHooks {
 export interface Page {
   readonly warning: WarningView | null;
   readonly lock: LockView | null;
+  /** The "connection lost" banner (with the default UI). */
+  readonly notice: NoticeView | null;
   readonly drafts: DraftKeeper | null;
   /** Puts back this page's draft, once the document is parsed. */
   restoreDrafts(): void;
@@ -56,6 +59,7 @@ export function createPage(win: Window | null, options: ResolvedOptions, hooks: 
   const warning = doc && options.ui
     ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc, nonce: options.nonce })
     : null;
+  const notice = doc && options.ui ? createConnectionNotice({ texts: options.texts, doc, nonce: options.nonce }) : null;
   const lock = doc && options.lock ? createLockScreen({ texts: options.texts, doc, nonce: options.nonce }) : null;
   const drafts = doc && options.drafts ? createDraftKeeper({ ...options.drafts, path: currentPath, root: () => doc }) : null;
   const activity: ActivityTracker | null = win
@@ -78,6 +82,7 @@ export function createPage(win: Window | null, options: ResolvedOptions, hooks: 
   return {
     warning,
     lock,
+    notice,
     drafts,
     restoreDrafts() {
       if (!drafts || !doc) return;

@@ -24,25 +24,47 @@ export interface SharedState {
   confirmed: boolean;
   /** Epoch ms of the newest activity the server has acknowledged (0: not known yet). Only grows. */
   reported: number;
+  /**
+   * Epoch ms of the session's absolute end (the server's `maxAge`), whatever the activity; null
+   * when there is none (or not known yet).
+   */
+  maxAgeEndsAt: number | null;
+  /** Since when the server cannot be reached (the pings of a streak fail), or null when it can. */
+  lostSince: number | null;
+  /** When the server was last tried (a ping's outcome): the newest outcome wins across tabs. */
+  triedAt: number;
 }
 
-/** When the warning is due (epoch ms). */
+/** How long before the end the warning shows: the idle warning's lead time. */
+function warningLeadMs(state: SharedState): number {
+  return (state.expireAfter - state.warnAfter) * 1000;
+}
+
+/** True when the absolute end comes first: its warning cannot be extended by activity. */
+export function atMaxAge(state: SharedState): boolean {
+  return state.maxAgeEndsAt !== null && state.maxAgeEndsAt <= state.lastActivity + state.expireAfter * 1000;
+}
+
+/** When the warning is due (epoch ms): before the idle end, or before the absolute end. */
 export function warnAt(state: SharedState): number {
-  return state.lastActivity + state.warnAfter * 1000;
+  const idle = state.lastActivity + state.warnAfter * 1000;
+  return state.maxAgeEndsAt === null ? idle : Math.min(idle, state.maxAgeEndsAt - warningLeadMs(state));
 }
 
-/** When the session ends (epoch ms). */
+/** When the session ends (epoch ms): idle for `expireAfter`, or at the absolute end. */
 export function expireAt(state: SharedState): number {
-  return state.lastActivity + state.expireAfter * 1000;
+  const idle = state.lastActivity + state.expireAfter * 1000;
+  return state.maxAgeEndsAt === null ? idle : Math.min(idle, state.maxAgeEndsAt);
 }
 
 /**
- * The phase another tab's state asks for, once its activity is merged into `mine`: a warning
- * holds only for the activity it was decided for (newer activity anywhere dismisses it).
+ * The phase another tab's state asks for, once its activity is merged into `mine`: an idle
+ * warning holds only for the activity it was decided for (newer activity anywhere dismisses it);
+ * the warning before the absolute end holds whatever the activity.
  */
 export function mergePhase(mine: SharedState, incoming: SharedState): Phase {
   if (incoming.phase === 'ended' || mine.phase === 'ended') return 'ended';
-  if (incoming.phase === 'warning' && incoming.lastActivity === mine.lastActivity) return 'warning';
+  if (incoming.phase === 'warning' && (incoming.lastActivity === mine.lastActivity || atMaxAge(mine))) return 'warning';
   return mine.phase;
 }
 
@@ -66,12 +88,24 @@ export interface SessionWatchState {
   /** Current settings, in seconds. */
   warnAfter: number;
   expireAfter: number;
+  /** Epoch ms of the session's absolute end (the server's `maxAge`), or null when it has none. */
+  maxAgeEndsAt: number | null;
+  /**
+   * False when the coming end is the absolute one (`maxAge`): activity and "Stay signed in"
+   * cannot push it back.
+   */
+  canExtend: boolean;
+  /** True while the server cannot be reached (network down, timeouts, 5xx answers). */
+  connectionLost: boolean;
 }
 
 /** The public snapshot of a state. */
 export function snapshot(s: SharedState, isLeader: boolean, now: number): SessionWatchState {
-  const { phase, lastActivity, reason, warnAfter, expireAfter } = s;
-  return { phase, secondsLeft: secondsLeft(s, now), isLeader, lastActivity, reason, warnAfter, expireAfter };
+  const { phase, lastActivity, reason, warnAfter, expireAfter, maxAgeEndsAt } = s;
+  return {
+    phase, secondsLeft: secondsLeft(s, now), isLeader, lastActivity, reason, warnAfter, expireAfter,
+    maxAgeEndsAt, canExtend: !atMaxAge(s), connectionLost: s.lostSince !== null,
+  };
 }
 
 /** Minimal shape check of a state received from another tab (messages are untrusted data). */
@@ -80,6 +114,8 @@ export function isSharedState(value: unknown): value is SharedState {
   return (
     typeof s === 'object' && s !== null &&
     Number.isFinite(s.lastActivity) && Number.isFinite(s.reported) && Number.isFinite(s.warnAfter) && Number.isFinite(s.expireAfter) &&
+    (s.maxAgeEndsAt === null || Number.isFinite(s.maxAgeEndsAt)) && (s.lostSince === null || Number.isFinite(s.lostSince)) &&
+    Number.isFinite(s.triedAt) &&
     s.warnAfter > 0 && s.expireAfter > s.warnAfter &&
     (s.phase === 'active' || s.phase === 'warning' || s.phase === 'ended')
   );

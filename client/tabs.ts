@@ -5,13 +5,11 @@
  * a second).
  */
 import { BroadcastChannel, createLeaderElection, type LeaderElector } from 'broadcast-channel';
-import type { EndReason } from '../shared/protocol';
+import { isEndReason } from '../shared/protocol';
 import type { Sender, TabMessage } from './machine';
 import { isSharedState } from './state';
 
 export type { TabMessage } from './machine';
-
-const END_REASONS: ReadonlySet<unknown> = new Set<EndReason>(['expired', 'revoked', 'logged-out']);
 
 function isSender(value: unknown): value is Sender {
   const s = value as Sender;
@@ -33,7 +31,7 @@ export function isTabMessage(value: unknown): value is TabMessage {
     case 'nudge':
       return true;
     case 'end':
-      return END_REASONS.has(m.reason) && typeof m.confirmed === 'boolean';
+      return isEndReason(m.reason) && typeof m.confirmed === 'boolean';
     default:
       return false;
   }

@@ -16,7 +16,8 @@ const json = (status: number, body: unknown) =>
 
 test('ping posts the idle time as JSON to {prefix}/ping and reads the answer', async () => {
   const { transport, calls } = transportAnswering(async () => json(200, { idleFor: 12.5, warnAfter: 30, expireAfter: 60 }));
-  expect(await transport.ping(12.3456789)).toEqual({ kind: 'ok', idleFor: 12.5, warnAfter: 30, expireAfter: 60 });
+  // A server older than `maxAgeLeft`: no absolute end known.
+  expect(await transport.ping(12.3456789)).toEqual({ kind: 'ok', idleFor: 12.5, warnAfter: 30, expireAfter: 60, maxAgeLeft: null });
   const [url, init] = calls[0];
   expect(url).toBe('/api/session/ping');
   expect(init).toMatchObject({ method: 'POST', credentials: 'same-origin', cache: 'no-store' });
@@ -90,4 +91,11 @@ test('error codes map to end reasons through the shared protocol', () => {
   expect(reasonForError('session_revoked')).toBe('revoked');
   expect(reasonForError('not_found')).toBeNull();
   expect(parsePingResponse('{"idleFor":0,"warnAfter":1,"expireAfter":2}')).toMatchObject({ kind: 'ok' });
+});
+
+test('the absolute end (maxAgeLeft) is read, and a malformed one is a failure, never an end', async () => {
+  const answer = (maxAgeLeft: unknown) => transportAnswering(async () => json(200, { idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft })).transport.ping(1);
+  expect(await answer(42.5)).toEqual({ kind: 'ok', idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft: 42.5 });
+  expect(await answer(null)).toMatchObject({ kind: 'ok', maxAgeLeft: null });
+  for (const bad of [-1, 'soon', {}]) expect(await answer(bad)).toMatchObject({ kind: 'failed' });
 });

@@ -8,7 +8,7 @@ import { apiPath, END_REASON_ERROR, MAX_IDLE_FOR, ROUTES, type EndReason, type E
 /** Outcome of a ping. */
 export type PingResult =
   /** The server's view after merging our idle time, and its settings. */
-  | { kind: 'ok'; idleFor: number; warnAfter: number; expireAfter: number }
+  | { kind: 'ok'; idleFor: number; warnAfter: number; expireAfter: number; maxAgeLeft: number | null }
   /**
    * The server says the session is gone (401 with a known error code); `endedFor`: seconds since
    * it ended, when the server knows.
@@ -55,10 +55,12 @@ export function parsePingResponse(text: string): PingResult {
   const body = parseJson(text) as Record<string, unknown> | undefined;
   if (typeof body !== 'object' || body === null) return { kind: 'failed', status: 200, error: 'response is not JSON' };
   const { idleFor, warnAfter, expireAfter } = body;
-  if (!isSeconds(idleFor) || !isSeconds(warnAfter) || !isSeconds(expireAfter) || warnAfter <= 0 || expireAfter <= warnAfter) {
+  // Absent from servers older than the field: no absolute end known.
+  const maxAgeLeft = body.maxAgeLeft ?? null;
+  if (!isSeconds(idleFor) || !isSeconds(warnAfter) || !isSeconds(expireAfter) || warnAfter <= 0 || expireAfter <= warnAfter || !(maxAgeLeft === null || isSeconds(maxAgeLeft))) {
     return { kind: 'failed', status: 200, error: 'unexpected response body' };
   }
-  return { kind: 'ok', idleFor, warnAfter, expireAfter };
+  return { kind: 'ok', idleFor, warnAfter, expireAfter, maxAgeLeft };
 }
 
 /** Reads a `401` body: a known error code ends the session; anything else (a proxy's page…) is a failure. */

@@ -3,7 +3,7 @@
  * `session_expired` (the sessionwatch middleware's answers) ends the session in every tab at once,
  * without waiting for the next ping.
  */
-import { SESSION_ENDED_HEADER, type EndReason } from '../shared/protocol';
+import { isEndReason, SESSION_ENDED_HEADER, type EndReason } from '../shared/protocol';
 import { reasonForError } from './transport';
 
 function sameOrigin(url: string): boolean {
@@ -16,22 +16,20 @@ function sameOrigin(url: string): boolean {
   }
 }
 
-const END_REASONS: readonly string[] = ['expired', 'revoked', 'logged-out'] satisfies EndReason[];
-
 /**
  * The end reason a same-origin response announces, or null: the `Session-Ended` header (any
  * response of a request whose session sessionwatch just ended, app routes included), else a 401
- * `session_revoked` / `session_expired` body. Reads a clone: the app still gets an unread body.
+ * `session_revoked` / `session_expired` / `session_lost` body. Reads a clone: the app still gets an unread body.
  */
 export async function endReasonOf(response: Response): Promise<EndReason | null> {
   if (!sameOrigin(response.url)) return null;
   const header = response.headers.get(SESSION_ENDED_HEADER);
-  if (header && END_REASONS.includes(header)) return header as EndReason;
+  if (isEndReason(header)) return header;
   if (response.status !== 401 || !(response.headers.get('content-type') ?? '').includes('json')) return null;
   try {
     const reason = reasonForError(((await response.clone().json()) as { error?: unknown })?.error);
     // `unauthenticated` can mean "not logged in yet" on app routes: only the explicit ends count.
-    return reason === 'revoked' || reason === 'expired' ? reason : null;
+    return reason === 'logged-out' ? null : reason;
   } catch {
     return null;
   }

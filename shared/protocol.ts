@@ -33,6 +33,11 @@ export const ERROR = {
   sessionRevoked: 'session_revoked',
   /** The session was idle for `expireAfter` (or older than `maxAge`); it has just been logged out. */
   sessionExpired: 'session_expired',
+  /**
+   * The app's session store no longer has the session (e.g. Redis restarted empty) while its
+   * tracked record was live: the record is ended and the browser logged out.
+   */
+  sessionLost: 'session_lost',
   /** Unknown session id, or one that belongs to another user: the two are never told apart. */
   notFound: 'not_found',
   /** A path under the prefix that the API does not have. */
@@ -59,6 +64,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   unauthenticated: 401,
   session_revoked: 401,
   session_expired: 401,
+  session_lost: 401,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,
@@ -73,21 +79,34 @@ export interface ErrorBody {
   error: ErrorCode;
   message?: string;
   /**
-   * With `session_revoked` / `session_expired`: seconds since the session ended. A page loaded
+   * With `session_revoked` / `session_expired` / `session_lost`: seconds since the session ended. A page loaded
    * after that moment never had the session (the server treated its request as logged out).
    */
   endedFor?: number;
 }
 
-/** Why a tracked session ended. */
-export type EndReason = 'expired' | 'revoked' | 'logged-out';
+/**
+ * Why a tracked session ended: `expired` (idle for `expireAfter`, or `maxAge` reached), `revoked`
+ * (by the user from another session, or by the app), `logged-out` (the user's own logout, or no
+ * session at all), `lost` (the app's session store lost the session's data while it was live).
+ */
+export const END_REASONS = ['expired', 'revoked', 'logged-out', 'lost'] as const;
+
+/** Why a tracked session ended (see {@link END_REASONS}). */
+export type EndReason = (typeof END_REASONS)[number];
 
 /** The error code a request on an ended session receives, by end reason. */
 export const END_REASON_ERROR: Record<EndReason, ErrorCode> = {
   expired: ERROR.sessionExpired,
   revoked: ERROR.sessionRevoked,
   'logged-out': ERROR.unauthenticated,
+  lost: ERROR.sessionLost,
 };
+
+/** True for a string that is an {@link EndReason} (headers and tab messages are untrusted). */
+export function isEndReason(value: unknown): value is EndReason {
+  return (END_REASONS as readonly unknown[]).includes(value);
+}
 
 /** Device class derived from the user agent. */
 export type DeviceType = 'desktop' | 'mobile' | 'tablet' | 'other';
@@ -145,6 +164,11 @@ export interface PingResponse {
   warnAfter: number;
   /** Seconds of inactivity after which the session ends. */
   expireAfter: number;
+  /**
+   * Seconds until the session's absolute end (`maxAge` after login), whatever the activity; null
+   * when the server has no `maxAge`. The client warns before it, without offering to extend.
+   */
+  maxAgeLeft: number | null;
 }
 
 /** Largest accepted `idleFor` (one year, in seconds): anything above is a client bug. */
@@ -161,7 +185,7 @@ export const DEFAULT_EXPIRE_AFTER = 1800;
 
 /**
  * Response header naming why sessionwatch has just ended the request's session:
- * `expired`, `revoked` or `logged-out` (an {@link EndReason}). Sent on every response to such a
+ * `expired`, `revoked`, `logged-out` or `lost` (an {@link EndReason}). Sent on every response to such a
  * request, the app's own routes included, and again on every later request of that browser
  * while the ended record is retained. Same-origin only: it is not listed in
  * `Access-Control-Expose-Headers`, as the client only talks to its own origin.

@@ -114,10 +114,12 @@ export function createRoutes(sw: SessionWatch): Middleware {
     if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
     record.lastActivity = lastActivity;
     noStore(ctx);
+    const { maxAgeMs } = sw.options.policy;
     const body: PingResponse = {
       idleFor: seconds(time - lastActivity),
       warnAfter: sw.options.warnAfter,
       expireAfter: sw.options.expireAfter,
+      maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
     };
     ctx.body = body;
   });

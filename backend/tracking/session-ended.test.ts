@@ -216,6 +216,39 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     expect((await app.sw.store.findById(idleId))!.endedAt).toBeNull();
   });
 
+  test('a live session whose store entry vanished (a store restarted empty) ends as "lost", at once and for good', async () => {
+    const store = new MemorySessionStore();
+    app = await start({}, store);
+    const a = await loggedIn();
+    const before = new Set(store.entries.keys());
+    const b = await loggedIn();
+    const bId = await idOf(b);
+    // Only b's entry is lost (an eviction; a restart loses every one the same way).
+    for (const key of store.entries.keys()) if (!before.has(key)) store.entries.delete(key);
+
+    const ping = await b.post('/session/ping', { json: { idleFor: 0 } });
+    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_lost', endedFor: expect.any(Number) }, 'lost']);
+    const me = await b.get('/me');
+    expect([me.status, header(me)]).toEqual([401, 'lost']);
+    expect(ended.map((e) => [e.session.id, e.reason])).toEqual([[bId, 'lost']]);
+    // Ended in the database, not left active until a sweep: no longer listed.
+    expect((await app.sw.store.findById(bId))).toMatchObject({ endReason: 'lost', endedAt: expect.any(Number) });
+    expect((await app.sw.listSessions('alice')).map((s) => s.id)).not.toContain(bId);
+    expect((await a.get('/me')).status).toBe(200);
+  });
+
+  test('the ping answer carries the absolute end (maxAgeLeft), null without maxAge', async () => {
+    app = await start({ maxAge: 100 });
+    const c = await loggedIn();
+    app.clock.advance(30);
+    const ping = await c.post('/session/ping', { json: { idleFor: 0 } });
+    expect([ping.status, ping.body.maxAgeLeft]).toEqual([200, 70]);
+    await app.stop();
+    app = await start();
+    const d = await loggedIn();
+    expect((await d.post('/session/ping', { json: { idleFor: 0 } })).body).toMatchObject({ maxAgeLeft: null });
+  });
+
   test('lists never show a session past maxAge', async () => {
     app = await start({ maxAge: 100 });
     const old = await loggedIn();

@@ -11,8 +11,11 @@ import { element, ensureStyles, uniqueId } from './styles';
 export const ANNOUNCE_AT = [60, 30, 10];
 
 export interface WarningView {
-  /** Shows the dialog (no-op if shown) counting down to `deadline()` (epoch ms). */
-  show(deadline: () => number): void;
+  /**
+   * Shows the dialog counting down to `deadline()` (epoch ms). `canExtend` false: the end cannot
+   * be pushed back (`maxAge`): the dialog says so, and its main button only closes it.
+   */
+  show(deadline: () => number, canExtend?: boolean): void;
   hide(): void;
   readonly visible: boolean;
   /** True for nodes inside the dialog (their events are not page activity). */
@@ -22,6 +25,7 @@ export interface WarningView {
 
 export interface WarningDialogOptions {
   texts: SessionWatchTexts;
+  /** "Stay signed in" (or Escape); when the end cannot be extended, the dialog closes instead. */
   onStay: () => void;
   onLogout: () => void;
   doc?: Document;
@@ -37,6 +41,9 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document, n
   let stay: HTMLButtonElement;
   let logout: HTMLButtonElement;
   let deadline: (() => number) | null = null;
+  let title: HTMLHeadingElement;
+  let message: HTMLParagraphElement;
+  let extendable = true;
   let ticker: ReturnType<typeof setTimeout> | undefined;
   let returnFocus: Element | null = null;
   let announced = new Set<number>();
@@ -54,9 +61,9 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document, n
     dialog.setAttribute('aria-labelledby', titleId);
     dialog.setAttribute('aria-describedby', messageId);
     dialog.tabIndex = -1;
-    const title = element(doc, 'h2', 'sessionwatch-title', texts.warningTitle);
+    title = element(doc, 'h2', 'sessionwatch-title', texts.warningTitle);
     title.id = titleId;
-    const message = element(doc, 'p', 'sessionwatch-message', texts.warningMessage);
+    message = element(doc, 'p', 'sessionwatch-message', texts.warningMessage);
     message.id = messageId;
     countdown = element(doc, 'p', 'sessionwatch-countdown');
     countdown.setAttribute('aria-hidden', 'true');
@@ -69,7 +76,7 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document, n
     logout.type = stay.type = 'button';
     logout.setAttribute('data-sessionwatch-action', 'logout');
     stay.setAttribute('data-sessionwatch-action', 'stay');
-    stay.addEventListener('click', () => onStay());
+    stay.addEventListener('click', () => primary());
     logout.addEventListener('click', () => onLogout());
     dialog.addEventListener('keydown', onKeydown);
     actions.append(logout, stay);
@@ -81,7 +88,7 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document, n
   function onKeydown(event: KeyboardEvent): void {
     if (event.key === 'Escape') {
       event.preventDefault();
-      onStay();
+      primary();
     } else if (event.key === 'Tab') {
       // Keep focus inside: the two buttons are the only stops.
       const stops = [logout, stay];
@@ -90,6 +97,20 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document, n
       const next = index === -1 ? 0 : (index + (event.shiftKey ? stops.length - 1 : 1)) % stops.length;
       stops[next].focus();
     }
+  }
+
+  /** Stay signed in; or, when nothing can be extended, back to the page to save the work. */
+  function primary(): void {
+    if (extendable) onStay();
+    else view.hide();
+  }
+
+  /** The texts for an extendable warning, or for the absolute end. */
+  function setMode(canExtend: boolean): void {
+    extendable = canExtend;
+    title.textContent = canExtend ? texts.warningTitle : texts.finalWarningTitle;
+    message.textContent = canExtend ? texts.warningMessage : texts.finalWarningMessage;
+    stay.textContent = canExtend ? texts.stay : texts.finalWarningDismiss;
   }
 
   function secondsLeft(): number {
@@ -113,14 +134,16 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document, n
     }
   }
 
-  return {
+  const view: WarningView = {
     get visible() {
       return !!root && !root.hidden;
     },
-    show(next) {
+    show(next, canExtend = true) {
       deadline = next;
-      if (root && !root.hidden) return;
+      if (root && !root.hidden && extendable === canExtend) return;
       if (!root) build();
+      setMode(canExtend);
+      if (!root!.hidden) return;
       // Milestones at or above the starting point are not announced: the dialog itself is.
       const left = secondsLeft();
       announced = new Set(ANNOUNCE_AT.filter((m) => m >= left));
@@ -148,4 +171,5 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document, n
       root = undefined;
     },
   };
+  return view;
 }

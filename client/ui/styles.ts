@@ -43,6 +43,14 @@ export const CSS = `
   position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0;
 }
+.sessionwatch-notice {
+  position: fixed; left: 50%; bottom: 1rem; transform: translateX(-50%); z-index: var(--sessionwatch-z-index, 2147483000);
+  max-width: calc(100% - 2rem); padding: 0.5rem 1rem; border-radius: calc(var(--sessionwatch-radius, 12px) / 2);
+  background: var(--sessionwatch-notice-bg, #1d232b); color: var(--sessionwatch-notice-fg, #ffffff);
+  font: var(--sessionwatch-font, 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
+  box-shadow: var(--sessionwatch-shadow, 0 12px 40px rgba(0, 0, 0, 0.3));
+}
+.sessionwatch-notice:empty { display: none; }
 .sessionwatch-lock { background: var(--sessionwatch-lock-bg, #eef1f4); }
 html.sessionwatch-locked body > :not(.sessionwatch-lock) { visibility: hidden !important; }
 html.sessionwatch-locked, html.sessionwatch-locked body { overflow: hidden !important; }

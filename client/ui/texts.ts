@@ -15,6 +15,14 @@ export interface SessionWatchTexts {
   stay: string;
   /** The button that logs out now. */
   logout: string;
+  /** Title of the warning before the absolute end (`maxAge`), which cannot be extended. */
+  finalWarningTitle: string;
+  /** Its explanation: the end cannot be pushed back; save your work. */
+  finalWarningMessage: string;
+  /** Its button that closes the dialog to go on working (Escape does the same). */
+  finalWarningDismiss: string;
+  /** Shown (politely announced) while the server cannot be reached. */
+  connectionLost: string;
   /** Shown over the page while the session end is being confirmed with the server. */
   checking: string;
   /** Title over the locked page, by end reason. */
@@ -40,20 +48,26 @@ export function formatDuration(totalSeconds: number): string {
   return seconds === 0 ? plural(minutes, 'minute', 'minutes') : `${plural(minutes, 'minute', 'minutes')} ${plural(seconds, 'second', 'seconds')}`;
 }
 
+const ENDED_MESSAGES: Record<EndReason, string> = {
+  expired: 'Your session ended: after a period of inactivity, or at the end of its allowed time.',
+  revoked: 'This session was ended from another device.',
+  'logged-out': 'You logged out.',
+  lost: 'The server lost your session (it may have restarted).',
+};
+
 export const DEFAULT_TEXTS: SessionWatchTexts = {
   warningTitle: 'Are you still there?',
   warningMessage: 'You have been inactive for a while. For your security, you will be logged out soon.',
   countdown: (secondsLeft) => `You will be logged out in ${formatDuration(secondsLeft)}.`,
   stay: 'Stay signed in',
   logout: 'Log out',
+  finalWarningTitle: 'Your session is about to end',
+  finalWarningMessage: 'For your security, sessions last a limited time and this one cannot be extended. Save your work now; you will need to log in again.',
+  finalWarningDismiss: 'Continue working',
+  connectionLost: 'Connection to the server lost. Your work on this page is kept; reconnecting…',
   checking: 'Checking your session…',
   endedTitle: () => 'You have been logged out',
-  endedMessage: (reason) =>
-    reason === 'expired'
-      ? 'You were logged out after a period of inactivity.'
-      : reason === 'revoked'
-        ? 'This session was ended from another device.'
-        : 'You logged out.',
+  endedMessage: (reason) => ENDED_MESSAGES[reason],
   draftsKept: 'What you typed on this page will be back after you log in again.',
   loginAgain: 'Log in again',
 };
