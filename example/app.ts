@@ -20,6 +20,8 @@ export interface ExampleConfig {
   schema?: string;
   warnAfter?: number;
   expireAfter?: number;
+  /** Absolute lifetime of a session in seconds, whatever the activity (off when unset). */
+  maxAge?: number;
   /** A koa-session external store; default cookie sessions (or Redis with `redisUrl`). */
   sessionStore?: ExternalSessionStore;
   /** Keep sessions in Redis (ioredis) at this URL. */
@@ -82,6 +84,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     schema: config.schema,
     warnAfter: config.warnAfter,
     expireAfter: config.expireAfter,
+    maxAge: config.maxAge,
     passive: PASSIVE_PATHS,
     sessionStore,
     sweepInterval: config.sweepInterval,
@@ -242,6 +245,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig & {
     port,
     warnAfter: secondsFromEnv(env, 'SESSION_WARN_AFTER'),
     expireAfter: secondsFromEnv(env, 'SESSION_EXPIRE_AFTER'),
+    maxAge: secondsFromEnv(env, 'SESSION_MAX_AGE'),
     keys: sessionKeys(env, isPostgresUrl(databaseUrl) ? './data' : path.dirname(databaseUrl.replace(/^sqlite:/, ''))),
     proxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     redisUrl: env.REDIS_URL || undefined,

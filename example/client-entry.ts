@@ -41,7 +41,7 @@ const events: NonNullable<Window['__sessionwatchEvents']> = [];
 window.__sessionwatch = sw;
 window.__sessionwatchEvents = events;
 window.__sessionwatchActivity = 0;
-for (const type of ['warn', 'extend', 'expire', 'end', 'leader'] as const) {
+for (const type of ['warn', 'extend', 'expire', 'end', 'leader', 'connection', 'locked', 'unlocked'] as const) {
   sw.on(type, (payload) => events.push({ type, t: Date.now(), ...payload }));
 }
 sw.on('activity', () => (window.__sessionwatchActivity! += 1));

@@ -49,9 +49,10 @@ export function clientScript({ user, drafts }: { user: string; drafts?: string }
 
 /** Why the login page is shown again (the `reason` the client adds when a session ends). */
 const END_NOTICES: Record<string, string> = {
-  expired: 'You were logged out after a period of inactivity. Log in again to continue where you left off.',
+  expired: 'Your session ended (after a period of inactivity, or at the end of its allowed time). Log in again to continue where you left off.',
   revoked: 'This session was ended from another device. Log in again to continue.',
   'logged-out': 'You are logged out.',
+  lost: 'The server lost your session (it may have restarted). Log in again to continue.',
 };
 
 export function loginPage(error?: string, next = '/', reason?: string): string {
