@@ -10,7 +10,7 @@ import type { SessionWatch } from '../sessionwatch';
  */
 export function applyNoStore(sw: SessionWatch, ctx: Context): void {
   const rule = sw.options.noStore;
-  if (rule === false || ctx.response.get('Cache-Control') !== '') return;
+  if (rule === false || ctx.res.hasHeader('Cache-Control')) return;
   const selected = rule === 'authenticated-html'
     ? sw.requestState(ctx).record !== undefined && ctx.response.is('html') === 'html'
     : rule(ctx);
