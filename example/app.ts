@@ -34,6 +34,8 @@ export interface ExampleConfig {
   sweepInterval?: number;
   /** Seconds a database call may take before requests fail with 503. */
   queryTimeout?: number;
+  /** sessionwatch's `noStore` option (default on: the logged-in pages are `Cache-Control: no-store`). */
+  noStore?: boolean;
 }
 
 export interface ExampleApp {
@@ -118,6 +120,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     sessionStore,
     sweepInterval: config.sweepInterval,
     queryTimeout: config.queryTimeout,
+    noStore: config.noStore,
   });
   await sw.migrate();
   await setUpUsers(knex, DEMO_USERS);

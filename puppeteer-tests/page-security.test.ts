@@ -1,7 +1,8 @@
 /**
- * The example's Content-Security-Policy in real Chromium: every page (login, home, sessions, the
- * long form, the warning dialog) works with no violation reported, and the authenticated pages are
- * `Cache-Control: no-store` while the client script stays cacheable.
+ * The example's pages in real Chromium: under its Content-Security-Policy every page (login, home,
+ * sessions, the long form, the warning dialog) works with no violation reported; the logged-in
+ * pages are `Cache-Control: no-store` (the client script stays cacheable), so Back after a logout
+ * shows the login page, not the user's page from a cache.
  */
 import type { Browser } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../backend/testing/example-server';
@@ -58,6 +59,31 @@ test('no CSP violation on the example pages; the warning dialog is styled; only 
     expect(errors).toEqual([]);
     for (const path of ['/', '/sessions', '/form']) expect([path, headers.get(path)]).toEqual([path, 'no-store']);
     expect(headers.get('/assets/sessionwatch.js')).toBe('no-cache');
+  } finally {
+    await context.close();
+  }
+});
+
+test('Back after a logout does not show the logged-in page (no-store: neither the HTTP cache nor the bfcache)', async () => {
+  const context = await browser.createBrowserContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${example.url}/`);
+    await logInOnPage(page);
+    await page.goto(`${example.url}/sessions`);
+    await page.waitForSelector('#rows tr[data-id]', { timeout: 10_000 });
+    await page.goto(`${example.url}/form`);
+    await page.waitForFunction(() => !!window.__sessionwatch, { timeout: 10_000 });
+    await page.type('#title', 'typed before the logout');
+    await Promise.all([page.waitForNavigation(), page.evaluate(() => window.__sessionwatch!.logout())]);
+    await page.waitForSelector('#username', { timeout: 10_000 });
+    const back = await page.goBack();
+    // The form page was asked of the server again, which answered with the login page.
+    expect(back).not.toBeNull();
+    expect(back!.fromCache()).toBe(false);
+    await page.waitForSelector('#username', { timeout: 10_000 });
+    expect(await page.$('#long-form')).toBeNull();
+    expect(await page.content()).not.toContain('typed before the logout');
   } finally {
     await context.close();
   }
