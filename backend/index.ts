@@ -7,6 +7,7 @@ export {
   createSessionWatch,
   type SessionCreatedEvent,
   type SessionEndedEvent,
+  type TrackedSessionPage,
   type SessionWatchEvents,
 } from './sessionwatch';
 export type { SessionWatchOptions, SessionWatchLogger } from './options';

@@ -6,6 +6,7 @@ import { hashToken } from './tracking/tokens';
 import { koaSessionOrder, requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
 import { isExpired, shouldTouch } from './inactivity/policy';
 import { createRoutes } from './routes';
+import { applyNoStore } from './http/no-store';
 
 /** What the app must change when koa-session is not in place, by case. */
 const ORDER_MESSAGES = {
@@ -37,7 +38,10 @@ export function createMiddleware(sw: SessionWatch): Middleware {
       if (order !== 'ok') throw sw.configError(`order:${order}`, ORDER_MESSAGES[order]);
       await checkSession(sw, ctx);
       // Only the API's own paths go through the router: the app's requests skip route matching.
-      if (!isApi(ctx.path)) return await nextKeepingEndReason(sw, ctx, next);
+      if (!isApi(ctx.path)) {
+        await nextKeepingEndReason(sw, ctx, next);
+        return applyNoStore(sw, ctx);
+      }
       await routes(ctx, next);
     } catch (err) {
       if (!(err instanceof SessionWatchHttpError)) throw err;

@@ -20,7 +20,29 @@ describe('options', () => {
       sweepIntervalMs: 60_000,
       retentionMs: 7 * 24 * 3600 * 1000,
       queryTimeoutMs: 5000,
+      maxSessionsPerUser: 100,
+      noStore: 'authenticated-html',
     });
+  });
+
+  test.each([
+    [{ maxSessionsPerUser: 0 }, /"maxSessionsPerUser" must be a positive integer or null \(got 0\)/],
+    [{ maxSessionsPerUser: 2.5 }, /"maxSessionsPerUser"/],
+    [{ maxSessionsPerUser: '10' }, /"maxSessionsPerUser" must be a positive integer or null \(got "10"\)/],
+    [{ maxSessionsPerUser: Infinity }, /"maxSessionsPerUser"/],
+    [{ noStore: 'yes' }, /"noStore" must be a boolean or a function/],
+    [{ noStore: null }, /"noStore"/],
+  ])('%j throws a TypeError naming the option', (options, message) => {
+    expect(() => resolveOptions({ database, ...(options as object) })).toThrow(TypeError);
+    expect(() => resolveOptions({ database, ...(options as object) })).toThrow(message);
+  });
+
+  test('maxSessionsPerUser: null is no cap; noStore false or a function', () => {
+    expect(resolveOptions({ database, maxSessionsPerUser: null }).maxSessionsPerUser).toBeNull();
+    expect(resolveOptions({ database, noStore: false }).noStore).toBe(false);
+    const rule = () => true;
+    expect(resolveOptions({ database, noStore: rule }).noStore).toBe(rule);
+    expect(resolveOptions({ database, noStore: true }).noStore).toBe('authenticated-html');
   });
 
   test('touchInterval follows a small expireAfter', () => {

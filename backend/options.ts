@@ -65,6 +65,22 @@ export interface SessionWatchOptions {
    */
   trustedOrigins?: string[];
   /**
+   * Most live sessions one user may have. A login beyond it ends the user's least recently active
+   * sessions (reason `revoked`, each with a `sessionEnded` event whose `cause` is
+   * `'maxSessionsPerUser'`), so a script logging in over and over cannot grow one user's list
+   * without bound. A positive integer, or `null` for no cap. Default 100.
+   */
+  maxSessionsPerUser?: number | null;
+  /**
+   * `Cache-Control: no-store` on the app's authenticated pages, so that Back after a logout (or the
+   * next user of a shared computer) does not show them from the browser's cache. `true` (default):
+   * on responses to a request with a live tracked session whose Content-Type is `text/html` —
+   * never on scripts, styles or images, which stay cacheable. A function chooses the responses
+   * itself (called after the app ran, for every response of the app). `false` turns it off. A
+   * `Cache-Control` the app set itself is never replaced.
+   */
+  noStore?: boolean | ((ctx: Context) => boolean);
+  /**
    * Keep recently used records in memory so most requests cost no query (default `true` for a
    * database URL or Knex instance, `false` for a custom Store). Exact on one process; on Postgres,
    * instances invalidate each other's caches with LISTEN/NOTIFY, and a cache whose listener is
@@ -94,7 +110,7 @@ export interface SessionWatchLogger {
 /** Every key {@link SessionWatchOptions} has: any other throws a TypeError naming the closest. */
 export const OPTION_KEYS = [
   'database', 'schema', 'tableName', 'prefix', 'sessionKey', 'sessionStore', 'warnAfter', 'expireAfter', 'maxAge',
-  'touchInterval', 'passive', 'sweepInterval', 'retention', 'trustedOrigins', 'cache', 'queryTimeout', 'logger', 'now',
+  'touchInterval', 'passive', 'sweepInterval', 'retention', 'trustedOrigins', 'maxSessionsPerUser', 'noStore', 'cache', 'queryTimeout', 'logger', 'now',
 ] as const satisfies ReadonlyArray<keyof SessionWatchOptions>;
 
 /** Options after validation, with defaults applied; times in milliseconds. */
@@ -112,6 +128,13 @@ export interface ResolvedOptions {
   sweepIntervalMs: number;
   retentionMs: number;
   trustedOrigins: Set<string>;
+  /** Live sessions per user before a login ends the least recently active; null when off. */
+  maxSessionsPerUser: number | null;
+  /**
+   * Which responses of the app get `Cache-Control: no-store` (unless they set their own): the
+   * default rule (HTML of a request with a live session), the app's own choice, or none.
+   */
+  noStore: 'authenticated-html' | ((ctx: Context) => boolean) | false;
   queryTimeoutMs: number;
   /** Cache settings, or false when off. */
   cache: { maxEntries: number } | false;
@@ -121,6 +144,7 @@ export interface ResolvedOptions {
 
 const DEFAULT_SWEEP_INTERVAL = 60;
 const DEFAULT_RETENTION = 7 * 24 * 3600;
+const DEFAULT_MAX_SESSIONS_PER_USER = 100;
 /** WCAG 2.2.1: users get at least 20 seconds to extend a time limit. */
 const MIN_WARNING_SECONDS = 20;
 
@@ -158,6 +182,22 @@ function origin(value: unknown, index: number): string {
   } catch {
     throw new TypeError(`sessionwatch: trustedOrigins[${index}] must be an origin like "https://app.example.com" (got ${describeValue(value)})`);
   }
+}
+
+function maxSessionsPerUser(value: unknown): number | null {
+  if (value === undefined) return DEFAULT_MAX_SESSIONS_PER_USER;
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`sessionwatch: option "maxSessionsPerUser" must be a positive integer or null (got ${describeValue(value)})`);
+  }
+  return value;
+}
+
+function noStore(value: unknown): ResolvedOptions['noStore'] {
+  if (value === undefined || value === true) return 'authenticated-html';
+  if (value === false) return false;
+  if (typeof value === 'function') return value as (ctx: Context) => boolean;
+  throw new TypeError(`sessionwatch: option "noStore" must be a boolean or a function (ctx) => boolean (got ${describeValue(value)})`);
 }
 
 /** A {@link Store} given as `database`. */
@@ -252,6 +292,8 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     sweepIntervalMs: sweepInterval * 1000,
     retentionMs: retention * 1000,
     trustedOrigins: new Set((options.trustedOrigins ?? []).map(origin)),
+    maxSessionsPerUser: maxSessionsPerUser(options.maxSessionsPerUser),
+    noStore: noStore(options.noStore),
     queryTimeoutMs: positiveSeconds('queryTimeout', options.queryTimeout, 5) * 1000,
     cache: resolveCache(options.cache, isStore(database)),
     logger,

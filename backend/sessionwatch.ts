@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Context, Middleware } from 'koa';
-import { apiPath, ROUTES, SESSION_ENDED_HEADER, type EndReason, type SessionInfo } from '../shared/protocol';
+import { apiPath, ROUTES, SESSION_ENDED_HEADER, type EndReason, type SessionListResponse } from '../shared/protocol';
 import { SessionWatchConfigError, StoreUnavailableError } from './errors';
 import { isMissingTableError, missingTableMessage } from './store/missing-table';
 import { isExpired } from './inactivity/policy';
@@ -13,6 +13,7 @@ import { CachedStore } from './store/cached-store';
 import { PgInvalidationChannel } from './store/pg-invalidation';
 import { newToken } from './tracking/tokens';
 import { newRecord, sortForList, toSessionInfo, toTrackedSession, type TrackedSession } from './tracking/records';
+import { pageOf } from './tracking/paging';
 import { currentStoreKey, externalStoreOf, regenerateSession } from './tracking/koa-session-adapter';
 import { createMiddleware } from './middleware';
 import { Sweeper } from './inactivity/sweeper';
@@ -26,6 +27,18 @@ export interface SessionCreatedEvent {
 export interface SessionEndedEvent {
   session: TrackedSession;
   reason: EndReason;
+  /**
+   * Set when sessionwatch itself revoked the session to keep the user within
+   * `maxSessionsPerUser` (a newer login made it the least recently active one too many).
+   */
+  cause?: 'maxSessionsPerUser';
+}
+
+/** One page of {@link SessionWatch.listSessionsPage}. */
+export interface TrackedSessionPage {
+  sessions: TrackedSession[];
+  /** Pass it as `cursor` for the next page; `null` on the last one. */
+  nextCursor: string | null;
 }
 
 /** Events of a {@link SessionWatch} instance. */
@@ -173,7 +186,8 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   /**
    * Logs `userId` in on this request: regenerates the session (the pre-login cookie becomes
    * useless), links it to a new tracked record and emits `sessionCreated`. Call it before writing
-   * your own data into `ctx.session`, which starts empty.
+   * your own data into `ctx.session`, which starts empty. Beyond `maxSessionsPerUser` live
+   * sessions, the user's least recently active ones are revoked (see {@link SessionEndedEvent.cause}).
    */
   async login(ctx: Context, userId: string | number): Promise<TrackedSession> {
     const id = userIdOf(userId);
@@ -188,7 +202,24 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
     ctx.remove(SESSION_ENDED_HEADER);
     const tracked = toTrackedSession(record);
     this.emit('sessionCreated', { session: tracked });
+    await this.capSessions(id, record.id, ctx);
     return tracked;
+  }
+
+  /**
+   * Keeps a user within `maxSessionsPerUser` live sessions after a login: ends the least recently
+   * active ones beyond it (never `keepId`, the new login) as `revoked`. Concurrent logins may each
+   * end one; the user then has slightly fewer sessions than the cap, never more for long.
+   */
+  private async capSessions(userId: string, keepId: string, ctx: Context): Promise<void> {
+    const max = this.options.maxSessionsPerUser;
+    if (max === null) return;
+    const live = await this.listLive(userId);
+    if (live.length <= max) return;
+    for (const record of sortForList(live, keepId).slice(max)) {
+      const ended = await this.store.end(record.id, 'revoked', this.options.now());
+      if (ended) await this.ended(ended, 'revoked', ctx, 'maxSessionsPerUser');
+    }
   }
 
   /**
@@ -250,10 +281,28 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
     return (await this.listLive(userIdOf(userId))).map(toTrackedSession);
   }
 
-  /** The HTTP list: a user's active sessions, `currentId` first, then newest activity first. */
-  async sessionInfos(userId: string, currentId?: string): Promise<SessionInfo[]> {
-    const records = await this.listLive(userId);
-    return sortForList(records, currentId).map((r) => toSessionInfo(r, currentId));
+  /**
+   * One page of {@link listSessions}: `limit` sessions (1–200, default 100) after `cursor` (the
+   * previous page's `nextCursor`). Throws a RangeError for a bad limit or cursor.
+   */
+  async listSessionsPage(userId: string | number, options: { limit?: number; cursor?: string } = {}): Promise<TrackedSessionPage> {
+    const records = await this.listLive(userIdOf(userId));
+    let page;
+    try {
+      page = pageOf(records, options);
+    } catch (err) {
+      throw new RangeError(`sessionwatch: listSessionsPage: ${(err as Error).message}`);
+    }
+    return { sessions: page.records.map(toTrackedSession), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * The HTTP list: a page of a user's active sessions, `currentId` first, then newest activity
+   * first. Throws `PagingError` for a bad `limit` or `cursor` (the route's 400).
+   */
+  async sessionInfos(userId: string, currentId: string | undefined, paging: { limit?: unknown; cursor?: unknown } = {}): Promise<SessionListResponse> {
+    const page = pageOf(await this.listLive(userId), { ...paging, currentId });
+    return { sessions: page.records.map((r) => toSessionInfo(r, currentId)), nextCursor: page.nextCursor };
   }
 
   /**
@@ -314,7 +363,7 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * the store is known. A failure to destroy is ignored: the record has ended, so the entry can no
    * longer authenticate anyone, and it expires with the store's own TTL.
    */
-  async ended(record: SessionRecord, reason: EndReason, ctx?: Context): Promise<void> {
+  async ended(record: SessionRecord, reason: EndReason, ctx?: Context, cause?: SessionEndedEvent['cause']): Promise<void> {
     const store = this.options.sessionStore ?? (ctx && externalStoreOf(ctx));
     if (store && record.storeKey) {
       try {
@@ -323,7 +372,7 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
         /* see above */
       }
     }
-    this.emit('sessionEnded', { session: toTrackedSession(record), reason });
+    this.emit('sessionEnded', { session: toTrackedSession(record), reason, ...(cause && { cause }) });
   }
 
   /** Deletes the record of the request's session, if it has a live one. */

@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { assertSameOrigin, connect, createSessionWatch, isPostgresUrl, SessionWatch, type ExternalSessionStore } from '../backend';
 import { authenticate, setUpUsers } from './users';
 import { RedisSessionStore } from './redis-session-store';
-import { CLIENT_SCRIPT_PATH, clientScript, formPage, homePage, loginPage, sessionsPage } from './pages';
+import { CLIENT_SCRIPT_PATH, clientScript, formPage, homePage, loginPage, sessionsPage, type PageContext } from './pages';
 import { CLIENT_BUNDLE, ensureClientBundle } from './client-bundle';
 
 /** Settings of the demo app; `fromEnv()` reads them from the environment. */
@@ -36,6 +36,8 @@ export interface ExampleConfig {
   sweepInterval?: number;
   /** Seconds a database call may take before requests fail with 503. */
   queryTimeout?: number;
+  /** sessionwatch's `noStore` option (default on: the logged-in pages are `Cache-Control: no-store`). */
+  noStore?: boolean;
 }
 
 export interface ExampleApp {
@@ -61,6 +63,38 @@ function wantsHtml(ctx: Context): boolean {
 /** A same-origin path to return to after login, never an open redirect. */
 function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+}
+
+/**
+ * The demo's Content-Security-Policy, on every response: scripts and styles only from the app's
+ * origin or carrying this response's nonce (the pages' inline `<style>` and `<script>`, and the
+ * client's warning dialog, which gets the nonce from its script tag), no plugins, no framing.
+ */
+export function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    `style-src 'self' 'nonce-${nonce}'`,
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** A fresh nonce per response, and the policy that allows it. */
+async function withContentSecurityPolicy(ctx: Context, next: () => Promise<unknown>): Promise<void> {
+  const nonce = randomBytes(16).toString('base64');
+  (ctx.state as { page?: PageContext }).page = { nonce };
+  ctx.set('Content-Security-Policy', contentSecurityPolicy(nonce));
+  await next();
+}
+
+/** The page settings of this response (its CSP nonce). */
+function pageOf(ctx: Context): PageContext {
+  return (ctx.state as { page: PageContext }).page;
 }
 
 /** The client bundle and its source map, served before the session middleware (never activity). */
@@ -89,6 +123,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     sessionStore,
     sweepInterval: config.sweepInterval,
     queryTimeout: config.queryTimeout,
+    noStore: config.noStore,
   });
   await sw.migrate();
   await setUpUsers(knex, DEMO_USERS);
@@ -96,6 +131,9 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
   const app = new Koa();
   app.keys = config.keys;
   app.proxy = config.proxy ?? false;
+  // One reverse proxy in front, which appends the address it saw to X-Forwarded-For: only that
+  // last entry is the client's IP; the ones before it are whatever the client sent.
+  app.maxIpsCount = 1;
   // Errors become JSON (or a short text for pages), never a stack trace.
   app.use(async (ctx, next) => {
     try {
@@ -108,6 +146,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
       if (status >= 500) ctx.app.emit('error', err, ctx);
     }
   });
+  app.use(withContentSecurityPolicy);
   app.use(serveClientBundle);
   app.use(
     session(
@@ -138,13 +177,13 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     const html = wantsHtml(ctx);
     if (typeof name !== 'string' || typeof password !== 'string' || name.length > 64 || password.length > 1024) {
       ctx.status = html ? 400 : 400;
-      ctx.body = html ? loginPage('Enter a username and a password.') : { error: 'bad_request', message: 'username and password are required strings' };
+      ctx.body = html ? loginPage(pageOf(ctx), 'Enter a username and a password.') : { error: 'bad_request', message: 'username and password are required strings' };
       return;
     }
     const user = await authenticate(knex, name, password);
     if (!user) {
       ctx.status = 401;
-      ctx.body = html ? loginPage('Wrong username or password.', safeNext(body.next)) : { error: 'invalid_credentials' };
+      ctx.body = html ? loginPage(pageOf(ctx), 'Wrong username or password.', safeNext(body.next)) : { error: 'invalid_credentials' };
       return;
     }
     await sw.login(ctx, user.id);
@@ -183,21 +222,24 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     const name = username(ctx);
     ctx.type = 'html';
     const reason = typeof ctx.query.reason === 'string' ? ctx.query.reason : undefined;
-    ctx.body = name ? homePage(name, clientScript({ user: name })) : loginPage(undefined, safeNext(ctx.query.next), reason);
+    const page = pageOf(ctx);
+    ctx.body = name ? homePage(page, name, clientScript({ user: name, ...page })) : loginPage(page, undefined, safeNext(ctx.query.next), reason);
   });
 
   router.get('/sessions', (ctx) => {
     const name = username(ctx);
     if (!name) return ctx.redirect('/?next=/sessions');
     ctx.type = 'html';
-    ctx.body = sessionsPage(name, sw.options.prefix, clientScript({ user: name }));
+    const page = pageOf(ctx);
+    ctx.body = sessionsPage(page, name, sw.options.prefix, clientScript({ user: name, ...page }));
   });
 
   router.get('/form', (ctx) => {
     const name = username(ctx);
     if (!name) return ctx.redirect('/?next=/form');
     ctx.type = 'html';
-    ctx.body = formPage(name, clientScript({ user: name, drafts: '#long-form' }));
+    const page = pageOf(ctx);
+    ctx.body = formPage(page, name, clientScript({ user: name, drafts: '#long-form', ...page }));
   });
 
   app.use(router.routes()).use(router.allowedMethods());

@@ -31,6 +31,8 @@ const options: SessionWatchClientOptions = {
   pingTimeout: seconds('pingTimeout'),
   checkInterval: seconds('checkInterval'),
   watchFetch: true,
+  // The page's CSP nonce, for the warning dialog's <style> (the property: browsers hide the attribute).
+  nonce: script?.nonce || undefined,
 };
 if (script?.dataset.drafts !== undefined) {
   options.drafts = { selector: script.dataset.drafts || 'form', owner: script.dataset.user };

@@ -4,14 +4,22 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export interface PageOptions {
+/**
+ * Per-response settings of a page: the Content-Security-Policy nonce (see `contentSecurityPolicy`
+ * in app.ts) that its inline `<style>` and `<script>` carry.
+ */
+export interface PageContext {
+  nonce: string;
+}
+
+export interface PageOptions extends PageContext {
   title: string;
   username?: string;
   /** Extra markup at the end of `<body>` (scripts). */
   tail?: string;
 }
 
-export function layout(body: string, { title, username, tail = '' }: PageOptions): string {
+export function layout(body: string, { title, username, tail = '', nonce }: PageOptions): string {
   const nav = username
     ? `<nav><a href="/">Home</a> · <a href="/sessions">Where you're logged in</a> · <a href="/form">Long form</a>
        <form method="post" action="/logout" class="inline"><button type="submit">Log out ${escapeHtml(username)}</button></form></nav>`
@@ -19,7 +27,7 @@ export function layout(body: string, { title, username, tail = '' }: PageOptions
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · sessionwatch demo</title>
-<style>
+<style nonce="${escapeHtml(nonce)}">
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1d232b; }
   nav { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin-bottom: 1.5rem; }
   form.inline { display: inline; margin-left: auto; }
@@ -42,9 +50,10 @@ export const CLIENT_SCRIPT_PATH = '/assets/sessionwatch.js';
  * The `<script>` that loads the sessionwatch client on a logged-in page; `drafts` is the selector
  * of the forms kept across a logout (see example/client-entry.ts for the data attributes).
  */
-export function clientScript({ user, drafts }: { user: string; drafts?: string }): string {
+export function clientScript({ user, drafts, nonce }: { user: string; drafts?: string } & PageContext): string {
   const draftAttr = drafts === undefined ? '' : ` data-drafts="${escapeHtml(drafts)}"`;
-  return `<script type="module" src="${CLIENT_SCRIPT_PATH}" data-sessionwatch data-user="${escapeHtml(user)}"${draftAttr}></script>`;
+  // The nonce also reaches the client, which gives it to its warning dialog's <style>.
+  return `<script type="module" src="${CLIENT_SCRIPT_PATH}" nonce="${escapeHtml(nonce)}" data-sessionwatch data-user="${escapeHtml(user)}"${draftAttr}></script>`;
 }
 
 /** Why the login page is shown again (the `reason` the client adds when a session ends). */
@@ -55,7 +64,7 @@ const END_NOTICES: Record<string, string> = {
   lost: 'The server lost your session (it may have restarted). Log in again to continue.',
 };
 
-export function loginPage(error?: string, next = '/', reason?: string): string {
+export function loginPage(page: PageContext, error?: string, next = '/', reason?: string): string {
   const notice = reason && Object.hasOwn(END_NOTICES, reason) ? END_NOTICES[reason] : undefined;
   return layout(
     `<h1>Log in</h1>
@@ -68,32 +77,39 @@ export function loginPage(error?: string, next = '/', reason?: string): string {
        <p><button type="submit">Log in</button></p>
      </form>
      <p>Demo account: <code>johndoe</code> / <code>johndoe</code>.</p>`,
-    { title: 'Log in' },
+    { title: 'Log in', ...page },
   );
 }
 
-export function homePage(username: string, tail?: string): string {
+export function homePage(page: PageContext, username: string, tail?: string): string {
   return layout(
     `<h1>Hello, ${escapeHtml(username)}</h1>
      <p>This page is watched by sessionwatch: stay idle and a warning appears before you are logged out;
         activity in any tab keeps every tab alive.</p>`,
-    { title: 'Home', username, tail },
+    { title: 'Home', username, tail, ...page },
   );
 }
 
 /** The session list, rendered in the browser from `GET {prefix}/sessions`. */
-export function sessionsPage(username: string, prefix: string, tail = ''): string {
-  const script = `<script>
+export function sessionsPage(page: PageContext, username: string, prefix: string, tail = ''): string {
+  const script = `<script nonce="${escapeHtml(page.nonce)}">
 const api = ${JSON.stringify(prefix)};
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
 const nv = (p) => p.name ? esc(p.name) + (p.version ? ' ' + esc(p.version) : '') : 'Unknown';
 async function load() {
-  const res = await fetch(api + '/sessions', { headers: { accept: 'application/json' } });
-  if (res.status === 401) { location.href = '/?next=/sessions'; return; }
-  const { sessions } = await res.json();
+  const sessions = [];
+  let cursor = null;
+  do {
+    const query = cursor === null ? '' : '?cursor=' + encodeURIComponent(cursor);
+    const res = await fetch(api + '/sessions' + query, { headers: { accept: 'application/json' } });
+    if (res.status === 401) { location.href = '/?next=/sessions'; return; }
+    const body = await res.json();
+    sessions.push(...body.sessions);
+    cursor = body.nextCursor;
+  } while (cursor);
   document.getElementById('rows').innerHTML = sessions.map((s) =>
     '<tr data-id="' + esc(s.id) + '"><td>' + nv(s.browser) + '</td><td>' + nv(s.os) + '</td><td>' + esc(s.device) +
-    '</td><td>' + esc(s.ip) + '</td><td><time datetime="' + esc(s.lastActivity) + '">' + new Date(s.lastActivity).toLocaleString() +
+    '</td><td>' + (s.ip ? esc(s.ip) : 'Unknown') + '</td><td><time datetime="' + esc(s.lastActivity) + '">' + new Date(s.lastActivity).toLocaleString() +
     '</time></td><td>' + (s.current ? '<span class="current">This device</span>' :
     '<button data-revoke="' + esc(s.id) + '">Revoke</button>') + '</td></tr>').join('');
   document.getElementById('revoke-others').hidden = sessions.length < 2;
@@ -110,12 +126,12 @@ load();
      <table><thead><tr><th>Browser</th><th>OS</th><th>Device</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
      <tbody id="rows"></tbody></table>
      <p><button id="revoke-others" hidden>Log out all other sessions</button></p>`,
-    { title: 'Sessions', username, tail: script + tail },
+    { title: 'Sessions', username, tail: script + tail, ...page },
   );
 }
 
 /** A long form, to show that an inactivity logout does not lose what was typed. */
-export function formPage(username: string, tail?: string): string {
+export function formPage(page: PageContext, username: string, tail?: string): string {
   const fields = Array.from({ length: 12 }, (_, i) =>
     `<label for="note${i}">Note ${i + 1}</label><input id="note${i}" name="note${i}">`).join('\n');
   return layout(
@@ -129,6 +145,6 @@ export function formPage(username: string, tail?: string): string {
        <label for="secret">Password (never saved)</label><input id="secret" name="secret" type="password">
        <p><button type="submit">Save</button></p>
      </form>`,
-    { title: 'Form', username, tail },
+    { title: 'Form', username, tail, ...page },
   );
 }

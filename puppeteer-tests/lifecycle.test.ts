@@ -38,7 +38,11 @@ const sessions: Session[] = [];
 const crashed = new Set<Tab>();
 
 beforeAll(async () => {
-  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER }), launchBrowser('chromium')]);
+  // noStore off: Chromium keeps a `Cache-Control: no-store` page out of the back/forward cache (or
+  // evicts it when the session cookie changes), and these tests are about the client in a bfcached
+  // page: apps that turn noStore off, and browsers that keep such pages. (csp.test.ts checks that,
+  // by default, Back after a logout does not show a logged-in page.)
+  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, noStore: false }), launchBrowser('chromium')]);
 });
 
 afterEach(async () => {

@@ -131,10 +131,24 @@ export interface SessionInfo {
   lastActivity: string;
 }
 
-/** `200` body of `GET {prefix}/sessions`: current session first, then newest activity first. */
+/**
+ * `200` body of `GET {prefix}/sessions?limit=&cursor=`: current session first (on the first page),
+ * then newest activity first.
+ */
 export interface SessionListResponse {
   sessions: SessionInfo[];
+  /**
+   * Opaque cursor of the next page (pass it back as `?cursor=`), or `null` on the last page.
+   * Keyset paging: a session whose activity moves while paging may show twice or not at all.
+   */
+  nextCursor: string | null;
 }
+
+/**
+ * Page sizes of `GET {prefix}/sessions` (`?limit=`). The default equals the server's default
+ * `maxSessionsPerUser`, so with default settings one page holds every session.
+ */
+export const SESSION_LIST_LIMIT = { default: 100, max: 200 } as const;
 
 /** `200` body of `DELETE {prefix}/sessions`. */
 export interface RevokeOthersResponse {

@@ -16,6 +16,7 @@ import type { SessionWatch } from '../sessionwatch';
 import type { SessionRecord } from '../store/types';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { pingExpires } from '../inactivity/policy';
+import { PagingError } from '../tracking/paging';
 
 /** The request's live record, or the 401 that explains why there is none. */
 function requireSession(sw: SessionWatch, ctx: Context): SessionRecord {
@@ -69,7 +70,14 @@ export function createRoutes(sw: SessionWatch): Middleware {
   router.get(ROUTES.sessions, async (ctx) => {
     const record = requireSession(sw, ctx);
     noStore(ctx);
-    const body: SessionListResponse = { sessions: await sw.sessionInfos(record.userId, record.id) };
+    const { limit, cursor } = ctx.query;
+    let body: SessionListResponse;
+    try {
+      body = await sw.sessionInfos(record.userId, record.id, { limit, cursor });
+    } catch (err) {
+      if (err instanceof PagingError) throw new SessionWatchHttpError(ERROR.badRequest, err.message);
+      throw err;
+    }
     ctx.body = body;
   });
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Context } from 'koa';
 import type { SessionInfo } from '../../shared/protocol';
 import type { SessionRecord } from '../store/types';
@@ -17,9 +18,21 @@ export interface TrackedSession {
   lastActivity: Date;
 }
 
-/** `::ffff:203.0.113.7` (an IPv4 client of a dual-stack server) is shown as `203.0.113.7`. */
-function displayIp(ip: string): string {
-  return ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1').slice(0, 64);
+/** The IP recorded when the request's is not a valid IPv4 or IPv6 address. */
+export const UNKNOWN_IP = '';
+
+/** Longest IP kept: an IPv6 address with a zone index (`fe80::1%eth0`) fits the 64-character column. */
+const MAX_IP_LENGTH = 64;
+
+/**
+ * The IP to record: a valid IPv4 or IPv6 address, `::ffff:203.0.113.7` (an IPv4 client of a
+ * dual-stack server) shown as `203.0.113.7`; anything else is {@link UNKNOWN_IP}. With
+ * `app.proxy` the IP comes from `X-Forwarded-For`, which a client can write anything into
+ * (markup, a 300-digit number): such values are never stored nor shown to the user.
+ */
+export function recordedIp(ip: string | undefined): string {
+  const value = (ip ?? '').trim().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+  return value.length <= MAX_IP_LENGTH && isIP(value) !== 0 ? value : UNKNOWN_IP;
 }
 
 /** The record of a new login, from the request that logs in. */
@@ -30,7 +43,7 @@ export function newRecord(ctx: Context, userId: string, token: string, storeKey:
     tokenHash: hashToken(token),
     storeKey,
     userId,
-    ip: displayIp(ctx.ip || ''),
+    ip: recordedIp(ctx.ip),
     userAgent,
     ...parseUserAgent(userAgent),
     createdAt: now,

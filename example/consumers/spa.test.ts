@@ -3,7 +3,9 @@
  * they build with `vite build`, the bundle pulls no Node-only module, and the built pages, served
  * from the example backend's origin, show the warning dialog in Chromium when idle. Prints the
  * client's share of each SPA's JavaScript (the page built with and without sessionwatch). A page
- * without a bundler loads the standalone `sessionwatch/browser` file the same way.
+ * without a bundler loads the standalone `sessionwatch/browser` file the same way. The README's
+ * Vite dev-server recipe, pasted into the vanilla SPA, runs `vite` (dev) with its proxy in front of
+ * the example backend: pings and the logout pass the CSRF check.
  */
 import { build as esbuild } from 'esbuild';
 import fs from 'node:fs';
@@ -16,7 +18,8 @@ import type { Browser, Page } from 'puppeteer-core';
 import { createTestDatabase, type TestDatabase } from '../../backend/testing/databases';
 import { launchBrowser, logInOnPage, until } from '../../puppeteer-tests/support';
 import { createExampleApp, type ExampleApp } from '../app';
-import { FIXTURES, installApps, packedTarball, removeApp, run, type InstalledApp } from './support';
+import { FIXTURES, cleanEnv, installApps, packedTarball, removeApp, run, ROOT, type InstalledApp } from './support';
+import { spawn } from 'node:child_process';
 
 jest.setTimeout(60_000);
 
@@ -187,5 +190,76 @@ test.each(PAGES)('%s: the page warns with the alert dialog when idle, "Stay sign
     await until(async () => (await statusOf(page)) === 'active', { timeout: 5_000, what: 'status back to active' });
   } finally {
     await close();
+  }
+});
+
+/** The README's `vite.config.js` for the dev server ("A single-page app"), exactly as written there. */
+function readmeViteConfig(): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const match = /```js\n(\/\/ vite\.config\.js[\s\S]*?)```/.exec(readme);
+  if (!match) throw new Error('README: no ```js block starting with "// vite.config.js"');
+  return match[1];
+}
+
+/** A free loopback port (the dev server is started with --strictPort on it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test("the README's Vite dev-server proxy recipe, as pasted: pings and the logout pass (no 403)", async () => {
+  const dir = apps!['spa-vanilla'].dir;
+  // The recipe targets the README's http://localhost:3000; here the backend is at baseUrl.
+  const config = readmeViteConfig();
+  const target = "target: 'http://localhost:3000'";
+  expect(config).toContain(target);
+  fs.writeFileSync(path.join(dir, 'vite.dev.config.js'), config.replace(target, `target: '${baseUrl}'`));
+  const port = await freePort();
+  const vite = spawn(process.execPath, [path.join('node_modules', 'vite', 'bin', 'vite.js'), '--config', 'vite.dev.config.js', '--port', String(port), '--strictPort', '--host', 'localhost'], {
+    cwd: dir,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  vite.stdout!.on('data', (d) => (output += d));
+  vite.stderr!.on('data', (d) => (output += d));
+  const devUrl = `http://localhost:${port}`;
+  const context = await browser!.createBrowserContext();
+  try {
+    await until(async () => (await fetch(`${devUrl}/baseline.html`).catch(() => null))?.ok === true, { timeout: 30_000, what: `vite dev server (${output})` });
+    const page = await context.newPage();
+    const api: Array<[string, number]> = [];
+    page.on('response', (res) => {
+      const url = new URL(res.url());
+      if (url.pathname.startsWith('/session/') || url.pathname === '/login') api.push([`${res.request().method()} ${url.pathname}`, res.status()]);
+    });
+    // Log in through the dev server (the page without the client), then open the SPA.
+    await page.goto(`${devUrl}/baseline.html`);
+    const login = await page.evaluate(async () => {
+      const res = await fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }) });
+      return res.status;
+    });
+    if (login !== 200) throw new Error(`login through the dev server: ${login}\n${output}`);
+    await page.goto(`${devUrl}/`);
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'active', { timeout: 10_000 });
+    // The warning comes after warnAfter (3 s); "Stay signed in" pings.
+    await page.waitForSelector('[role="alertdialog"]', { visible: true, timeout: 15_000 });
+    await page.click('[data-sessionwatch-action="stay"]');
+    await until(async () => (await statusOf(page)) === 'active', { timeout: 5_000, what: 'status back to active' });
+    await until(async () => api.some(([request, status]) => request === 'POST /session/ping' && status === 200), { timeout: 5_000, what: 'a 200 ping' });
+    await page.evaluate(() => (window as unknown as { __sessionwatch: { logout(): Promise<void> } }).__sessionwatch.logout());
+    await until(async () => api.some(([request]) => request === 'POST /session/logout'), { timeout: 5_000, what: 'the logout' });
+    expect(api.filter(([request]) => request === 'POST /session/logout')).toEqual([['POST /session/logout', 204]]);
+    expect(api.filter(([, status]) => status === 403)).toEqual([]);
+    // The logout ended the session on the backend (asked from the page the client went to after it).
+    const listStatus = () => page.evaluate(async () => (await fetch('/session/sessions')).status).catch(() => 0);
+    await until(async () => (await listStatus()) === 401, { timeout: 5_000, what: 'the session list refused after the logout' });
+  } finally {
+    await context.close();
+    vite.kill();
   }
 });

@@ -1,0 +1,18 @@
+import type { Context } from 'koa';
+import type { SessionWatch } from '../sessionwatch';
+
+/**
+ * Adds `Cache-Control: no-store` to a response of the app, after it ran, when the `noStore`
+ * option selects it: by default an HTML page (`text/html`) answered to a request with a live
+ * tracked session, so that Back after a logout, or the next user of a shared computer, cannot
+ * show a page of user data from the browser's cache. Scripts, styles and images keep their
+ * caching. A `Cache-Control` the app set itself always wins.
+ */
+export function applyNoStore(sw: SessionWatch, ctx: Context): void {
+  const rule = sw.options.noStore;
+  if (rule === false || ctx.res.hasHeader('Cache-Control')) return;
+  const selected = rule === 'authenticated-html'
+    ? sw.requestState(ctx).record !== undefined && ctx.response.is('html') === 'html'
+    : rule(ctx);
+  if (selected) ctx.set('Cache-Control', 'no-store');
+}

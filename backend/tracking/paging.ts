@@ -1,0 +1,74 @@
+import { SESSION_LIST_LIMIT } from '../../shared/protocol';
+import type { SessionRecord } from '../store/types';
+import { PUBLIC_ID_PATTERN } from './tokens';
+
+/**
+ * Position of a record in the session list: the current session first (rank 0), then the others
+ * (rank 1) by newest activity, ties broken by id. A cursor is the position of the last record of
+ * a page (keyset paging: no offset, so ending sessions between pages never shifts the next one).
+ */
+interface Position {
+  rank: 0 | 1;
+  lastActivity: number;
+  id: string;
+}
+
+/** A bad `limit` or `cursor`: the route answers it with 400. */
+export class PagingError extends Error {}
+
+function positionOf(record: SessionRecord, currentId: string | undefined): Position {
+  return { rank: record.id === currentId ? 0 : 1, lastActivity: record.lastActivity, id: record.id };
+}
+
+/** List order: negative when `a` comes first. */
+function compare(a: Position, b: Position): number {
+  if (a.rank !== b.rank) return a.rank - b.rank;
+  if (a.lastActivity !== b.lastActivity) return b.lastActivity - a.lastActivity;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function encodeCursor(position: Position): string {
+  return Buffer.from(`${position.rank}.${position.lastActivity}.${position.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Position {
+  const match = cursor.length <= 64 && /^[A-Za-z0-9_-]+$/.test(cursor)
+    ? /^([01])\.(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
+    : null;
+  if (!match || !PUBLIC_ID_PATTERN.test(match[3])) throw new PagingError('cursor is not one this server returned');
+  return { rank: Number(match[1]) as 0 | 1, lastActivity: Number(match[2]), id: match[3] };
+}
+
+/** Validates a page size: an integer in [1, SESSION_LIST_LIMIT.max]; undefined is the default. */
+export function pageLimit(limit: unknown): number {
+  if (limit === undefined) return SESSION_LIST_LIMIT.default;
+  const value = typeof limit === 'string' && /^\d{1,4}$/.test(limit) ? Number(limit) : limit;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > SESSION_LIST_LIMIT.max) {
+    throw new PagingError(`limit must be an integer from 1 to ${SESSION_LIST_LIMIT.max}`);
+  }
+  return value;
+}
+
+/** One page of a user's records. */
+export interface RecordPage {
+  records: SessionRecord[];
+  nextCursor: string | null;
+}
+
+/**
+ * The page of `records` after `cursor` (from the start without one), `limit` long, in list
+ * order: `currentId` first, then newest activity first. Throws {@link PagingError} for a bad
+ * limit or cursor.
+ */
+export function pageOf(records: SessionRecord[], options: { limit?: unknown; cursor?: unknown; currentId?: string }): RecordPage {
+  const limit = pageLimit(options.limit);
+  if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new PagingError('cursor must be a string');
+  const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+  const ordered = records
+    .map((record) => ({ record, position: positionOf(record, options.currentId) }))
+    .filter(({ position }) => after === undefined || compare(position, after) > 0)
+    .sort((a, b) => compare(a.position, b.position));
+  const page = ordered.slice(0, limit);
+  const more = ordered.length > limit;
+  return { records: page.map(({ record }) => record), nextCursor: more ? encodeCursor(page[page.length - 1].position) : null };
+}
