@@ -29,7 +29,7 @@ function setup(n: number, options: SessionWatchClientOptions = {}): { server: Fa
       navigate: (url) => navigations.push(url),
     });
     const events: TestTab['events'] = [];
-    for (const type of ['warn', 'activity', 'extend', 'expire', 'end', 'leader'] as const) {
+    for (const type of ['warn', 'activity', 'extend', 'expire', 'end', 'leader', 'connection', 'locked', 'unlocked'] as const) {
       c.emitter.on(type, (payload) => events.push({ type, t: Date.now() - START, ...payload }));
     }
     return { c, events, navigations };
@@ -344,4 +344,40 @@ test('revoked before this page was loaded: quiet (a page of a logged-out browser
   await advance(100);
   expect(ofType(after.tabs[0], 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
   expect(after.tabs[0].navigations).toEqual(['/login?next=%2F&reason=revoked']);
+});
+
+test('headless: every tab hears at once that the server is unreachable, that the page locks at the deadline, and the end', async () => {
+  const { server, tabs } = setup(2, { ui: false, lock: false });
+  await startAll(tabs);
+  server.mode = 'fail';
+  await advanceTo(WARN * 1000 + 2000);
+  for (const tab of tabs) {
+    expect(ofType(tab, 'connection')).toEqual([expect.objectContaining({ lost: true, since: expect.any(Number) })]);
+    expect(tab.c.getState().connectionLost).toBe(true);
+  }
+  // No server to confirm at the deadline: the tabs lock and end on their own, and say so first.
+  await advanceTo(EXPIRE * 1000 + 3000);
+  for (const tab of tabs) {
+    const locked = ofType(tab, 'locked');
+    expect(locked.map((e) => e.reason)).toContain('expired');
+    expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
+    // onEnd / the navigation wait for the server's confirmation.
+    expect(tab.navigations).toEqual([]);
+  }
+  expect(ofType(tabs[0], 'locked')[0]).toMatchObject({ reason: null });
+});
+
+test('maxAge from the server: the warning cannot be extended, and "extend" does not push the end back', async () => {
+  const { server, tabs } = setup(2);
+  server.maxAgeEndsAt = START + 45_000;
+  await startAll(tabs);
+  // The absolute end comes before the idle one (60 s): that is the end the state counts down to.
+  expect(tabs[1].c.getState()).toMatchObject({ maxAgeEndsAt: expect.any(Number), canExtend: false, secondsLeft: 45 });
+  await advanceTo(45_000 - (EXPIRE - WARN) * 1000 + 1500);
+  for (const tab of tabs) expect(ofType(tab, 'warn')).toEqual([expect.objectContaining({ canExtend: false })]);
+  tabs[1].c.extend();
+  await advance(500);
+  for (const tab of tabs) expect(tab.c.getState()).toMatchObject({ phase: 'warning', canExtend: false });
+  await advanceTo(45_000 + 2000);
+  for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
 });

@@ -25,8 +25,11 @@ const TOUCH_MS = (EXPIRE / 20) * 1000;
 const NET_MS = 20; // one way
 const MESSAGE_MS = 1;
 const PING_TIMEOUT_MS = 1000;
-/** A browser fails an offline request at once: without a backoff a tab would ping in a loop. */
-const MAX_OFFLINE_PINGS_PER_S = 3;
+/**
+ * A browser fails an offline request at once: without a backoff a tab would ping in a loop (25 a
+ * second here). A retry, a deadline check and an end's confirmation may fall in one second.
+ */
+const MAX_OFFLINE_PINGS_PER_S = 5;
 
 const config: MachineConfig = { pingIntervalMs: () => PING_INTERVAL_MS, checkIntervalMs: 5000, fixedSettings: false, loadedAt: 0 };
 
@@ -389,6 +392,8 @@ function simulate(tabs: number, actions: Action[], settle: { activeTab: number; 
   world.act({ kind: 'online' });
   for (const tab of world.tabs) world.thaw(tab);
   world.act({ kind: 'activity', tab: settle.activeTab, ms: 4 * TAKEOVER_GRACE_MS });
+  // An end on the server in the last instant (the absolute end) reaches the tabs within a grace.
+  if (world.server.ended) world.advance(world.now + TAKEOVER_GRACE_MS);
   world.checkSteps();
   return world;
 }

@@ -672,6 +672,9 @@ class Run {
     if (incoming.maxAgeEndsAt !== null && (fromLeader || s.maxAgeEndsAt === null)) s.maxAgeEndsAt = incoming.maxAgeEndsAt;
     if (incoming.triedAt > s.triedAt) this.tried(incoming.lostSince === null, incoming.triedAt, incoming.lostSince);
     s.reported = Math.max(s.reported, incoming.reported);
+    // Activity the server acknowledged counts even past this tab's own (stale) deadline: a tab
+    // thawed after its deadline must not refuse the session the others kept alive.
+    this.mergeActivity(incoming.reported, false, true);
     this.mergeActivity(incoming.lastActivity, false);
     if (mergePhase(s, incoming) === 'warning' && s.phase === 'active') this.enterWarning(false);
   }

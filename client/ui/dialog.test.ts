@@ -1,6 +1,7 @@
 /** @jest-environment jsdom */
 import { createWarningDialog } from './dialog';
 import { createLockScreen, LOCKED_CLASS } from './lock';
+import { createConnectionNotice } from './notice';
 import { DEFAULT_TEXTS } from './texts';
 import { STYLE_ELEMENT_ID } from './styles';
 
@@ -114,4 +115,36 @@ test('a CSP nonce is set on the stylesheet', () => {
   lock.lock('expired', '/login');
   expect((document.getElementById(STYLE_ELEMENT_ID) as HTMLStyleElement).nonce).toBe('abc123');
   lock.destroy();
+});
+
+test('before the absolute end: the dialog says it cannot be extended; its main button and Escape close it, never extend', () => {
+  const { view, onStay } = dialogWith(60);
+  const deadline = Date.now() + 60_000;
+  view.show(() => deadline, false);
+  const el = dialog();
+  expect(document.getElementById(el.getAttribute('aria-labelledby')!)!.textContent).toBe(DEFAULT_TEXTS.finalWarningTitle);
+  expect(document.getElementById(el.getAttribute('aria-describedby')!)!.textContent).toBe(DEFAULT_TEXTS.finalWarningMessage);
+  expect(document.activeElement!.textContent).toBe(DEFAULT_TEXTS.finalWarningDismiss);
+  press('Escape');
+  expect(view.visible).toBe(false);
+  view.show(() => deadline, false);
+  (document.querySelector('[data-sessionwatch-action="stay"]') as HTMLButtonElement).click();
+  expect(view.visible).toBe(false);
+  expect(onStay).not.toHaveBeenCalled();
+  // An idle warning afterwards is extendable again.
+  view.show(() => deadline);
+  expect(document.activeElement!.textContent).toBe(DEFAULT_TEXTS.stay);
+  press('Escape');
+  expect(onStay).toHaveBeenCalledTimes(1);
+});
+
+test('the connection notice: a polite status, empty (and hidden) once the server answers again', () => {
+  const notice = createConnectionNotice({ texts: DEFAULT_TEXTS });
+  notice.set(true);
+  const el = document.querySelector('.sessionwatch-notice')!;
+  expect([el.getAttribute('role'), el.textContent]).toEqual(['status', DEFAULT_TEXTS.connectionLost]);
+  notice.set(false);
+  expect(el.textContent).toBe('');
+  notice.destroy();
+  expect(document.querySelector('.sessionwatch-notice')).toBeNull();
 });
