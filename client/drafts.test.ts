@@ -115,6 +115,7 @@ test('nothing changed: nothing stored', () => {
 });
 
 test('a changed page structure restores only matching fields; garbage in storage is ignored', () => {
+  jest.useFakeTimers(); // the fields that do not match are awaited a while
   fill();
   keeper().save();
   // Fields are matched by position, name and type: only the title still matches.
@@ -123,6 +124,8 @@ test('a changed page structure restores only matching fields; garbage in storage
   expect(field('title').value).toBe('Report');
   sessionStorage.setItem(`${DRAFT_KEY_PREFIX}/form`, '{not json');
   expect(keeper().restore()).toBe(0);
+  jest.advanceTimersByTime(DRAFT_RESTORE_WAIT_MS);
+  jest.useRealTimers();
 });
 
 describe('framework-controlled fields and fields that appear later', () => {
@@ -181,6 +184,10 @@ describe('framework-controlled fields and fields that appear later', () => {
     const k = keeper();
     expect(k.restore()).toBe(0); // nothing rendered yet
     expect(sessionStorage.length).toBe(0); // read once
+    // A client stopped and started again meanwhile (React's StrictMode) still restores them.
+    k.unwatch();
+    expect(k.restore()).toBe(0);
+    k.watch();
     const seen: string[] = [];
     // What Vue's v-model listens to: `input` (and `change` with .lazy), with the value already set.
     document.addEventListener('input', (e) => seen.push(`input ${(e.target as HTMLInputElement).name}=${(e.target as HTMLInputElement).value}`));

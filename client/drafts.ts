@@ -52,7 +52,10 @@ export interface DraftKeeper {
   restore(): number;
   /** Starts noting which fields the user types in (framework-controlled fields need it). */
   watch(): void;
-  /** Stops noting, and stops waiting for fields to restore. */
+  /**
+   * Stops noting. Fields still awaited are still restored when they appear (within the wait): a
+   * client stopped and started again at once, as React's StrictMode does, must not lose them.
+   */
   unwatch(): void;
 }
 
@@ -281,7 +284,6 @@ export function createDraftKeeper({ selector, owner, path, storage = defaultStor
       const target = root();
       target.removeEventListener('input', onInput, true);
       target.removeEventListener('change', onInput, true);
-      stopWaiting();
     },
   };
 }
