@@ -1,5 +1,13 @@
 /** @jest-environment jsdom */
-import { createDraftKeeper, DRAFT_KEY_PREFIX, DRAFT_MAX_AGE_MS } from './drafts';
+import { act, createElement, useState } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { createDraftKeeper, DRAFT_KEY_PREFIX, DRAFT_MAX_AGE_MS, DRAFT_RESTORE_WAIT_MS, type DraftKeeper } from './drafts';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
+}
+globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
 const FORM = `
   <form id="f">
@@ -20,7 +28,21 @@ const FORM = `
   <form data-sessionwatch-ignore><input name="search"></form>`;
 
 let path = '/form';
-const keeper = (owner: string | null = 'u1') => createDraftKeeper({ selector: 'form', owner, path: () => path });
+const keepers: DraftKeeper[] = [];
+/** A keeper watching the page (as a started client's is); unwatched after each test. */
+function keeper(owner: string | null = 'u1'): DraftKeeper {
+  const k = createDraftKeeper({ selector: 'form', owner, path: () => path });
+  k.watch();
+  keepers.push(k);
+  return k;
+}
+afterEach(() => keepers.splice(0).forEach((k) => k.unwatch()));
+/** What a user's typing does: the value changes, then `input` fires. */
+function type(el: HTMLInputElement | HTMLTextAreaElement, text: string): void {
+  const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(el, text);
+  el.dispatchEvent(new Event('input', { bubbles: true }));
+}
 const field = <T extends Element = HTMLInputElement>(name: string) => document.querySelector(`#f [name="${name}"]`) as unknown as T;
 
 function fill(): void {
@@ -93,6 +115,7 @@ test('nothing changed: nothing stored', () => {
 });
 
 test('a changed page structure restores only matching fields; garbage in storage is ignored', () => {
+  jest.useFakeTimers(); // the fields that do not match are awaited a while
   fill();
   keeper().save();
   // Fields are matched by position, name and type: only the title still matches.
@@ -101,4 +124,114 @@ test('a changed page structure restores only matching fields; garbage in storage
   expect(field('title').value).toBe('Report');
   sessionStorage.setItem(`${DRAFT_KEY_PREFIX}/form`, '{not json');
   expect(keeper().restore()).toBe(0);
+  jest.advanceTimersByTime(DRAFT_RESTORE_WAIT_MS);
+  jest.useRealTimers();
+});
+
+describe('framework-controlled fields and fields that appear later', () => {
+  let root: Root | null = null;
+  afterEach(async () => {
+    if (root) await act(() => root!.unmount());
+    root = null;
+    jest.useRealTimers();
+  });
+
+  /** A React form whose textarea and checkbox are controlled; it renders its state next to them. */
+  function Editor() {
+    const [body, setBody] = useState('');
+    const [urgent, setUrgent] = useState(false);
+    return createElement(
+      'form',
+      { id: 'f' },
+      createElement('textarea', { name: 'body', value: body, onChange: (e: { target: HTMLTextAreaElement }) => setBody(e.target.value) }),
+      createElement('input', { type: 'checkbox', name: 'urgent', checked: urgent, onChange: (e: { target: HTMLInputElement }) => setUrgent(e.target.checked) }),
+      createElement('output', { id: 'state' }, `${body.length} ${urgent}`),
+    );
+  }
+  async function mountEditor(): Promise<void> {
+    const el = document.createElement('div');
+    document.body.replaceChildren(el);
+    root = createRoot(el);
+    await act(() => root!.render(createElement(Editor)));
+  }
+  const state = () => document.getElementById('state')!.textContent;
+
+  test('a React-controlled textarea and checkbox: saved although React keeps their defaults in sync, restored into React state', async () => {
+    await mountEditor();
+    const k = keeper();
+    await act(() => {
+      type(field<HTMLTextAreaElement>('body'), 'Typed in React');
+      field('urgent').click();
+    });
+    expect(state()).toBe('14 true');
+    // React mirrors the value into the default value: only the user's typing tells it changed.
+    expect(field<HTMLTextAreaElement>('body').defaultValue).toBe('Typed in React');
+    expect(k.save()).toBe(2);
+    await act(() => root!.unmount());
+
+    await mountEditor(); // after logging in again
+    expect(state()).toBe('0 false');
+    await act(() => void keeper().restore());
+    expect(field<HTMLTextAreaElement>('body').value).toBe('Typed in React');
+    expect(field('urgent').checked).toBe(true);
+    expect(state()).toBe('14 true'); // React's state has it, not only the DOM
+  });
+
+  test('fields that mount after the restore are restored when they appear; the event contract of v-model holds', async () => {
+    fill();
+    keeper().save();
+    document.body.innerHTML = '<div id="app"></div>';
+    const k = keeper();
+    expect(k.restore()).toBe(0); // nothing rendered yet
+    expect(sessionStorage.length).toBe(0); // read once
+    // A client stopped and started again meanwhile (React's StrictMode) still restores them.
+    k.unwatch();
+    expect(k.restore()).toBe(0);
+    k.watch();
+    const seen: string[] = [];
+    // What Vue's v-model listens to: `input` (and `change` with .lazy), with the value already set.
+    document.addEventListener('input', (e) => seen.push(`input ${(e.target as HTMLInputElement).name}=${(e.target as HTMLInputElement).value}`));
+    document.addEventListener('change', (e) => seen.push(`change ${(e.target as HTMLInputElement).name}`));
+    document.getElementById('app')!.innerHTML = FORM;
+    await Promise.resolve(); // mutation observers run as a microtask
+    expect(field('title').value).toBe('Report');
+    expect(field<HTMLTextAreaElement>('body').value).toBe('Line 1\nLine 2');
+    expect(field('urgent').checked).toBe(true);
+    expect(seen).toEqual(expect.arrayContaining(['input title=Report', 'change title', 'input body=Line 1\nLine 2', 'change body']));
+  });
+
+  test('the wait for missing fields ends after a while, and at the user\'s first input', async () => {
+    jest.useFakeTimers();
+    fill();
+    keeper().save();
+    document.body.innerHTML = '<div id="app"></div>';
+    keeper().restore();
+    jest.advanceTimersByTime(DRAFT_RESTORE_WAIT_MS + 1);
+    document.getElementById('app')!.innerHTML = FORM;
+    await Promise.resolve();
+    expect(field('title').value).toBe('');
+
+    document.body.innerHTML = FORM;
+    fill();
+    keeper().save();
+    document.body.innerHTML = '<div id="app"><input name="search"></div>';
+    keeper().restore();
+    type(document.querySelector('[name="search"]') as HTMLInputElement, 'x'); // the user is at work
+    document.getElementById('app')!.innerHTML = FORM;
+    await Promise.resolve();
+    expect(field('title').value).toBe('');
+  });
+
+  test('a field the user or the app already filled keeps its value', async () => {
+    fill();
+    keeper().save();
+    document.body.innerHTML = FORM;
+    const k = keeper();
+    field('title').value = 'Set by the app';
+    type(field<HTMLTextAreaElement>('body'), 'Typed first');
+    expect(k.restore()).toBe(5);
+    expect(field('title').value).toBe('Set by the app');
+    expect(field<HTMLTextAreaElement>('body').value).toBe('Typed first');
+    expect(field<HTMLSelectElement>('category').value).toBe('Support');
+  });
 });

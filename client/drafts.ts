@@ -1,13 +1,26 @@
 /**
  * Draft keeping: before a tab is logged out, what the user typed in its forms is saved in that
- * tab's sessionStorage (keyed by path), and put back when the same page opens again after the next
- * login; then deleted. Password, hidden and file inputs, one-time codes and card numbers, and
- * anything inside `[data-sessionwatch-ignore]` are never saved. Only fields the user changed are kept.
+ * tab's sessionStorage (keyed by path), and put back when the same page opens again in that tab
+ * after the next login; then deleted. Password, hidden and file inputs, one-time codes and card
+ * numbers, and anything inside `[data-sessionwatch-ignore]` are never saved. Only fields the user
+ * changed are kept.
+ *
+ * Framework-controlled fields (React, Vue's `v-model`) work both ways: a field the user typed in
+ * counts as changed even when the framework keeps its default value in sync with its value, and a
+ * value is put back through the element's native setter followed by `input` and `change` events,
+ * which is what those frameworks listen to (an assignment to `value` alone is swallowed by
+ * React's value tracker). Fields that mount after the client starts (a single-page app renders
+ * later) are restored when they appear, for a bounded time.
  */
 
 export const DRAFT_KEY_PREFIX = 'sessionwatch:draft:';
 /** Older drafts are dropped rather than restored. */
 export const DRAFT_MAX_AGE_MS = 24 * 3600 * 1000;
+/**
+ * How long fields missing when the page's draft is read are waited for (they are restored as soon
+ * as they appear); the wait also stops at the user's first input.
+ */
+export const DRAFT_RESTORE_WAIT_MS = 10_000;
 
 type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
@@ -31,8 +44,19 @@ interface StoredDraft {
 export interface DraftKeeper {
   /** Saves the changed fields of the page; returns the number of fields saved. */
   save(): number;
-  /** Restores and deletes this page's draft; returns the number of fields restored. */
+  /**
+   * Reads and deletes this page's draft, and restores it into the fields the user has not filled
+   * yet; returns the number of fields restored now. Fields not there yet are restored when they
+   * appear, within {@link DRAFT_RESTORE_WAIT_MS} and before the user's first input.
+   */
   restore(): number;
+  /** Starts noting which fields the user types in (framework-controlled fields need it). */
+  watch(): void;
+  /**
+   * Stops noting. Fields still awaited are still restored when they appear (within the wait): a
+   * client stopped and started again at once, as React's StrictMode does, must not lose them.
+   */
+  unwatch(): void;
 }
 
 export interface DraftKeeperOptions {
@@ -44,6 +68,11 @@ export interface DraftKeeperOptions {
   path: () => string;
   storage?: () => Storage | undefined;
   root?: () => ParentNode;
+}
+
+interface Pending {
+  index: number;
+  field: FieldDraft;
 }
 
 const NEVER_SAVED_TYPES = new Set(['password', 'hidden', 'file', 'submit', 'button', 'reset', 'image']);
@@ -66,32 +95,69 @@ function defaultIndex(select: HTMLSelectElement): number {
   return options.length ? 0 : -1;
 }
 
-/** The field's value if the user changed it, else null. */
-function capture(field: Field, i: number): FieldDraft | null {
+/**
+ * The field's value if the user changed it, else null. `touched`: the user typed in it — the only
+ * sign for a framework-controlled field, whose default value the framework keeps equal to its value.
+ */
+function capture(field: Field, i: number, touched: boolean): FieldDraft | null {
   const base = { i, name: field.name, type: field.type };
   if (field instanceof HTMLSelectElement) {
-    const options = Array.from(field.options);
-    if (field.multiple ? options.every((o) => o.selected === o.defaultSelected) : field.selectedIndex === defaultIndex(field)) return null;
-    return { ...base, selected: options.flatMap((o, index) => (o.selected ? [index] : [])) };
+    if (!touched && !isChanged(field)) return null;
+    return { ...base, selected: Array.from(field.options).flatMap((o, index) => (o.selected ? [index] : [])) };
   }
   if (field instanceof HTMLInputElement && (field.type === 'checkbox' || field.type === 'radio')) {
-    return field.checked === field.defaultChecked ? null : { ...base, checked: field.checked };
+    return touched || isChanged(field) ? { ...base, checked: field.checked } : null;
   }
-  return field.value === field.defaultValue ? null : { ...base, value: field.value };
+  return isChanged(field) || (touched && field.value !== '') ? { ...base, value: field.value } : null;
+}
+
+/** The field no longer shows what the page loaded with (typed in, or set by the page's scripts). */
+function isChanged(field: Field): boolean {
+  if (field instanceof HTMLSelectElement) {
+    const options = Array.from(field.options);
+    return field.multiple ? !options.every((o) => o.selected === o.defaultSelected) : field.selectedIndex !== defaultIndex(field);
+  }
+  if (field instanceof HTMLInputElement && (field.type === 'checkbox' || field.type === 'radio')) return field.checked !== field.defaultChecked;
+  return field.value !== field.defaultValue;
+}
+
+/**
+ * Sets a property through the setter of the element's prototype chain, not through a setter a
+ * framework defined on the element itself: React's value tracker records assignments made through
+ * its own, and would then see no change when the `input` event comes.
+ */
+function setNative(target: object, prop: 'value' | 'checked' | 'selected', value: unknown): void {
+  for (let proto = Object.getPrototypeOf(target); proto; proto = Object.getPrototypeOf(proto)) {
+    const setter = Object.getOwnPropertyDescriptor(proto, prop)?.set;
+    if (setter) {
+      setter.call(target, value);
+      return;
+    }
+  }
+  (target as Record<string, unknown>)[prop] = value;
+}
+
+/** Matches the draft's field (same position, name and type) and still a kept one. */
+function matches(field: Field | undefined, draft: FieldDraft): field is Field {
+  return !!field && field.name === draft.name && field.type === draft.type && isKept(field);
 }
 
 function apply(field: Field, draft: FieldDraft): boolean {
-  if (field.name !== draft.name || field.type !== draft.type || !isKept(field)) return false;
-  if (field instanceof HTMLSelectElement && draft.selected) {
-    Array.from(field.options).forEach((o, index) => (o.selected = draft.selected!.includes(index)));
-  } else if (field instanceof HTMLInputElement && draft.checked !== undefined) {
-    field.checked = draft.checked;
+  if (field instanceof HTMLSelectElement && Array.isArray(draft.selected)) {
+    Array.from(field.options).forEach((o, index) => setNative(o, 'selected', draft.selected!.includes(index)));
+  } else if (field instanceof HTMLInputElement && typeof draft.checked === 'boolean') {
+    if (field.checked === draft.checked) return true;
+    // A click is what React's onChange of a checkbox or radio follows (and it fires input and
+    // change for Vue); a click handler may cancel it, so check, then fall back to the setter.
+    field.click();
+    if (field.checked === draft.checked) return true;
+    setNative(field, 'checked', draft.checked);
   } else if (typeof draft.value === 'string' && !(field instanceof HTMLSelectElement)) {
-    field.value = draft.value;
+    setNative(field, 'value', draft.value);
   } else {
     return false;
   }
-  // Let frameworks and the page's own scripts see the change.
+  // Let frameworks (React, Vue's v-model and v-model.lazy) and the page's own scripts see the change.
   field.dispatchEvent(new Event('input', { bubbles: true }));
   field.dispatchEvent(new Event('change', { bubbles: true }));
   return true;
@@ -108,6 +174,63 @@ function defaultStorage(): Storage | undefined {
 export function createDraftKeeper({ selector, owner, path, storage = defaultStorage, root = () => document }: DraftKeeperOptions): DraftKeeper {
   const key = () => DRAFT_KEY_PREFIX + path();
   const containers = () => Array.from(root().querySelectorAll(selector)).filter((c) => !c.closest('[data-sessionwatch-ignore]'));
+  /** Fields the user typed in (or that hold a restored draft). */
+  const touched = new WeakSet<Field>();
+  /** True while restoring: our own input and change events are not the user's. */
+  let applying = false;
+  let watching = false;
+  /** Draft fields whose field was missing or already filled. */
+  let pending: Pending[] = [];
+  let observer: MutationObserver | null = null;
+  let waitTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const onInput = (event: Event) => {
+    const target = event.target;
+    if (applying || !(target instanceof Element) || !target.matches('input, textarea, select')) return;
+    touched.add(target as Field);
+    stopWaiting(); // the user is at work: what appears from now on is theirs
+  };
+
+  const stopWaiting = () => {
+    pending = [];
+    observer?.disconnect();
+    observer = null;
+    clearTimeout(waitTimer);
+  };
+
+  /** Restores what can be now; returns how many fields; keeps the rest pending. */
+  const applyPending = (): number => {
+    const found = containers();
+    let count = 0;
+    applying = true;
+    try {
+      pending = pending.filter(({ index, field: draft }) => {
+        const field = found[index] ? fieldsOf(found[index])[draft.i] : undefined;
+        if (!matches(field, draft)) return true;
+        // A field the user (or the app) already filled keeps its value: the draft gives up on it.
+        if (touched.has(field) || isChanged(field)) return false;
+        if (apply(field, draft)) {
+          touched.add(field);
+          count++;
+        }
+        return false;
+      });
+    } finally {
+      applying = false;
+    }
+    return count;
+  };
+
+  const waitForFields = (target: ParentNode) => {
+    const MO = (target as Node).ownerDocument?.defaultView?.MutationObserver ?? globalThis.MutationObserver;
+    if (!MO) return void (pending = []);
+    observer = new MO(() => {
+      applyPending();
+      if (!pending.length) stopWaiting();
+    });
+    observer.observe(target as Node, { childList: true, subtree: true });
+    waitTimer = setTimeout(stopWaiting, DRAFT_RESTORE_WAIT_MS);
+  };
 
   return {
     save() {
@@ -115,7 +238,7 @@ export function createDraftKeeper({ selector, owner, path, storage = defaultStor
       let count = 0;
       containers().forEach((container, index) => {
         const fields = fieldsOf(container).flatMap((field, i) => {
-          const captured = isKept(field) ? capture(field, i) : null;
+          const captured = isKept(field) ? capture(field, i, touched.has(field)) : null;
           return captured ? [captured] : [];
         });
         count += fields.length;
@@ -140,15 +263,27 @@ export function createDraftKeeper({ selector, owner, path, storage = defaultStor
       }
       if (draft?.v !== 1 || !Array.isArray(draft.containers)) return 0;
       if (draft.owner !== owner || !(Date.now() - draft.savedAt < DRAFT_MAX_AGE_MS)) return 0;
-      const found = containers();
-      let count = 0;
-      for (const { index, fields } of draft.containers) {
-        const container = found[index];
-        if (!container || !Array.isArray(fields)) continue;
-        const all = fieldsOf(container);
-        for (const field of fields) if (all[field.i] && apply(all[field.i], field)) count++;
-      }
+      stopWaiting();
+      pending = draft.containers.flatMap(({ index, fields }) =>
+        Number.isInteger(index) && Array.isArray(fields) ? fields.filter((f) => Number.isInteger(f?.i)).map((field) => ({ index, field })) : [],
+      );
+      const count = applyPending();
+      if (pending.length) waitForFields(root());
       return count;
+    },
+    watch() {
+      if (watching) return;
+      watching = true;
+      const target = root();
+      target.addEventListener('input', onInput, true);
+      target.addEventListener('change', onInput, true);
+    },
+    unwatch() {
+      if (!watching) return;
+      watching = false;
+      const target = root();
+      target.removeEventListener('input', onInput, true);
+      target.removeEventListener('change', onInput, true);
     },
   };
 }

@@ -104,6 +104,7 @@ export function createPage(win: Window | null, options: ResolvedOptions, hooks: 
         win.fetch = watchedFetch;
       }
       activity?.start();
+      drafts?.watch();
     },
     detach() {
       if (!win) return;
@@ -116,6 +117,7 @@ export function createPage(win: Window | null, options: ResolvedOptions, hooks: 
       if (pageFetch && win.fetch === watchedFetch) win.fetch = pageFetch;
       pageFetch = null;
       activity?.stop();
+      drafts?.unwatch();
     },
     stopActivity() {
       activity?.stop();

@@ -56,6 +56,17 @@ function Probe({ client }: { client?: SessionWatch }) {
 }
 
 const last = () => renders[renders.length - 1];
+/** The view fields of a result (reading `secondsLeft` too). */
+const viewOf = ({ phase, idle, warning, secondsLeft, ended, reason, isLeader, canExtend, connectionLost }: UseSessionWatchResult) =>
+  ({ phase, idle, warning, secondsLeft, ended, reason, isLeader, canExtend, connectionLost });
+/** What the hook must show for the client's state now. */
+function expected(sw: SessionWatch) {
+  const { phase, secondsLeft, reason, isLeader, canExtend, connectionLost } = sw.getState();
+  return {
+    phase, secondsLeft, reason, isLeader, canExtend, connectionLost,
+    idle: phase === 'warning' || (phase === 'ended' && reason === 'expired'), warning: phase === 'warning', ended: phase === 'ended',
+  };
+}
 const text = () => container.querySelector('#probe')?.textContent;
 const render = (node: ReactNode) => act(() => root.render(node));
 const advance = (ms: number) => act(() => jest.advanceTimersByTimeAsync(ms));
@@ -80,12 +91,7 @@ test('useSessionWatch(sw): idle → warning with a countdown → extend → expi
   await advance(10);
   expect(last().isLeader).toBe(true);
 
-  // Idle and active: no render every second.
-  const before = renders.length;
-  await advance(20_000);
-  expect(renders.length).toBe(before);
-
-  await advance(11_000); // 31 s idle
+  await advance(31_000); // 31 s idle
   expect(last()).toMatchObject({ phase: 'warning', warning: true, idle: true, ended: false });
   const left = last().secondsLeft;
   expect(left).toBeGreaterThan(25);
@@ -103,6 +109,73 @@ test('useSessionWatch(sw): idle → warning with a countdown → extend → expi
   expect(last()).toMatchObject({ phase: 'ended', ended: true, idle: true, reason: 'expired', secondsLeft: 0, warning: false });
   expect(text()).toBe('ended 0 expired');
   expect(navigations).toEqual([expect.stringContaining('reason=expired')]);
+});
+
+test('every field is the client\'s state at every moment: server settings, activity, countdown, outage, absolute end, extend, end', async () => {
+  const { sw, server } = setup({ activityInterval: 1 });
+  await render(createElement(Probe, { client: sw }));
+  await act(() => sw.start());
+  // Steps that never line up with whole seconds: the rendered countdown must still be exact.
+  const check = async (ms: number, step = 137) => {
+    for (let t = 0; t < ms; t += step) {
+      await advance(step);
+      expect(viewOf(last())).toEqual(expected(sw));
+      expect(text()).toBe(`${expected(sw).phase} ${expected(sw).secondsLeft} ${expected(sw).reason ?? '-'}`);
+    }
+  };
+  // What a ping answer brings without an event (the server's settings, its absolute end) shows
+  // at the next second's boundary: let it, then every step must match.
+  await advance(1_000);
+  await check(2_000);
+  // The first ping answer brought the server's settings (60 s), not the client's default (1800 s).
+  expect(last().secondsLeft).toBeLessThanOrEqual(60);
+  expect(last().secondsLeft).toBeGreaterThan(55);
+  await check(10_000);
+  const before = last().secondsLeft;
+  await act(() => void window.dispatchEvent(new Event('keydown')));
+  await check(1_000);
+  expect(last().secondsLeft).toBeGreaterThan(before); // activity pushed the end back
+
+  server.mode = 'fail';
+  await act(() => sw.extend()); // a ping now, which fails
+  await check(3_000);
+  expect(last().connectionLost).toBe(true);
+  server.mode = 'ok';
+  await act(() => sw.extend());
+  await check(1_000);
+  expect(last().connectionLost).toBe(false);
+
+  // The absolute end comes before the idle end: it cannot be extended.
+  server.maxAgeEndsAt = Date.now() + 20_000;
+  await act(() => sw.extend());
+  await advance(1_000);
+  await check(2_000);
+  expect(last()).toMatchObject({ canExtend: false });
+  expect(last().secondsLeft).toBeLessThanOrEqual(20);
+  await check(20_000, 251); // warning, countdown, end
+  expect(last()).toMatchObject({ phase: 'ended', ended: true, reason: 'expired', secondsLeft: 0 });
+});
+
+test('the countdown re-renders only the components that read secondsLeft', async () => {
+  const { sw } = setup();
+  const calm: UseSessionWatchResult[] = [];
+  function Calm() {
+    const { warning, phase } = useSessionWatch(sw);
+    calm.push(useSessionWatch(sw));
+    return createElement('span', null, `${phase} ${warning}`);
+  }
+  await render(createElement('div', null, createElement(Calm), createElement(Probe, { client: sw })));
+  await act(() => sw.start());
+  await advance(2_000);
+  const [calmBefore, probeBefore] = [calm.length, renders.length];
+  await advance(20_000);
+  expect(calm.length).toBe(calmBefore); // no render a second while active
+  expect(renders.length).toBeGreaterThanOrEqual(probeBefore + 19); // the countdown's reader follows it
+  // Read later (in a handler, say), secondsLeft is still the client's current value.
+  expect(calm[calm.length - 1].secondsLeft).toBe(sw.getState().secondsLeft);
+  await advance(10_000); // the warning re-renders both
+  expect(calm[calm.length - 1].phase).toBe('warning');
+  await act(() => sw.stop());
 });
 
 test('inside a provider given a client: useSessionWatch() without arguments; logout ends the session', async () => {

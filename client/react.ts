@@ -27,30 +27,36 @@
  * ```
  * @packageDocumentation
  */
-import { createContext, createElement, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, createElement, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { createSessionWatch, type SessionWatch, type SessionWatchClientOptions, type SessionWatchEvent } from './index';
 import type { Phase, SessionWatchState } from './state';
 import type { EndReason } from '../shared/protocol';
 
-/** The session as a component sees it. */
+/** The session as a component sees it: always what the client's `getState()` says. */
 export interface SessionWatchView {
-  /** `active`, `warning` (the user has been idle for `warnAfter`) or `ended`. */
+  /** `active`, `warning` (the warning shows) or `ended`. */
   phase: Phase;
   /** The user has been inactive long enough to be warned: the warning shows, or the session expired. */
   idle: boolean;
   /** The warning is due: show it (the default UI does) and offer `extend` and `logout`. */
   warning: boolean;
   /**
-   * Whole seconds before the session ends. Counts down (one render a second) while the warning
-   * shows; while the session is active it is only refreshed along with the other fields.
+   * Whole seconds before the session ends (0 once ended), as `getState().secondsLeft`: from the
+   * server's settings once the first ping answered, pushed back by activity in any tab, counting
+   * down. A component that reads it re-renders when it changes (once a second); one that does not
+   * read it is not re-rendered by the countdown.
    */
   secondsLeft: number;
   /** The session ended, in every tab. */
   ended: boolean;
-  /** Why it ended (`expired`, `revoked`, `logged-out`), or null. */
+  /** Why it ended (`expired`, `revoked`, `logged-out`, …), or null. */
   reason: EndReason | null;
   /** This tab is the one talking to the server for all tabs. */
   isLeader: boolean;
+  /** False when the coming end is the session's absolute end (`maxAge`): `extend` cannot push it back. */
+  canExtend: boolean;
+  /** The server cannot be reached (network down, timeouts, 5xx answers); the client retries. */
+  connectionLost: boolean;
 }
 
 /** What {@link useSessionWatch} returns. */
@@ -66,12 +72,19 @@ export interface UseSessionWatchResult extends SessionWatchView {
 /** Before any client runs (server rendering). */
 const INITIAL_VIEW: SessionWatchView = Object.freeze({
   phase: 'active', idle: false, warning: false, secondsLeft: 0, ended: false, reason: null, isLeader: false,
+  canExtend: true, connectionLost: false,
 });
 
-const EVENTS: readonly SessionWatchEvent[] = ['warn', 'extend', 'expire', 'end', 'leader', 'activity'];
+/**
+ * Every event of the client, checked against its event map by the compiler (a missing or unknown
+ * name does not build): any of them may change the state, so the view is refreshed on each.
+ */
+const EVENTS = Object.keys({
+  warn: 1, activity: 1, extend: 1, expire: 1, end: 1, locked: 1, unlocked: 1, connection: 1, leader: 1,
+} satisfies Record<SessionWatchEvent, 1>) as SessionWatchEvent[];
 
 function toView(state: SessionWatchState): SessionWatchView {
-  const { phase, reason, secondsLeft, isLeader } = state;
+  const { phase, reason, secondsLeft, isLeader, canExtend, connectionLost } = state;
   return {
     phase,
     idle: phase === 'warning' || (phase === 'ended' && reason === 'expired'),
@@ -80,17 +93,36 @@ function toView(state: SessionWatchState): SessionWatchView {
     ended: phase === 'ended',
     reason,
     isLeader,
+    canExtend,
+    connectionLost,
   };
 }
 
-/** Equal for rendering: the countdown only matters while the warning shows. */
-function sameView(a: SessionWatchView, b: SessionWatchView): boolean {
-  return a.phase === b.phase && a.reason === b.reason && a.isLeader === b.isLeader && (a.phase !== 'warning' || a.secondsLeft === b.secondsLeft);
+/** Equal apart from the countdown (`idle`, `warning` and `ended` follow from `phase` and `reason`). */
+function sameApartFromSeconds(a: SessionWatchView, b: SessionWatchView): boolean {
+  return a.phase === b.phase && a.reason === b.reason && a.isLeader === b.isLeader && a.canExtend === b.canExtend && a.connectionLost === b.connectionLost;
+}
+
+/**
+ * When `secondsLeft` next changes (ms from now), from the public state: the session ends at the
+ * idle end or the absolute end, whichever comes first. Waking just past that second's boundary
+ * keeps the countdown exact instead of up to a second late; never more than a second, so a
+ * state change no event announces (the server's settings adopted) shows within a second.
+ */
+function msToNextSecond(state: SessionWatchState, now: number): number {
+  if (state.phase === 'ended') return 1000;
+  const idleEnd = state.lastActivity + state.expireAfter * 1000;
+  const endsAt = state.maxAgeEndsAt === null ? idleEnd : Math.min(idleEnd, state.maxAgeEndsAt);
+  const rest = (endsAt - now) % 1000;
+  return rest > 0 ? rest + 1 : 1000;
 }
 
 interface Store {
   subscribe(onChange: () => void): () => void;
+  /** The current view, countdown included. */
   getSnapshot(): SessionWatchView;
+  /** The same view, but only replaced when something other than the countdown changes. */
+  getCoarseSnapshot(): SessionWatchView;
 }
 
 /** One store per client, whatever the number of components using it: one set of listeners, one timer. */
@@ -100,32 +132,37 @@ function storeOf(client: SessionWatch): Store {
   let store = stores.get(client);
   if (store) return store;
   let view = toView(client.getState());
+  let coarse = view;
   const listeners = new Set<() => void>();
-  let detach: (() => void) | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let offs: (() => void)[] | null = null;
+  /** Re-reads the client's state; tells the components if anything changed; wakes at the next second. */
   const update = () => {
-    const next = toView(client.getState());
-    if (sameView(view, next)) return;
+    const now = Date.now();
+    const state = client.getState();
+    const next = toView(state);
+    clearTimeout(timer);
+    timer = setTimeout(update, msToNextSecond(state, now));
+    const changed = !sameApartFromSeconds(coarse, next);
+    if (!changed && next.secondsLeft === view.secondsLeft) return;
     view = next;
+    if (changed) coarse = next;
     for (const listener of [...listeners]) listener();
   };
   store = {
     getSnapshot: () => view,
+    getCoarseSnapshot: () => coarse,
     subscribe(onChange) {
       listeners.add(onChange);
-      if (!detach) {
-        const offs = EVENTS.map((event) => client.on(event, update));
-        const timer = setInterval(update, 1000);
-        detach = () => {
-          offs.forEach((off) => off());
-          clearInterval(timer);
-        };
-      }
+      if (!offs) offs = EVENTS.map((event) => client.on(event, update));
       update();
       return () => {
         listeners.delete(onChange);
-        if (listeners.size === 0 && detach) {
-          detach();
-          detach = null;
+        if (listeners.size === 0 && offs) {
+          offs.forEach((off) => off());
+          offs = null;
+          clearTimeout(timer);
+          timer = undefined;
         }
       };
     },
@@ -134,7 +171,7 @@ function storeOf(client: SessionWatch): Store {
   return store;
 }
 
-const serverStore: Store = { subscribe: () => () => undefined, getSnapshot: () => INITIAL_VIEW };
+const serverStore: Store = { subscribe: () => () => undefined, getSnapshot: () => INITIAL_VIEW, getCoarseSnapshot: () => INITIAL_VIEW };
 
 /** The provider's client: undefined outside any provider, null while rendering on the server. */
 const SessionWatchContext = createContext<SessionWatch | null | undefined>(undefined);
@@ -179,7 +216,14 @@ export function useSessionWatch(client?: SessionWatch | null): UseSessionWatchRe
   }
   const sw = client === undefined ? provided! : client;
   const store = sw ? storeOf(sw) : serverStore;
-  const view = useSyncExternalStore(store.subscribe, store.getSnapshot, () => INITIAL_VIEW);
+  // Whether this component reads `secondsLeft` (found when it first does, then kept): only then
+  // does the countdown re-render it.
+  const readsSeconds = useRef(false);
+  const view = useSyncExternalStore(
+    store.subscribe,
+    () => (readsSeconds.current ? store.getSnapshot() : store.getCoarseSnapshot()),
+    () => INITIAL_VIEW,
+  );
   const actions = useMemo(
     () => ({
       extend: () => sw?.extend(),
@@ -187,7 +231,19 @@ export function useSessionWatch(client?: SessionWatch | null): UseSessionWatchRe
     }),
     [sw],
   );
-  return useMemo(() => ({ ...view, ...actions, client: sw }), [view, actions, sw]);
+  return useMemo(() => {
+    const result = { ...view, ...actions, client: sw };
+    Object.defineProperty(result, 'secondsLeft', {
+      enumerable: true,
+      get() {
+        readsSeconds.current = true;
+        // The store's current value: the one this render's snapshot has when the component
+        // follows the countdown, and still the right one the first time it reads it.
+        return store.getSnapshot().secondsLeft;
+      },
+    });
+    return result;
+  }, [view, actions, sw, store]);
 }
 
 export type { SessionWatch, SessionWatchClientOptions } from './index';
