@@ -104,16 +104,13 @@ function sameApartFromSeconds(a: SessionWatchView, b: SessionWatchView): boolean
 }
 
 /**
- * When `secondsLeft` next changes (ms from now), from the public state: the session ends at the
- * idle end or the absolute end, whichever comes first. Waking just past that second's boundary
- * keeps the countdown exact instead of up to a second late; never more than a second, so a
- * state change no event announces (the server's settings adopted) shows within a second.
+ * When `secondsLeft` next changes (ms from now). Waking just past that second's boundary keeps
+ * the countdown exact instead of up to a second late; never more than a second, so a state change
+ * no event announces (the server's settings adopted) shows within a second.
  */
 function msToNextSecond(state: SessionWatchState, now: number): number {
-  if (state.phase === 'ended') return 1000;
-  const idleEnd = state.lastActivity + state.expireAfter * 1000;
-  const endsAt = state.maxAgeEndsAt === null ? idleEnd : Math.min(idleEnd, state.maxAgeEndsAt);
-  const rest = (endsAt - now) % 1000;
+  if (state.endsAt === null) return 1000;
+  const rest = (state.endsAt - now) % 1000;
   return rest > 0 ? rest + 1 : 1000;
 }
 

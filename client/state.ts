@@ -88,6 +88,11 @@ export interface SessionWatchState {
   /** Current settings, in seconds. */
   warnAfter: number;
   expireAfter: number;
+  /**
+   * Epoch ms at which the session ends unless there is activity: the idle end or the absolute end,
+   * whichever comes first (`secondsLeft` counts down to it); null once ended.
+   */
+  endsAt: number | null;
   /** Epoch ms of the session's absolute end (the server's `maxAge`), or null when it has none. */
   maxAgeEndsAt: number | null;
   /**
@@ -104,7 +109,7 @@ export function snapshot(s: SharedState, isLeader: boolean, now: number): Sessio
   const { phase, lastActivity, reason, warnAfter, expireAfter, maxAgeEndsAt } = s;
   return {
     phase, secondsLeft: secondsLeft(s, now), isLeader, lastActivity, reason, warnAfter, expireAfter,
-    maxAgeEndsAt, canExtend: !atMaxAge(s), connectionLost: s.lostSince !== null,
+    endsAt: phase === 'ended' ? null : expireAt(s), maxAgeEndsAt, canExtend: !atMaxAge(s), connectionLost: s.lostSince !== null,
   };
 }
 
