@@ -3,7 +3,7 @@
  * `npm run build` (and `npm pack` / `npm publish`, through `prepack`): a fresh dist/ in ~10 s.
  *
  *   dist/{backend,client,shared}/**.js + .d.ts + .js.map   CommonJS and types (tsc, tsconfig.build.json)
- *   dist/backend/index.mjs                                  ESM for Node: one file, dependencies external
+ *   dist/backend/index.mjs, dist/backend/redis/index.mjs     ESM for Node: one file each, dependencies external
  *   dist/{client/index,client/react,shared/index}.mjs       ESM for bundlers: code split, so the client and
  *   dist/chunks/*.mjs                                       the React hook share one copy of the client
  *   dist/**.d.mts                                           types of the ESM entries (re-export the .d.ts)
@@ -32,7 +32,7 @@ function tsc() {
 const esm = { absWorkingDir: root, bundle: true, format: 'esm', sourcemap: true, outbase: '.', outdir: 'dist', outExtension: { '.js': '.mjs' }, logLevel: 'warning' };
 /** Entries with an ESM build, and so a `.d.mts` next to them. */
 const BROWSER_ENTRIES = ['client/index.ts', 'client/react.ts', 'shared/index.ts'];
-const NODE_ENTRIES = ['backend/index.ts'];
+const NODE_ENTRIES = ['backend/index.ts', 'backend/redis/index.ts'];
 
 const started = Date.now();
 fs.rmSync(dist, { recursive: true, force: true });

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { assertSameOrigin, connect, createSessionWatch, isPostgresUrl, SessionWatch, type ExternalSessionStore } from '../backend';
 import { authenticate, setUpUsers } from './users';
-import { RedisSessionStore } from './redis-session-store';
+import { Redis } from 'ioredis';
+import { redisSessionStore } from '../backend/redis';
 import { CLIENT_SCRIPT_PATH, clientScript, formPage, homePage, loginPage, sessionsPage, type PageContext } from './pages';
 import { CLIENT_BUNDLE, ensureClientBundle } from './client-bundle';
 
@@ -24,9 +25,9 @@ export interface ExampleConfig {
   maxAge?: number;
   /** A koa-session external store; default cookie sessions (or Redis with `redisUrl`). */
   sessionStore?: ExternalSessionStore;
-  /** Keep sessions in Redis (ioredis) at this URL. */
+  /** Keep sessions in Redis (ioredis) at this URL, with the shipped store (`sessionwatch/redis`). */
   redisUrl?: string;
-  /** Key prefix of the Redis sessions (tests use one per run). */
+  /** Key prefix of the Redis sessions (tests use one per run); default the store's `koa:sess:`. */
   redisPrefix?: string;
   /** Keys that sign the session cookie. */
   keys: string[];
@@ -111,8 +112,9 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
   // The browser client bundle: built here if missing or stale, so tests and `npm start` both work.
   ensureClientBundle();
   const knex = connect(config.databaseUrl, { schema: config.schema });
-  const redisStore = config.redisUrl && !config.sessionStore ? new RedisSessionStore(config.redisUrl, config.redisPrefix) : undefined;
-  const sessionStore = config.sessionStore ?? redisStore;
+  // As the README's Redis section: fail a request fast while Redis is unreachable rather than queue it.
+  const redis = config.redisUrl && !config.sessionStore ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+  const sessionStore = config.sessionStore ?? (redis && redisSessionStore(redis, { prefix: config.redisPrefix }));
   const sw = createSessionWatch({
     database: knex,
     schema: config.schema,
@@ -250,7 +252,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     knex,
     async close() {
       await sw.close();
-      await redisStore?.close();
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }

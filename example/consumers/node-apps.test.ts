@@ -1,12 +1,14 @@
 /**
  * The npm package in fresh Koa apps: `npm pack`, then installed into a plain CommonJS app
- * (Koa 2, `require('sessionwatch')`) and a TypeScript ESM app (`"type": "module"`, nodenext,
- * type-checked against the shipped .d.ts). Both mount sessionwatch on SQLite and answer
- * `GET /session/sessions`. Also: what the tarball contains, and nothing else.
+ * (Koa 2, `require('sessionwatch')`, koa-session 6 on the Redis store of `sessionwatch/redis`) and
+ * a TypeScript ESM app (`"type": "module"`, nodenext, type-checked against the shipped .d.ts).
+ * Both mount sessionwatch on SQLite and answer `GET /session/sessions`. Also: what the tarball
+ * contains, and nothing else.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { cookieHeader, installApps, packedTarball, removeApp, ROOT, run, startApp, type InstalledApp, type RunningApp } from './support';
 
 jest.setTimeout(60_000);
@@ -16,6 +18,10 @@ interface AppInfo {
   resolved: Record<string, string>;
   client: string;
   sessionsRoute: string;
+  /** The CommonJS app's Redis key prefix. */
+  redisPrefix?: string;
+  /** `typeof redisSessionStore` in the ESM app. */
+  redisStore?: string;
 }
 
 let tarball: string;
@@ -35,8 +41,8 @@ afterAll(() => {
   removeApp(esm);
 });
 
-/** 401 before login, 200 with the one session after. */
-async function checkSessions(app: RunningApp<AppInfo>): Promise<void> {
+/** 401 before login, 200 with the one session after; returns the session cookies. */
+async function checkSessions(app: RunningApp<AppInfo>): Promise<string> {
   const anonymous = await fetch(`${app.url}/session/sessions`);
   expect(anonymous.status).toBe(401);
   expect(await anonymous.json()).toEqual({ error: 'unauthenticated' });
@@ -47,13 +53,14 @@ async function checkSessions(app: RunningApp<AppInfo>): Promise<void> {
   expect(list.status).toBe(200);
   const { sessions } = (await list.json()) as { sessions: { id: string; current: boolean }[] };
   expect(sessions).toEqual([expect.objectContaining({ id: session, current: true })]);
+  return cookieHeader(login);
 }
 
 test('the tarball holds the built entries and no tests, test doubles, bench or example', () => {
   const listing = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
   expect(listing.status).toBe(0);
   const files = listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-  for (const entry of ['backend/index', 'client/index', 'client/react', 'shared/index']) {
+  for (const entry of ['backend/index', 'backend/redis/index', 'client/index', 'client/react', 'shared/index']) {
     for (const ext of ['.js', '.mjs', '.d.ts', '.d.mts', '.js.map']) expect(files).toContain(`dist/${entry}${ext}`);
   }
   expect(files).toContain('dist/browser/sessionwatch.mjs');
@@ -63,7 +70,7 @@ test('the tarball holds the built entries and no tests, test doubles, bench or e
   expect(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(f))).toBe(true);
 });
 
-test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite', async () => {
+test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite, koa-session 6 sessions in Redis (require("sessionwatch/redis"))', async () => {
   const app = await startApp<AppInfo>(cjs!.dir, ['app.js']);
   try {
     expect(app.info.client).toBe('function');
@@ -72,7 +79,18 @@ test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite', async () => {
     for (const [id, file] of Object.entries(app.info.resolved)) {
       expect([id, path.relative(cjs!.dir, file)]).toEqual([id, expect.stringMatching(/^node_modules\/sessionwatch\/dist\/.*\.js$/)]);
     }
-    await checkSessions(app);
+    const cookies = await checkSessions(app);
+    // The session lives in Redis, under the app's prefix and koa-session 6's cookie value.
+    const sid = /(?:^|; )koa\.sess=([^;]+)/.exec(cookies)![1];
+    const redis = new Redis(process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const key = `${app.info.redisPrefix}${sid}`;
+      expect(JSON.parse((await redis.get(key))!)).toMatchObject({ userId: 'user-1', sessionwatch: expect.any(String) });
+      expect(await redis.pttl(key)).toBeGreaterThan(60_000);
+      await redis.del(key);
+    } finally {
+      await redis.quit();
+    }
   } finally {
     await app.stop();
   }
@@ -109,10 +127,19 @@ function readmeReactExample(): string {
   return match[1];
 }
 
+/** The README's Redis example (the first ts block under "### Redis"). */
+function readmeRedisExample(): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Redis')));
+  if (!match) throw new Error('no ts example under "### Redis" in README.md');
+  return match[1];
+}
+
 test('a TypeScript ESM app: type-checks against the shipped types (nodenext), imports ESM, runs on SQLite', async () => {
   const tsc = path.join(esm!.dir, 'node_modules', 'typescript', 'bin', 'tsc');
-  // The README's React example type-checks as pasted, along with the app.
+  // The README's React and Redis examples type-check as pasted, along with the app (compiled, not run).
   fs.writeFileSync(path.join(esm!.dir, 'src', 'readme-react.tsx'), readmeReactExample());
+  fs.writeFileSync(path.join(esm!.dir, 'src', 'readme-redis.ts'), readmeRedisExample());
   // Type-check, and emit (without checking again) in parallel.
   await Promise.all([
     run(process.execPath, [tsc, '--noEmit', '-p', '.'], { cwd: esm!.dir }),
@@ -121,6 +148,7 @@ test('a TypeScript ESM app: type-checks against the shipped types (nodenext), im
   const app = await startApp<AppInfo>(esm!.dir, ['build/app.js']);
   try {
     expect(app.info.client).toBe('function');
+    expect(app.info.redisStore).toBe('function');
     // import resolves every entry to ESM.
     for (const [id, url] of Object.entries(app.info.resolved)) {
       expect([id, url]).toEqual([id, expect.stringMatching(/\/node_modules\/sessionwatch\/dist\/.*\.mjs$/)]);
