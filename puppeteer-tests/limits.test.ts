@@ -5,11 +5,12 @@
  *   activity, and every tab ends on time;
  * - a server that cannot be reached: every tab says so, and says when it is back;
  * - the app's session store losing a live session: every tab ends with reason `lost`.
+ * The final warning and the connection notice pass axe-core's WCAG 2.2 A/AA rules.
  */
 import type { Browser } from 'puppeteer-core';
 import { MemorySessionStore } from '../example/memory-session-store';
 import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { BROWSERS, events, interceptApi, keepActive, launchBrowser, Session, until, waitForEnd, waitForEvent, type Tab } from './support';
+import { axeViolations, BROWSERS, events, interceptApi, keepActive, launchBrowser, Session, until, waitForEnd, waitForEvent, type Tab } from './support';
 
 /** The idle limits stay far away: only the absolute end (or the test's fault) ends a session. */
 const WARN_AFTER = 20;
@@ -74,6 +75,7 @@ describe.each(BROWSERS)('%s', (kind) => {
     const dialog = all[0].page;
     expect(await dialog.$eval('.sessionwatch-warning .sessionwatch-title', (el) => el.textContent)).toBe('Your session is about to end');
     expect((await all[0].page.evaluate(() => window.__sessionwatch!.getState())).canExtend).toBe(false);
+    expect(await axeViolations(dialog, '.sessionwatch-warning')).toEqual([]);
     await dialog.click('[data-sessionwatch-action="stay"]');
     await until(() => dialog.$eval('.sessionwatch-warning', (el) => (el as HTMLElement).hidden));
     expect((await events(all[0])).filter((e) => e.type === 'extend')).toEqual([]);
@@ -102,6 +104,7 @@ describe.each(BROWSERS)('%s', (kind) => {
       expect(lost.lost).toBe(true);
       expect(await noticeText(tab)).toMatch(/Connection to the server lost/);
     }
+    expect(await axeViolations(all[0].page, '.sessionwatch-notice')).toEqual([]);
     await activity;
     down = false;
     await keepActive(all[1], 1000);

@@ -252,3 +252,17 @@ export async function thaw(tab: Tab, { visible = true } = {}): Promise<void> {
   await setLifecycle(tab, 'active');
   if (visible) await (await cdp(tab)).send('Emulation.setFocusEmulationEnabled', { enabled: true });
 }
+
+/**
+ * The axe-core rules of WCAG 2.x A and AA that `selector` (default the whole page) breaks, as
+ * `rule: target` strings: empty when accessible as far as a machine can tell.
+ */
+export async function axeViolations(page: Page, selector?: string): Promise<string[]> {
+  const { source } = await import('axe-core');
+  await page.evaluate(source);
+  return page.evaluate(async (context) => {
+    const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
+    const result = await axe.run(context ?? document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+  }, selector ?? null);
+}

@@ -6,7 +6,7 @@
 import type { Browser } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../backend/testing/example-server';
 import { TestClient } from '../backend/testing/http-client';
-import { BROWSERS, countSince, events, keepActive, launchBrowser, Session, sleep, state, until, waitForEnd, waitForEvent } from './support';
+import { axeViolations, BROWSERS, countSince, events, keepActive, launchBrowser, Session, sleep, state, until, waitForEnd, waitForEvent } from './support';
 
 const WARN_AFTER = 3;
 const EXPIRE_AFTER = 6;
@@ -101,6 +101,7 @@ describe.each(BROWSERS)('%s', (kind) => {
       });
       expect(dialog).toEqual({ modal: 'true', title: 'Are you still there?', described: true, focused: 'stay', live: true, countdownHidden: 'true' });
     }
+    expect(await axeViolations(tabs[0].page, '.sessionwatch-warning')).toEqual([]);
 
     await tabs[2].page.click('[data-sessionwatch-action="stay"]');
     const stayedAt = Date.now();
