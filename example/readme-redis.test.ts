@@ -3,40 +3,19 @@
  * installed package, started against the real Redis, and used over HTTP. The session must land in
  * Redis under the default prefix with koa-session's maxAge as its expiry.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { TestClient } from '../backend/testing/http-client';
+import { readmeCodeBlock, ROOT as root, waitForServer } from './readme-support';
 
-const root = path.resolve(__dirname, '..');
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 const SEVEN_DAYS = 7 * 24 * 3600 * 1000;
 
-function readmeRedisExample(): string {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Redis')));
-  if (!match) throw new Error('no TypeScript example under "### Redis" in README.md');
-  return match[1];
-}
-
-async function waitForServer(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start < 20000) {
-    if (child.exitCode !== null) throw new Error(`example exited: ${output()}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error(`example did not start: ${output()}`);
-}
-
 test('the README Redis example works as pasted', async () => {
-  const code = readmeRedisExample();
+  const code = readmeCodeBlock('### Redis');
   expect(code).toContain("from 'sessionwatch/redis'");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionwatch-readme-redis-'));
   const file = path.join(dir, 'app.ts');

@@ -2,37 +2,15 @@
  * The README's integration example runs as pasted: it is extracted, pointed at this checkout
  * instead of the installed package, started, and used over HTTP.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readmeCodeBlock, ROOT as root, waitForServer } from './readme-support';
 
-const root = path.resolve(__dirname, '..');
-
-function readmeExample(): string {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Add it to your Koa app'));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('no TypeScript example under "Add it to your Koa app"');
-  return match[1];
-}
-
-async function waitForServer(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start < 20000) {
-    if (child.exitCode !== null) throw new Error(`example exited: ${output()}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error(`example did not start: ${output()}`);
-}
 
 test('the README integration example works as pasted', async () => {
-  const code = readmeExample();
+  const code = readmeCodeBlock('## Add it to your Koa app');
   expect(code.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(25);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionwatch-readme-'));
   const file = path.join(dir, 'app.ts');

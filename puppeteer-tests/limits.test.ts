@@ -7,10 +7,9 @@
  * - the app's session store losing a live session: every tab ends with reason `lost`.
  * The final warning and the connection notice pass axe-core's WCAG 2.2 A/AA rules.
  */
-import type { Browser } from 'puppeteer-core';
 import { MemorySessionStore } from '../example/memory-session-store';
 import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { axeViolations, BROWSERS, events, interceptApi, keepActive, launchBrowser, Session, until, waitForEnd, waitForEvent, type Tab } from './support';
+import { axeViolations, browserSuite, BROWSERS, events, interceptApi, keepActive, Session, until, waitForEnd, waitForEvent, type Tab } from './support';
 
 /** The idle limits stay far away: only the absolute end (or the test's fault) ends a session. */
 const WARN_AFTER = 20;
@@ -37,25 +36,10 @@ afterAll(async () => {
 const noticeText = (tab: Tab) => tab.page.evaluate(() => document.querySelector('.sessionwatch-notice')?.textContent ?? '');
 
 describe.each(BROWSERS)('%s', (kind) => {
-  let browser: Browser;
-  let session: Session | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser(kind);
-  });
-
-  afterEach(async () => {
-    for (const tab of session?.tabs ?? []) expect(tab.errors).toEqual([]);
-    await session?.close();
-    session = undefined;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const suite = browserSuite(kind);
 
   async function tabs(baseUrl: string, count: number, path = '/'): Promise<Tab[]> {
-    session = await Session.login(browser, baseUrl, path);
+    const session = (suite.session = await Session.login(suite.browser, baseUrl, path));
     for (let i = 1; i < count; i++) await session.open(path);
     return session.tabs;
   }

@@ -8,9 +8,9 @@
  */
 import { buildSync } from 'esbuild';
 import path from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { BROWSERS, launchBrowser, logInOnPage, Session, sleep, until, waitForClient, waitForEnd } from './support';
+import { browserSuite, BROWSERS, logInOnPage, Session, sleep, until, waitForClient, waitForEnd } from './support';
 
 const WARN_AFTER = 4;
 const EXPIRE_AFTER = 8;
@@ -61,25 +61,10 @@ function seconds(page: Page): Promise<Sample | null> {
 }
 
 describe.each(BROWSERS)('%s', (kind) => {
-  let browser: Browser;
-  let session: Session | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser(kind);
-  });
-
-  afterEach(async () => {
-    for (const tab of session?.tabs ?? []) expect(tab.errors).toEqual([]);
-    await session?.close();
-    session = undefined;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const suite = browserSuite(kind);
 
   test('a React-controlled textarea gets its draft back after re-login; the hook\'s secondsLeft follows getState() all along', async () => {
-    session = await Session.login(browser, example.url, '/form');
+    const session = (suite.session = await Session.login(suite.browser, example.url, '/form'));
     const [tab] = session.tabs;
     const { page } = tab;
     await mountReact(page);

@@ -266,3 +266,37 @@ export async function axeViolations(page: Page, selector?: string): Promise<stri
     return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
   }, selector ?? null);
 }
+
+/** One browser for a suite, and the session of its current test. */
+export interface BrowserSuite {
+  readonly browser: Browser;
+  /** Set by the test: its tabs must have logged no error, and it is closed after the test. */
+  session: Session | undefined;
+}
+
+/**
+ * Registers the hooks of a suite run in one browser: launched once; after each test, the test's
+ * session had no page error and is closed; the browser is closed at the end.
+ */
+export function browserSuite(kind: BrowserKind): BrowserSuite {
+  let browser: Browser | undefined;
+  const suite: BrowserSuite = {
+    get browser() {
+      if (!browser) throw new Error('the browser is launched in beforeAll');
+      return browser;
+    },
+    session: undefined,
+  };
+  beforeAll(async () => {
+    browser = await launchBrowser(kind);
+  });
+  afterEach(async () => {
+    for (const tab of suite.session?.tabs ?? []) expect(tab.errors).toEqual([]);
+    await suite.session?.close();
+    suite.session = undefined;
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return suite;
+}

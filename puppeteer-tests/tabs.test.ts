@@ -3,10 +3,9 @@
  * warning and the end are the same in every tab. Every test runs in Chromium (DevTools protocol)
  * and in Firefox ESR (WebDriver BiDi). The example runs with warnAfter 3 s and expireAfter 6 s.
  */
-import type { Browser } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../backend/testing/example-server';
 import { TestClient } from '../backend/testing/http-client';
-import { axeViolations, BROWSERS, countSince, events, keepActive, launchBrowser, Session, sleep, state, until, waitForEnd, waitForEvent } from './support';
+import { axeViolations, browserSuite, BROWSERS, countSince, events, keepActive, Session, sleep, state, until, waitForEnd, waitForEvent } from './support';
 
 const WARN_AFTER = 3;
 const EXPIRE_AFTER = 6;
@@ -26,25 +25,10 @@ async function meStatus(cookie: string): Promise<number> {
 }
 
 describe.each(BROWSERS)('%s', (kind) => {
-  let browser: Browser;
-  let session: Session | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser(kind);
-  });
-
-  afterEach(async () => {
-    for (const tab of session?.tabs ?? []) expect(tab.errors).toEqual([]);
-    await session?.close();
-    session = undefined;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const suite = browserSuite(kind);
 
   async function threeTabs(path = '/'): Promise<Session> {
-    session = await Session.login(browser, example.url, path);
+    const session = (suite.session = await Session.login(suite.browser, example.url, path));
     await session.open(path);
     await session.open(path);
     return session;
@@ -80,7 +64,7 @@ describe.each(BROWSERS)('%s', (kind) => {
 
   test('no activity: the warning shows in all tabs together, "Stay signed in" in one dismisses it everywhere, then all expire', async () => {
     const { tabs } = await threeTabs();
-    const cookie = await session!.cookieHeader();
+    const cookie = await suite.session!.cookieHeader();
     const warnings = await Promise.all(tabs.map((tab) => waitForEvent(tab, 'warn')));
     const times = warnings.map((w) => w.t);
     expect(Math.max(...times) - Math.min(...times)).toBeLessThan(1000);
@@ -147,6 +131,6 @@ describe.each(BROWSERS)('%s', (kind) => {
       expect(t).toBeGreaterThanOrEqual(lastActivity + EXPIRE_AFTER * 1000 - 100);
       expect(t).toBeLessThan(lastActivity + EXPIRE_AFTER * 1000 + 1500);
     }
-    session!.tabs.splice(session!.tabs.indexOf(leader), 1);
+    suite.session!.tabs.splice(suite.session!.tabs.indexOf(leader), 1);
   }, 40_000);
 });
