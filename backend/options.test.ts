@@ -76,6 +76,19 @@ describe('options', () => {
     expect(() => resolveOptions({ database, ...(bad as object) })).toThrow(message as RegExp);
   });
 
+  test('a maxAge not longer than expireAfter is allowed, with a process warning (the idle limit would never apply)', () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      resolveOptions({ database, warnAfter: 10, expireAfter: 40, maxAge: 5 });
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/maxAge \(5s\) is not longer than expireAfter \(40s\)/), { code: 'SESSIONWATCH_SHORT_MAX_AGE' });
+      warn.mockClear();
+      resolveOptions({ database, warnAfter: 10, expireAfter: 40, maxAge: 3600 });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   test('less than 20 s between warning and expiry is allowed, with a process warning (WCAG 2.2.1)', () => {
     const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {

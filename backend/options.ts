@@ -254,6 +254,14 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   const maxAge = options.maxAge === null || options.maxAge === undefined
     ? null
     : positiveSeconds('maxAge', options.maxAge, 0);
+  if (maxAge !== null && maxAge <= expireAfter) {
+    // Legitimate in tests and demos, almost never in production: say so rather than refuse.
+    process.emitWarning(
+      `sessionwatch: maxAge (${maxAge}s) is not longer than expireAfter (${expireAfter}s): every session ends at maxAge ` +
+        'whatever the activity, so the inactivity limit never applies. Did you mean seconds for both?',
+      { code: 'SESSIONWATCH_SHORT_MAX_AGE' },
+    );
+  }
   const touchInterval = nonNegativeSeconds('touchInterval', options.touchInterval, defaultTouchInterval(expireAfter));
   if (touchInterval >= expireAfter) {
     throw new RangeError(`sessionwatch: option "touchInterval" (${touchInterval}) must be less than "expireAfter" (${expireAfter})`);

@@ -381,3 +381,20 @@ test('maxAge from the server: the warning cannot be extended, and "extend" does 
   await advanceTo(45_000 + 2000);
   for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
 });
+
+test('a 404 on the ping (a typo in apiPrefix or prefix) is said once, naming apiPrefix; retries go on', async () => {
+  const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    let pings = 0;
+    const notThere = { ping: async () => (pings++, { kind: 'failed' as const, status: 404, error: 'HTTP 404' }), logout: async () => ({ kind: 'ok' as const }) };
+    const { tabs } = setup(1, { transport: notThere, apiPrefix: '/sesion' });
+    await startAll(tabs);
+    await advance(90_000);
+    expect(pings).toBeGreaterThan(1);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(String(error.mock.calls[0][0])).toMatch(/POST \/sesion\/ping answered 404.*apiPrefix/);
+    expect(tabs[0].c.getState().connectionLost).toBe(true);
+  } finally {
+    error.mockRestore();
+  }
+});

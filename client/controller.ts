@@ -3,7 +3,7 @@
  * channel, the server requests, the page's views and the app's events — feeding their outcomes
  * back as events. Nothing here decides anything; see `machine.ts` for the rules.
  */
-import { DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER } from '../shared/protocol';
+import { apiPath, DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER, ROUTES } from '../shared/protocol';
 import { Emitter, type SessionWatchEventMap } from './events';
 import { initialState, nextWake, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
 import { currentPath, pingIntervalMs, type ResolvedOptions } from './options';
@@ -37,6 +37,7 @@ export class Controller {
   private logoutFlight: Promise<void> | null = null;
   /** In the back/forward cache: out of the channel and the election until restored. */
   private suspended = false;
+  private missingApiReported = false;
 
   constructor(readonly options: ResolvedOptions, private readonly env: ControllerEnv) {
     const settings = options.settings ?? { warnAfter: DEFAULT_WARN_AFTER, expireAfter: DEFAULT_EXPIRE_AFTER };
@@ -177,7 +178,10 @@ export class Controller {
           .ping(flight.idleFor)
           // A custom transport that throws is treated like a network failure.
           .catch((err: unknown): PingResult => ({ kind: 'failed', error: String(err) }))
-          .then((result) => this.dispatch({ type: 'pinged', flight, result, jitter: Math.random() }));
+          .then((result) => {
+            if (result.kind === 'failed' && result.status === 404) this.reportMissingApi();
+            this.dispatch({ type: 'pinged', flight, result, jitter: Math.random() });
+          });
         return;
       }
       case 'logout':
@@ -225,6 +229,20 @@ export class Controller {
         this.stop();
         return;
     }
+  }
+
+  /**
+   * A 404 on the ping is not an outage: the server's API is elsewhere (a typo in `apiPrefix` or the
+   * server's `prefix`, or the middleware not mounted). Said once, loudly; the retries go on, as a
+   * deployment may be under way.
+   */
+  private reportMissingApi(): void {
+    if (this.missingApiReported) return;
+    this.missingApiReported = true;
+    console.error(
+      `sessionwatch: POST ${apiPath(this.options.apiPrefix, ROUTES.ping)} answered 404: the server's API is not there. ` +
+        "Set the client's apiPrefix to the server's prefix option (default \"/session\"), and check that sw.middleware() is mounted.",
+    );
   }
 
   /** The end is final and the server knows: leave the page (or hand over to `onEnd`). */

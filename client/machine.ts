@@ -653,7 +653,7 @@ class Run {
         if (st.leader) this.postState();
         return;
       case 'end':
-        this.end(message.reason, message.confirmed, false);
+        this.endFromTab(message.reason, message.confirmed);
         return;
     }
   }
@@ -663,7 +663,7 @@ class Run {
     const { s, config } = this;
     if (s.phase === 'ended') return;
     if (incoming.phase === 'ended') {
-      this.end(incoming.reason ?? 'expired', incoming.confirmed, false);
+      this.endFromTab(incoming.reason ?? 'expired', incoming.confirmed);
       return;
     }
     if (!config.fixedSettings && incoming.settingsKnown && (fromLeader || !s.settingsKnown)) {
@@ -755,6 +755,17 @@ class Run {
     this.emit('end', { reason });
     if (tell) this.post({ type: 'end', reason, confirmed });
     if (confirmed) this.finish();
+  }
+
+  /**
+   * Another tab says the session ended. When the server confirmed it, a tab no answer ever
+   * confirmed (a page just opened, the login page among them) cannot tell whether it had that
+   * session: the ping's answer says (it ends with the others, or stops quietly on a page loaded
+   * after the end). An end decided without the server (offline) is taken at once: it only locks.
+   */
+  private endFromTab(reason: EndReason, confirmed: boolean): void {
+    if (confirmed && this.s.reported === 0 && this.s.phase !== 'ended') this.pingNow(false);
+    else this.end(reason, confirmed, false);
   }
 
   /**
