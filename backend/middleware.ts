@@ -17,8 +17,11 @@ const ORDER_MESSAGES = {
     '(`app.use(session(app)); app.use(sw.middleware());`)',
 } as const;
 
-/** Codes of a session that ended (`session_revoked`…): the 401 says since when. */
-const ENDED_CODES = new Set<string>(Object.values(END_REASON_ERROR));
+/**
+ * Codes of a session that ended (`session_revoked`…): the 401 says since when. Not
+ * `unauthenticated` (a logout, or no session at all): there is nothing to date.
+ */
+const ENDED_CODES = new Set<string>(Object.values(END_REASON_ERROR).filter((code) => code !== ERROR.unauthenticated));
 
 /** Codes whose `message` is part of the answer: it tells the caller (or the developer) what to fix. */
 const WITH_MESSAGE = new Set<string>([ERROR.badRequest, ERROR.forbidden, ERROR.misconfigured]);
@@ -55,7 +58,7 @@ export function createMiddleware(sw: SessionWatch): Middleware {
 function errorBody(sw: SessionWatch, ctx: Context, err: SessionWatchHttpError): ErrorBody {
   if (WITH_MESSAGE.has(err.code)) return { error: err.code, message: err.message };
   const { endedAt } = sw.requestState(ctx);
-  if (err.code !== ERROR.unauthenticated && ENDED_CODES.has(err.code) && endedAt !== undefined) {
+  if (ENDED_CODES.has(err.code) && endedAt !== undefined) {
     return { error: err.code, endedFor: Math.max(0, Math.round(sw.options.now() - endedAt) / 1000) };
   }
   return { error: err.code };

@@ -3,7 +3,7 @@
  * a fake server; no DOM (the page side has its own tests).
  */
 import { Controller } from './controller';
-import type { SessionWatchEvent } from './events';
+import { SESSIONWATCH_EVENTS, type SessionWatchEvent } from './events';
 import { createFakeTransport, type FakeTransport } from './fake-transport';
 import { createMemoryHub } from './memory-tabs';
 import { resolveOptions, type SessionWatchClientOptions } from './options';
@@ -29,7 +29,7 @@ function setup(n: number, options: SessionWatchClientOptions = {}): { server: Fa
       navigate: (url) => navigations.push(url),
     });
     const events: TestTab['events'] = [];
-    for (const type of ['warn', 'activity', 'extend', 'expire', 'end', 'leader', 'connection', 'locked', 'unlocked'] as const) {
+    for (const type of SESSIONWATCH_EVENTS) {
       c.emitter.on(type, (payload) => events.push({ type, t: Date.now() - START, ...payload }));
     }
     return { c, events, navigations };

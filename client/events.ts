@@ -38,6 +38,14 @@ export interface SessionWatchEventMap {
 }
 
 export type SessionWatchEvent = keyof SessionWatchEventMap;
+
+/**
+ * Every event name, checked against {@link SessionWatchEventMap} by the compiler (a missing or
+ * unknown name does not build): for code that follows them all.
+ */
+export const SESSIONWATCH_EVENTS = Object.keys({
+  warn: 1, activity: 1, extend: 1, expire: 1, end: 1, locked: 1, unlocked: 1, connection: 1, leader: 1,
+} satisfies Record<SessionWatchEvent, 1>) as readonly SessionWatchEvent[];
 export type Handler<E extends SessionWatchEvent> = (payload: SessionWatchEventMap[E]) => void;
 
 export class Emitter {

@@ -28,7 +28,8 @@
  * @packageDocumentation
  */
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { createSessionWatch, type SessionWatch, type SessionWatchClientOptions, type SessionWatchEvent } from './index';
+import { createSessionWatch, type SessionWatch, type SessionWatchClientOptions } from './index';
+import { SESSIONWATCH_EVENTS } from './events';
 import type { Phase, SessionWatchState } from './state';
 import type { EndReason } from '../shared/protocol';
 
@@ -75,13 +76,6 @@ const INITIAL_VIEW: SessionWatchView = Object.freeze({
   canExtend: true, connectionLost: false,
 });
 
-/**
- * Every event of the client, checked against its event map by the compiler (a missing or unknown
- * name does not build): any of them may change the state, so the view is refreshed on each.
- */
-const EVENTS = Object.keys({
-  warn: 1, activity: 1, extend: 1, expire: 1, end: 1, locked: 1, unlocked: 1, connection: 1, leader: 1,
-} satisfies Record<SessionWatchEvent, 1>) as SessionWatchEvent[];
 
 function toView(state: SessionWatchState): SessionWatchView {
   const { phase, reason, secondsLeft, isLeader, canExtend, connectionLost } = state;
@@ -151,7 +145,8 @@ function storeOf(client: SessionWatch): Store {
     getCoarseSnapshot: () => coarse,
     subscribe(onChange) {
       listeners.add(onChange);
-      if (!offs) offs = EVENTS.map((event) => client.on(event, update));
+      // Any event may change the state: the view is refreshed on each.
+      if (!offs) offs = SESSIONWATCH_EVENTS.map((event) => client.on(event, update));
       update();
       return () => {
         listeners.delete(onChange);

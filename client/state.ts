@@ -40,9 +40,14 @@ function warningLeadMs(state: SharedState): number {
   return (state.expireAfter - state.warnAfter) * 1000;
 }
 
+/** When the session ends for inactivity (epoch ms), unless there is activity before. */
+function idleEndAt(state: SharedState): number {
+  return state.lastActivity + state.expireAfter * 1000;
+}
+
 /** True when the absolute end comes first: its warning cannot be extended by activity. */
 export function atMaxAge(state: SharedState): boolean {
-  return state.maxAgeEndsAt !== null && state.maxAgeEndsAt <= state.lastActivity + state.expireAfter * 1000;
+  return state.maxAgeEndsAt !== null && state.maxAgeEndsAt <= idleEndAt(state);
 }
 
 /** When the warning is due (epoch ms): before the idle end, or before the absolute end. */
@@ -53,8 +58,7 @@ export function warnAt(state: SharedState): number {
 
 /** When the session ends (epoch ms): idle for `expireAfter`, or at the absolute end. */
 export function expireAt(state: SharedState): number {
-  const idle = state.lastActivity + state.expireAfter * 1000;
-  return state.maxAgeEndsAt === null ? idle : Math.min(idle, state.maxAgeEndsAt);
+  return state.maxAgeEndsAt === null ? idleEndAt(state) : Math.min(idleEndAt(state), state.maxAgeEndsAt);
 }
 
 /**

@@ -10,6 +10,7 @@
  * events (`{ type, t, ...payload }`) except `activity`, only counted in `window.__sessionwatchActivity`.
  */
 import { createSessionWatch, type SessionWatch, type SessionWatchClientOptions, type SessionWatchEvent } from '../client';
+import { SESSIONWATCH_EVENTS } from '../client/events';
 
 declare global {
   interface Window {
@@ -43,8 +44,8 @@ const events: NonNullable<Window['__sessionwatchEvents']> = [];
 window.__sessionwatch = sw;
 window.__sessionwatchEvents = events;
 window.__sessionwatchActivity = 0;
-for (const type of ['warn', 'extend', 'expire', 'end', 'leader', 'connection', 'locked', 'unlocked'] as const) {
-  sw.on(type, (payload) => events.push({ type, t: Date.now(), ...payload }));
+for (const type of SESSIONWATCH_EVENTS) {
+  if (type !== 'activity') sw.on(type, (payload) => events.push({ type, t: Date.now(), ...payload }));
 }
 sw.on('activity', () => (window.__sessionwatchActivity! += 1));
 

@@ -55,20 +55,28 @@ export interface RecordPage {
   nextCursor: string | null;
 }
 
+/** `records` with their positions, in list order: `currentId` first, then newest activity first. */
+function ordered(records: SessionRecord[], currentId: string | undefined): { record: SessionRecord; position: Position }[] {
+  return records
+    .map((record) => ({ record, position: positionOf(record, currentId) }))
+    .sort((a, b) => compare(a.position, b.position));
+}
+
+/** `records` in list order: `currentId` first, then newest activity first. */
+export function sortForList(records: SessionRecord[], currentId: string | undefined): SessionRecord[] {
+  return ordered(records, currentId).map(({ record }) => record);
+}
+
 /**
  * The page of `records` after `cursor` (from the start without one), `limit` long, in list
- * order: `currentId` first, then newest activity first. Throws {@link PagingError} for a bad
- * limit or cursor.
+ * order (see {@link sortForList}). Throws {@link PagingError} for a bad limit or cursor.
  */
 export function pageOf(records: SessionRecord[], options: { limit?: unknown; cursor?: unknown; currentId?: string }): RecordPage {
   const limit = pageLimit(options.limit);
   if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new PagingError('cursor must be a string');
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-  const ordered = records
-    .map((record) => ({ record, position: positionOf(record, options.currentId) }))
-    .filter(({ position }) => after === undefined || compare(position, after) > 0)
-    .sort((a, b) => compare(a.position, b.position));
-  const page = ordered.slice(0, limit);
-  const more = ordered.length > limit;
+  const rest = ordered(records, options.currentId).filter(({ position }) => after === undefined || compare(position, after) > 0);
+  const page = rest.slice(0, limit);
+  const more = rest.length > limit;
   return { records: page.map(({ record }) => record), nextCursor: more ? encodeCursor(page[page.length - 1].position) : null };
 }

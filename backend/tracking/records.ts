@@ -81,12 +81,3 @@ export function toSessionInfo(record: SessionRecord, currentId: string | undefin
     lastActivity: new Date(record.lastActivity).toISOString(),
   };
 }
-
-/** Current session first, then newest activity first. */
-export function sortForList(records: SessionRecord[], currentId: string | undefined): SessionRecord[] {
-  return [...records].sort((a, b) => {
-    if (a.id === currentId) return -1;
-    if (b.id === currentId) return 1;
-    return b.lastActivity - a.lastActivity;
-  });
-}
