@@ -32,8 +32,8 @@ const WITH_MESSAGE = new Set<string>([ERROR.badRequest, ERROR.forbidden, ERROR.m
  */
 export function createMiddleware(sw: SessionWatch): Middleware {
   const routes = createRoutes(sw);
-  const { prefix } = sw.options;
-  const isApi = (path: string) => path === prefix || path.startsWith(`${prefix}/`);
+  const { apiPrefix } = sw.options;
+  const isApi = (path: string) => path === apiPrefix || path.startsWith(`${apiPrefix}/`);
   return async function sessionwatch(ctx: Context, next: Next) {
     try {
       // Never run untracked: a session sessionwatch cannot see would never expire nor be revoked.

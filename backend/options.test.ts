@@ -12,7 +12,7 @@ describe('options', () => {
   test('defaults', () => {
     const o = resolveOptions({ database });
     expect(o).toMatchObject({
-      prefix: '/session',
+      apiPrefix: '/session',
       sessionKey: 'sessionwatch',
       warnAfter: 1740,
       expireAfter: 1800,
@@ -59,8 +59,9 @@ describe('options', () => {
     [{ maxAge: 0 }, RangeError, /"maxAge"/],
     [{ touchInterval: 2000 }, RangeError, /"touchInterval"/],
     [{ touchInterval: -5 }, RangeError, /"touchInterval"/],
-    [{ prefix: 'session' }, TypeError, /"prefix"/],
-    [{ prefix: '/session/' }, TypeError, /"prefix"/],
+    [{ apiPrefix: 'session' }, TypeError, /"apiPrefix"/],
+    [{ apiPrefix: '/session/' }, TypeError, /"apiPrefix"/],
+    [{ prefix: '/session' }, TypeError, /option "prefix" is now called "apiPrefix"/],
     [{ sessionKey: '_sw' }, TypeError, /"sessionKey"/],
     [{ tableName: 'x; drop table' }, TypeError, /"tableName"/],
     [{ schema: 'a-b' }, TypeError, /"schema"/],
@@ -120,7 +121,7 @@ describe('options', () => {
 
   test('values are quoted the way the client quotes them (JSON for strings)', () => {
     expect(() => resolveOptions({ database, warnAfter: '30' as never })).toThrow('(got "30")');
-    expect(() => resolveOptions({ database, prefix: 'session' })).toThrow('(got "session")');
+    expect(() => resolveOptions({ database, apiPrefix: 'session' })).toThrow('(got "session")');
     expect(() => resolveOptions({ database, tableName: 3 as never })).toThrow('(got 3)');
   });
 

@@ -24,8 +24,8 @@ export interface SessionWatchOptions {
   schema?: string;
   /** Table of tracked sessions. Default `sessionwatch_sessions`. */
   tableName?: string;
-  /** Mount point of the HTTP API. Default `/session`. */
-  prefix?: string;
+  /** Mount point of the HTTP API (the client's option of the same name). Default `/session`. */
+  apiPrefix?: string;
   /**
    * Key inside `ctx.session` holding the secret token that links a session to its record.
    * Default `sessionwatch`. koa-session does not save keys starting with `_`, so those are refused.
@@ -109,16 +109,19 @@ export interface SessionWatchLogger {
 
 /** Every key {@link SessionWatchOptions} has: any other throws a TypeError naming the closest. */
 export const OPTION_KEYS = [
-  'database', 'schema', 'tableName', 'prefix', 'sessionKey', 'sessionStore', 'warnAfter', 'expireAfter', 'maxAge',
+  'database', 'schema', 'tableName', 'apiPrefix', 'sessionKey', 'sessionStore', 'warnAfter', 'expireAfter', 'maxAge',
   'touchInterval', 'passive', 'sweepInterval', 'retention', 'trustedOrigins', 'maxSessionsPerUser', 'noStore', 'cache', 'queryTimeout', 'logger', 'now',
 ] as const satisfies ReadonlyArray<keyof SessionWatchOptions>;
+
+/** Old option names (0.1) and their new ones: a clear error rather than an unknown-option guess. */
+const RENAMED_OPTIONS = { prefix: 'apiPrefix' } as const;
 
 /** Options after validation, with defaults applied; times in milliseconds. */
 export interface ResolvedOptions {
   database: string | Knex | Store;
   schema?: string;
   tableName: string;
-  prefix: string;
+  apiPrefix: string;
   sessionKey: string;
   sessionStore?: ExternalSessionStore;
   warnAfter: number;
@@ -226,15 +229,15 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   if (options === null || typeof options !== 'object') {
     throw new TypeError('sessionwatch: options must be an object');
   }
-  assertKnownKeys(options, OPTION_KEYS);
+  assertKnownKeys(options, OPTION_KEYS, RENAMED_OPTIONS);
   const database = options.database ?? DEFAULT_DATABASE_URL;
   if (typeof database === 'string') parseDatabaseUrl(database);
   else if (!isStore(database) && !isKnex(database)) {
     throw new TypeError(`sessionwatch: option "database" must be a URL, a Knex instance or a Store (got ${describeValue(database)})`);
   }
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(prefix)) {
-    throw new TypeError(`sessionwatch: option "prefix" must be a path like "/session" without a trailing slash (got ${describeValue(prefix)})`);
+  const apiPrefix = options.apiPrefix ?? DEFAULT_PREFIX;
+  if (typeof apiPrefix !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(apiPrefix)) {
+    throw new TypeError(`sessionwatch: option "apiPrefix" must be a path like "/session" without a trailing slash (got ${describeValue(apiPrefix)})`);
   }
   const sessionKey = options.sessionKey ?? 'sessionwatch';
   if (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.startsWith('_') || sessionKey === 'isNew') {
@@ -286,7 +289,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     database,
     schema: options.schema === undefined ? undefined : identifier('schema', options.schema, 'public'),
     tableName: identifier('tableName', options.tableName, DEFAULT_TABLE_NAME),
-    prefix,
+    apiPrefix,
     sessionKey,
     sessionStore: store,
     warnAfter,

@@ -126,8 +126,8 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
       ? new CachedStore(guarded, { maxEntries: cache.maxEntries, channel: invalidationChannelFor(this.rawStore, schema) })
       : guarded;
     this.sweeper = new Sweeper(this);
-    this.pingPath = apiPath(this.options.prefix, ROUTES.ping);
-    this.logoutPath = apiPath(this.options.prefix, ROUTES.logout);
+    this.pingPath = apiPath(this.options.apiPrefix, ROUTES.ping);
+    this.logoutPath = apiPath(this.options.apiPrefix, ROUTES.logout);
     this.endedKey = `${this.options.sessionKey}:ended`;
   }
 
@@ -174,7 +174,7 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
 
   /**
    * The Koa middleware: checks every request's session (revoked, expired → logged out on the
-   * spot), records activity, and serves the HTTP API under `prefix`. Mount it after koa-session.
+   * spot), records activity, and serves the HTTP API under `apiPrefix`. Mount it after koa-session.
    * Starts the background sweep.
    */
   middleware(): Middleware {

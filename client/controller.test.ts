@@ -6,7 +6,7 @@ import { Controller } from './controller';
 import { SESSIONWATCH_EVENTS, type SessionWatchEvent } from './events';
 import { createFakeTransport, type FakeTransport } from './fake-transport';
 import { createMemoryHub } from './memory-tabs';
-import { resolveOptions, type SessionWatchClientOptions } from './options';
+import { resolveClientOptions, type SessionWatchClientOptions } from './options';
 
 const WARN = 30;
 const EXPIRE = 60;
@@ -23,7 +23,7 @@ function setup(n: number, options: SessionWatchClientOptions = {}): { server: Fa
   const hub = createMemoryHub();
   const tabs = Array.from({ length: n }, () => {
     const navigations: string[] = [];
-    const c = new Controller(resolveOptions({ transport: server, ...options }), {
+    const c = new Controller(resolveClientOptions({ transport: server, ...options }), {
       window: null,
       tabs: () => hub.connect(),
       navigate: (url) => navigations.push(url),

@@ -6,7 +6,7 @@
 import { apiPath, DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER, ROUTES } from '../shared/protocol';
 import { Emitter, type SessionWatchEventMap } from './events';
 import { initialState, nextWake, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
-import { currentPath, pingIntervalMs, type ResolvedOptions } from './options';
+import { currentPath, pingIntervalMs, type ResolvedClientOptions } from './options';
 import { createPage, type ControllerEnv, type Page } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
 import { createBroadcastTabs, type Tabs } from './tabs';
@@ -39,7 +39,7 @@ export class Controller {
   private suspended = false;
   private missingApiReported = false;
 
-  constructor(readonly options: ResolvedOptions, private readonly env: ControllerEnv) {
+  constructor(readonly options: ResolvedClientOptions, private readonly env: ControllerEnv) {
     const settings = options.settings ?? { warnAfter: DEFAULT_WARN_AFTER, expireAfter: DEFAULT_EXPIRE_AFTER };
     this.st = initialState(randomId(), {
       lastActivity: Date.now(),
@@ -233,7 +233,7 @@ export class Controller {
 
   /**
    * A 404 on the ping is not an outage: the server's API is elsewhere (a typo in `apiPrefix` or the
-   * server's `prefix`, or the middleware not mounted). Said once, loudly; the retries go on, as a
+   * server's `apiPrefix`, or the middleware not mounted). Said once, loudly; the retries go on, as a
    * deployment may be under way.
    */
   private reportMissingApi(): void {
@@ -241,12 +241,12 @@ export class Controller {
     this.missingApiReported = true;
     console.error(
       `sessionwatch: POST ${apiPath(this.options.apiPrefix, ROUTES.ping)} answered 404: the server's API is not there. ` +
-        "Set the client's apiPrefix to the server's prefix option (default \"/session\"), and check that sw.middleware() is mounted.",
+        "Set the client's apiPrefix to the server's apiPrefix option (default \"/session\"), and check that sw.middleware() is mounted.",
     );
   }
 
   /** The end is final and the server knows: leave the page (or hand over to `onEnd`). */
-  private finish(reason: Parameters<NonNullable<ResolvedOptions['onEnd']>>[0]): void {
+  private finish(reason: Parameters<NonNullable<ResolvedClientOptions['onEnd']>>[0]): void {
     // Let the end message reach the other tabs before this page goes away.
     void this.lastPost.then(() => {
       this.stop({ keepLock: true });

@@ -1,7 +1,7 @@
 /** A tiny typed event emitter: `on()` returns its own unsubscribe function; a throwing handler never breaks the client. */
 import type { EndReason } from '../shared/protocol';
 
-/** Events of a {@link SessionWatch} and their payloads. */
+/** Events of a {@link SessionWatchClient} and their payloads. */
 export interface SessionWatchEventMap {
   /**
    * The warning shows (in every tab at once). `canExtend` false: the session reaches its absolute

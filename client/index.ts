@@ -4,9 +4,9 @@
  *
  * @example
  * ```ts
- * import { createSessionWatch } from 'sessionwatch/client';
+ * import { createSessionWatchClient } from 'sessionwatch/client';
  *
- * const sw = createSessionWatch({ drafts: true, watchFetch: true });
+ * const sw = createSessionWatchClient({ drafts: true, watchFetch: true });
  * sw.on('warn', ({ secondsLeft }) => console.log(`logging out in ${secondsLeft}s`));
  * sw.on('end', ({ reason }) => console.log('session ended:', reason));
  * sw.start();
@@ -16,10 +16,10 @@
 import { Controller } from './controller';
 import type { SessionWatchState } from './state';
 import type { Handler, SessionWatchEvent } from './events';
-import { resolveOptions, type SessionWatchClientOptions } from './options';
+import { resolveClientOptions, type SessionWatchClientOptions } from './options';
 
 /** A running inactivity watch for this tab, coordinated with the other tabs of the origin. */
-export interface SessionWatch {
+export interface SessionWatchClient {
   /** Starts watching: activity listeners, the cross-tab channel and, in the leader, the first ping. */
   start(): void;
   /** Stops watching in this tab and removes its UI; another tab takes over the server talk. */
@@ -53,8 +53,8 @@ export interface SessionWatch {
  *
  * @example
  * ```ts
- * const sw = createSessionWatch({
- *   apiPrefix: '/session',          // the server's prefix
+ * const sw = createSessionWatchClient({
+ *   apiPrefix: '/session',          // the server's apiPrefix
  *   drafts: '#editor form',         // keep what the user typed across a logout
  *   texts: { stay: 'Keep working' },
  *   onEnd: (reason) => router.push(`/login?reason=${reason}`),
@@ -62,8 +62,8 @@ export interface SessionWatch {
  * sw.start();
  * ```
  */
-export function createSessionWatch(options: SessionWatchClientOptions = {}): SessionWatch {
-  const controller = new Controller(resolveOptions(options), { window: typeof window === 'undefined' ? null : window });
+export function createSessionWatchClient(options: SessionWatchClientOptions = {}): SessionWatchClient {
+  const controller = new Controller(resolveClientOptions(options), { window: typeof window === 'undefined' ? null : window });
   return {
     start: () => controller.start(),
     stop: () => controller.stop(),

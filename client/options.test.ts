@@ -1,8 +1,8 @@
-import { defaultPingInterval, pingIntervalMs, resolveOptions } from './options';
+import { defaultPingInterval, pingIntervalMs, resolveClientOptions } from './options';
 import { DEFAULT_TEXTS } from './ui/texts';
 
 test('defaults', () => {
-  const o = resolveOptions();
+  const o = resolveClientOptions();
   expect(o).toMatchObject({
     apiPrefix: '/session',
     settings: null,
@@ -25,34 +25,34 @@ test('defaults', () => {
 test('the ping interval defaults to min(60, warnAfter / 4)', () => {
   expect(defaultPingInterval(3)).toBe(0.75);
   expect(defaultPingInterval(1740)).toBe(60);
-  expect(pingIntervalMs(resolveOptions(), 40)).toBe(10_000);
-  expect(pingIntervalMs(resolveOptions({ pingInterval: 2 }), 40)).toBe(2000);
+  expect(pingIntervalMs(resolveClientOptions(), 40)).toBe(10_000);
+  expect(pingIntervalMs(resolveClientOptions({ pingInterval: 2 }), 40)).toBe(2000);
 });
 
 test('headless mode also drops the lock screen unless asked for', () => {
-  expect(resolveOptions({ ui: false })).toMatchObject({ ui: false, lock: false });
-  expect(resolveOptions({ ui: false, lock: true })).toMatchObject({ ui: false, lock: true });
+  expect(resolveClientOptions({ ui: false })).toMatchObject({ ui: false, lock: false });
+  expect(resolveClientOptions({ ui: false, lock: true })).toMatchObject({ ui: false, lock: true });
 });
 
 test('drafts: true, a selector, or an object', () => {
-  expect(resolveOptions({ drafts: true }).drafts).toEqual({ selector: 'form', owner: null });
-  expect(resolveOptions({ drafts: '#editor' }).drafts).toEqual({ selector: '#editor', owner: null });
-  expect(resolveOptions({ drafts: { owner: 'u1' } }).drafts).toEqual({ selector: 'form', owner: 'u1' });
-  expect(resolveOptions({ drafts: false }).drafts).toBeNull();
+  expect(resolveClientOptions({ drafts: true }).drafts).toEqual({ selector: 'form', owner: null });
+  expect(resolveClientOptions({ drafts: '#editor' }).drafts).toEqual({ selector: '#editor', owner: null });
+  expect(resolveClientOptions({ drafts: { owner: 'u1' } }).drafts).toEqual({ selector: 'form', owner: 'u1' });
+  expect(resolveClientOptions({ drafts: false }).drafts).toBeNull();
 });
 
 test('texts are merged over the defaults', () => {
   const countdown = (s: number) => `${s}s`;
-  const { texts } = resolveOptions({ texts: { stay: 'Rester connecté', countdown } });
+  const { texts } = resolveClientOptions({ texts: { stay: 'Rester connecté', countdown } });
   expect(texts.stay).toBe('Rester connecté');
   expect(texts.countdown).toBe(countdown);
   expect(texts.logout).toBe(DEFAULT_TEXTS.logout);
 });
 
 test('endUrl keeps a login URL with its own query', () => {
-  expect(resolveOptions({ loginUrl: '/login?lang=fr' }).endUrl('revoked', '/')).toBe('/login?lang=fr&next=%2F&reason=revoked');
+  expect(resolveClientOptions({ loginUrl: '/login?lang=fr' }).endUrl('revoked', '/')).toBe('/login?lang=fr&next=%2F&reason=revoked');
   const custom = (reason: string) => `/bye/${reason}`;
-  expect(resolveOptions({ endUrl: custom }).endUrl).toBe(custom);
+  expect(resolveClientOptions({ endUrl: custom }).endUrl).toBe(custom);
 });
 
 test.each([
@@ -72,28 +72,28 @@ test.each([
   [{ transport: {} }, TypeError, /"transport"/],
   [{ election: { responseTime: -5 } }, RangeError, /"election.responseTime" must be a positive finite number of milliseconds/],
 ])('rejects %p', (options, Kind, message) => {
-  expect(() => resolveOptions(options as never)).toThrow(Kind);
-  expect(() => resolveOptions(options as never)).toThrow(message);
+  expect(() => resolveClientOptions(options as never)).toThrow(Kind);
+  expect(() => resolveClientOptions(options as never)).toThrow(message);
 });
 
 test('rejects a non-object', () => {
-  expect(() => resolveOptions(null as never)).toThrow(TypeError);
+  expect(() => resolveClientOptions(null as never)).toThrow(TypeError);
 });
 
 test('the default end URL never sends the user back to the login page itself, nor nests `next`', () => {
-  const { endUrl } = resolveOptions({ loginUrl: '/login' });
+  const { endUrl } = resolveClientOptions({ loginUrl: '/login' });
   expect(endUrl('expired', '/orders?id=3')).toBe('/login?next=%2Forders%3Fid%3D3&reason=expired');
   expect(endUrl('expired', '/login')).toBe('/login?reason=expired');
   expect(endUrl('expired', '/login?next=%2Forders&reason=revoked')).toBe('/login?reason=expired');
 });
 
 test('nonce: a non-empty string', () => {
-  expect(resolveOptions({ nonce: 'r4nd0m' }).nonce).toBe('r4nd0m');
-  expect(() => resolveOptions({ nonce: '' })).toThrow('option "nonce" must be a non-empty string');
+  expect(resolveClientOptions({ nonce: 'r4nd0m' }).nonce).toBe('r4nd0m');
+  expect(() => resolveClientOptions({ nonce: '' })).toThrow('option "nonce" must be a non-empty string');
 });
 
 test('a misspelt option is refused, naming the closest one, like the server does', () => {
-  expect(() => resolveOptions({ expireAftr: 60 } as never)).toThrow(new TypeError('sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)'));
-  expect(() => resolveOptions({ election: { responsetime: 5 } } as never)).toThrow('unknown option "responsetime" (did you mean "responseTime"?)');
-  expect(() => resolveOptions({ drafts: { selectr: 'form' } } as never)).toThrow('did you mean "selector"?');
+  expect(() => resolveClientOptions({ expireAftr: 60 } as never)).toThrow(new TypeError('sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)'));
+  expect(() => resolveClientOptions({ election: { responsetime: 5 } } as never)).toThrow('unknown option "responsetime" (did you mean "responseTime"?)');
+  expect(() => resolveClientOptions({ drafts: { selectr: 'form' } } as never)).toThrow('did you mean "selector"?');
 });

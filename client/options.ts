@@ -1,6 +1,6 @@
 /**
  * Options of the browser client: the type first, the defaults in one place, validated once by
- * {@link resolveOptions} (TypeError / RangeError naming the option).
+ * {@link resolveClientOptions} (TypeError / RangeError naming the option).
  */
 import { assertKnownKeys, describeValue } from '../shared/options-errors';
 import { DEFAULT_PREFIX, type EndReason } from '../shared/protocol';
@@ -18,9 +18,9 @@ export interface DraftOptions {
   owner?: string;
 }
 
-/** Options of {@link createSessionWatch}; all optional. Times are in seconds. */
+/** Options of {@link createSessionWatchClient}; all optional. Times are in seconds. */
 export interface SessionWatchClientOptions {
-  /** Mount point of the server API. Default `/session` (the server's `prefix`). */
+  /** Mount point of the server API. Default `/session` (the server's `apiPrefix`). */
   apiPrefix?: string;
   /** Seconds of inactivity before the warning. Default: the server's, from the first ping. */
   warnAfter?: number;
@@ -63,7 +63,7 @@ export interface SessionWatchClientOptions {
   onEnd?: (reason: EndReason) => void;
   /**
    * Watch every `fetch` of the page: a 401 `session_revoked` / `session_expired` answer ends the
-   * session in all tabs at once. Default false (see also `SessionWatch.fetch`).
+   * session in all tabs at once. Default false (see also `SessionWatchClient.fetch`).
    */
   watchFetch?: boolean;
   /** Talks to the server; default the `fetch` one. For tests and custom setups. */
@@ -73,7 +73,7 @@ export interface SessionWatchClientOptions {
 }
 
 /** Options after validation, with defaults applied; times in milliseconds. */
-export interface ResolvedOptions {
+export interface ResolvedClientOptions {
   apiPrefix: string;
   /** Fixed settings from the options, or null to take the server's. */
   settings: { warnAfter: number; expireAfter: number } | null;
@@ -112,7 +112,7 @@ export function defaultPingInterval(warnAfter: number): number {
 }
 
 /** The ping interval in ms for the given settings. */
-export function pingIntervalMs(options: ResolvedOptions, warnAfter: number): number {
+export function pingIntervalMs(options: ResolvedClientOptions, warnAfter: number): number {
   return options.pingIntervalMs ?? defaultPingInterval(warnAfter) * 1000;
 }
 
@@ -159,7 +159,7 @@ function resolveTexts(texts: unknown): SessionWatchTexts {
   return merged as unknown as SessionWatchTexts;
 }
 
-function resolveDrafts(drafts: unknown): ResolvedOptions['drafts'] {
+function resolveDrafts(drafts: unknown): ResolvedClientOptions['drafts'] {
   if (drafts === undefined || drafts === false) return null;
   if (drafts === true) return { selector: 'form', owner: null };
   if (typeof drafts === 'string') return { selector: drafts || 'form', owner: null };
@@ -197,7 +197,7 @@ const OPTION_KEYS = Object.keys({
 } satisfies Record<keyof SessionWatchClientOptions, 1>);
 
 /** Validates options once and applies defaults. Throws TypeError / RangeError naming the option. */
-export function resolveOptions(options: SessionWatchClientOptions = {}): ResolvedOptions {
+export function resolveClientOptions(options: SessionWatchClientOptions = {}): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('sessionwatch: options must be an object');
   assertKnownKeys(options, OPTION_KEYS);
   const apiPrefix = options.apiPrefix ?? DEFAULT_PREFIX;
@@ -225,7 +225,7 @@ export function resolveOptions(options: SessionWatchClientOptions = {}): Resolve
     fail('transport', 'an object with ping() and logout()', transport);
   }
 
-  const endUrl = optionalFunction<ResolvedOptions['endUrl']>('endUrl', options.endUrl) ??
+  const endUrl = optionalFunction<ResolvedClientOptions['endUrl']>('endUrl', options.endUrl) ??
     ((reason, next) => {
       const sep = loginUrl.includes('?') ? '&' : '?';
       // `next` never points at the login page itself (nor nests one `next` in another).

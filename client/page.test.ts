@@ -7,7 +7,7 @@
 import { Controller } from './controller';
 import { createFakeTransport } from './fake-transport';
 import { createMemoryHub } from './memory-tabs';
-import { resolveOptions, type SessionWatchClientOptions } from './options';
+import { resolveClientOptions, type SessionWatchClientOptions } from './options';
 import { SYNC_MS } from './machine';
 import { LOCKED_CLASS } from './ui/lock';
 
@@ -17,7 +17,7 @@ function setup(options: SessionWatchClientOptions = {}) {
   const server = createFakeTransport({ warnAfter: 30, expireAfter: 60 });
   const navigations: string[] = [];
   const hub = createMemoryHub();
-  const c = new Controller(resolveOptions({ transport: server, ...options }), { window, tabs: () => hub.connect(), navigate: (u) => navigations.push(u) });
+  const c = new Controller(resolveClientOptions({ transport: server, ...options }), { window, tabs: () => hub.connect(), navigate: (u) => navigations.push(u) });
   return { server, c, navigations };
 }
 

@@ -5,7 +5,7 @@
  */
 import { createActivityTracker, type ActivityTracker } from './activity';
 import { createDraftKeeper, type DraftKeeper } from './drafts';
-import { currentPath, type ResolvedOptions } from './options';
+import { currentPath, type ResolvedClientOptions } from './options';
 import type { TabsFactory } from './tabs';
 import { createWarningDialog, type WarningView } from './ui/dialog';
 import { createLockScreen, type LockView } from './ui/lock';
@@ -54,7 +54,7 @@ export interface Page {
   stopActivity(): void;
 }
 
-export function createPage(win: Window | null, options: ResolvedOptions, hooks: PageHooks, watchedFetch: typeof fetch): Page {
+export function createPage(win: Window | null, options: ResolvedClientOptions, hooks: PageHooks, watchedFetch: typeof fetch): Page {
   const doc = win?.document;
   const warning = doc && options.ui
     ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc, nonce: options.nonce })

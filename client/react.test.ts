@@ -9,9 +9,9 @@ import { act, createElement, StrictMode, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { Controller } from './controller';
 import { createFakeTransport, type FakeTransport } from './fake-transport';
-import type { SessionWatch } from './index';
+import type { SessionWatchClient } from './index';
 import { createMemoryHub } from './memory-tabs';
-import { resolveOptions, type SessionWatchClientOptions } from './options';
+import { resolveClientOptions, type SessionWatchClientOptions } from './options';
 import { SessionWatchProvider, useSessionWatch, type UseSessionWatchResult } from './react';
 
 declare global {
@@ -22,17 +22,17 @@ globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
 const START = Date.UTC(2030, 0, 1, 12);
 
-/** A client like createSessionWatch()'s, on in-memory tabs and a fake server. */
+/** A client like createSessionWatchClient()'s, on in-memory tabs and a fake server. */
 function setup(options: SessionWatchClientOptions = {}) {
   const server: FakeTransport = createFakeTransport({ warnAfter: 30, expireAfter: 60 });
   const navigations: string[] = [];
   const hub = createMemoryHub();
-  const c = new Controller(resolveOptions({ transport: server, ui: false, ...options }), {
+  const c = new Controller(resolveClientOptions({ transport: server, ui: false, ...options }), {
     window,
     tabs: () => hub.connect(),
     navigate: (url) => navigations.push(url),
   });
-  const sw: SessionWatch = {
+  const sw: SessionWatchClient = {
     start: () => c.start(),
     stop: () => c.stop(),
     extend: () => c.extend(),
@@ -49,7 +49,7 @@ let root: Root;
 let renders: UseSessionWatchResult[];
 
 /** A component that renders the hook's result and records every render. */
-function Probe({ client }: { client?: SessionWatch }) {
+function Probe({ client }: { client?: SessionWatchClient }) {
   const result = client ? useSessionWatch(client) : useSessionWatch();
   renders.push(result);
   return createElement('p', { id: 'probe' }, `${result.phase} ${result.secondsLeft} ${result.reason ?? '-'}`);
@@ -60,7 +60,7 @@ const last = () => renders[renders.length - 1];
 const viewOf = ({ phase, idle, warning, secondsLeft, ended, reason, isLeader, canExtend, connectionLost }: UseSessionWatchResult) =>
   ({ phase, idle, warning, secondsLeft, ended, reason, isLeader, canExtend, connectionLost });
 /** What the hook must show for the client's state now. */
-function expected(sw: SessionWatch) {
+function expected(sw: SessionWatchClient) {
   const { phase, secondsLeft, reason, isLeader, canExtend, connectionLost } = sw.getState();
   return {
     phase, secondsLeft, reason, isLeader, canExtend, connectionLost,

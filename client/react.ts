@@ -28,7 +28,7 @@
  * @packageDocumentation
  */
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { createSessionWatch, type SessionWatch, type SessionWatchClientOptions } from './index';
+import { createSessionWatchClient, type SessionWatchClient, type SessionWatchClientOptions } from './index';
 import { SESSIONWATCH_EVENTS } from './events';
 import type { Phase, SessionWatchState } from './state';
 import type { EndReason } from '../shared/protocol';
@@ -67,7 +67,7 @@ export interface UseSessionWatchResult extends SessionWatchView {
   /** Logs out on the server and in every tab. */
   logout(): Promise<void>;
   /** The client itself (null while rendering on the server). */
-  client: SessionWatch | null;
+  client: SessionWatchClient | null;
 }
 
 /** Before any client runs (server rendering). */
@@ -108,7 +108,7 @@ function msToNextSecond(state: SessionWatchState, now: number): number {
   return rest > 0 ? rest + 1 : 1000;
 }
 
-interface Store {
+interface ViewSource {
   subscribe(onChange: () => void): () => void;
   /** The current view, countdown included. */
   getSnapshot(): SessionWatchView;
@@ -116,12 +116,12 @@ interface Store {
   getCoarseSnapshot(): SessionWatchView;
 }
 
-/** One store per client, whatever the number of components using it: one set of listeners, one timer. */
-const stores = new WeakMap<SessionWatch, Store>();
+/** One view source per client, whatever the number of components using it: one set of listeners, one timer. */
+const sources = new WeakMap<SessionWatchClient, ViewSource>();
 
-function storeOf(client: SessionWatch): Store {
-  let store = stores.get(client);
-  if (store) return store;
+function sourceOf(client: SessionWatchClient): ViewSource {
+  let source = sources.get(client);
+  if (source) return source;
   let view = toView(client.getState());
   let coarse = view;
   const listeners = new Set<() => void>();
@@ -140,7 +140,7 @@ function storeOf(client: SessionWatch): Store {
     if (changed) coarse = next;
     for (const listener of [...listeners]) listener();
   };
-  store = {
+  source = {
     getSnapshot: () => view,
     getCoarseSnapshot: () => coarse,
     subscribe(onChange) {
@@ -159,15 +159,15 @@ function storeOf(client: SessionWatch): Store {
       };
     },
   };
-  stores.set(client, store);
-  return store;
+  sources.set(client, source);
+  return source;
 }
 
-const serverStore: Store = { subscribe: () => () => undefined, getSnapshot: () => INITIAL_VIEW, getCoarseSnapshot: () => INITIAL_VIEW };
+const serverSource: ViewSource = { subscribe: () => () => undefined, getSnapshot: () => INITIAL_VIEW, getCoarseSnapshot: () => INITIAL_VIEW };
 
 /** The provider's client: undefined outside any provider, null while rendering on the server. */
-const SessionWatchContext = createContext<SessionWatch | null | undefined>(undefined);
-SessionWatchContext.displayName = 'SessionWatch';
+const SessionWatchContext = createContext<SessionWatchClient | null | undefined>(undefined);
+SessionWatchContext.displayName = 'SessionWatchClient';
 
 export interface SessionWatchProviderProps {
   /**
@@ -176,7 +176,7 @@ export interface SessionWatchProviderProps {
    */
   options?: SessionWatchClientOptions;
   /** Or a client you created: the provider starts it if needed, and never stops it. */
-  client?: SessionWatch;
+  client?: SessionWatchClient;
   children?: ReactNode;
 }
 
@@ -186,7 +186,7 @@ export interface SessionWatchProviderProps {
  */
 export function SessionWatchProvider({ options, client, children }: SessionWatchProviderProps) {
   // Creating a client has no side effect: only start() does, in the effect below.
-  const [own] = useState(() => (client || typeof window === 'undefined' ? null : createSessionWatch(options)));
+  const [own] = useState(() => (client || typeof window === 'undefined' ? null : createSessionWatchClient(options)));
   const active = client ?? own;
   useEffect(() => {
     if (!active) return undefined;
@@ -201,19 +201,19 @@ export function SessionWatchProvider({ options, client, children }: SessionWatch
  * {@link SessionWatchProvider}, call it without arguments; otherwise pass the client you created
  * and started yourself (`useSessionWatch(sw)`).
  */
-export function useSessionWatch(client?: SessionWatch | null): UseSessionWatchResult {
+export function useSessionWatch(client?: SessionWatchClient | null): UseSessionWatchResult {
   const provided = useContext(SessionWatchContext);
   if (client === undefined && provided === undefined) {
     throw new Error('sessionwatch: useSessionWatch() needs a <SessionWatchProvider> above it, or a client: useSessionWatch(sw).');
   }
   const sw = client === undefined ? provided! : client;
-  const store = sw ? storeOf(sw) : serverStore;
+  const source = sw ? sourceOf(sw) : serverSource;
   // Whether this component reads `secondsLeft` (found when it first does, then kept): only then
   // does the countdown re-render it.
   const readsSeconds = useRef(false);
   const view = useSyncExternalStore(
-    store.subscribe,
-    () => (readsSeconds.current ? store.getSnapshot() : store.getCoarseSnapshot()),
+    source.subscribe,
+    () => (readsSeconds.current ? source.getSnapshot() : source.getCoarseSnapshot()),
     () => INITIAL_VIEW,
   );
   const actions = useMemo(
@@ -229,13 +229,13 @@ export function useSessionWatch(client?: SessionWatch | null): UseSessionWatchRe
       enumerable: true,
       get() {
         readsSeconds.current = true;
-        // The store's current value: the one this render's snapshot has when the component
+        // The source's current value: the one this render's snapshot has when the component
         // follows the countdown, and still the right one the first time it reads it.
-        return store.getSnapshot().secondsLeft;
+        return source.getSnapshot().secondsLeft;
       },
     });
     return result;
-  }, [view, actions, sw, store]);
+  }, [view, actions, sw, source]);
 }
 
-export type { SessionWatch, SessionWatchClientOptions } from './index';
+export type { SessionWatchClient, SessionWatchClientOptions } from './index';

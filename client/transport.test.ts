@@ -14,7 +14,7 @@ function transportAnswering(respond: (...args: FetchArgs) => Promise<Response>, 
 const json = (status: number, body: unknown) =>
   new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-test('ping posts the idle time as JSON to {prefix}/ping and reads the answer', async () => {
+test('ping posts the idle time as JSON to {apiPrefix}/ping and reads the answer', async () => {
   const { transport, calls } = transportAnswering(async () => json(200, { idleFor: 12.5, warnAfter: 30, expireAfter: 60 }));
   // A server older than `maxAgeLeft`: no absolute end known.
   expect(await transport.ping(12.3456789)).toEqual({ kind: 'ok', idleFor: 12.5, warnAfter: 30, expireAfter: 60, maxAgeLeft: null });
@@ -76,7 +76,7 @@ test('a server that never answers fails after the timeout', async () => {
   }
 });
 
-test('logout posts to {prefix}/logout; 204 and 401 are both done, anything else fails', async () => {
+test('logout posts to {apiPrefix}/logout; 204 and 401 are both done, anything else fails', async () => {
   const statuses = [204, 401, 500];
   const { transport, calls } = transportAnswering(async () => new Response(null, { status: statuses.shift()! }));
   expect(await transport.logout()).toEqual({ kind: 'ok' });

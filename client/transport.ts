@@ -1,5 +1,5 @@
 /**
- * How the client talks to the server: `POST {prefix}/ping` and `POST {prefix}/logout`. A
+ * How the client talks to the server: `POST {apiPrefix}/ping` and `POST {apiPrefix}/logout`. A
  * {@link Transport} never throws and never hangs past its timeout: every outcome is a value, so a
  * network failure, a 5xx, an HTML error page or garbage can never end a session by itself.
  */

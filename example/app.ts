@@ -233,7 +233,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     if (!name) return ctx.redirect('/?next=/sessions');
     ctx.type = 'html';
     const page = pageOf(ctx);
-    ctx.body = sessionsPage(page, name, sw.options.prefix, clientScript({ user: name, ...page }));
+    ctx.body = sessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, ...page }));
   });
 
   router.get('/form', (ctx) => {

@@ -9,12 +9,12 @@
  * Test hooks: `window.__sessionwatch` is the instance; `window.__sessionwatchEvents` lists its
  * events (`{ type, t, ...payload }`) except `activity`, only counted in `window.__sessionwatchActivity`.
  */
-import { createSessionWatch, type SessionWatch, type SessionWatchClientOptions, type SessionWatchEvent } from '../client';
+import { createSessionWatchClient, type SessionWatchClient, type SessionWatchClientOptions, type SessionWatchEvent } from '../client';
 import { SESSIONWATCH_EVENTS } from '../client/events';
 
 declare global {
   interface Window {
-    __sessionwatch?: SessionWatch;
+    __sessionwatch?: SessionWatchClient;
     __sessionwatchEvents?: ({ type: SessionWatchEvent; t: number } & Record<string, unknown>)[];
     __sessionwatchActivity?: number;
   }
@@ -39,7 +39,7 @@ if (script?.dataset.drafts !== undefined) {
   options.drafts = { selector: script.dataset.drafts || 'form', owner: script.dataset.user };
 }
 
-const sw = createSessionWatch(options);
+const sw = createSessionWatchClient(options);
 const events: NonNullable<Window['__sessionwatchEvents']> = [];
 window.__sessionwatch = sw;
 window.__sessionwatchEvents = events;

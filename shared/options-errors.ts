@@ -53,9 +53,16 @@ export function unknownOptionMessage(key: string, known: readonly string[]): str
   return `sessionwatch: unknown option ${describeValue(key)} (${hint})`;
 }
 
-/** Throws a TypeError for the first own key of `options` that is not in `known`. */
-export function assertKnownKeys(options: object, known: readonly string[]): void {
+/**
+ * Throws a TypeError for the first own key of `options` that is not in `known`; a key of `renamed`
+ * (an old name) gets a message naming its new one.
+ */
+export function assertKnownKeys(options: object, known: readonly string[], renamed: Readonly<Record<string, string>> = {}): void {
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(unknownOptionMessage(key, known));
+    if (known.includes(key)) continue;
+    if (Object.hasOwn(renamed, key)) {
+      throw new TypeError(`sessionwatch: option ${describeValue(key)} is now called ${describeValue(renamed[key])}`);
+    }
+    throw new TypeError(unknownOptionMessage(key, known));
   }
 }

@@ -117,7 +117,7 @@ export interface NamedVersion {
   version: string | null;
 }
 
-/** One entry of `GET {prefix}/sessions`. Timestamps are ISO-8601 in UTC. */
+/** One entry of `GET {apiPrefix}/sessions`. Timestamps are ISO-8601 in UTC. */
 export interface SessionInfo {
   /** Opaque public id: never the cookie value nor the store key. */
   id: string;
@@ -132,7 +132,7 @@ export interface SessionInfo {
 }
 
 /**
- * `200` body of `GET {prefix}/sessions?limit=&cursor=`: current session first (on the first page),
+ * `200` body of `GET {apiPrefix}/sessions?limit=&cursor=`: current session first (on the first page),
  * then newest activity first.
  */
 export interface SessionListResponse {
@@ -145,23 +145,23 @@ export interface SessionListResponse {
 }
 
 /**
- * Page sizes of `GET {prefix}/sessions` (`?limit=`). The default equals the server's default
+ * Page sizes of `GET {apiPrefix}/sessions` (`?limit=`). The default equals the server's default
  * `maxSessionsPerUser`, so with default settings one page holds every session.
  */
 export const SESSION_LIST_LIMIT = { default: 100, max: 200 } as const;
 
-/** `200` body of `DELETE {prefix}/sessions`. */
+/** `200` body of `DELETE {apiPrefix}/sessions`. */
 export interface RevokeOthersResponse {
   revoked: number;
 }
 
-/** Body of `POST {prefix}/ping`. */
+/** Body of `POST {apiPrefix}/ping`. */
 export interface PingRequest {
   /** Seconds since the last user activity the client saw (in any of its tabs). */
   idleFor: number;
 }
 
-/** Optional body of `POST {prefix}/logout`. */
+/** Optional body of `POST {apiPrefix}/logout`. */
 export interface LogoutRequest {
   /**
    * `expired`: the client's idle deadline passed. The server records the end as `expired` when
@@ -170,7 +170,7 @@ export interface LogoutRequest {
   reason?: 'expired';
 }
 
-/** `200` body of `POST {prefix}/ping`. */
+/** `200` body of `POST {apiPrefix}/ping`. */
 export interface PingResponse {
   /** Seconds since the last activity the server knows of, after merging the client's `idleFor`. */
   idleFor: number;

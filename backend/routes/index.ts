@@ -58,13 +58,13 @@ function seconds(ms: number): number {
 }
 
 /**
- * The HTTP API (paths and payloads in `shared/protocol.ts`), mounted under `prefix`. Every route
+ * The HTTP API (paths and payloads in `shared/protocol.ts`), mounted under `apiPrefix`. Every route
  * answers JSON; state-changing routes refuse cross-site requests.
  */
 export function createRoutes(sw: SessionWatch): Middleware {
-  const { prefix, trustedOrigins, now } = sw.options;
+  const { apiPrefix, trustedOrigins, now } = sw.options;
   // Strict and case-sensitive: `DELETE /sessions/` (an empty id) must never mean `DELETE /sessions`.
-  const router = new Router({ prefix, strict: true, sensitive: true });
+  const router = new Router({ prefix: apiPrefix, strict: true, sensitive: true });
   const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
 
   router.get(ROUTES.sessions, async (ctx) => {
@@ -151,7 +151,7 @@ export function createRoutes(sw: SessionWatch): Middleware {
   });
 
   const routes = router.routes() as unknown as Middleware;
-  // The prefix belongs to the API: anything else under it is a JSON 404 or 405, never the app's.
+  // The apiPrefix belongs to the API: anything else under it is a JSON 404 or 405, never the app's.
   return async function api(ctx, next) {
     const match = router.match(ctx.path, ctx.method);
     if (match.route) return routes(ctx, next);

@@ -1,5 +1,5 @@
 /**
- * Paging of the session list: `GET {prefix}/sessions?limit=&cursor=` and `listSessionsPage()`, on
+ * Paging of the session list: `GET {apiPrefix}/sessions?limit=&cursor=` and `listSessionsPage()`, on
  * SQLite and Postgres through the example app (real HTTP).
  */
 import { SESSION_LIST_LIMIT } from '../../shared/protocol';
@@ -7,7 +7,7 @@ import { DATABASE_KINDS } from '../testing/databases';
 import { startExample, type RunningExample } from '../testing/example-server';
 import { TestClient } from '../testing/http-client';
 
-/** Query strings that `GET {prefix}/sessions` must refuse with 400. */
+/** Query strings that `GET {apiPrefix}/sessions` must refuse with 400. */
 const BAD_QUERIES = [
   '?limit=0',
   '?limit=201',
