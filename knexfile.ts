@@ -4,8 +4,8 @@
  * The same migrations run programmatically with `await sw.migrate()`.
  */
 import type { Knex } from 'knex';
-import { isPostgresUrl, migrationConfig } from './backend/store';
-import { sqliteFilename } from './backend/store/connect';
+import { isPostgresUrl, sqliteFilename } from './backend/store/connect';
+import { migrationConfig } from './backend/store/migrations';
 
 const url = process.env.DATABASE_URL || 'sqlite:./data/example.sqlite';
 

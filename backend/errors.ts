@@ -1,4 +1,4 @@
-import { ERROR, ERROR_STATUS, type ErrorCode } from '../shared/protocol';
+import { END_REASON_ERROR, ERROR, ERROR_STATUS, type EndReason, type ErrorCode } from '../shared/protocol';
 
 /**
  * An error that becomes a JSON response `{"error": code, "message"}` with the protocol's status.
@@ -41,4 +41,12 @@ export class StoreUnavailableError extends SessionWatchHttpError {
     this.name = 'StoreUnavailableError';
     this.cause = cause;
   }
+}
+
+/**
+ * The 401 of an API request without a live session: the code of why its session ended
+ * (`session_revoked`…), or `unauthenticated` when it never had one.
+ */
+export function unauthenticated(ended: EndReason | undefined): SessionWatchHttpError {
+  return new SessionWatchHttpError(ended ? END_REASON_ERROR[ended] : ERROR.unauthenticated);
 }

@@ -1,20 +1,27 @@
 /**
  * sessionwatch for Koa: tracked sessions ("where you're logged in"), revocation that works with
  * any koa-session store, and server-enforced inactivity expiry.
+ *
+ * @packageDocumentation
  */
-export {
-  SessionWatch,
-  createSessionWatch,
-  type SessionCreatedEvent,
-  type SessionEndedEvent,
-  type TrackedSessionPage,
-  type SessionWatchEvents,
-} from './sessionwatch';
-export type { SessionWatchOptions, SessionWatchLogger } from './options';
+
+// The server API.
+export { SessionWatch, createSessionWatch, type TrackedSessionPage } from './sessionwatch';
+export type { SessionCreatedEvent, SessionEndedEvent, SessionWatchEvents } from './core/types';
+export type { SessionWatchOptions, SessionWatchLogger, ResolvedOptions } from './options';
 export type { TrackedSession } from './tracking/records';
 export type { PassiveRule } from './inactivity/passive';
 export type { ExternalSessionStore } from './tracking/koa-session-adapter';
 export { assertSameOrigin } from './http/csrf';
 export { SessionWatchHttpError, SessionWatchConfigError, StoreUnavailableError } from './errors';
-export * from './store';
-export * from '../shared/protocol';
+
+// Stores of tracked sessions, and the database helpers for apps and knexfiles.
+export type { Store, SessionRecord, SweepCutoffs, SweepResult } from './store/types';
+export { KnexStore, type KnexStoreOptions } from './store/knex-store';
+export { MemoryStore } from './store/memory-store';
+export { connect, isPostgresUrl, DEFAULT_DATABASE_URL, type ConnectOptions } from './store/connect';
+export { migrationSource, migrationConfig, DEFAULT_TABLE_NAME } from './store/migrations';
+
+// The HTTP protocol, for server code that answers or tests it: the same names as `sessionwatch/shared`,
+// listed one by one in shared/index.ts.
+export * from '../shared/index';

@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
-import { END_REASON_ERROR, ERROR, SESSION_ENDED_HEADER, type EndReason, type ErrorBody } from '../shared/protocol';
+import { apiPath, END_REASON_ERROR, ERROR, ROUTES, SESSION_ENDED_HEADER, type EndReason, type ErrorBody } from '../shared/protocol';
+import type { Core } from './core/types';
 import { SessionWatchHttpError } from './errors';
-import type { SessionWatch } from './sessionwatch';
 import { hashToken } from './tracking/tokens';
 import { koaSessionOrder, requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
 import { isExpired, shouldTouch } from './inactivity/policy';
@@ -27,19 +27,23 @@ const ENDED_CODES = new Set<string>(Object.values(END_REASON_ERROR).filter((code
 const WITH_MESSAGE = new Set<string>([ERROR.badRequest, ERROR.forbidden, ERROR.misconfigured]);
 
 /**
- * Builds the per-request middleware of a {@link SessionWatch}: the session check, then the API
- * routes, then the app.
+ * Builds the per-request middleware of a `SessionWatch`: the session check, then the API routes,
+ * then the app.
+ *
+ * @internal
  */
-export function createMiddleware(sw: SessionWatch): Middleware {
+export function createMiddleware(sw: Core): Middleware {
   const routes = createRoutes(sw);
   const { apiPrefix } = sw.options;
   const isApi = (path: string) => path === apiPrefix || path.startsWith(`${apiPrefix}/`);
+  // A ping reports activity itself; a logout ends the session (and may say its deadline passed).
+  const apiPassive = new Set([apiPath(apiPrefix, ROUTES.ping), apiPath(apiPrefix, ROUTES.logout)]);
   return async function sessionwatch(ctx: Context, next: Next) {
     try {
       // Never run untracked: a session sessionwatch cannot see would never expire nor be revoked.
       const order = koaSessionOrder(ctx);
       if (order !== 'ok') throw sw.configError(`order:${order}`, ORDER_MESSAGES[order]);
-      await checkSession(sw, ctx);
+      await checkSession(sw, ctx, apiPassive);
       // Only the API's own paths go through the router: the app's requests skip route matching.
       if (!isApi(ctx.path)) {
         await nextKeepingEndReason(sw, ctx, next);
@@ -55,9 +59,9 @@ export function createMiddleware(sw: SessionWatch): Middleware {
 }
 
 /** The JSON body of an API error; an ended session's 401 says how long ago it ended (`endedFor`). */
-function errorBody(sw: SessionWatch, ctx: Context, err: SessionWatchHttpError): ErrorBody {
+function errorBody(sw: Core, ctx: Context, err: SessionWatchHttpError): ErrorBody {
   if (WITH_MESSAGE.has(err.code)) return { error: err.code, message: err.message };
-  const { endedAt } = sw.requestState(ctx);
+  const { endedAt } = sw.state(ctx);
   if (ENDED_CODES.has(err.code) && endedAt !== undefined) {
     return { error: err.code, endedFor: Math.max(0, Math.round(sw.options.now() - endedAt) / 1000) };
   }
@@ -69,11 +73,11 @@ function errorBody(sw: SessionWatch, ctx: Context, err: SessionWatchHttpError): 
  * so far but those of the error: the end reason rides on the error, so that the app's error
  * answer still says why the session ended.
  */
-async function nextKeepingEndReason(sw: SessionWatch, ctx: Context, next: Next): Promise<void> {
+async function nextKeepingEndReason(sw: Core, ctx: Context, next: Next): Promise<void> {
   try {
     await next();
   } catch (err) {
-    const ended = sw.requestState(ctx).ended;
+    const ended = sw.state(ctx).ended;
     if (ended && typeof err === 'object' && err !== null) {
       try {
         const carrier = err as { headers?: Record<string, string> };
@@ -91,9 +95,9 @@ async function nextKeepingEndReason(sw: SessionWatch, ctx: Context, next: Next):
  * logged out on this very request (data cleared, cookie reset, external store entry destroyed);
  * a live one records activity unless the request is passive (throttled by `touchInterval`).
  */
-async function checkSession(sw: SessionWatch, ctx: Context): Promise<void> {
+async function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): Promise<void> {
   const { sessionKey, policy, isPassive, now } = sw.options;
-  const state = sw.requestState(ctx);
+  const state = sw.state(ctx);
   const session = sessionOf(ctx);
   const token = session?.[sessionKey];
 
@@ -122,25 +126,19 @@ async function checkSession(sw: SessionWatch, ctx: Context): Promise<void> {
     return;
   }
   state.record = record;
-  if (!isPassive(ctx) && !isApiPassive(sw, ctx) && shouldTouch(record!, policy, time)) {
+  if (!isPassive(ctx) && !apiPassive.has(ctx.path) && shouldTouch(record!, policy, time)) {
     const lastActivity = await sw.store.touch(record!.id, time);
     if (lastActivity !== undefined) record!.lastActivity = lastActivity;
   }
 }
 
-/** The ping merges activity itself; it never counts as activity on its own. */
-function isApiPassive(sw: SessionWatch, ctx: Context): boolean {
-  // A ping reports activity itself; a logout ends the session (and may say its deadline passed).
-  return ctx.path === sw.pingPath || ctx.path === sw.logoutPath;
-}
-
 /**
  * A browser whose session sessionwatch ended keeps, in its fresh anonymous session, the token hash
- * of the ended record (see `SessionWatch.resetSession`): every later request gets the precise
+ * of the ended record (see `SessionCore.resetSession`): every later request gets the precise
  * reason from the record, on any instance, while the record is retained. Nothing is regenerated:
  * the session already holds no data of the ended login, and the app may be using it (a login form).
  */
-async function explainTombstone(sw: SessionWatch, ctx: Context, tokenHash: string): Promise<void> {
+async function explainTombstone(sw: Core, ctx: Context, tokenHash: string): Promise<void> {
   const record = await sw.store.findByTokenHash(tokenHash);
   if (record && record.endedAt !== null) sw.markEnded(ctx, record.endReason ?? 'revoked', record.endedAt);
   // Past retention (or never ended): the browser is simply logged out.
@@ -157,7 +155,7 @@ async function explainTombstone(sw: SessionWatch, ctx: Context, tokenHash: strin
  *   active until a sweep, and the browser told why rather than "logged out").
  * Either way the cookie is reset.
  */
-async function explainMissingStoreEntry(sw: SessionWatch, ctx: Context): Promise<void> {
+async function explainMissingStoreEntry(sw: Core, ctx: Context): Promise<void> {
   const storeKey = requestStoreKey(ctx);
   if (!storeKey) return;
   const record = await sw.store.findByStoreKey(storeKey);
@@ -170,10 +168,4 @@ async function explainMissingStoreEntry(sw: SessionWatch, ctx: Context): Promise
     return;
   }
   await sw.resetSession(ctx, record.endReason ?? 'revoked', record.tokenHash, record.endedAt);
-}
-
-/** Throws the 401 a request without a live session gets on the API. */
-export function unauthenticated(sw: SessionWatch, ctx: Context): SessionWatchHttpError {
-  const ended = sw.requestState(ctx).ended;
-  return new SessionWatchHttpError(ended ? END_REASON_ERROR[ended] : ERROR.unauthenticated);
 }

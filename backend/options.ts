@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DEFAULT_EXPIRE_AFTER, DEFAULT_PREFIX, DEFAULT_WARN_AFTER } from '../shared/protocol';
+import { DEFAULT_EXPIRE_AFTER, DEFAULT_API_PREFIX, DEFAULT_WARN_AFTER } from '../shared/protocol';
 import type { Store } from './store/types';
 import type { ExternalSessionStore } from './tracking/koa-session-adapter';
 import { compilePassive, type PassiveRule } from './inactivity/passive';
@@ -8,6 +8,8 @@ import { DEFAULT_DATABASE_URL } from './store/connect';
 import { parseDatabaseUrl } from './store/database-url';
 import { assertKnownKeys, describeValue } from '../shared/options-errors';
 import { DEFAULT_TABLE_NAME } from './store/migrations';
+import { DEFAULT_CACHE_ENTRIES } from './store/cached-store';
+import { isKnex, isStore } from './store/assemble';
 import type { Context } from 'koa';
 
 /** Options of {@link createSessionWatch}. Every one is optional; times are in seconds. */
@@ -203,21 +205,11 @@ function noStore(value: unknown): ResolvedOptions['noStore'] {
   throw new TypeError(`sessionwatch: option "noStore" must be a boolean or a function (ctx) => boolean (got ${describeValue(value)})`);
 }
 
-/** A {@link Store} given as `database`. */
-export function isStore(value: unknown): value is Store {
-  return typeof value === 'object' && value !== null && typeof (value as Store).findByTokenHash === 'function';
-}
-
-/** A Knex instance given as `database`. */
-export function isKnex(value: unknown): value is Knex {
-  return typeof value === 'function' && typeof (value as Knex).schema === 'object';
-}
-
 function resolveCache(value: SessionWatchOptions['cache'], customStore: boolean): ResolvedOptions['cache'] {
-  if (value === undefined) return customStore ? false : { maxEntries: 10_000 };
+  if (value === undefined) return customStore ? false : { maxEntries: DEFAULT_CACHE_ENTRIES };
   if (value === false) return false;
-  if (value === true) return { maxEntries: 10_000 };
-  const maxEntries = value?.maxEntries ?? 10_000;
+  if (value === true) return { maxEntries: DEFAULT_CACHE_ENTRIES };
+  const maxEntries = value?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
   if (typeof value !== 'object' || !Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError('sessionwatch: option "cache" must be a boolean or { maxEntries: positive integer }');
   }
@@ -235,7 +227,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   else if (!isStore(database) && !isKnex(database)) {
     throw new TypeError(`sessionwatch: option "database" must be a URL, a Knex instance or a Store (got ${describeValue(database)})`);
   }
-  const apiPrefix = options.apiPrefix ?? DEFAULT_PREFIX;
+  const apiPrefix = options.apiPrefix ?? DEFAULT_API_PREFIX;
   if (typeof apiPrefix !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(apiPrefix)) {
     throw new TypeError(`sessionwatch: option "apiPrefix" must be a path like "/session" without a trailing slash (got ${describeValue(apiPrefix)})`);
   }

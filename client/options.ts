@@ -3,7 +3,7 @@
  * {@link resolveClientOptions} (TypeError / RangeError naming the option).
  */
 import { assertKnownKeys, describeValue } from '../shared/options-errors';
-import { DEFAULT_PREFIX, type EndReason } from '../shared/protocol';
+import { DEFAULT_API_PREFIX, type EndReason } from '../shared/protocol';
 import type { Transport } from './transport';
 import { DEFAULT_TEXTS, type SessionWatchTexts } from './ui/texts';
 
@@ -200,7 +200,7 @@ const OPTION_KEYS = Object.keys({
 export function resolveClientOptions(options: SessionWatchClientOptions = {}): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('sessionwatch: options must be an object');
   assertKnownKeys(options, OPTION_KEYS);
-  const apiPrefix = options.apiPrefix ?? DEFAULT_PREFIX;
+  const apiPrefix = options.apiPrefix ?? DEFAULT_API_PREFIX;
   if (typeof apiPrefix !== 'string' || !/^\/[^?#\s]*$/.test(apiPrefix)) fail('apiPrefix', 'a path such as "/session"', apiPrefix);
 
   const warnAfter = seconds('warnAfter', options.warnAfter);

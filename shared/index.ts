@@ -1,1 +1,34 @@
-export * from './protocol';
+/**
+ * The HTTP protocol between the server and the browser client: paths, payloads, error codes.
+ * Plain data and types, safe to bundle anywhere; both sides import it from here.
+ *
+ * @packageDocumentation
+ */
+export {
+  DEFAULT_API_PREFIX,
+  ROUTES,
+  apiPath,
+  ERROR,
+  ERROR_STATUS,
+  END_REASONS,
+  END_REASON_ERROR,
+  isEndReason,
+  SESSION_LIST_LIMIT,
+  MAX_IDLE_FOR,
+  MAX_BODY_BYTES,
+  DEFAULT_WARN_AFTER,
+  DEFAULT_EXPIRE_AFTER,
+  SESSION_ENDED_HEADER,
+  EXPIRY_TOLERANCE_S,
+  type ErrorCode,
+  type ErrorBody,
+  type EndReason,
+  type DeviceType,
+  type NamedVersion,
+  type SessionInfo,
+  type SessionListResponse,
+  type RevokeOthersResponse,
+  type PingRequest,
+  type LogoutRequest,
+  type PingResponse,
+} from './protocol';

@@ -5,10 +5,10 @@
  * Everything here is plain data: no Node or browser APIs, safe to bundle anywhere.
  */
 
-/** Default mount point of the HTTP API (`prefix` option on the server, `apiPrefix` on the client). */
-export const DEFAULT_PREFIX = '/session';
+/** Default mount point of the HTTP API (option `apiPrefix`, the same on the server and the client). */
+export const DEFAULT_API_PREFIX = '/session';
 
-/** Route paths relative to the prefix. */
+/** Route paths relative to `apiPrefix`. */
 export const ROUTES = {
   /** `GET` lists the caller's sessions; `DELETE` revokes all of them but the current one. */
   sessions: '/sessions',
@@ -20,9 +20,9 @@ export const ROUTES = {
   logout: '/logout',
 } as const;
 
-/** Joins a prefix and a route path: `apiPath('/session', ROUTES.ping)` → `/session/ping`. */
-export function apiPath(prefix: string, route: string): string {
-  return prefix.replace(/\/+$/, '') + route;
+/** Joins `apiPrefix` and a route path: `apiPath('/session', ROUTES.ping)` → `/session/ping`. */
+export function apiPath(apiPrefix: string, route: string): string {
+  return apiPrefix.replace(/\/+$/, '') + route;
 }
 
 /** Machine-readable error codes, sent as `{"error": code}` with the status in {@link ERROR_STATUS}. */

@@ -178,7 +178,7 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
       const c = new TestClient(app.url);
       expect((await c.post('/login')).status).toBe(200);
       // Break the store underneath: every call fails as a lost database would.
-      const raw = (app.sw as unknown as { rawStore: { findByTokenHash: unknown } }).rawStore;
+      const raw = (app.sw as unknown as { core: { raw: { findByTokenHash: unknown } } }).core.raw;
       const real = raw.findByTokenHash;
       raw.findByTokenHash = async () => {
         throw new Error('connection terminated unexpectedly');

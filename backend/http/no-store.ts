@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { SessionWatch } from '../sessionwatch';
+import type { Core } from '../core/types';
 
 /**
  * Adds `Cache-Control: no-store` to a response of the app, after it ran, when the `noStore`
@@ -8,11 +8,11 @@ import type { SessionWatch } from '../sessionwatch';
  * show a page of user data from the browser's cache. Scripts, styles and images keep their
  * caching. A `Cache-Control` the app set itself always wins.
  */
-export function applyNoStore(sw: SessionWatch, ctx: Context): void {
+export function applyNoStore(sw: Pick<Core, 'options' | 'state'>, ctx: Context): void {
   const rule = sw.options.noStore;
   if (rule === false || ctx.res.hasHeader('Cache-Control')) return;
   const selected = rule === 'authenticated-html'
-    ? sw.requestState(ctx).record !== undefined && ctx.response.is('html') === 'html'
+    ? sw.state(ctx).record !== undefined && ctx.response.is('html') === 'html'
     : rule(ctx);
   if (selected) ctx.set('Cache-Control', 'no-store');
 }

@@ -8,20 +8,19 @@ import {
   type RevokeOthersResponse,
   type SessionListResponse,
 } from '../../shared/protocol';
-import { SessionWatchHttpError } from '../errors';
+import type { Core } from '../core/types';
+import { SessionWatchHttpError, unauthenticated } from '../errors';
 import { readJsonObject } from '../http/body';
 import { assertSameOrigin } from '../http/csrf';
-import { unauthenticated } from '../middleware';
-import type { SessionWatch } from '../sessionwatch';
 import type { SessionRecord } from '../store/types';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { pingExpires } from '../inactivity/policy';
 import { PagingError } from '../tracking/paging';
 
 /** The request's live record, or the 401 that explains why there is none. */
-function requireSession(sw: SessionWatch, ctx: Context): SessionRecord {
-  const record = sw.requestState(ctx).record;
-  if (!record) throw unauthenticated(sw, ctx);
+function requireSession(sw: Core, ctx: Context): SessionRecord {
+  const record = sw.state(ctx).record;
+  if (!record) throw unauthenticated(sw.state(ctx).ended);
   return record;
 }
 
@@ -60,8 +59,10 @@ function seconds(ms: number): number {
 /**
  * The HTTP API (paths and payloads in `shared/protocol.ts`), mounted under `apiPrefix`. Every route
  * answers JSON; state-changing routes refuse cross-site requests.
+ *
+ * @internal
  */
-export function createRoutes(sw: SessionWatch): Middleware {
+export function createRoutes(sw: Core): Middleware {
   const { apiPrefix, trustedOrigins, now } = sw.options;
   // Strict and case-sensitive: `DELETE /sessions/` (an empty id) must never mean `DELETE /sessions`.
   const router = new Router({ prefix: apiPrefix, strict: true, sensitive: true });
@@ -110,11 +111,11 @@ export function createRoutes(sw: SessionWatch): Middleware {
       const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
       if (!stored || stored.endedAt !== null) {
         await sw.resetSession(ctx, stored?.endReason ?? 'logged-out', stored?.tokenHash);
-        throw unauthenticated(sw, ctx);
+        throw unauthenticated(sw.state(ctx).ended);
       }
       if (pingExpires(stored, idleFor * 1000, sw.options.policy, time)) {
         await sw.expire(ctx, stored);
-        throw unauthenticated(sw, ctx);
+        throw unauthenticated(sw.state(ctx).ended);
       }
     }
     const lastActivity = await sw.store.touch(record.id, Math.round(time - idleFor * 1000));
@@ -137,7 +138,7 @@ export function createRoutes(sw: SessionWatch): Middleware {
     // `{"reason":"expired"}`: the client's idle deadline passed. Recorded as expired only when the
     // server's own idle time agrees (a client cannot forge it); a logout either way.
     const expired = hasBody(ctx) && parseLogoutReason(await readJsonObject(ctx)) === 'expired';
-    const record = expired ? sw.requestState(ctx).record : undefined;
+    const record = expired ? sw.state(ctx).record : undefined;
     if (record && pingExpires(record, Infinity, sw.options.policy, now())) {
       const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
       if (stored && stored.endedAt === null && pingExpires(stored, Infinity, sw.options.policy, now())) {

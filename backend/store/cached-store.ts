@@ -15,8 +15,11 @@ export interface InvalidationChannel {
   close(): Promise<void>;
 }
 
+/** Records a cache keeps by default (option `cache.maxEntries`). */
+export const DEFAULT_CACHE_ENTRIES = 10_000;
+
 export interface CacheOptions {
-  /** Most records kept; the least recently used go first. Default 10,000. */
+  /** Most records kept; the least recently used go first. Default {@link DEFAULT_CACHE_ENTRIES}. */
   maxEntries?: number;
   /** Cross-instance invalidation; without one the cache assumes a single process. */
   channel?: InvalidationChannel;
@@ -45,7 +48,7 @@ export class CachedStore implements Store {
   private epoch = 0;
 
   constructor(private readonly inner: Store, options: CacheOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 10_000;
+    this.maxEntries = options.maxEntries ?? DEFAULT_CACHE_ENTRIES;
     this.channel = options.channel;
     this.channel?.onInvalidate((ids) => (ids ? ids.forEach((id) => this.evict(id)) : this.clear()));
   }

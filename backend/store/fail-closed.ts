@@ -1,6 +1,7 @@
 import { SessionWatchConfigError, StoreUnavailableError } from '../errors';
 import { isMissingTableError } from './missing-table';
-import type { Store } from './types';
+import type { EndReason } from '../../shared/protocol';
+import type { SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
 
 /** Told of every guarded call's outcome: the error, or undefined on success. */
 export type StoreObserver = (error: unknown) => void;
@@ -12,15 +13,76 @@ export type StoreObserver = (error: unknown) => void;
  * (500) saying so. `observe` sees every outcome, so that errors can be logged.
  */
 export function failClosed(store: Store, timeoutMs: number, observe: StoreObserver = () => {}, missingTableMessage = 'run migrate()'): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || property === 'close' || property === 'migrate') {
-        return typeof value === 'function' ? value.bind(target) : value;
-      }
-      return (...args: unknown[]) => guard(() => value.apply(target, args), timeoutMs, observe, missingTableMessage);
-    },
-  });
+  return new FailClosedStore(store, timeoutMs, observe, missingTableMessage);
+}
+
+/**
+ * The decorator behind {@link failClosed}: every query is guarded; `migrate()` and `close()` are
+ * not (they run at start and stop, where the caller wants the real error and no timeout).
+ */
+class FailClosedStore implements Store {
+  constructor(
+    private readonly inner: Store,
+    private readonly timeoutMs: number,
+    private readonly observe: StoreObserver,
+    private readonly missingTableMessage: string,
+  ) {}
+
+  private guard<T>(call: () => Promise<T>): Promise<T> {
+    return guard(call, this.timeoutMs, this.observe, this.missingTableMessage);
+  }
+
+  migrate(): Promise<void> {
+    return this.inner.migrate();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  insert(record: SessionRecord): Promise<void> {
+    return this.guard(() => this.inner.insert(record));
+  }
+
+  findByTokenHash(tokenHash: string, options?: { fresh?: boolean }): Promise<SessionRecord | undefined> {
+    return this.guard(() => this.inner.findByTokenHash(tokenHash, options));
+  }
+
+  findByStoreKey(storeKey: string): Promise<SessionRecord | undefined> {
+    return this.guard(() => this.inner.findByStoreKey(storeKey));
+  }
+
+  findById(id: string): Promise<SessionRecord | undefined> {
+    return this.guard(() => this.inner.findById(id));
+  }
+
+  listActive(userId: string): Promise<SessionRecord[]> {
+    return this.guard(() => this.inner.listActive(userId));
+  }
+
+  touch(id: string, at: number): Promise<number | undefined> {
+    return this.guard(() => this.inner.touch(id, at));
+  }
+
+  end(id: string, reason: Exclude<EndReason, 'logged-out'>, at: number): Promise<SessionRecord | undefined> {
+    return this.guard(() => this.inner.end(id, reason, at));
+  }
+
+  endAllOfUser(userId: string, reason: Exclude<EndReason, 'logged-out'>, at: number, exceptId?: string): Promise<SessionRecord[]> {
+    return this.guard(() => this.inner.endAllOfUser(userId, reason, at, exceptId));
+  }
+
+  delete(id: string): Promise<SessionRecord | undefined> {
+    return this.guard(() => this.inner.delete(id));
+  }
+
+  sweep(cutoffs: SweepCutoffs): Promise<SweepResult> {
+    return this.guard(() => this.inner.sweep(cutoffs));
+  }
+
+  count(options?: { activeOnly?: boolean }): Promise<number> {
+    return this.guard(() => this.inner.count(options));
+  }
 }
 
 async function guard<T>(call: () => Promise<T>, timeoutMs: number, observe: StoreObserver, missingTableMessage: string): Promise<T> {

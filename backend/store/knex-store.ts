@@ -99,6 +99,14 @@ export class KnexStore implements Store {
   /** True on Postgres (else SQLite). */
   readonly isPostgres: boolean;
 
+  /**
+   * The connection settings Knex was configured with: a dedicated connection outside the pool
+   * (Postgres LISTEN) is opened with the same ones.
+   */
+  get connectionSettings(): unknown {
+    return this.knex.client.config.connection;
+  }
+
   async migrate(): Promise<void> {
     if (this.schema) await this.knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [this.schema]);
     await this.knex.migrate.latest(migrationConfig(this.tableName));

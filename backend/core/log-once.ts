@@ -1,0 +1,52 @@
+import { SessionWatchConfigError, StoreUnavailableError } from '../errors';
+import type { SessionWatchLogger } from '../options';
+import { isMissingTableError, missingTableMessage } from '../store/missing-table';
+
+/**
+ * What sessionwatch says through the `logger` option, without flooding it: each configuration
+ * error once ever, each distinct database error once per outage (again after the database has
+ * worked).
+ *
+ * @internal
+ */
+export class LogOnce {
+  private readonly logged = new Set<string>();
+
+  constructor(
+    private readonly logger: SessionWatchLogger,
+    private readonly tableName: string,
+  ) {}
+
+  /** A configuration error: logged the first time `key` is seen, returned to be thrown. */
+  configError(key: string, message: string): SessionWatchConfigError {
+    const error = new SessionWatchConfigError(message);
+    this.log(`config:${key}`, message, error);
+    return error;
+  }
+
+  /** Told of every store call's outcome (the error, or undefined on success). */
+  readonly observeStore = (err: unknown): void => {
+    if (err === undefined) {
+      if (this.logged.size) for (const key of this.logged) if (key.startsWith('db:')) this.logged.delete(key);
+      return;
+    }
+    if (err instanceof SessionWatchConfigError || err instanceof StoreUnavailableError) return;
+    // A missing table is a configuration error: said once, in the words of what to do.
+    if (isMissingTableError(err)) {
+      this.log('config:table', missingTableMessage(this.tableName), err);
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    this.log(`db:${message}`, `sessionwatch: session database error (requests fail closed with 503): ${message}`, err);
+  };
+
+  private log(key: string, message: string, error: unknown): void {
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    try {
+      this.logger.error(message, error);
+    } catch {
+      /* a broken logger must not break requests */
+    }
+  }
+}

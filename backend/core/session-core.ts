@@ -1,0 +1,218 @@
+import type { EventEmitter } from 'node:events';
+import type { Context } from 'koa';
+import { SESSION_ENDED_HEADER, type EndReason, type SessionListResponse } from '../../shared/protocol';
+import type { SessionWatchConfigError } from '../errors';
+import { isExpired } from '../inactivity/policy';
+import type { ResolvedOptions } from '../options';
+import { assembleStore } from '../store/assemble';
+import type { SessionRecord, Store, SweepResult } from '../store/types';
+import { currentStoreKey, externalStoreOf, regenerateSession } from '../tracking/koa-session-adapter';
+import { pageOf, sortForList, type RecordPage } from '../tracking/paging';
+import { newRecord, toSessionInfo, toTrackedSession, type TrackedSession } from '../tracking/records';
+import { newToken } from '../tracking/tokens';
+import { LogOnce } from './log-once';
+import type { Core, RequestState, SessionEndedEvent, SessionWatchEvents } from './types';
+
+/**
+ * The session engine behind a `SessionWatch`: the store layers, the per-request state, and every
+ * operation that creates, checks or ends a tracked session. The public class validates its
+ * arguments and delegates here; the middleware and routes see it only as {@link Core}.
+ *
+ * @internal
+ */
+export class SessionCore implements Core {
+  readonly options: ResolvedOptions;
+  readonly store: Store;
+  readonly endedKey: string;
+  /** The store as given or connected, unguarded: only `migrate()` uses it. */
+  private readonly raw: Store;
+  private readonly startStore: () => void;
+  private readonly requests = new WeakMap<Context, RequestState>();
+  private readonly log: LogOnce;
+
+  /** `events`: where `sessionCreated` and `sessionEnded` are emitted (the public `SessionWatch`). */
+  constructor(options: ResolvedOptions, private readonly events: EventEmitter<SessionWatchEvents>) {
+    this.options = options;
+    this.log = new LogOnce(options.logger, options.tableName);
+    const layers = assembleStore(options, this.log.observeStore);
+    this.raw = layers.raw;
+    this.store = layers.store;
+    this.startStore = layers.start;
+    this.endedKey = `${options.sessionKey}:ended`;
+  }
+
+  /** Starts the store's background work (the cache's invalidation listener). Idempotent. */
+  start(): void {
+    this.startStore();
+  }
+
+  /** Creates or updates the sessions table. */
+  migrate(): Promise<void> {
+    return this.raw.migrate();
+  }
+
+  configError(key: string, message: string): SessionWatchConfigError {
+    return this.log.configError(key, message);
+  }
+
+  state(ctx: Context): RequestState {
+    let state = this.requests.get(ctx);
+    if (!state) this.requests.set(ctx, (state = {}));
+    return state;
+  }
+
+  /** The request's live tracked session, or undefined. */
+  current(ctx: Context): TrackedSession | undefined {
+    const record = this.requests.get(ctx)?.record;
+    return record && toTrackedSession(record);
+  }
+
+  /** Logs `userId` (validated) in on this request; see `SessionWatch.login`. */
+  async login(ctx: Context, userId: string): Promise<TrackedSession> {
+    await this.endTracked(ctx);
+    const session = await regenerateSession(ctx);
+    const token = newToken();
+    session[this.options.sessionKey] = token;
+    const record = newRecord(ctx, userId, token, currentStoreKey(ctx), this.options.now());
+    await this.store.insert(record);
+    this.requests.set(ctx, { record });
+    // The request may have come from an ended session: this answer is a login, not an end.
+    ctx.remove(SESSION_ENDED_HEADER);
+    const tracked = toTrackedSession(record);
+    this.events.emit('sessionCreated', { session: tracked });
+    await this.capSessions(userId, record.id, ctx);
+    return tracked;
+  }
+
+  /**
+   * Keeps a user within `maxSessionsPerUser` live sessions after a login: ends the least recently
+   * active ones beyond it (never `keepId`, the new login) as `revoked`. Concurrent logins may each
+   * end one; the user then has slightly fewer sessions than the cap, never more for long.
+   */
+  private async capSessions(userId: string, keepId: string, ctx: Context): Promise<void> {
+    const max = this.options.maxSessionsPerUser;
+    if (max === null) return;
+    const live = await this.listLive(userId);
+    if (live.length <= max) return;
+    for (const record of sortForList(live, keepId).slice(max)) {
+      const ended = await this.store.end(record.id, 'revoked', this.options.now());
+      if (ended) await this.ended(ended, 'revoked', ctx, 'maxSessionsPerUser');
+    }
+  }
+
+  async logout(ctx: Context): Promise<void> {
+    await this.endTracked(ctx);
+    await this.resetSession(ctx, 'logged-out');
+  }
+
+  /**
+   * Logs the request's browser session out without touching records: clears its data, resets
+   * the cookie, destroys its external store entry, and remembers why for the API's 401 and the
+   * `Session-Ended` header. With `endedTokenHash` (a revoked or expired record, kept for
+   * `retention`) the fresh session keeps a pointer to that record, so the browser's later
+   * requests get the same precise reason instead of `unauthenticated`.
+   */
+  async resetSession(ctx: Context, reason: EndReason, endedTokenHash?: string, endedAt: number = this.options.now()): Promise<void> {
+    const session = await regenerateSession(ctx);
+    if (endedTokenHash && reason !== 'logged-out') session[this.endedKey] = endedTokenHash;
+    this.markEnded(ctx, reason, endedAt);
+  }
+
+  markEnded(ctx: Context, reason: EndReason, endedAt: number = this.options.now()): void {
+    this.requests.set(ctx, { ended: reason, endedAt });
+    ctx.set(SESSION_ENDED_HEADER, reason);
+  }
+
+  /**
+   * Ends the request's live session as `expired` at the client's request (a ping whose merged
+   * idle time reached the deadline): records it, emits `sessionEnded`, logs the browser out.
+   */
+  async expire(ctx: Context, record: SessionRecord): Promise<void> {
+    const ended = await this.store.end(record.id, 'expired', this.options.now());
+    if (ended) await this.ended(ended, 'expired', ctx);
+    await this.resetSession(ctx, 'expired', record.tokenHash);
+  }
+
+  /** A user's live sessions, newest activity first. */
+  async listSessions(userId: string): Promise<TrackedSession[]> {
+    return (await this.listLive(userId)).map(toTrackedSession);
+  }
+
+  /** One page of {@link listSessions}; throws `PagingError` for a bad limit or cursor. */
+  async listSessionsPage(userId: string, paging: { limit?: unknown; cursor?: unknown; currentId?: string }): Promise<RecordPage> {
+    return pageOf(await this.listLive(userId), paging);
+  }
+
+  async sessionInfos(userId: string, currentId: string | undefined, paging: { limit?: unknown; cursor?: unknown } = {}): Promise<SessionListResponse> {
+    const page = await this.listSessionsPage(userId, { ...paging, currentId });
+    return { sessions: page.records.map((r) => toSessionInfo(r, currentId)), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Active records that a request would still accept now: the store's active list minus those
+   * past the same deadline a request is checked against (the sweep ends them later).
+   */
+  private async listLive(userId: string): Promise<SessionRecord[]> {
+    const now = this.options.now();
+    return (await this.store.listActive(userId)).filter((record) => !isExpired(record, this.options.policy, now));
+  }
+
+  async revokeSession(userId: string, id: string, ctx?: Context): Promise<boolean> {
+    const record = await this.store.findById(id);
+    if (!record || record.userId !== userId || record.endedAt !== null) return false;
+    const ended = await this.store.end(id, 'revoked', this.options.now());
+    if (!ended) return false;
+    await this.ended(ended, 'revoked', ctx);
+    return true;
+  }
+
+  async revokeAll(userId: string, options: { exceptId?: string; ctx?: Context } = {}): Promise<number> {
+    const ended = await this.store.endAllOfUser(userId, 'revoked', this.options.now(), options.exceptId);
+    await Promise.all(ended.map((record) => this.ended(record, 'revoked', options.ctx)));
+    return ended.length;
+  }
+
+  /** Ends expired records and deletes old ended ones now. */
+  async sweep(): Promise<SweepResult> {
+    const now = this.options.now();
+    const { policy, retentionMs } = this.options;
+    const result = await this.store.sweep({
+      idleBefore: now - policy.expireAfterMs - policy.touchIntervalMs,
+      createdBefore: policy.maxAgeMs === null ? null : now - policy.maxAgeMs,
+      endedBefore: now - retentionMs,
+      now,
+    });
+    await Promise.all(result.expired.map((record) => this.ended(record, 'expired')));
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  /**
+   * Emits `sessionEnded` and destroys the session's external store entry, when there is one and
+   * the store is known. A failure to destroy is ignored: the record has ended, so the entry can no
+   * longer authenticate anyone, and it expires with the store's own TTL.
+   */
+  async ended(record: SessionRecord, reason: EndReason, ctx?: Context, cause?: SessionEndedEvent['cause']): Promise<void> {
+    const store = this.options.sessionStore ?? (ctx && externalStoreOf(ctx));
+    if (store && record.storeKey) {
+      try {
+        await store.destroy(record.storeKey, { ctx });
+      } catch {
+        /* see above */
+      }
+    }
+    this.events.emit('sessionEnded', { session: toTrackedSession(record), reason, ...(cause && { cause }) });
+  }
+
+  /** Deletes the record of the request's session, if it has a live one (a logout, or a new login). */
+  private async endTracked(ctx: Context): Promise<void> {
+    const record = this.requests.get(ctx)?.record;
+    if (!record) return;
+    this.requests.delete(ctx);
+    const deleted = await this.store.delete(record.id);
+    if (deleted) this.events.emit('sessionEnded', { session: toTrackedSession(deleted), reason: 'logged-out' });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The narrow interface between the request path (middleware, routes) and the session engine:
+ * what a request needs to check, end and answer a session, and nothing of the public API.
+ */
+import type { Context } from 'koa';
+import type { EndReason, SessionListResponse } from '../../shared/protocol';
+import type { SessionWatchConfigError } from '../errors';
+import type { ResolvedOptions } from '../options';
+import type { SessionRecord, Store } from '../store/types';
+import type { TrackedSession } from '../tracking/records';
+
+/** Payload of the `sessionCreated` event. */
+export interface SessionCreatedEvent {
+  session: TrackedSession;
+}
+
+/** Payload of the `sessionEnded` event. */
+export interface SessionEndedEvent {
+  session: TrackedSession;
+  reason: EndReason;
+  /**
+   * Set when sessionwatch itself revoked the session to keep the user within
+   * `maxSessionsPerUser` (a newer login made it the least recently active one too many).
+   */
+  cause?: 'maxSessionsPerUser';
+}
+
+/** Events of a `SessionWatch` instance. */
+export interface SessionWatchEvents {
+  sessionCreated: [SessionCreatedEvent];
+  sessionEnded: [SessionEndedEvent];
+}
+
+/**
+ * What sessionwatch knows about the current request.
+ *
+ * @internal
+ */
+export interface RequestState {
+  /** The live tracked session of the request, if it has one. */
+  record?: SessionRecord;
+  /**
+   * Set when the request came with a session that sessionwatch has just logged out, or from a
+   * browser whose session it ended earlier (still within `retention`): sent as `Session-Ended`.
+   */
+  ended?: EndReason;
+  /** When that session ended (epoch ms): the 401's `endedFor`. */
+  endedAt?: number;
+}
+
+/**
+ * What the middleware and the routes use. Implemented by `SessionCore`; they never see the public
+ * `SessionWatch` class.
+ *
+ * @internal
+ */
+export interface Core {
+  readonly options: ResolvedOptions;
+  /** The tracked-session store as requests use it: fail-closed, cached when enabled. */
+  readonly store: Store;
+  /**
+   * Key inside `ctx.session` of a browser whose session sessionwatch ended: the ended record's
+   * token hash (never the token), so its later requests still get the precise reason.
+   */
+  readonly endedKey: string;
+  /** The request's state, created empty on first use. */
+  state(ctx: Context): RequestState;
+  /** A configuration error, logged once per `key`, to be thrown. */
+  configError(key: string, message: string): SessionWatchConfigError;
+  /** Marks the request as one whose session has ended: the API's 401 and the header say why. */
+  markEnded(ctx: Context, reason: EndReason, endedAt?: number): void;
+  /** Logs the browser session out without touching records (see `SessionCore.resetSession`). */
+  resetSession(ctx: Context, reason: EndReason, endedTokenHash?: string, endedAt?: number): Promise<void>;
+  /** After a record ended: destroys its external store entry, emits `sessionEnded`. */
+  ended(record: SessionRecord, reason: EndReason, ctx?: Context): Promise<void>;
+  /** Ends the request's live session as `expired` and logs the browser out. */
+  expire(ctx: Context, record: SessionRecord): Promise<void>;
+  /** Logs the request's session out (record deleted, browser session reset). */
+  logout(ctx: Context): Promise<void>;
+  /** Revokes one session of `userId`; false when unknown, ended or another user's. */
+  revokeSession(userId: string, id: string, ctx?: Context): Promise<boolean>;
+  /** Revokes every session of `userId` but `exceptId`; returns how many. */
+  revokeAll(userId: string, options: { exceptId?: string; ctx?: Context }): Promise<number>;
+  /** The HTTP list's page (throws `PagingError` for a bad `limit` or `cursor`). */
+  sessionInfos(userId: string, currentId: string | undefined, paging?: { limit?: unknown; cursor?: unknown }): Promise<SessionListResponse>;
+}
