@@ -6,7 +6,7 @@ import { compilePassive, type PassiveRule } from './inactivity/passive';
 import { defaultTouchInterval, type ActivityPolicy } from './inactivity/policy';
 import { DEFAULT_DATABASE_URL } from './store/connect';
 import { parseDatabaseUrl } from './store/database-url';
-import { assertKnownKeys, describeValue } from '../shared/options-errors';
+import { assertKnownKeys, assertWarnBeforeExpire, describeValue, positiveSeconds as checkSeconds } from '../shared/option-checks';
 import { DEFAULT_TABLE_NAME } from './store/migrations';
 import { DEFAULT_CACHE_ENTRIES } from './store/cached-store';
 import { isKnex, isStore } from './store/assemble';
@@ -153,15 +153,9 @@ const DEFAULT_MAX_SESSIONS_PER_USER = 100;
 /** WCAG 2.2.1: users get at least 20 seconds to extend a time limit. */
 const MIN_WARNING_SECONDS = 20;
 
+/** A positive number of seconds, or `fallback` when not given. */
 function positiveSeconds(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`sessionwatch: option "${name}" must be a number of seconds (got ${describeValue(value)})`);
-  }
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`sessionwatch: option "${name}" must be a positive finite number of seconds (got ${value})`);
-  }
-  return value;
+  return checkSeconds(name, value) ?? fallback;
 }
 
 function nonNegativeSeconds(name: string, value: unknown, fallback: number): number {
@@ -237,9 +231,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   }
   const warnAfter = positiveSeconds('warnAfter', options.warnAfter, DEFAULT_WARN_AFTER);
   const expireAfter = positiveSeconds('expireAfter', options.expireAfter, DEFAULT_EXPIRE_AFTER);
-  if (warnAfter >= expireAfter) {
-    throw new RangeError(`sessionwatch: option "warnAfter" (${warnAfter}) must be less than "expireAfter" (${expireAfter})`);
-  }
+  assertWarnBeforeExpire(warnAfter, expireAfter);
   if (expireAfter - warnAfter < MIN_WARNING_SECONDS) {
     process.emitWarning(
       `sessionwatch: expireAfter - warnAfter is ${expireAfter - warnAfter}s; WCAG 2.2.1 asks for at least ${MIN_WARNING_SECONDS}s to extend the session`,

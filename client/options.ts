@@ -2,7 +2,7 @@
  * Options of the browser client: the type first, the defaults in one place, validated once by
  * {@link resolveClientOptions} (TypeError / RangeError naming the option).
  */
-import { assertKnownKeys, describeValue } from '../shared/options-errors';
+import { assertKnownKeys, assertWarnBeforeExpire, failOption as fail, positiveSeconds as seconds } from '../shared/option-checks';
 import { DEFAULT_API_PREFIX, type EndReason } from '../shared/protocol';
 import type { Transport } from './transport';
 import { DEFAULT_TEXTS, type SessionWatchTexts } from './ui/texts';
@@ -116,17 +116,6 @@ export function pingIntervalMs(options: ResolvedClientOptions, warnAfter: number
   return options.pingIntervalMs ?? defaultPingInterval(warnAfter) * 1000;
 }
 
-function fail(name: string, expected: string, value: unknown, Kind: typeof TypeError = TypeError): never {
-  throw new Kind(`sessionwatch: option "${name}" must be ${expected} (got ${describeValue(value)})`);
-}
-
-function seconds(name: string, value: unknown, unit = 'seconds'): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value)) fail(name, `a number of ${unit}`, value);
-  if (!Number.isFinite(value) || value <= 0) fail(name, `a positive finite number of ${unit}`, value, RangeError);
-  return value;
-}
-
 function optionalFunction<T>(name: string, value: unknown): T | null {
   if (value === undefined) return null;
   if (typeof value !== 'function') fail(name, 'a function', value);
@@ -208,9 +197,7 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
   if ((warnAfter === undefined) !== (expireAfter === undefined)) {
     throw new TypeError('sessionwatch: options "warnAfter" and "expireAfter" must be given together (or both left to the server)');
   }
-  if (warnAfter !== undefined && warnAfter >= expireAfter!) {
-    throw new RangeError(`sessionwatch: option "warnAfter" (${warnAfter}) must be less than "expireAfter" (${expireAfter})`);
-  }
+  if (warnAfter !== undefined) assertWarnBeforeExpire(warnAfter, expireAfter!);
   const pingInterval = seconds('pingInterval', options.pingInterval);
   const loginUrl = options.loginUrl ?? DEFAULTS.loginUrl;
   if (typeof loginUrl !== 'string' || loginUrl === '') fail('loginUrl', 'a URL', loginUrl);

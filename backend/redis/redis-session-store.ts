@@ -3,7 +3,7 @@
  * instance behind a load balancer. It only calls three commands of the client it is given (`GET`,
  * `SET … PX`, `DEL`), so it needs no Redis package of its own.
  */
-import { assertKnownKeys, describeValue } from '../../shared/options-errors';
+import { assertKnownKeys, describeValue } from '../../shared/option-checks';
 import type { ExternalSessionStore } from '../tracking/koa-session-adapter';
 
 /**

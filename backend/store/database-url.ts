@@ -1,4 +1,4 @@
-import { describeValue } from '../../shared/options-errors';
+import { describeValue } from '../../shared/option-checks';
 
 /** What a `database` URL names. */
 export type DatabaseUrl =

@@ -1,6 +1,7 @@
 /**
- * Wording shared by the option validation of the server and of the browser client, so that both
- * sides quote values and suggest keys the same way. Plain data and functions: safe anywhere.
+ * Option checks shared by the server and the browser client, so that both sides validate the same
+ * rules with the same words: values quoted alike, keys suggested alike. Plain functions: safe
+ * anywhere.
  */
 
 /** A value as error messages show it: strings JSON-quoted (`"abc"`), anything else as `String()`. */
@@ -64,5 +65,28 @@ export function assertKnownKeys(options: object, known: readonly string[], renam
       throw new TypeError(`sessionwatch: option ${describeValue(key)} is now called ${describeValue(renamed[key])}`);
     }
     throw new TypeError(unknownOptionMessage(key, known));
+  }
+}
+
+/** Throws `Kind` (TypeError by default): `sessionwatch: option "name" must be <expected> (got <value>)`. */
+export function failOption(name: string, expected: string, value: unknown, Kind: typeof TypeError = TypeError): never {
+  throw new Kind(`sessionwatch: option "${name}" must be ${expected} (got ${describeValue(value)})`);
+}
+
+/**
+ * A positive finite number of seconds (or of `unit`), or undefined when not given: a TypeError for
+ * a non-number, a RangeError for zero, a negative or an infinite number.
+ */
+export function positiveSeconds(name: string, value: unknown, unit = 'seconds'): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value)) failOption(name, `a number of ${unit}`, value);
+  if (!Number.isFinite(value) || value <= 0) failOption(name, `a positive finite number of ${unit}`, value, RangeError);
+  return value;
+}
+
+/** The warning comes before the end: `warnAfter < expireAfter`, else a RangeError naming both. */
+export function assertWarnBeforeExpire(warnAfter: number, expireAfter: number): void {
+  if (warnAfter >= expireAfter) {
+    throw new RangeError(`sessionwatch: option "warnAfter" (${warnAfter}) must be less than "expireAfter" (${expireAfter})`);
   }
 }

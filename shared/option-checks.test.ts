@@ -1,4 +1,4 @@
-import { assertKnownKeys, closestKey, describeValue, unknownOptionMessage } from './options-errors';
+import { assertKnownKeys, closestKey, describeValue, unknownOptionMessage } from './option-checks';
 
 describe('option error wording shared by server and client', () => {
   test('strings are JSON-quoted, other values shown as String() does', () => {
