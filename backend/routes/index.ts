@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router, { type RouterContext } from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import {
   ERROR,
@@ -17,12 +17,8 @@ import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { pingExpires } from '../inactivity/policy';
 import { PagingError } from '../tracking/paging';
 
-/** The request's live record, or the 401 that explains why there is none. */
-function requireSession(sw: Core, ctx: Context): SessionRecord {
-  const record = sw.state(ctx).record;
-  if (!record) throw unauthenticated(sw.state(ctx).ended);
-  return record;
-}
+/** A route handler of a logged-in request: its live record given. */
+type SessionHandler = (ctx: RouterContext, record: SessionRecord) => Promise<void>;
 
 /** Validates the ping's `idleFor`: a finite number of seconds in [0, MAX_IDLE_FOR]. */
 export function parseIdleFor(body: Record<string, unknown>): number {
@@ -67,9 +63,18 @@ export function createRoutes(sw: Core): Middleware {
   // Strict and case-sensitive: `DELETE /sessions/` (an empty id) must never mean `DELETE /sessions`.
   const router = new Router({ prefix: apiPrefix, strict: true, sensitive: true });
   const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
+  /**
+   * The guards every session route needs, in order: a state-changing (`write`) route refuses
+   * cross-site requests first, then any request without a live session gets the 401 that says why.
+   */
+  const withSession = (kind: 'read' | 'write', handler: SessionHandler) => async (ctx: RouterContext) => {
+    if (kind === 'write') assertSameOrigin(ctx, trustedOrigins);
+    const { record, ended } = sw.state(ctx);
+    if (!record) throw unauthenticated(ended);
+    await handler(ctx, record);
+  };
 
-  router.get(ROUTES.sessions, async (ctx) => {
-    const record = requireSession(sw, ctx);
+  router.get(ROUTES.sessions, withSession('read', async (ctx, record) => {
     noStore(ctx);
     const { limit, cursor } = ctx.query;
     let body: SessionListResponse;
@@ -80,18 +85,14 @@ export function createRoutes(sw: Core): Middleware {
       throw err;
     }
     ctx.body = body;
-  });
+  }));
 
-  router.delete(ROUTES.sessions, async (ctx) => {
-    assertSameOrigin(ctx, trustedOrigins);
-    const record = requireSession(sw, ctx);
+  router.delete(ROUTES.sessions, withSession('write', async (ctx, record) => {
     const body: RevokeOthersResponse = { revoked: await sw.revokeAll(record.userId, { exceptId: record.id, ctx }) };
     ctx.body = body;
-  });
+  }));
 
-  router.delete(ROUTES.session, async (ctx) => {
-    assertSameOrigin(ctx, trustedOrigins);
-    const record = requireSession(sw, ctx);
+  router.delete(ROUTES.session, withSession('write', async (ctx, record) => {
     const id = ctx.params.id;
     // Unknown, malformed and other users' ids all get the same answer.
     if (!PUBLIC_ID_PATTERN.test(id) || !(await sw.revokeSession(record.userId, id, ctx))) {
@@ -99,11 +100,9 @@ export function createRoutes(sw: Core): Middleware {
     }
     if (id === record.id) await sw.resetSession(ctx, 'revoked', record.tokenHash);
     ctx.status = 204;
-  });
+  }));
 
-  router.post(ROUTES.ping, async (ctx) => {
-    assertSameOrigin(ctx, trustedOrigins);
-    const record = requireSession(sw, ctx);
+  router.post(ROUTES.ping, withSession('write', async (ctx, record) => {
     const idleFor = parseIdleFor(await readJsonObject(ctx));
     const time = now();
     if (pingExpires(record, idleFor * 1000, sw.options.policy, time)) {
@@ -131,7 +130,7 @@ export function createRoutes(sw: Core): Middleware {
       maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
     };
     ctx.body = body;
-  });
+  }));
 
   router.post(ROUTES.logout, async (ctx) => {
     assertSameOrigin(ctx, trustedOrigins);
