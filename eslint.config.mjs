@@ -1,0 +1,24 @@
+// ESLint (flat config): typescript-eslint's recommended type-checked rules over everything we write;
+// formatting is Prettier's job (eslint-config-prettier turns off the rules that would disagree).
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'example/consumers/fixtures/**', 'test/e2e/consumers/fixtures/**', 'coverage/**', 'example/public/build/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node, ...globals.browser },
+    },
+  },
+  {
+    // Plain JavaScript (build scripts, this file): no type information.
+    files: ['**/*.{js,mjs,cjs}'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  prettier,
+);
