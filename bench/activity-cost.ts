@@ -117,7 +117,7 @@ export async function activityCost(ctx: BenchContext): Promise<Row[]> {
         await cdp.send('Profiler.start');
         await dispatch(page);
         const { profile } = await cdp.send('Profiler.stop');
-        const result = ourTime(profile as never);
+        const result = ourTime(profile);
         profiled.push(result.totalMs);
         for (const [k, v] of result.self) self.set(k, (self.get(k) ?? 0) + v);
       }

@@ -30,7 +30,7 @@ export function bundleSize(entry: { file: string } | { contents: string }, exter
     metafile: true,
   });
   const code = result.outputFiles[0].contents;
-  const output = Object.values(result.metafile!.outputs)[0];
+  const output = Object.values(result.metafile.outputs)[0];
   const inputs = Object.entries(output.inputs)
     .map(([file, { bytesInOutput }]) => [file.replace(/^node_modules\//, ''), bytesInOutput] as [string, number])
     .sort((a, b) => b[1] - a[1]);

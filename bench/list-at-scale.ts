@@ -58,7 +58,7 @@ async function listPlan(knex: Knex, kind: Kind, userId: string): Promise<string>
     const rows: { detail: string }[] = await knex.raw(`EXPLAIN QUERY PLAN ${query.sql}`, query.bindings as never);
     return rows.map((r) => r.detail).join('; ');
   }
-  const result = await knex.raw(`EXPLAIN ${query.sql.replace(/\$\d+/g, '?')}`, query.bindings as never);
+  const result: { rows: unknown } = await knex.raw(`EXPLAIN ${query.sql.replace(/\$\d+/g, '?')}`, query.bindings as never);
   return (result.rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN'].trim()).join('; ');
 }
 

@@ -53,10 +53,13 @@ async function startBenchExample(kind: DatabaseKind): Promise<{ example: Example
   const db = await createTestDatabase(kind);
   const example = await createExampleApp({ databaseUrl: db.url, schema: db.schema, keys: ['bench-secret-key'], sweepInterval: 0 });
   example.app.use(async (ctx, next) => {
-    if (ctx.path !== '/bench/login' || ctx.method !== 'POST') return next();
+    if (ctx.path !== '/bench/login' || ctx.method !== 'POST') {
+      await next();
+      return;
+    }
     const user = String(ctx.query.user);
     const tracked = await example.sw.login(ctx, user);
-    ctx.session!.username = user;
+    (ctx.session as { username?: string }).username = user;
     ctx.body = { id: tracked.id };
   });
   const server = await new Promise<Server>((resolve) => {

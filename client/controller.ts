@@ -4,8 +4,8 @@
  * back as events. Nothing here decides anything; see `machine.ts` for the rules.
  */
 import { apiPath, DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER, ROUTES } from '../shared/protocol';
-import { Emitter, type SessionWatchEventMap } from './events';
-import { initialState, nextWake, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
+import { Emitter } from './events';
+import { initialState, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
 import { currentPath, pingIntervalMs, type ResolvedClientOptions } from './options';
 import { createPage, type ControllerEnv, type Page } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
@@ -220,7 +220,7 @@ export class Controller {
         return;
       }
       case 'emit':
-        this.emitter.emit(effect.event, effect.payload as SessionWatchEventMap[typeof effect.event]);
+        this.emitter.emit(effect.event, effect.payload);
         return;
       case 'finish':
         this.finish(effect.reason);

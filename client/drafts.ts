@@ -127,10 +127,12 @@ function isChanged(field: Field): boolean {
  * its own, and would then see no change when the `input` event comes.
  */
 function setNative(target: object, prop: 'value' | 'checked' | 'selected', value: unknown): void {
-  for (let proto = Object.getPrototypeOf(target); proto; proto = Object.getPrototypeOf(proto)) {
-    const setter = Object.getOwnPropertyDescriptor(proto, prop)?.set;
-    if (setter) {
-      setter.call(target, value);
+  for (let proto = Object.getPrototypeOf(target) as object | null; proto; proto = Object.getPrototypeOf(proto) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, prop);
+    if (descriptor?.set) {
+      // The prototype's setter, called on the element: exactly what bypasses the framework's own.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      Reflect.apply(descriptor.set, target, [value]);
       return;
     }
   }
@@ -228,7 +230,7 @@ export function createDraftKeeper({ selector, owner, path, storage = defaultStor
       applyPending();
       if (!pending.length) stopWaiting();
     });
-    observer.observe(target as Node, { childList: true, subtree: true });
+    observer.observe(target, { childList: true, subtree: true });
     waitTimer = setTimeout(stopWaiting, DRAFT_RESTORE_WAIT_MS);
   };
 

@@ -55,9 +55,9 @@ export class Emitter {
     if (typeof handler !== 'function') throw new TypeError(`sessionwatch: the handler of "${event}" must be a function`);
     let set = this.handlers.get(event);
     if (!set) this.handlers.set(event, (set = new Set()));
-    set.add(handler as (payload: never) => void);
+    set.add(handler);
     return () => {
-      set!.delete(handler as (payload: never) => void);
+      set.delete(handler);
     };
   }
 

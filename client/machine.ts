@@ -628,7 +628,7 @@ class Run {
   // ---- shared state --------------------------------------------------------------------------
 
   private onMessage(message: TabMessage): void {
-    const { st, s } = this;
+    const { st } = this;
     switch (message.type) {
       case 'hello':
         this.mergeActivity(message.at, false);

@@ -24,7 +24,7 @@ export interface ControllerEnv {
 /** What the page reports to the controller. */
 export interface PageHooks {
   /** Activity in this tab (throttled). */
-  onActivity(at: number): void;
+  onActivity: (at: number) => void;
   /** The tab may have slept or been throttled: re-check deadlines. */
   onWake(): void;
   /** The network is back. */
@@ -34,9 +34,9 @@ export interface PageHooks {
   /** The page comes back from the back/forward cache (`pageshow` with `persisted`). */
   onRestore(): void;
   /** "Stay signed in" or Escape in the dialog. */
-  onStay(): void;
+  onStay: () => void;
   /** "Log out" in the dialog. */
-  onLogout(): void;
+  onLogout: () => void;
 }
 
 export interface Page {
@@ -100,6 +100,8 @@ export function createPage(win: Window | null, options: ResolvedClientOptions, h
       win.addEventListener('pagehide', onPageHide);
       win.addEventListener('online', onOnline);
       if (options.watchFetch) {
+        // Kept only to be put back as it was on stop(), never called through this variable.
+        // eslint-disable-next-line @typescript-eslint/unbound-method
         pageFetch = win.fetch;
         win.fetch = watchedFetch;
       }

@@ -109,11 +109,11 @@ function msToNextSecond(state: SessionWatchState, now: number): number {
 }
 
 interface ViewSource {
-  subscribe(onChange: () => void): () => void;
+  subscribe: (onChange: () => void) => () => void;
   /** The current view, countdown included. */
-  getSnapshot(): SessionWatchView;
+  getSnapshot: () => SessionWatchView;
   /** The same view, but only replaced when something other than the countdown changes. */
-  getCoarseSnapshot(): SessionWatchView;
+  getCoarseSnapshot: () => SessionWatchView;
 }
 
 /** One view source per client, whatever the number of components using it: one set of listeners, one timer. */

@@ -189,7 +189,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
       return;
     }
     await sw.login(ctx, user.id);
-    ctx.session!.username = user.username;
+    (ctx.session as { username?: string }).username = user.username;
     if (html) ctx.redirect(safeNext(body.next));
     else ctx.body = { username: user.username };
   });

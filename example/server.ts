@@ -5,7 +5,8 @@ import { MemorySessionStore } from './memory-session-store';
 async function main(): Promise<void> {
   const config = fromEnv();
   if (process.env.SESSION_STORE === 'memory') config.sessionStore = new MemorySessionStore();
-  const { app, close } = await createExampleApp(config);
+  const example = await createExampleApp(config);
+  const { app } = example;
   const server = app.listen(config.port, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   });
   const stop = () => {
     server.close();
-    void close().then(() => process.exit(0));
+    void example.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

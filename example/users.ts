@@ -11,6 +11,11 @@ export interface User {
   username: string;
 }
 
+/** A row of the users table. */
+interface UserRow extends User {
+  password_hash: string;
+}
+
 /** `scrypt$<salt hex>$<hash hex>` with a random 16-byte salt. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
@@ -36,7 +41,7 @@ export async function setUpUsers(knex: Knex, seed: Array<{ username: string; pas
     });
   }
   for (const { username, password } of seed) {
-    const exists = await knex(TABLE).where({ username }).first();
+    const exists = await knex<UserRow>(TABLE).where({ username }).first();
     if (!exists) {
       await knex(TABLE).insert({ username, password_hash: await hashPassword(password) }).onConflict('username').ignore();
     }
@@ -45,7 +50,7 @@ export async function setUpUsers(knex: Knex, seed: Array<{ username: string; pas
 
 /** The user with these credentials, or undefined. Always runs scrypt, so timing tells nothing. */
 export async function authenticate(knex: Knex, username: string, password: string): Promise<User | undefined> {
-  const row = await knex(TABLE).where({ username }).first();
+  const row = await knex<UserRow>(TABLE).where({ username }).first();
   const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$00$00');
   return ok && row ? { id: row.id, username: row.username } : undefined;
 }

@@ -36,7 +36,7 @@ export class LogOnce {
       this.log('config:table', missingTableMessage(this.tableName), err);
       return;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? err.message : JSON.stringify(err) ?? 'unknown error';
     this.log(`db:${message}`, `sessionwatch: session database error (requests fail closed with 503): ${message}`, err);
   };
 

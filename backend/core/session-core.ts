@@ -37,7 +37,7 @@ export class SessionCore implements Core {
     const layers = assembleStore(options, this.log.observeStore);
     this.raw = layers.raw;
     this.store = layers.store;
-    this.startStore = layers.start;
+    this.startStore = () => layers.start();
     this.endedKey = `${options.sessionKey}:ended`;
   }
 

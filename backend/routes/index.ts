@@ -154,7 +154,10 @@ export function createRoutes(sw: Core): Middleware {
   // The apiPrefix belongs to the API: anything else under it is a JSON 404 or 405, never the app's.
   return async function api(ctx, next) {
     const match = router.match(ctx.path, ctx.method);
-    if (match.route) return routes(ctx, next);
+    if (match.route) {
+      await routes(ctx, next);
+      return;
+    }
     if (match.path.length) {
       ctx.set('Allow', [...new Set(match.path.flatMap((layer) => layer.methods))].join(', '));
       throw new SessionWatchHttpError(ERROR.methodNotAllowed);

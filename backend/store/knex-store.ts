@@ -76,6 +76,11 @@ function toRow(record: SessionRecord): Row {
   };
 }
 
+/** The configuration a Knex instance was created with (Knex types its client as `any`). */
+function configOf(knex: Knex): Knex.Config {
+  return (knex.client as { config: Knex.Config }).config;
+}
+
 /**
  * The real {@link Store}: a table of tracked sessions through Knex, on embedded SQLite
  * (better-sqlite3) or Postgres (pg). Every query is served by an index (see `migrations.ts`).
@@ -90,7 +95,7 @@ export class KnexStore implements Store {
     this.knex = knex;
     this.tableName = options.tableName ?? DEFAULT_TABLE_NAME;
     this.schema = options.schema;
-    const client = String(knex.client.config.client);
+    const client = String(configOf(knex).client);
     // Two-argument MAX in SQLite is the scalar maximum, as GREATEST is in Postgres.
     this.greatest = /sqlite/i.test(client) ? 'MAX' : 'GREATEST';
     this.isPostgres = /^(pg|postgres(ql)?)$/i.test(client);
@@ -104,7 +109,7 @@ export class KnexStore implements Store {
    * (Postgres LISTEN) is opened with the same ones.
    */
   get connectionSettings(): unknown {
-    return this.knex.client.config.connection;
+    return configOf(this.knex).connection;
   }
 
   async migrate(): Promise<void> {

@@ -202,7 +202,7 @@ export class PgInvalidationChannel implements InvalidationChannel {
       this.retryDelay = 100;
       const announce = () => this.notify(client, { t: 'hi', from: this.id }).catch(lost);
       void announce();
-      this.heartbeat = setInterval(announce, HEARTBEAT_MS);
+      this.heartbeat = setInterval(() => void announce(), HEARTBEAT_MS);
       this.heartbeat.unref();
     } catch {
       lost();

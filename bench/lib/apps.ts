@@ -190,10 +190,10 @@ export async function createTinyApp(spec: TinyAppSpec): Promise<TinyApp> {
     if (ctx.path === '/login' && ctx.method === 'POST') {
       const user = String(ctx.query.user ?? 'u0');
       const tracked = sw ? await sw.login(ctx, user) : undefined;
-      ctx.session!.user = user;
+      (ctx.session as { user?: string }).user = user;
       ctx.body = { user, id: tracked?.id };
     } else if (ctx.path === '/me' && ctx.method === 'GET') {
-      const user = ctx.session?.user;
+      const user = (ctx.session as { user?: string } | null)?.user;
       ctx.status = user ? 200 : 401;
       ctx.body = user ? { user } : { error: 'unauthenticated' };
     } else {

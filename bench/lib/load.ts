@@ -53,7 +53,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         ignoreCoordinatedOmission: options.overallRate !== undefined ? true : undefined,
       },
       (err, result) => {
-        if (err) return reject(err);
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         const sorted = Float64Array.from(latencies).sort();
         const seconds = result.duration || options.duration;
         resolve({

@@ -123,8 +123,8 @@ export async function loginSessions(
   count: number,
   { userOf = (i: number) => `u${i}`, concurrency = 16 } = {},
 ): Promise<{ cookies: string[]; ids: (string | undefined)[] }> {
-  const cookies: string[] = new Array(count);
-  const ids: (string | undefined)[] = new Array(count);
+  const cookies = new Array<string>(count);
+  const ids = new Array<string | undefined>(count);
   let next = 0;
   const worker = async () => {
     while (next < count) {
