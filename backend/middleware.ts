@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import { apiPath, END_REASON_ERROR, ERROR, ROUTES, SESSION_ENDED_HEADER, type EndReason, type ErrorBody } from '../shared/protocol';
+import { apiPath, endReasonOfError, ERROR, ROUTES, SESSION_ENDED_HEADER, type EndReason, type ErrorBody } from '../shared/protocol';
 import type { Core } from './core/types';
 import { SessionWatchHttpError } from './errors';
 import { hashToken } from './tracking/tokens';
@@ -18,10 +18,13 @@ const ORDER_MESSAGES = {
 } as const;
 
 /**
- * Codes of a session that ended (`session_revoked`…): the 401 says since when. Not
+ * True for the code of a session that ended (`session_revoked`…): the 401 says since when. Not
  * `unauthenticated` (a logout, or no session at all): there is nothing to date.
  */
-const ENDED_CODES = new Set<string>(Object.values(END_REASON_ERROR).filter((code) => code !== ERROR.unauthenticated));
+function isEndedCode(code: string): boolean {
+  const reason = endReasonOfError(code);
+  return reason !== null && reason !== 'logged-out';
+}
 
 /** Codes whose `message` is part of the answer: it tells the caller (or the developer) what to fix. */
 const WITH_MESSAGE = new Set<string>([ERROR.badRequest, ERROR.forbidden, ERROR.misconfigured]);
@@ -62,7 +65,7 @@ export function createMiddleware(sw: Core): Middleware {
 function errorBody(sw: Core, ctx: Context, err: SessionWatchHttpError): ErrorBody {
   if (WITH_MESSAGE.has(err.code)) return { error: err.code, message: err.message };
   const { endedAt } = sw.state(ctx);
-  if (ENDED_CODES.has(err.code) && endedAt !== undefined) {
+  if (isEndedCode(err.code) && endedAt !== undefined) {
     return { error: err.code, endedFor: Math.max(0, Math.round(sw.options.now() - endedAt) / 1000) };
   }
   return { error: err.code };

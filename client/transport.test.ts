@@ -1,4 +1,5 @@
-import { createFetchTransport, parsePingResponse, reasonForError } from './transport';
+import { endReasonOfError } from '../shared/protocol';
+import { createFetchTransport, parsePingResponse } from './transport';
 
 type FetchArgs = [RequestInfo | URL, RequestInit | undefined];
 
@@ -88,8 +89,8 @@ test('logout posts to {apiPrefix}/logout; 204 and 401 are both done, anything el
 });
 
 test('error codes map to end reasons through the shared protocol', () => {
-  expect(reasonForError('session_revoked')).toBe('revoked');
-  expect(reasonForError('not_found')).toBeNull();
+  expect(endReasonOfError('session_revoked')).toBe('revoked');
+  expect(endReasonOfError('not_found')).toBeNull();
   expect(parsePingResponse('{"idleFor":0,"warnAfter":1,"expireAfter":2}')).toMatchObject({ kind: 'ok' });
 });
 

@@ -3,7 +3,7 @@
  * {@link Transport} never throws and never hangs past its timeout: every outcome is a value, so a
  * network failure, a 5xx, an HTML error page or garbage can never end a session by itself.
  */
-import { apiPath, END_REASON_ERROR, MAX_IDLE_FOR, ROUTES, type EndReason, type ErrorBody, type LogoutRequest, type PingRequest } from '../shared/protocol';
+import { apiPath, endReasonOfError, MAX_IDLE_FOR, ROUTES, type EndReason, type ErrorBody, type LogoutRequest, type PingRequest } from '../shared/protocol';
 
 /** Outcome of a ping. */
 export type PingResult =
@@ -29,15 +29,6 @@ export interface Transport {
    * client's deadline passed (the server records it as expired if its own idle time agrees).
    */
   logout(reason?: 'expired'): Promise<LogoutResult>;
-}
-
-const REASON_BY_ERROR = new Map<unknown, EndReason>(
-  (Object.entries(END_REASON_ERROR) as [EndReason, string][]).map(([reason, code]) => [code, reason]),
-);
-
-/** The end reason a 401 error code means (`session_revoked` → `revoked`…), or null. */
-export function reasonForError(code: unknown): EndReason | null {
-  return REASON_BY_ERROR.get(code) ?? null;
 }
 
 function parseJson(text: string): unknown {
@@ -66,7 +57,7 @@ export function parsePingResponse(text: string): PingResult {
 /** Reads a `401` body: a known error code ends the session; anything else (a proxy's page…) is a failure. */
 export function parseUnauthorized(text: string): PingResult {
   const body = parseJson(text) as Partial<ErrorBody> | undefined;
-  const reason = reasonForError(body?.error);
+  const reason = endReasonOfError(body?.error);
   if (!reason) return { kind: 'failed', status: 401, error: 'unexpected 401 response' };
   return isSeconds(body?.endedFor) ? { kind: 'ended', reason, endedFor: body.endedFor } : { kind: 'ended', reason };
 }

@@ -4,7 +4,7 @@
  * without waiting for the next ping.
  */
 import { isEndReason, SESSION_ENDED_HEADER, type EndReason } from '../shared/protocol';
-import { reasonForError } from './transport';
+import { endReasonOfError } from '../shared/protocol';
 
 function sameOrigin(url: string): boolean {
   const origin = globalThis.location?.origin;
@@ -27,7 +27,7 @@ export async function endReasonOf(response: Response): Promise<EndReason | null>
   if (isEndReason(header)) return header;
   if (response.status !== 401 || !(response.headers.get('content-type') ?? '').includes('json')) return null;
   try {
-    const reason = reasonForError(((await response.clone().json()) as { error?: unknown })?.error);
+    const reason = endReasonOfError(((await response.clone().json()) as { error?: unknown })?.error);
     // `unauthenticated` can mean "not logged in yet" on app routes: only the explicit ends count.
     return reason === 'logged-out' ? null : reason;
   } catch {

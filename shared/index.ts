@@ -12,6 +12,7 @@ export {
   ERROR_STATUS,
   END_REASONS,
   END_REASON_ERROR,
+  endReasonOfError,
   isEndReason,
   SESSION_LIST_LIMIT,
   MAX_IDLE_FOR,

@@ -103,6 +103,18 @@ export const END_REASON_ERROR: Record<EndReason, ErrorCode> = {
   lost: ERROR.sessionLost,
 };
 
+const REASON_BY_ERROR = new Map<unknown, EndReason>(
+  (Object.entries(END_REASON_ERROR) as [EndReason, ErrorCode][]).map(([reason, code]) => [code, reason]),
+);
+
+/**
+ * The end reason an error code means (`session_revoked` → `revoked`, `unauthenticated` →
+ * `logged-out`…), or null for any other code or value: the inverse of {@link END_REASON_ERROR}.
+ */
+export function endReasonOfError(code: unknown): EndReason | null {
+  return REASON_BY_ERROR.get(code) ?? null;
+}
+
 /** True for a string that is an {@link EndReason} (headers and tab messages are untrusted). */
 export function isEndReason(value: unknown): value is EndReason {
   return (END_REASONS as readonly unknown[]).includes(value);
