@@ -3,10 +3,10 @@
  * with a `sessionEnded` event saying why; on SQLite and Postgres (cached Knex store) and on the
  * memory store.
  */
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../testing/databases';
-import { startMiniApp, type MiniApp } from '../testing/mini-app';
-import { TestClient } from '../testing/http-client';
-import type { SessionEndedEvent } from '../sessionwatch';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
+import { startMiniApp, type MiniApp } from '../support/mini-app';
+import { TestClient } from '../support/http-client';
+import type { SessionEndedEvent } from '../../backend/sessionwatch';
 
 describe.each([...DATABASE_KINDS, 'memory'] as const)('maxSessionsPerUser on %s', (kind) => {
   let db: TestDatabase | undefined;

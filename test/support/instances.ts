@@ -2,9 +2,10 @@
  * Waits until several sessionwatch instances on one Postgres are connected to their invalidation
  * channel and know each other, as they are a moment after they start in production.
  */
-import type { SessionWatch } from '../sessionwatch';
-import { CachedStore } from '../store/cached-store';
-import { PgInvalidationChannel } from '../store/pg-invalidation';
+import type { SessionWatch } from '../../backend/sessionwatch';
+import { CachedStore } from '../../backend/store/cached-store';
+import { PgInvalidationChannel } from '../../backend/store/pg-invalidation';
+import { until } from './wait';
 
 export async function waitUntilAcquainted(instances: SessionWatch[], timeoutMs = 10_000): Promise<void> {
   const channels = instances.map((sw) => {
@@ -14,9 +15,5 @@ export async function waitUntilAcquainted(instances: SessionWatch[], timeoutMs =
   });
   const ready = () =>
     channels.every((channel) => channel.connected && channels.every((other) => other === channel || channel.peers.includes(other.id)));
-  const start = Date.now();
-  while (!ready()) {
-    if (Date.now() - start > timeoutMs) throw new Error('instances did not get acquainted in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await until(ready, { timeout: timeoutMs, every: 25, what: 'the instances to get acquainted' });
 }

@@ -1,8 +1,8 @@
 /**
  * CSRF refusal on every state-changing route of the example app, and its cookie attributes.
  */
-import { startExample, type RunningExample } from '../testing/example-server';
-import { TestClient } from '../testing/http-client';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient } from '../support/http-client';
 
 describe('CSRF and cookies (example app, SQLite)', () => {
   let server: RunningExample;

@@ -8,10 +8,7 @@ import Koa from 'koa';
 import session from 'koa-session';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SessionWatch } from '../sessionwatch';
-import type { SessionWatchOptions } from '../options';
-import { MemoryStore } from '../store/memory-store';
-import type { ExternalSessionStore } from '../tracking/koa-session-adapter';
+import { MemoryStore, SessionWatch, type ExternalSessionStore, type SessionWatchOptions } from '../../backend';
 
 export interface MiniApp {
   url: string;

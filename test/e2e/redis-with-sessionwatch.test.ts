@@ -6,15 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { redisSessionStore, type RedisSessionStore } from '.';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../testing/databases';
-import { TestClient } from '../testing/http-client';
-import { startMiniApp, type MiniApp } from '../testing/mini-app';
-import { TcpProxy } from '../testing/tcp-proxy';
+import { redisSessionStore, type RedisSessionStore } from '../../backend/redis';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
+import { TestClient } from '../support/http-client';
+import { startMiniApp, type MiniApp } from '../support/mini-app';
+import { TcpProxy } from '../support/tcp-proxy';
+import { sleep } from '../support/wait';
 
 const REDIS = new URL(process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) => {
   let db: TestDatabase;
   let proxy: TcpProxy;

@@ -15,9 +15,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'puppeteer-core';
-import { createTestDatabase, type TestDatabase } from '../../backend/testing/databases';
-import { launchBrowser, logInOnPage, until } from '../../puppeteer-tests/support';
-import { createExampleApp, type ExampleApp } from '../app';
+import { createTestDatabase, type TestDatabase } from '../../support/databases';
+import { launchBrowser, logInOnPage, until } from '../../../puppeteer-tests/support';
+import { createExampleApp, type ExampleApp } from '../../../example/app';
 import { FIXTURES, cleanEnv, installApps, packedTarball, removeApp, run, ROOT, type InstalledApp } from './support';
 import { spawn } from 'node:child_process';
 

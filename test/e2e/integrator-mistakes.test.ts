@@ -4,13 +4,13 @@
  */
 import Koa from 'koa';
 import session from 'koa-session';
-import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from '../testing/databases';
-import { TestClient } from '../testing/http-client';
-import { listen } from '../testing/mini-app';
-import { SessionWatch } from '../sessionwatch';
-import type { SessionWatchOptions } from '../options';
+import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from '../support/databases';
+import { TestClient } from '../support/http-client';
+import { listen } from '../support/mini-app';
+import { SessionWatch } from '../../backend/sessionwatch';
+import type { SessionWatchOptions } from '../../backend/options';
 import { MemorySessionStore } from '../../example/memory-session-store';
-import { MemoryStore } from '../store/memory-store';
+import { MemoryStore } from '../../backend/store/memory-store';
 
 interface App {
   url: string;

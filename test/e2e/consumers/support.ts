@@ -13,8 +13,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sleep } from '../../support/wait';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 /** Everything the consumer tests keep between runs: packed tarballs, the local prebuild. */
 export const WORK = path.join(os.tmpdir(), 'sessionwatch-consumers');
@@ -79,8 +80,6 @@ function hashSources(): string {
   PACKED_PATHS.forEach(add);
   return hash.digest('hex').slice(0, 16);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The packed tarball of this checkout, built at most once per source state: cached in

@@ -4,14 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../backend/testing/databases';
-import { startExample, type RunningExample, type StartOptions } from '../backend/testing/example-server';
-import { TestClient } from '../backend/testing/http-client';
-import { waitUntilAcquainted } from '../backend/testing/instances';
+import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { startExample, type RunningExample, type StartOptions } from '../support/example-server';
+import { TestClient } from '../support/http-client';
+import { waitUntilAcquainted } from '../support/instances';
+import { sleep } from '../support/wait';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** One browser whose requests go to instance A or B at will (same cookies). */
 function on(instance: RunningExample, browser: TestClient): TestClient {
   const view = new TestClient(instance.url, browser.userAgent);

@@ -3,9 +3,9 @@
  * SQLite and Postgres through the example app (real HTTP).
  */
 import { SESSION_LIST_LIMIT } from '../../shared/protocol';
-import { DATABASE_KINDS } from '../testing/databases';
-import { startExample, type RunningExample } from '../testing/example-server';
-import { TestClient } from '../testing/http-client';
+import { DATABASE_KINDS } from '../support/databases';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient } from '../support/http-client';
 
 /** Query strings that `GET {apiPrefix}/sessions` must refuse with 400. */
 const BAD_QUERIES = [

@@ -2,9 +2,9 @@
  * The "where you're logged in" HTTP API, end to end: a real Koa server (the example app) over
  * HTTP, on real SQLite and real Postgres.
  */
-import { DATABASE_KINDS } from '../testing/databases';
-import { startExample, type RunningExample } from '../testing/example-server';
-import { TestClient, USER_AGENTS } from '../testing/http-client';
+import { DATABASE_KINDS } from '../support/databases';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient, USER_AGENTS } from '../support/http-client';
 import { MemorySessionStore } from '../../example/memory-session-store';
 
 describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {

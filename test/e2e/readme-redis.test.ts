@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { TestClient } from '../backend/testing/http-client';
-import { readmeCodeBlock, ROOT as root, waitForServer } from './readme-support';
+import { TestClient } from '../support/http-client';
+import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 const SEVEN_DAYS = 7 * 24 * 3600 * 1000;

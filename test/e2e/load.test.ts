@@ -3,9 +3,9 @@
  * their own other sessions), on SQLite and Postgres: no 5xx, nothing lost or resurrected, and
  * lastActivity never moves backwards. The 30-second, 500-session version runs in `npm run bench`.
  */
-import { DATABASE_KINDS } from '../testing/databases';
-import { startExample, type RunningExample } from '../testing/example-server';
-import { TestClient } from '../testing/http-client';
+import { DATABASE_KINDS } from '../support/databases';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient } from '../support/http-client';
 
 const SESSIONS = 100;
 const DURATION_MS = 5000;

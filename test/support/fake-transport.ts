@@ -3,8 +3,8 @@
  * (`lastActivity = max(stored, now - idleFor)`), and can fail, hang, or end the session on demand.
  * Time is `Date.now()`, so jest's fake timers drive it.
  */
-import type { EndReason } from '../shared/protocol';
-import type { LogoutResult, PingResult, Transport } from './transport';
+import type { EndReason } from '../../shared/protocol';
+import type { LogoutResult, PingResult, Transport } from '../../client/transport';
 
 /** How the fake answers the next requests. */
 export type FakeMode =

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readmeCodeBlock, ROOT as root, waitForServer } from './readme-support';
+import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
 
 
 test('the README integration example works as pasted', async () => {

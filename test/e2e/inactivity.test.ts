@@ -2,11 +2,11 @@
  * Server-side inactivity, end to end on the example app (real HTTP, real SQLite and Postgres,
  * real time with short settings: warnAfter 2 s, expireAfter 4 s).
  */
-import { DATABASE_KINDS } from '../testing/databases';
-import { startExample, type RunningExample } from '../testing/example-server';
-import { TestClient } from '../testing/http-client';
+import { DATABASE_KINDS } from '../support/databases';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient } from '../support/http-client';
+import { sleep } from '../support/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ping = (c: TestClient, body: unknown) => c.post('/session/ping', { json: body });
 
 describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {

@@ -5,12 +5,12 @@
  * lists never show a session past its deadline.
  */
 import { SESSION_ENDED_HEADER } from '../../shared/protocol';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../testing/databases';
-import { TestClient } from '../testing/http-client';
-import { startMiniApp, type MiniApp } from '../testing/mini-app';
-import { waitUntilAcquainted } from '../testing/instances';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
+import { TestClient } from '../support/http-client';
+import { startMiniApp, type MiniApp } from '../support/mini-app';
+import { waitUntilAcquainted } from '../support/instances';
 import { MemorySessionStore } from '../../example/memory-session-store';
-import type { SessionEndedEvent } from '../sessionwatch';
+import type { SessionEndedEvent } from '../../backend/sessionwatch';
 
 const header = (res: { headers: Headers }) => res.headers.get(SESSION_ENDED_HEADER);
 

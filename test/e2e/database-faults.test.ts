@@ -3,23 +3,15 @@
  * fail closed with 503 within the configured timeout, never a crash or a hang, and the app
  * recovers on its own. SQLite writers never fail with SQLITE_BUSY.
  */
-import { createTestDatabase, PG_TEST_URL, type TestDatabase } from '../testing/databases';
-import { startExample, type RunningExample } from '../testing/example-server';
-import { TestClient } from '../testing/http-client';
-import { TcpProxy } from '../testing/tcp-proxy';
-import { SessionWatch } from '../sessionwatch';
-import { MAX_STALENESS_MS } from '../store/pg-invalidation';
-import type { SessionRecord } from '../store/types';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(condition: () => Promise<boolean>, ms: number): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > ms) throw new Error(`not recovered within ${ms} ms`);
-    await sleep(100);
-  }
-}
+import { createTestDatabase, PG_TEST_URL, type TestDatabase } from '../support/databases';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient } from '../support/http-client';
+import { TcpProxy } from '../support/tcp-proxy';
+import { SessionWatch } from '../../backend/sessionwatch';
+import { MAX_STALENESS_MS } from '../../backend/store/pg-invalidation';
+import type { SessionRecord } from '../../backend/store/types';
+import { testRecord } from '../support/records';
+import { sleep, until } from '../support/wait';
 
 describe('Postgres behind a proxy that the test breaks', () => {
   let proxy: TcpProxy;
@@ -71,7 +63,7 @@ describe('Postgres behind a proxy that the test breaks', () => {
     expect(await allAnswer(503)).toBe(true);
 
     proxy.restore();
-    await waitFor(() => allAnswer(200), 15000);
+    await until(() => allAnswer(200), { timeout: 15_000, every: 100, what: 'recovery (every client answered 200)' });
   }, 40000);
 });
 
@@ -84,11 +76,8 @@ describe('SQLite under concurrent writers', () => {
       await a.migrate();
       await b.migrate();
       const now = Date.now();
-      const record = (i: number, who: string): SessionRecord => ({
-        id: `${who}_${String(i).padStart(5, "0")}`.padEnd(22, "x"), tokenHash: `${who}-${i}`, storeKey: null, userId: who, ip: '', userAgent: '',
-        browserName: null, browserVersion: null, osName: null, osVersion: null, deviceType: 'desktop',
-        createdAt: now, lastActivity: now, endedAt: null, endReason: null,
-      });
+      const record = (i: number, who: string): SessionRecord =>
+        testRecord({ id: `${who}_${String(i).padStart(5, '0')}`.padEnd(22, 'x'), tokenHash: `${who}-${i}`, userId: who, createdAt: now, lastActivity: now });
       const work = (sw: SessionWatch, who: string) =>
         Promise.all(
           Array.from({ length: 200 }, async (_, i) => {

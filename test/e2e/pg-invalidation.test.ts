@@ -2,19 +2,13 @@
  * Several instances on one Postgres: each keeps a cache, and LISTEN/NOTIFY keeps them exact.
  */
 import knexFactory from 'knex';
-import { createTestDatabase, PG_TEST_URL, type TestDatabase } from '../testing/databases';
-import { SessionWatch } from '../sessionwatch';
-import { CachedStore } from './cached-store';
-import { waitUntilAcquainted } from '../testing/instances';
-import type { SessionRecord } from './types';
-
-const waitFor = async (condition: () => boolean | Promise<boolean>, ms = 5000) => {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+import { createTestDatabase, PG_TEST_URL, type TestDatabase } from '../support/databases';
+import { SessionWatch } from '../../backend/sessionwatch';
+import { CachedStore } from '../../backend/store/cached-store';
+import { waitUntilAcquainted } from '../support/instances';
+import type { SessionRecord } from '../../backend/store/types';
+import { testRecord } from '../support/records';
+import { until } from '../support/wait';
 
 describe('two instances on one Postgres', () => {
   let db: TestDatabase;
@@ -38,11 +32,7 @@ describe('two instances on one Postgres', () => {
   });
 
   async function newSession(id: string): Promise<SessionRecord> {
-    const record: SessionRecord = {
-      id: id.padEnd(22, 'x'), tokenHash: `${id}-hash`, storeKey: null, userId: 'u', ip: '', userAgent: '', browserName: null,
-      browserVersion: null, osName: null, osVersion: null, deviceType: 'desktop', createdAt: Date.now(), lastActivity: Date.now(),
-      endedAt: null, endReason: null,
-    };
+    const record = testRecord({ id: id.padEnd(22, 'x'), tokenHash: `${id}-hash`, userId: 'u', createdAt: Date.now(), lastActivity: Date.now() });
     await a.store.insert(record);
     return record;
   }
@@ -71,7 +61,7 @@ describe('two instances on one Postgres', () => {
     const admin = knexFactory({ client: 'pg', connection: PG_TEST_URL });
     try {
       await admin.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE ?', [`sessionwatch-listener sw_${db.schema}%`]);
-      await waitFor(() => !channelConnected(a) || !channelConnected(b));
+      await until(() => !channelConnected(a) || !channelConnected(b), { timeout: 5_000, every: 20, what: 'a listener to drop' });
       // Change the record directly in the database while nobody listens.
       await admin.raw('UPDATE ??.sessionwatch_sessions SET ended_at = 1, end_reason = ? WHERE id = ?', [db.schema!, 'revoked', r.id]);
       expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).toBe(1);

@@ -3,10 +3,10 @@
  * `X-Forwarded-For`; behind one trusted proxy (the example: `app.proxy`, `app.maxIpsCount = 1`)
  * the address that proxy appended. On SQLite and Postgres through the example app.
  */
-import { DATABASE_KINDS } from '../testing/databases';
-import { startExample, type RunningExample } from '../testing/example-server';
-import { TestClient } from '../testing/http-client';
-import { recordedIp, UNKNOWN_IP } from './records';
+import { DATABASE_KINDS } from '../support/databases';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient } from '../support/http-client';
+import { recordedIp, UNKNOWN_IP } from '../../backend/tracking/records';
 
 test('recordedIp keeps valid IPv4/IPv6 addresses, unwraps IPv4-mapped ones, refuses anything else', () => {
   expect(recordedIp('203.0.113.7')).toBe('203.0.113.7');

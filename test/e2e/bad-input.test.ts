@@ -3,10 +3,10 @@
  * answer (or is treated as no session), never a 5xx; the process stays up; and the database is
  * exactly as it was.
  */
-import { DATABASE_KINDS } from '../testing/databases';
-import { startExample, type RunningExample } from '../testing/example-server';
-import { TestClient, type TestResponse } from '../testing/http-client';
-import { BAD_BODIES, BAD_IDLE_FOR, BAD_IDS, badCookies } from '../testing/bad-input';
+import { DATABASE_KINDS } from '../support/databases';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient, type TestResponse } from '../support/http-client';
+import { BAD_BODIES, BAD_IDLE_FOR, BAD_IDS, badCookies } from '../support/bad-input';
 
 describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
   let server: RunningExample;

@@ -2,7 +2,7 @@
  * In-memory tabs for unit tests: several controllers in one process share a hub that delivers
  * messages asynchronously (like a real channel) and elects the oldest open tab.
  */
-import type { TabMessage, Tabs } from './tabs';
+import type { TabMessage, Tabs } from '../../client/tabs';
 
 export interface MemoryHub {
   /** A new tab's side of the hub. */
