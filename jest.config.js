@@ -1,9 +1,10 @@
 /**
- * Three projects, one per kind of suite (see README, "Development"):
- *   unit     beside the module they pin (backend/, client/, shared/): no service, `npm run test:unit`
- *   e2e      test/e2e/: real HTTP servers on SQLite and Postgres, Redis, the example app, the README, npm pack
- *   browser  puppeteer-tests/: Chromium and Firefox, several tabs
- * `npm test` runs all three.
+ * One project per kind of suite (see README, "Development", and ARCHITECTURE.md, "Tests"):
+ *   unit       beside the module they pin (backend/, client/, shared/); no service
+ *   e2e-local  the end-to-end suites of test/e2e/ that need no service either (SQLite, loopback servers)
+ *   e2e        the other suites of test/e2e/: Postgres, Redis, npm pack and installs
+ *   browser    puppeteer-tests/: Chromium and Firefox, several tabs
+ * `npm run test:unit` runs unit and e2e-local (no service needed, well under a minute); `npm test` runs all.
  * @type {import('jest').Config}
  */
 const base = {
@@ -14,10 +15,19 @@ const base = {
   testTimeout: 30000,
 };
 
+/** End-to-end suites that need no service: SQLite files and servers on the loopback only. */
+const E2E_LOCAL = ['csrf-cookies', 'readme', 'sqlite-writers'];
+
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{backend,client,shared}/**/*.test.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    { ...base, displayName: 'e2e-local', testMatch: E2E_LOCAL.map((name) => `<rootDir>/test/e2e/${name}.test.ts`) },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, ...E2E_LOCAL.map((name) => `/test/e2e/${name}\\.test\\.ts$`)],
+    },
     { ...base, displayName: 'browser', testMatch: ['<rootDir>/puppeteer-tests/**/*.test.ts'] },
   ],
 };

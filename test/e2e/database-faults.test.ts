@@ -1,16 +1,13 @@
 /**
  * Database faults: Postgres going away (connections cut, or a silent partition) makes requests
  * fail closed with 503 within the configured timeout, never a crash or a hang, and the app
- * recovers on its own. SQLite writers never fail with SQLITE_BUSY.
+ * recovers on its own. (SQLite writers never failing with SQLITE_BUSY: sqlite-writers.test.ts.)
  */
 import { createTestDatabase, PG_TEST_URL, type TestDatabase } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
 import { TcpProxy } from '../support/tcp-proxy';
-import { SessionWatch } from '../../backend/sessionwatch';
 import { MAX_STALENESS_MS } from '../../backend/store/pg-invalidation';
-import type { SessionRecord } from '../../backend/store/types';
-import { testRecord } from '../support/records';
 import { sleep, until } from '../support/wait';
 
 describe('Postgres behind a proxy that the test breaks', () => {
@@ -65,34 +62,4 @@ describe('Postgres behind a proxy that the test breaks', () => {
     proxy.restore();
     await until(() => allAnswer(200), { timeout: 15_000, every: 100, what: 'recovery (every client answered 200)' });
   }, 40000);
-});
-
-describe('SQLite under concurrent writers', () => {
-  test('two instances writing one file at once never fail with SQLITE_BUSY', async () => {
-    const db = await createTestDatabase('sqlite');
-    const a = new SessionWatch({ database: db.url, sweepInterval: 0, cache: false });
-    const b = new SessionWatch({ database: db.url, sweepInterval: 0, cache: false });
-    try {
-      await a.migrate();
-      await b.migrate();
-      const now = Date.now();
-      const record = (i: number, who: string): SessionRecord =>
-        testRecord({ id: `${who}_${String(i).padStart(5, '0')}`.padEnd(22, 'x'), tokenHash: `${who}-${i}`, userId: who, createdAt: now, lastActivity: now });
-      const work = (sw: SessionWatch, who: string) =>
-        Promise.all(
-          Array.from({ length: 200 }, async (_, i) => {
-            await sw.store.insert(record(i, who));
-            await sw.store.touch(record(i, who).id, now + i);
-            if (i % 3 === 0) await sw.store.end(record(i, who).id, 'revoked', now + i);
-          }),
-        );
-      await Promise.all([work(a, 'a'), work(b, 'b'), a.sweep(), b.sweep()]);
-      expect(await a.store.count()).toBe(400);
-      expect(await b.store.count({ activeOnly: true })).toBe(400 - 2 * 67);
-    } finally {
-      await a.close();
-      await b.close();
-      await db.drop();
-    }
-  });
 });
