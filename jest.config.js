@@ -12,13 +12,14 @@ const base = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Type checking runs once in `npm test` (tsc --noEmit); tests only transpile.
   transform: { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] },
-  testTimeout: 30000,
 };
 
 /** End-to-end suites that need no service: SQLite files and servers on the loopback only. */
 const E2E_LOCAL = ['csrf-cookies', 'readme', 'sqlite-writers'];
 
 module.exports = {
+  // A global option: jest ignores it inside a project.
+  testTimeout: 30000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{backend,client,shared}/**/*.test.ts'] },
     { ...base, displayName: 'e2e-local', testMatch: E2E_LOCAL.map((name) => `<rootDir>/test/e2e/${name}.test.ts`) },
