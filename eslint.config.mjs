@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'example/consumers/fixtures/**', 'test/e2e/consumers/fixtures/**', 'coverage/**', 'example/public/build/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test/e2e/consumers/fixtures/**', 'coverage/**', 'example/public/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

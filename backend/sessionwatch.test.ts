@@ -3,8 +3,8 @@
  * CSRF refusal and failing closed.
  */
 import Koa from 'koa';
-import { startMiniApp, type MiniApp } from './testing/mini-app';
-import { TestClient } from './testing/http-client';
+import { startMiniApp, type MiniApp } from '../test/support/mini-app';
+import { TestClient } from '../test/support/http-client';
 import { MemoryStore } from './store/memory-store';
 import { SessionWatch } from './sessionwatch';
 import type { SessionEndedEvent } from './sessionwatch';

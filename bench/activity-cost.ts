@@ -15,10 +15,11 @@
 import fs from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { SourceMapConsumer, type RawSourceMap } from 'source-map';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
+import { startExample, type RunningExample } from '../test/support/example-server';
 import { CLIENT_BUNDLE } from '../example/client-bundle';
 import { launchBrowser, LoggedInBrowser } from './lib/browser';
-import { list, median, round, sleep } from './lib/stats';
+import { list, median, round } from './lib/stats';
+import { sleep } from '../test/support/wait';
 import { atMost, info, type BenchContext, type Row } from './lib/types';
 
 const EVENTS = 10_000;

@@ -9,9 +9,10 @@
  * cannot move by a whole ping; the counts are printed too.
  */
 import type { Browser } from 'puppeteer-core';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
+import { startExample, type RunningExample } from '../test/support/example-server';
 import { countPings, keepMoving, launchBrowser, LoggedInBrowser } from './lib/browser';
-import { round, sleep } from './lib/stats';
+import { round } from './lib/stats';
+import { sleep } from '../test/support/wait';
 import { atMost, info, type BenchContext, type Row } from './lib/types';
 
 const TAB_COUNTS = [1, 5, 20];
@@ -39,11 +40,11 @@ export async function crossTab(ctx: BenchContext): Promise<Row[]> {
       }
       const cookies = await Promise.all(sessions.map((s) => s.cookieHeader()));
       // Settle: every tab's hello is in, each leader pinged at once and runs on its interval.
-      await Promise.all(sessions.flatMap((s) => s.tabs.map((tab) => keepMoving(tab, Date.now() + (ctx.quick ? 1000 : 1500)))));
+      await Promise.all(sessions.flatMap((s) => s.tabs.map((tab) => keepMoving(tab.page, Date.now() + (ctx.quick ? 1000 : 1500), { ignoreErrors: true }))));
       const activityBefore = await Promise.all(sessions.map((s) => s.activityCounts()));
       const start = Date.now();
       const end = start + seconds * 1000;
-      await Promise.all(sessions.flatMap((s) => s.tabs.map((tab) => keepMoving(tab, end))));
+      await Promise.all(sessions.flatMap((s) => s.tabs.map((tab) => keepMoving(tab.page, end, { ignoreErrors: true }))));
       await sleep(200);
       const activityAfter = await Promise.all(sessions.map((s) => s.activityCounts()));
       sessions.forEach((session, k) => {

@@ -5,9 +5,10 @@
  * request, seen through the DevTools protocol), and until it announced itself (its `leader` event).
  */
 import type { Browser } from 'puppeteer-core';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
+import { startExample, type RunningExample } from '../test/support/example-server';
 import { launchBrowser, LoggedInBrowser, until } from './lib/browser';
-import { list, median, round, sleep } from './lib/stats';
+import { list, median, round } from './lib/stats';
+import { sleep } from '../test/support/wait';
 import { atMost, info, type BenchContext, type Row } from './lib/types';
 
 const CLOSES = 10;
@@ -31,7 +32,7 @@ export async function failover(ctx: BenchContext): Promise<Row[]> {
         const pinged = await until(() => {
           const first = session.tabs.map((tab) => tab.pings.find((t) => t >= closedAt)).filter((t): t is number => t !== undefined);
           return first.length ? Math.min(...first) : 0;
-        }, 'a remaining tab to ping', 10_000);
+        }, { what: 'a remaining tab to ping', timeout: 10_000, every: 25 });
         toPing.push(pinged - closedAt);
         const events = await Promise.all(session.tabs.map((tab) => tab.page.evaluate(() => window.__sessionwatchEvents ?? [])));
         const elected = events.flat().filter((e) => e.type === 'leader' && e.isLeader === true && e.t >= closedAt).map((e) => e.t);

@@ -12,10 +12,11 @@
  * interval and 2 s), which leaves the server expireAfter − 3 s of margin.
  */
 import type { Browser } from 'puppeteer-core';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { TestClient } from '../backend/testing/http-client';
+import { startExample, type RunningExample } from '../test/support/example-server';
+import { TestClient } from '../test/support/http-client';
 import { freeze, keepActive, launchBrowser, Session, state, thaw, type Tab } from '../puppeteer-tests/support';
-import { list, median, sleep } from './lib/stats';
+import { list, median } from './lib/stats';
+import { sleep } from '../test/support/wait';
 import { atMost, type BenchContext, type Row } from './lib/types';
 import { takeoverBoundMs } from '../client/machine';
 

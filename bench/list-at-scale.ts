@@ -7,7 +7,7 @@
  * printed too: the list must be an index lookup, never a scan.
  */
 import knexFactory, { type Knex } from 'knex';
-import type { TestDatabase } from '../backend/testing/databases';
+import type { TestDatabase } from '../test/support/databases';
 import { connect } from '../backend';
 import { loginSessions, sharedServer, type ServerHandle } from './lib/servers';
 import { roundRobinCookies, runLoad } from './lib/load';

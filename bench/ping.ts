@@ -7,7 +7,8 @@
  */
 import { sharedServer, SHARED_SESSIONS as SESSIONS, type ServerHandle } from './lib/servers';
 import { runLoad, type LoadResult } from './lib/load';
-import { median, list, percentile, round, sleep } from './lib/stats';
+import { median, list, percentile, round } from './lib/stats';
+import { sleep } from '../test/support/wait';
 import { atMost, info, type BenchContext, type Row } from './lib/types';
 import type autocannon from 'autocannon';
 

@@ -17,9 +17,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createExampleApp, type ExampleApp } from '../example/app';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../backend/testing/databases';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../test/support/databases';
 import { cookieHeaderOf } from './lib/servers';
-import { round, sleep } from './lib/stats';
+import { round } from './lib/stats';
+import { sleep } from '../test/support/wait';
 import { atMost, info, type BenchContext, type Row } from './lib/types';
 
 const SESSIONS = 500;

@@ -4,8 +4,8 @@
  */
 import { Controller } from './controller';
 import { SESSIONWATCH_EVENTS, type SessionWatchEvent } from './events';
-import { createFakeTransport, type FakeTransport } from './fake-transport';
-import { createMemoryHub } from './memory-tabs';
+import { createFakeTransport, type FakeTransport } from '../test/support/fake-transport';
+import { createMemoryHub } from '../test/support/memory-tabs';
 import { resolveClientOptions, type SessionWatchClientOptions } from './options';
 
 const WARN = 30;

@@ -5,8 +5,8 @@
  * wall-clock re-check on wake-up, and fetch watching.
  */
 import { Controller } from './controller';
-import { createFakeTransport } from './fake-transport';
-import { createMemoryHub } from './memory-tabs';
+import { createFakeTransport } from '../test/support/fake-transport';
+import { createMemoryHub } from '../test/support/memory-tabs';
 import { resolveClientOptions, type SessionWatchClientOptions } from './options';
 import { SYNC_MS } from './machine';
 import { LOCKED_CLASS } from './ui/lock';

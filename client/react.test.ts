@@ -8,9 +8,9 @@
 import { act, createElement, StrictMode, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { Controller } from './controller';
-import { createFakeTransport, type FakeTransport } from './fake-transport';
+import { createFakeTransport, type FakeTransport } from '../test/support/fake-transport';
 import type { SessionWatchClient } from './index';
-import { createMemoryHub } from './memory-tabs';
+import { createMemoryHub } from '../test/support/memory-tabs';
 import { resolveClientOptions, type SessionWatchClientOptions } from './options';
 import { SessionWatchProvider, useSessionWatch, type UseSessionWatchResult } from './react';
 

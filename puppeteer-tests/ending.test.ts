@@ -4,8 +4,8 @@
  * yet the page locks at the deadline. The example runs with warnAfter 3 s and expireAfter 6 s.
  */
 import type { Browser, HTTPRequest } from 'puppeteer-core';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { TestClient } from '../backend/testing/http-client';
+import { startExample, type RunningExample } from '../test/support/example-server';
+import { TestClient } from '../test/support/http-client';
 import { interceptApi, keepActive, logInOnPage, launchBrowser, Session, sleep, state, until, waitForClient, waitForEnd, waitForEvent, type Tab } from './support';
 
 const EXPIRE_AFTER = 6;

@@ -15,12 +15,12 @@
  * page" add the example's own client script tag to every document of the browser, as an app that
  * includes it in its layout would.
  */
-import type { Browser, BrowserContext, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { TestClient } from '../backend/testing/http-client';
-import type { DatabaseKind } from '../backend/testing/databases';
+import type { Browser, BrowserContext, HTTPResponse, Page } from 'puppeteer-core';
+import { startExample, type RunningExample } from '../test/support/example-server';
+import { TestClient } from '../test/support/http-client';
+import type { DatabaseKind } from '../test/support/databases';
 import { CLIENT_SCRIPT_PATH } from '../example/pages';
-import { keepActive, launchBrowser, logInOnPage, Session, sleep, state, until, waitForClient, waitForEnd, type Tab } from './support';
+import { isPing, keepActive, launchBrowser, logInOnPage, Session, sleep, state, until, waitForClient, waitForEnd, type Tab } from './support';
 
 /** Small timings, as the other browser tests use. */
 const FAST = { warnAfter: 4, expireAfter: 8 };
@@ -59,8 +59,6 @@ function report(name: string, values: Record<string, unknown>): void {
 }
 
 // ---- instrumentation ------------------------------------------------------------------------
-
-const isPing = (r: HTTPRequest) => r.method() === 'POST' && new URL(r.url()).pathname === '/session/ping';
 
 /** A tab of a browser that is not logged in (or not any more): what it did. */
 interface Watched {

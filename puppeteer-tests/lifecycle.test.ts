@@ -13,8 +13,8 @@
  * is min(60, warnAfter / 4) = 1 s. Each test prints what it measured (`[lifecycle] …` on stderr).
  */
 import type { Browser } from 'puppeteer-core';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { TestClient } from '../backend/testing/http-client';
+import { startExample, type RunningExample } from '../test/support/example-server';
+import { TestClient } from '../test/support/http-client';
 import { cdp, countSince, freeze, keepActive, launchBrowser, Session, sleep, state, thaw, until, type Tab } from './support';
 
 const WARN_AFTER = 4;

@@ -8,7 +8,7 @@
  * The final warning and the connection notice pass axe-core's WCAG 2.2 A/AA rules.
  */
 import { MemorySessionStore } from '../example/memory-session-store';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
+import { startExample, type RunningExample } from '../test/support/example-server';
 import { axeViolations, browserSuite, BROWSERS, events, interceptApi, keepActive, Session, until, waitForEnd, waitForEvent, type Tab } from './support';
 
 /** The idle limits stay far away: only the absolute end (or the test's fault) ends a session. */

@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'puppeteer-core';
-import { createTestDatabase, type TestDatabase } from '../backend/testing/databases';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { RoundRobinProxy } from '../backend/testing/round-robin-proxy';
-import { waitUntilAcquainted } from '../backend/testing/instances';
+import { createTestDatabase, type TestDatabase } from '../test/support/databases';
+import { startExample, type RunningExample } from '../test/support/example-server';
+import { RoundRobinProxy } from '../test/support/round-robin-proxy';
+import { waitUntilAcquainted } from '../test/support/instances';
 import { keepActive, launchBrowser, Session, sleep, state } from './support';
 
 const WARN_AFTER = 3;

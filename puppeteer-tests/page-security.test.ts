@@ -5,7 +5,7 @@
  * shows the login page, not the user's page from a cache.
  */
 import type { Browser } from 'puppeteer-core';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
+import { startExample, type RunningExample } from '../test/support/example-server';
 import { launchBrowser, logInOnPage } from './support';
 
 let example: RunningExample;

@@ -9,7 +9,7 @@
 import { buildSync } from 'esbuild';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { startExample, type RunningExample } from '../backend/testing/example-server';
+import { startExample, type RunningExample } from '../test/support/example-server';
 import { browserSuite, BROWSERS, logInOnPage, Session, sleep, until, waitForClient, waitForEnd } from './support';
 
 const WARN_AFTER = 4;

@@ -8,77 +8,14 @@
  * background tabs hidden and delivers input to them slowly, while windows side by side are all
  * visible, so every tab can be used (or left alone) independently.
  */
-import puppeteer, { type Browser, type BrowserContext, type CDPSession, type HTTPRequest, type Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, CDPSession, HTTPRequest, Page } from 'puppeteer-core';
 import type { SessionWatchState } from '../client';
+import { browserKind, isPing, keepMoving, launchBrowser, recordPings, waitForClient, type BrowserKind } from '../test/support/browser';
+import { until } from '../test/support/wait';
 
-export const CHROME_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-  // Background tabs keep their timers, as a leader tab in the background must.
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
-
-/** The browsers the multi-tab tests run in. */
-export type BrowserKind = 'chromium' | 'firefox';
-export const BROWSERS: readonly BrowserKind[] = ['chromium', 'firefox'];
-
-/**
- * Firefox prefs with the effect of CHROME_ARGS: windows side by side keep full-speed timers, and
- * nothing talks to Mozilla's services meanwhile.
- */
-export const FIREFOX_PREFS: Record<string, unknown> = {
-  'dom.min_background_timeout_value': 0,
-  'dom.timeout.enable_budget_timer_throttling': false,
-  'dom.ipc.processPriorityManager.enabled': false,
-  'app.update.enabled': false,
-  'datareporting.policy.dataSubmissionEnabled': false,
-  'toolkit.telemetry.enabled': false,
-};
-
-/**
- * Launches headless Chromium (`CHROME_PATH`, default /usr/bin/chromium; the DevTools protocol) or
- * Firefox ESR (`FIREFOX_PATH`, default /usr/bin/firefox-esr; WebDriver BiDi). Everything in this
- * file works in both, except {@link cdp} and what uses it (the Page Lifecycle helpers), which
- * need Chromium.
- */
-export async function launchBrowser(kind: BrowserKind = 'chromium'): Promise<Browser> {
-  const browser = kind === 'firefox'
-    ? await puppeteer.launch({
-        browser: 'firefox',
-        executablePath: process.env.FIREFOX_PATH || '/usr/bin/firefox-esr',
-        headless: true,
-        extraPrefsFirefox: FIREFOX_PREFS,
-      })
-    : await puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
-  kinds.set(browser, kind);
-  return browser;
-}
-
-const kinds = new WeakMap<Browser, BrowserKind>();
-
-/** Which browser a page belongs to (puppeteer speaks CDP to Chromium, BiDi to Firefox). */
-export function browserKind(page: Page): BrowserKind {
-  return kinds.get(page.browser()) ?? 'chromium';
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` every 50 ms until it returns a truthy value. */
-export async function until<T>(check: () => Promise<T> | T, { timeout = 15_000, what = 'condition' } = {}): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+// Launching the browsers, recognising pings, waiting: shared with the benchmarks (bench/lib/browser.ts).
+export { BROWSERS, browserKind, CHROME_ARGS, FIREFOX_PREFS, isPing, launchBrowser, waitForClient, type BrowserKind } from '../test/support/browser';
+export { sleep, until } from '../test/support/wait';
 
 /** One tab: its page, and what it did. */
 export interface Tab {
@@ -96,13 +33,8 @@ export interface Tab {
   onApiRequest?: (request: HTTPRequest) => void | Promise<void>;
 }
 
-const isPing = (r: HTTPRequest) => r.method() === 'POST' && new URL(r.url()).pathname === '/session/ping';
-
 function instrument(page: Page, index: number): Tab {
-  const tab: Tab = { index, page, pings: [], pingAnswers: [], navigations: [], errors: [] };
-  page.on('request', (r) => {
-    if (isPing(r)) tab.pings.push(Date.now());
-  });
+  const tab: Tab = { index, page, pings: recordPings(page), pingAnswers: [], navigations: [], errors: [] };
   page.on('response', (r) => {
     if (isPing(r.request())) tab.pingAnswers.push({ t: Date.now(), status: r.status() });
   });
@@ -164,10 +96,6 @@ export async function logInOnPage(page: Page, user = 'johndoe'): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type=submit]')]);
 }
 
-export async function waitForClient(page: Page): Promise<void> {
-  await page.waitForFunction(() => !!window.__sessionwatch, { timeout: 10_000 });
-}
-
 /**
  * Routes a tab's requests under `/session/` to `tab.onApiRequest` (or lets them through). Works in
  * both browsers (BiDi network interception in Firefox); `request.abort(code)` maps to a plain
@@ -203,14 +131,8 @@ export async function waitForEnd(tab: Tab, reason: string, timeout = 15_000): Pr
 }
 
 /** Mouse moves in the tab every `every` ms for `ms` ms. */
-export async function keepActive(tab: Tab, ms: number, every = 200): Promise<void> {
-  const end = Date.now() + ms;
-  let i = 0;
-  while (Date.now() < end) {
-    i += 1;
-    await tab.page.mouse.move(20 + (i % 40) * 5, 20 + (i % 7) * 10);
-    await sleep(every);
-  }
+export function keepActive(tab: Tab, ms: number, every = 200): Promise<void> {
+  return keepMoving(tab.page, Date.now() + ms, { every });
 }
 
 /** Requests made by the page after `since`. */

@@ -3,8 +3,8 @@
  * warning and the end are the same in every tab. Every test runs in Chromium (DevTools protocol)
  * and in Firefox ESR (WebDriver BiDi). The example runs with warnAfter 3 s and expireAfter 6 s.
  */
-import { startExample, type RunningExample } from '../backend/testing/example-server';
-import { TestClient } from '../backend/testing/http-client';
+import { startExample, type RunningExample } from '../test/support/example-server';
+import { TestClient } from '../test/support/http-client';
 import { axeViolations, browserSuite, BROWSERS, countSince, events, keepActive, Session, sleep, state, until, waitForEnd, waitForEvent } from './support';
 
 const WARN_AFTER = 3;

@@ -4,8 +4,8 @@
  * name `trustedOrigins`.
  */
 import http from 'node:http';
-import { startMiniApp, type MiniApp } from '../testing/mini-app';
-import { TestClient } from '../testing/http-client';
+import { startMiniApp, type MiniApp } from '../../test/support/mini-app';
+import { TestClient } from '../../test/support/http-client';
 
 let app: MiniApp;
 let trusting: MiniApp;

@@ -8,8 +8,8 @@ import session from 'koa-session';
 import { SessionWatch } from '../sessionwatch';
 import type { SessionWatchOptions } from '../options';
 import { MemoryStore } from '../store/memory-store';
-import { listen } from '../testing/mini-app';
-import { TestClient } from '../testing/http-client';
+import { listen } from '../../test/support/mini-app';
+import { TestClient } from '../../test/support/http-client';
 
 const ASSETS: Record<string, [string, string]> = {
   '/page': ['text/html; charset=utf-8', '<!doctype html><p>Your account</p>'],

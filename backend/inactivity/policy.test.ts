@@ -1,14 +1,10 @@
 import type { SessionRecord } from '../store/types';
+import { testRecord } from '../../test/support/records';
 import { defaultTouchInterval, isExpired, pingExpires, shouldTouch, type ActivityPolicy } from './policy';
 
 const policy: ActivityPolicy = { expireAfterMs: 60_000, touchIntervalMs: 3_000, maxAgeMs: null };
 
-function record(lastActivity: number, createdAt = 0): SessionRecord {
-  return {
-    id: 'x', tokenHash: 'h', storeKey: null, userId: 'u', ip: '', userAgent: '', browserName: null, browserVersion: null,
-    osName: null, osVersion: null, deviceType: 'desktop', createdAt, lastActivity, endedAt: null, endReason: null,
-  };
-}
+const record = (lastActivity: number, createdAt = 0): SessionRecord => testRecord({ lastActivity, createdAt });
 
 describe('defaultTouchInterval', () => {
   test('is 5% of expireAfter, at most 60 s', () => {

@@ -1,13 +1,9 @@
 import { CachedStore, type InvalidationChannel } from './cached-store';
 import { MemoryStore } from './memory-store';
-import type { SessionRecord } from './types';
+import { testRecord } from '../../test/support/records';
 
-function record(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id, tokenHash: `hash-${id}`, storeKey: null, userId: 'u', ip: '', userAgent: '', browserName: null, browserVersion: null,
-    osName: null, osVersion: null, deviceType: 'desktop', createdAt: 1, lastActivity: 1, endedAt: null, endReason: null, ...overrides,
-  };
-}
+/** Record `id`, found by the token hash `hash-<id>`, last active at 1. */
+const record = (id: string) => testRecord({ id, tokenHash: `hash-${id}`, userId: 'u', createdAt: 1, lastActivity: 1 });
 
 class FakeChannel implements InvalidationChannel {
   connected = true;

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import knexFactory from 'knex';
-import { createTestDatabase } from '../testing/databases';
+import { createTestDatabase } from '../../test/support/databases';
 import { sqliteFilename } from './connect';
 
 const root = path.resolve(__dirname, '../..');

@@ -4,21 +4,12 @@
  */
 import type { Server, IncomingMessage } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
-import { sleep } from './stats';
+import { recordPings, waitForClient } from '../../test/support/browser';
+import { until } from '../../test/support/wait';
 
-// One Chromium setup for tests and benchmarks.
-export { CHROME_ARGS, launchBrowser } from '../../puppeteer-tests/support';
-
-/** Polls `check` every 25 ms until it returns a truthy value. */
-export async function until<T>(check: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
+// One browser setup for tests and benchmarks.
+export { CHROME_ARGS, keepMoving, launchBrowser } from '../../test/support/browser';
+export { until } from '../../test/support/wait';
 
 /** Every `POST /session/ping` the server received: when, and with which cookies. */
 export function countPings(server: Server, prefix = '/session'): {
@@ -74,13 +65,10 @@ export class LoggedInBrowser {
   }
 
   private async adopt(page: Page): Promise<Tab> {
-    const tab: Tab = { page, pings: [], errors: [] };
-    page.on('request', (r) => {
-      if (r.method() === 'POST' && new URL(r.url()).pathname === '/session/ping') tab.pings.push(Date.now());
-    });
+    const tab: Tab = { page, pings: recordPings(page), errors: [] };
     page.on('pageerror', (err) => tab.errors.push(String((err as Error).message ?? err)));
     await page.goto(this.baseUrl + this.path);
-    await page.waitForFunction(() => !!window.__sessionwatch, { timeout: 15_000 });
+    await waitForClient(page, 15_000);
     this.tabs.push(tab);
     return tab;
   }
@@ -107,7 +95,7 @@ export class LoggedInBrowser {
     const index = await until(async () => {
       const leaders = await this.leaders();
       return leaders.filter(Boolean).length === 1 ? leaders.indexOf(true) + 1 : 0;
-    }, 'exactly one leader tab', timeoutMs);
+    }, { what: 'exactly one leader tab', timeout: timeoutMs, every: 25 });
     return this.tabs[index - 1];
   }
 
@@ -118,15 +106,5 @@ export class LoggedInBrowser {
 
   close(): Promise<void> {
     return this.context.close().catch(() => undefined);
-  }
-}
-
-/** Mouse moves in the tab every `everyMs` until `endAt` (Date.now). */
-export async function keepMoving(tab: Tab, endAt: number, everyMs = 200): Promise<void> {
-  let i = 0;
-  while (Date.now() < endAt) {
-    i++;
-    await tab.page.mouse.move(20 + (i % 40) * 5, 20 + (i % 7) * 10).catch(() => undefined);
-    await sleep(everyMs);
   }
 }

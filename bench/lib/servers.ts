@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import type { TinyAppSpec, Variant, WriteStats } from './apps';
-import { createTestDatabase, type TestDatabase } from '../../backend/testing/databases';
+import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 import { connect } from '../../backend/store/connect';
 import { defaultTouchInterval } from '../../backend/inactivity/policy';
 import { DEFAULT_EXPIRE_AFTER } from '../../shared/protocol';

@@ -29,5 +29,3 @@ export function round(value: number, digits = 2): number {
 export function list(values: number[], digits = 2): string {
   return values.map((v) => round(v, digits)).join(', ');
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,166 @@
+/**
+ * Server-side inactivity, end to end on the example app (real HTTP, real SQLite and Postgres,
+ * real time with short settings: warnAfter 2 s, expireAfter 4 s).
+ */
+import { DATABASE_KINDS } from '../support/databases';
+import { startExample, type RunningExample } from '../support/example-server';
+import { TestClient } from '../support/http-client';
+import { sleep } from '../support/wait';
+
+const ping = (c: TestClient, body: unknown) => c.post('/session/ping', { json: body });
+
+describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
+  let server: RunningExample;
+
+  const sessionIds = new WeakMap<TestClient, string>();
+
+  async function loggedIn(): Promise<TestClient> {
+    const c = new TestClient(server.url);
+    server.sw.once('sessionCreated', ({ session }) => sessionIds.set(c, session.id));
+    expect((await c.login()).status).toBe(200);
+    return c;
+  }
+
+  /** Reads the client's record straight from the database: no request, so no activity. */
+  async function storedLastActivity(c: TestClient): Promise<number> {
+    return (await server.sw.store.findById(sessionIds.get(c)!))!.lastActivity;
+  }
+
+  beforeAll(async () => {
+    jest.spyOn(process, 'emitWarning').mockImplementation(() => {}); // 2 s to extend is below WCAG's 20 s
+    server = await startExample(kind, { warnAfter: 2, expireAfter: 4 });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  test('only passive requests for 6 s: expired; a request every second: stays', async () => {
+    const passiveOnly = await loggedIn();
+    const active = await loggedIn();
+    const replay = passiveOnly.clone(); // the same cookie, to ask the ping afterwards
+    const passiveStatuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      passiveStatuses.push((await passiveOnly.get('/api/notifications')).status);
+      expect((await active.get('/me')).status).toBe(200);
+      await sleep(1000);
+    }
+    expect(passiveStatuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
+    expect((await passiveOnly.get('/me')).status).toBe(401);
+    const res = await ping(replay, { idleFor: 0 });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
+    expect((await active.get('/me')).status).toBe(200);
+  }, 20000);
+
+  test('an expired session ends with reason expired and disappears from the list', async () => {
+    const watcher = await loggedIn();
+    const idle = await loggedIn();
+    const idleId = (await idle.get('/session/sessions')).body.sessions[0].id;
+    const ended: string[] = [];
+    server.sw.on('sessionEnded', (e) => ended.push(`${e.session.id}:${e.reason}`));
+    for (let i = 0; i < 5; i++) {
+      await sleep(1000);
+      await watcher.get('/me');
+    }
+    expect((await idle.get('/session/sessions')).body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
+    expect(ended).toContain(`${idleId}:expired`);
+    const ids = (await watcher.get('/session/sessions')).body.sessions.map((s: { id: string }) => s.id);
+    expect(ids).not.toContain(idleId);
+  }, 20000);
+
+  test('pings with idleFor 0 keep a session alive without any other request', async () => {
+    const c = await loggedIn();
+    for (let i = 0; i < 6; i++) {
+      await sleep(1000);
+      const res = await ping(c, { idleFor: 0 });
+      expect(res.status).toBe(200);
+    }
+    expect((await c.get('/me')).status).toBe(200);
+  }, 20000);
+
+  test("the server's more recent activity wins over the ping's idleFor", async () => {
+    const c = await loggedIn();
+    await sleep(300);
+    expect((await c.get('/me')).status).toBe(200); // activity, recorded (past the touch interval)
+    await sleep(1000);
+    const res = await ping(c, { idleFor: 3 });
+    expect(res.status).toBe(200);
+    expect(res.body.warnAfter).toBe(2);
+    expect(res.body.expireAfter).toBe(4);
+    expect(res.body.idleFor).toBeGreaterThanOrEqual(0.9);
+    expect(res.body.idleFor).toBeLessThan(1.6);
+  });
+
+  test('50 concurrent pings leave lastActivity at the newest of them, never moving it backwards', async () => {
+    const c = await loggedIn();
+    const before = await storedLastActivity(c);
+    // Pings that all claim older activity than the login must not move it at all.
+    await Promise.all(Array.from({ length: 25 }, () => ping(c, { idleFor: 100 + Math.random() * 100 })));
+    expect(await storedLastActivity(c)).toBe(before);
+
+    await sleep(1500);
+    const idles = Array.from({ length: 50 }, () => Math.round(Math.random() * 1000) / 1000);
+    const start = Date.now();
+    const replies = await Promise.all(idles.map((idleFor) => ping(c, { idleFor })));
+    const end = Date.now();
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    const newest = Math.min(...idles);
+    const after = await storedLastActivity(c);
+    expect(after).toBeGreaterThanOrEqual(start - newest * 1000 - 1);
+    expect(after).toBeLessThanOrEqual(end - newest * 1000 + 1);
+    // Every reply saw a value at least as new as its own claim.
+    for (const [i, r] of replies.entries()) expect(r.body.idleFor).toBeLessThanOrEqual(idles[i] + 0.001);
+  });
+
+  test('ordinary requests write activity at most once per touchInterval', async () => {
+    const c = await loggedIn();
+    const sessionUpdates: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/^update\b/i.test(q.sql) && q.sql.includes('last_activity')) sessionUpdates.push(q.sql);
+    };
+    server.knex.on('query', onQuery);
+    const start = Date.now();
+    let requests = 0;
+    try {
+      while (Date.now() - start < 1500) {
+        expect((await c.get('/me')).status).toBe(200);
+        requests++;
+      }
+    } finally {
+      server.knex.off('query', onQuery);
+    }
+    const touchInterval = server.sw.options.policy.touchIntervalMs;
+    expect(requests).toBeGreaterThan(30);
+    expect(sessionUpdates.length).toBeGreaterThan(0);
+    expect(sessionUpdates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - start) / touchInterval) + 1);
+  });
+
+  describe('bad ping bodies get 400 bad_request with a message', () => {
+    const raw = (body: string, contentType = 'application/json') => ({ body, headers: { 'content-type': contentType } });
+    test.each([
+      ['missing idleFor', raw('{}')],
+      ['negative', raw('{"idleFor":-1}')],
+      ['NaN', raw('{"idleFor":NaN}')],
+      ['a string', raw('{"idleFor":"3"}')],
+      ['Infinity (1e999)', raw('{"idleFor":1e999}')],
+      ['huge (1e308)', raw('{"idleFor":1e308}')],
+      ['an array', raw('{"idleFor":[1]}')],
+      ['an object', raw('{"idleFor":{"n":1}}')],
+      ['null', raw('{"idleFor":null}')],
+      ['a JSON array body', raw('[1]')],
+      ['a JSON null body', raw('null')],
+      ['non-JSON', raw('idleFor=3')],
+      ['an empty body', raw('')],
+      ['the wrong content type', raw('{"idleFor":1}', 'text/plain')],
+      ['a body over the size limit', raw(JSON.stringify({ idleFor: 1, pad: 'x'.repeat(4096) }))],
+      ['a body of 1 MB', raw(JSON.stringify({ idleFor: 1, pad: 'x'.repeat(1024 * 1024) }))],
+    ])('%s', async (_name, request) => {
+      const c = await loggedIn();
+      const before = await storedLastActivity(c);
+      const res = await c.post('/session/ping', request);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'bad_request', message: expect.any(String) });
+      expect(await storedLastActivity(c)).toBe(before);
+    });
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * The README's integration example runs as pasted: it is extracted, pointed at this checkout
+ * instead of the installed package, started, and used over HTTP.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
+
+
+test('the README integration example works as pasted', async () => {
+  const code = readmeCodeBlock('## Add it to your Koa app');
+  expect(code.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(25);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionwatch-readme-'));
+  const file = path.join(dir, 'app.ts');
+  fs.writeFileSync(file, code.replace("from 'sessionwatch'", `from ${JSON.stringify(path.join(root, 'backend'))}`));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  let output = '';
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
+    cwd: dir,
+    env: { ...process.env, PORT: String(port), NODE_PATH: path.join(root, 'node_modules'), TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+  });
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForServer(base, child, () => output);
+    const login = await fetch(`${base}/login?user=42`, { method: 'POST' });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const list = await fetch(`${base}/session/sessions`, { headers: { cookie } });
+    expect(list.status).toBe(200);
+    expect((await list.json()).sessions).toHaveLength(1);
+    expect((await fetch(`${base}/logout`, { method: 'POST', headers: { cookie } })).status).toBe(204);
+    expect((await fetch(`${base}/session/sessions`, { headers: { cookie } })).status).toBe(401);
+    expect(fs.existsSync(path.join(dir, 'data', 'sessions.sqlite'))).toBe(true);
+  } finally {
+    child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 40000);

@@ -1,0 +1,65 @@
+/**
+ * The smallest Koa app using sessionwatch, with a manual clock: for tests of the time rules
+ * without sleeping. `POST /login` logs in `?user=`, `GET /me` reads the session, `GET /poll` is
+ * declared passive, `GET /private` throws a 401 (`ctx.throw`) without a user, for Koa's own
+ * error handling.
+ */
+import Koa from 'koa';
+import session from 'koa-session';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryStore, SessionWatch, type ExternalSessionStore, type SessionWatchOptions } from '../../backend';
+
+export interface MiniApp {
+  url: string;
+  sw: SessionWatch;
+  /** The manual clock (epoch ms) sessionwatch reads; move it with `advance`. */
+  clock: { now: number; advance(seconds: number): void };
+  stop(): Promise<void>;
+}
+
+export async function startMiniApp(options: SessionWatchOptions = {}, { sessionStore }: { sessionStore?: ExternalSessionStore } = {}): Promise<MiniApp> {
+  const clock = {
+    now: Date.UTC(2030, 0, 1),
+    advance(seconds: number) {
+      this.now += seconds * 1000;
+    },
+  };
+  const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0, passive: ['/poll'], now: () => clock.now, ...options });
+  await sw.migrate();
+  const app = new Koa();
+  app.keys = ['mini-app-key'];
+  app.silent = true;
+  app.use(session({ key: 'sid', sameSite: 'lax', store: sessionStore as never }, app));
+  app.use(sw.middleware());
+  app.use(async (ctx) => {
+    if (ctx.path === '/login' && ctx.method === 'POST') {
+      await sw.login(ctx, String(ctx.query.user ?? 'alice'));
+      ctx.session!.user = String(ctx.query.user ?? 'alice');
+      ctx.body = { ok: true };
+    } else if (ctx.path === '/private') {
+      if (!ctx.session?.user) ctx.throw(401, 'log in first');
+      ctx.body = { user: ctx.session!.user };
+    } else if (ctx.path === '/me' || ctx.path === '/poll') {
+      const user = ctx.session?.user;
+      ctx.status = user ? 200 : 401;
+      ctx.body = user ? { user } : { error: 'unauthenticated' };
+    }
+  });
+  return { ...(await listen(app, sw)), sw, clock };
+}
+
+/** Serves `app` on a free loopback port; `stop` closes the server and `sw`. */
+export async function listen(app: Koa, sw: SessionWatch): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sw.close();
+    },
+  };
+}

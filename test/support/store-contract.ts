@@ -1,0 +1,138 @@
+/**
+ * One contract, three stores: the in-memory reference and the Knex store on real SQLite and real
+ * Postgres must behave the same. Registered per kind by backend/store/store.test.ts (memory,
+ * SQLite: no service) and test/e2e/store-postgres.test.ts (Postgres).
+ */
+import { connect, KnexStore, MemoryStore, type Store } from '../../backend';
+import { createTestDatabase, type TestDatabase } from './databases';
+import { testRecord as record } from './records';
+
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
+
+/** Registers the contract's hooks and tests for one kind of store (call it inside a describe). */
+export function storeContract(kind: StoreKind): void {
+  let store: Store;
+  let db: TestDatabase | undefined;
+
+  beforeAll(async () => {
+    if (kind === 'memory') store = new MemoryStore();
+    else {
+      db = await createTestDatabase(kind);
+      store = new KnexStore(connect(db.url, { schema: db.schema }), { schema: db.schema });
+    }
+    await store.migrate();
+    await store.migrate(); // idempotent
+  });
+  afterAll(async () => {
+    await store.close();
+    await db?.drop();
+  });
+
+  test('inserts and finds a record by token hash, public id and store key, with all its fields', async () => {
+    const r = record({ storeKey: 'key-1', lastActivity: 2_000_000_000_000, createdAt: 1_999_999_999_999 });
+    await store.insert(r);
+    expect(await store.findByTokenHash(r.tokenHash)).toEqual(r);
+    expect(await store.findById(r.id)).toEqual(r);
+    expect(await store.findByStoreKey('key-1')).toEqual(r);
+    expect(await store.findById('missing')).toBeUndefined();
+  });
+
+  test('lists the active records of one user, newest activity first', async () => {
+    const user = `list-${kind}`;
+    const a = record({ userId: user, lastActivity: 10 });
+    const b = record({ userId: user, lastActivity: 30 });
+    const c = record({ userId: user, lastActivity: 20 });
+    const ended = record({ userId: user, lastActivity: 40, endedAt: 41, endReason: 'revoked' });
+    for (const r of [a, b, c, ended, record({ userId: 'someone-else' })]) await store.insert(r);
+    expect((await store.listActive(user)).map((r) => r.id)).toEqual([b.id, c.id, a.id]);
+  });
+
+  test('touch moves lastActivity forward only, and not on ended records', async () => {
+    const r = record({ lastActivity: 5_000 });
+    await store.insert(r);
+    expect(await store.touch(r.id, 4_000)).toBe(5_000);
+    expect(await store.touch(r.id, 6_000)).toBe(6_000);
+    await Promise.all([7_000, 9_000, 8_000].map((t) => store.touch(r.id, t)));
+    expect((await store.findById(r.id))!.lastActivity).toBe(9_000);
+    expect(Number.isInteger(await store.touch(r.id, 9_500.6))).toBe(true); // fractional input is rounded
+    await store.end(r.id, 'revoked', 10_000);
+    expect(await store.touch(r.id, 11_000)).toBeUndefined();
+    expect(await store.touch('missing', 11_000)).toBeUndefined();
+  });
+
+  test('end succeeds once: concurrent enders get one winner', async () => {
+    const r = record();
+    await store.insert(r);
+    const results = await Promise.all([store.end(r.id, 'revoked', 1), store.end(r.id, 'expired', 2)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const stored = (await store.findById(r.id))!;
+    expect(stored.endedAt).not.toBeNull();
+    expect(['revoked', 'expired']).toContain(stored.endReason);
+  });
+
+  test('endAllOfUser ends every active record of the user but the one kept', async () => {
+    const user = `all-${kind}`;
+    const keep = record({ userId: user });
+    const others = [record({ userId: user }), record({ userId: user })];
+    const stranger = record({ userId: `${user}-other` });
+    for (const r of [keep, ...others, stranger]) await store.insert(r);
+    const ended = await store.endAllOfUser(user, 'revoked', 123, keep.id);
+    expect(ended.map((r) => r.id).sort()).toEqual(others.map((r) => r.id).sort());
+    expect((await store.listActive(user)).map((r) => r.id)).toEqual([keep.id]);
+    expect(await store.listActive(`${user}-other`)).toHaveLength(1);
+    expect(await store.endAllOfUser(user, 'revoked', 124, keep.id)).toEqual([]);
+  });
+
+  test('delete removes a record and returns it', async () => {
+    const r = record();
+    await store.insert(r);
+    expect((await store.delete(r.id))?.id).toBe(r.id);
+    expect(await store.findById(r.id)).toBeUndefined();
+    expect(await store.delete(r.id)).toBeUndefined();
+  });
+
+  test('sweep expires idle and too-old records once, and deletes ended ones past retention', async () => {
+    const user = `sweep-${kind}`;
+    const idle = record({ userId: user, lastActivity: 100, createdAt: 100 });
+    const old = record({ userId: user, lastActivity: 10_000, createdAt: 50 });
+    const fresh = record({ userId: user, lastActivity: 10_000, createdAt: 9_000 });
+    const longEnded = record({ userId: user, endedAt: 10, endReason: 'revoked' });
+    for (const r of [idle, old, fresh, longEnded]) await store.insert(r);
+    const result = await store.sweep({ idleBefore: 1_000, createdBefore: 60, endedBefore: 20, now: 10_500 });
+    expect(result.expired.map((r) => r.id).filter((id) => [idle.id, old.id].includes(id)).sort()).toEqual([idle.id, old.id].sort());
+    expect(result.expired.map((r) => r.id)).not.toContain(fresh.id);
+    expect(result.deleted).toBeGreaterThanOrEqual(1);
+    expect(await store.findById(longEnded.id)).toBeUndefined();
+    expect((await store.findById(idle.id))!.endReason).toBe('expired');
+    const again = await store.sweep({ idleBefore: 1_000, createdBefore: 60, endedBefore: 20, now: 10_600 });
+    expect(again.expired.map((r) => r.id)).not.toContain(idle.id);
+  });
+
+  test('count counts all or active rows', async () => {
+    const all = await store.count();
+    const active = await store.count({ activeOnly: true });
+    await store.insert(record());
+    expect(await store.count()).toBe(all + 1);
+    expect(await store.count({ activeOnly: true })).toBe(active + 1);
+  });
+}
+
+/** Every query of the Knex store is served by an index (an index name for each is present). */
+export async function indexesServeEveryQuery(kind: Exclude<StoreKind, 'memory'>): Promise<void> {
+  const db = await createTestDatabase(kind);
+  const knex = connect(db.url, { schema: db.schema });
+  const store = new KnexStore(knex, { schema: db.schema });
+  try {
+    await store.migrate();
+    const names =
+      kind === 'sqlite'
+        ? (await knex.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessionwatch_sessions'")).map((r: { name: string }) => r.name)
+        : (await knex.raw('SELECT indexname AS name FROM pg_indexes WHERE tablename = ? AND schemaname = ?', ['sessionwatch_sessions', db.schema!])).rows.map((r: { name: string }) => r.name);
+    for (const expected of ['token_hash_unique', 'store_key_index', 'user_activity_index', 'last_activity_index', 'ended_at_index']) {
+      expect(names.some((n: string) => n.endsWith(expected))).toBe(true);
+    }
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+}
