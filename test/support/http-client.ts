@@ -1,7 +1,7 @@
 /**
  * A tiny HTTP client with a cookie jar, to act as one browser against a real server in tests.
  */
-export interface TestResponse<T = any> {
+export interface TestResponse<T = unknown> {
   status: number;
   headers: Headers;
   body: T;
@@ -34,7 +34,7 @@ export class TestClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse<T>> {
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...options.headers };
     if (this.cookies.size) headers.cookie = this.cookieHeader();
     let body = options.body;
@@ -58,13 +58,13 @@ export class TestClient {
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 
-  get<T = any>(path: string, options?: RequestOptions) {
+  get<T = unknown>(path: string, options?: RequestOptions) {
     return this.request<T>('GET', path, options);
   }
-  post<T = any>(path: string, options?: RequestOptions) {
+  post<T = unknown>(path: string, options?: RequestOptions) {
     return this.request<T>('POST', path, options);
   }
-  delete<T = any>(path: string, options?: RequestOptions) {
+  delete<T = unknown>(path: string, options?: RequestOptions) {
     return this.request<T>('DELETE', path, options);
   }
 
