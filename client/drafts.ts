@@ -131,8 +131,7 @@ function setNative(target: object, prop: 'value' | 'checked' | 'selected', value
     const descriptor = Object.getOwnPropertyDescriptor(proto, prop);
     if (descriptor?.set) {
       // The prototype's setter, called on the element: exactly what bypasses the framework's own.
-      // eslint-disable-next-line @typescript-eslint/unbound-method
-      Reflect.apply(descriptor.set, target, [value]);
+      descriptor.set.call(target, value);
       return;
     }
   }

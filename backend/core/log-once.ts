@@ -36,7 +36,7 @@ export class LogOnce {
       this.log('config:table', missingTableMessage(this.tableName), err);
       return;
     }
-    const message = err instanceof Error ? err.message : JSON.stringify(err) ?? 'unknown error';
+    const message = describeError(err);
     this.log(`db:${message}`, `sessionwatch: session database error (requests fail closed with 503): ${message}`, err);
   };
 
@@ -49,4 +49,13 @@ export class LogOnce {
       /* a broken logger must not break requests */
     }
   }
+}
+
+/** A one-line description of anything thrown: JSON.stringify could throw (cycles) or say `{}`. */
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
+    return (err as { message: string }).message;
+  }
+  return String(err);
 }
