@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Context } from 'koa';
 import { SESSION_ENDED_HEADER, type EndReason, type SessionListResponse } from '../../shared/protocol';
 import type { SessionWatchConfigError } from '../errors';
-import { isExpired } from '../inactivity/policy';
+import { isExpired, sweepCutoffs } from '../inactivity/policy';
 import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
 import type { SessionRecord, Store, SweepResult } from '../store/types';
@@ -176,12 +176,7 @@ export class SessionCore implements Core {
   async sweep(): Promise<SweepResult> {
     const now = this.options.now();
     const { policy, retentionMs } = this.options;
-    const result = await this.store.sweep({
-      idleBefore: now - policy.expireAfterMs - policy.touchIntervalMs,
-      createdBefore: policy.maxAgeMs === null ? null : now - policy.maxAgeMs,
-      endedBefore: now - retentionMs,
-      now,
-    });
+    const result = await this.store.sweep(sweepCutoffs(policy, retentionMs, now));
     await Promise.all(result.expired.map((record) => this.ended(record, 'expired')));
     return result;
   }

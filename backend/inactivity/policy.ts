@@ -1,4 +1,4 @@
-import type { SessionRecord } from '../store/types';
+import type { SessionRecord, SweepCutoffs } from '../store/types';
 import { EXPIRY_TOLERANCE_S } from '../../shared/protocol';
 
 /** The time rules of a session, in milliseconds. */
@@ -34,6 +34,22 @@ export function idleDeadline(record: SessionRecord, policy: ActivityPolicy): num
 export function isExpired(record: SessionRecord, policy: ActivityPolicy, now: number): boolean {
   if (now >= idleDeadline(record, policy)) return true;
   return policy.maxAgeMs !== null && now - record.createdAt >= policy.maxAgeMs;
+}
+
+/**
+ * The sweep's cutoffs: the rules of {@link isExpired} as bounds a store can query with (a record
+ * whose `lastActivity` is before `idleBefore`, or whose `createdAt` is before `createdBefore`, has
+ * expired), plus the retention of ended records. Stored times are whole milliseconds, so "at or
+ * before the deadline" (`<=`, as isExpired counts the deadline itself) is "before the next
+ * millisecond".
+ */
+export function sweepCutoffs(policy: ActivityPolicy, retentionMs: number, now: number): SweepCutoffs {
+  return {
+    idleBefore: Math.floor(now - policy.expireAfterMs - policy.touchIntervalMs) + 1,
+    createdBefore: policy.maxAgeMs === null ? null : Math.floor(now - policy.maxAgeMs) + 1,
+    endedBefore: now - retentionMs,
+    now,
+  };
 }
 
 /** True when an ordinary (non-passive) request should write its activity. */

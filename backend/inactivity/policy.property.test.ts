@@ -1,0 +1,80 @@
+/**
+ * Property tests of the time rules, on random policies, records and clocks (fast-check shrinks a
+ * failure to its smallest case). The rules are pure, so every promise the server makes about
+ * inactivity is checked here once rather than through timing in the end-to-end suites.
+ */
+import fc from 'fast-check';
+import { testRecord } from '../../test/support/records';
+import { idleDeadline, isExpired, pingExpires, shouldTouch, sweepCutoffs, type ActivityPolicy } from './policy';
+
+/** Whole milliseconds, as `Date.now()` gives. */
+const time = fc.integer({ min: 0, max: 10 ** 9 });
+
+const policyArb: fc.Arbitrary<ActivityPolicy> = fc
+  .record({
+    expireAfterMs: fc.integer({ min: 1_000, max: 86_400_000 }),
+    touchShare: fc.double({ min: 0, max: 0.05, noNaN: true }),
+    maxAgeMs: fc.option(fc.integer({ min: 1_000, max: 10 ** 9 }), { nil: null }),
+  })
+  // touchInterval is 5% of expireAfter by default: a fraction of a millisecond is possible.
+  .map(({ expireAfterMs, touchShare, maxAgeMs }) => ({ expireAfterMs, touchIntervalMs: expireAfterMs * touchShare, maxAgeMs }));
+
+describe('policy properties', () => {
+  test('the sweep selects exactly the records isExpired ends (same rule, as query bounds)', () => {
+    // `now` is drawn around the two deadlines (±2 ms) as often as anywhere: the boundaries are where
+    // a `<` against a `<=` would differ.
+    const nearDeadline = fc.oneof(
+      fc.record({ at: fc.constant<'idle' | 'age' | 'any'>('any'), delta: fc.integer({ min: 0, max: 10 ** 9 }) }),
+      fc.record({ at: fc.constantFrom<'idle' | 'age'>('idle', 'age'), delta: fc.integer({ min: -2, max: 2 }) }),
+    );
+    fc.assert(
+      fc.property(policyArb, time, time, nearDeadline, (policy, createdAt, idle, { at, delta }) => {
+        const lastActivity = createdAt + idle;
+        const record = testRecord({ createdAt, lastActivity });
+        const base =
+          at === 'idle' ? idleDeadline(record, policy) : at === 'age' && policy.maxAgeMs !== null ? createdAt + policy.maxAgeMs : lastActivity;
+        const now = Math.max(lastActivity, base + delta);
+        const { idleBefore, createdBefore } = sweepCutoffs(policy, 0, now);
+        const swept = record.lastActivity < idleBefore || (createdBefore !== null && record.createdAt < createdBefore);
+        expect(swept).toBe(isExpired(record, policy, now));
+      }),
+    );
+  });
+
+  test('throttled writes: never expired before expireAfter of real inactivity, always by expireAfter + touchInterval', () => {
+    fc.assert(
+      fc.property(
+        policyArb.map((p) => ({ ...p, maxAgeMs: null })),
+        fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 0, max: 10 ** 9 }),
+        (policy, gaps, after) => {
+          const record = testRecord({ createdAt: 0, lastActivity: 0 });
+          let realLast = 0;
+          for (const gap of gaps) {
+            const t = realLast + gap;
+            if (isExpired(record, policy, t)) return; // ended by a real gap: the rest is another session
+            realLast = t;
+            if (shouldTouch(record, policy, t)) record.lastActivity = t;
+            expect(realLast - record.lastActivity).toBeLessThan(Math.max(policy.touchIntervalMs, 1));
+          }
+          const now = realLast + after;
+          if (after < policy.expireAfterMs) expect(isExpired(record, policy, now)).toBe(false);
+          if (after >= policy.expireAfterMs + policy.touchIntervalMs) expect(isExpired(record, policy, now)).toBe(true);
+          expect(idleDeadline(record, policy)).toBeLessThanOrEqual(realLast + policy.expireAfterMs + policy.touchIntervalMs);
+        },
+      ),
+    );
+  });
+
+  test('a ping cannot end a session the server saw active within expireAfter less the tolerance, whatever idleFor says', () => {
+    fc.assert(
+      fc.property(policyArb, time, fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 0, max: 10 ** 9 }), (policy, lastActivity, idleForMs, since) => {
+        const record = testRecord({ lastActivity });
+        const now = lastActivity + since;
+        const expires = pingExpires(record, idleForMs, policy, now);
+        if (since < policy.expireAfterMs / 2) expect(expires).toBe(false);
+        if (expires) expect(Math.min(since, idleForMs)).toBeGreaterThanOrEqual(policy.expireAfterMs * 0.75);
+      }),
+    );
+  });
+});
