@@ -17,6 +17,10 @@ describe('option error wording shared by server and client', () => {
     expect(closestKey('wranAfter', known)).toBe('warnAfter');
     expect(closestKey('maxage', known)).toBe('maxAge');
     expect(closestKey('database', known)).toBeUndefined();
+    // A part of exactly one longer name suggests it; a part of several, or too short a part, does not.
+    expect(closestKey('interval', known)).toBe('touchInterval');
+    expect(closestKey('after', known)).toBeUndefined();
+    expect(closestKey('age', known)).toBeUndefined();
   });
 
   test('an unknown key throws a TypeError naming it and the closest known key', () => {

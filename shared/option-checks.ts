@@ -28,10 +28,15 @@ function distance(a: string, b: string): number {
 }
 
 /**
- * The known key closest to `key`, or undefined when none is plausibly meant (more than a third of
- * the key's letters would have to change).
+ * The known key closest to `key`: the only one containing it, else the nearest in spelling; or
+ * undefined when none is plausibly meant (more than a third of the key's letters would have to change).
  */
 export function closestKey(key: string, known: readonly string[]): string | undefined {
+  // A part of a longer name (`prefix` for `apiPrefix`, `timeout` for `pingTimeout`) is a closer
+  // guess than any spelling distance, which would reject it as too far.
+  const lower = key.toLowerCase();
+  const containing = lower.length >= 4 ? known.filter((candidate) => candidate.toLowerCase().includes(lower)) : [];
+  if (containing.length === 1) return containing[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
