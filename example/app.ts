@@ -178,7 +178,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     const { username: name, password } = body;
     const html = wantsHtml(ctx);
     if (typeof name !== 'string' || typeof password !== 'string' || name.length > 64 || password.length > 1024) {
-      ctx.status = html ? 400 : 400;
+      ctx.status = 400;
       ctx.body = html ? loginPage(pageOf(ctx), 'Enter a username and a password.') : { error: 'bad_request', message: 'username and password are required strings' };
       return;
     }
