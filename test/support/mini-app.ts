@@ -18,6 +18,11 @@ export interface MiniApp {
   stop(): Promise<void>;
 }
 
+/** What the mini app keeps in koa-session's `ctx.session` (which Koa's context types as `any`). */
+interface AppSession {
+  user?: string;
+}
+
 export async function startMiniApp(options: SessionWatchOptions = {}, { sessionStore }: { sessionStore?: ExternalSessionStore } = {}): Promise<MiniApp> {
   const clock = {
     now: Date.UTC(2030, 0, 1),
@@ -33,15 +38,17 @@ export async function startMiniApp(options: SessionWatchOptions = {}, { sessionS
   app.use(session({ key: 'sid', sameSite: 'lax', store: sessionStore as never }, app));
   app.use(sw.middleware());
   app.use(async (ctx) => {
+    // Read afresh each time: login replaces the session object.
+    const appSession = () => ctx.session as AppSession | null;
     if (ctx.path === '/login' && ctx.method === 'POST') {
       await sw.login(ctx, String(ctx.query.user ?? 'alice'));
-      ctx.session!.user = String(ctx.query.user ?? 'alice');
+      appSession()!.user = String(ctx.query.user ?? 'alice');
       ctx.body = { ok: true };
     } else if (ctx.path === '/private') {
-      if (!ctx.session?.user) ctx.throw(401, 'log in first');
-      ctx.body = { user: ctx.session!.user };
+      if (!appSession()?.user) ctx.throw(401, 'log in first');
+      ctx.body = { user: appSession()!.user };
     } else if (ctx.path === '/me' || ctx.path === '/poll') {
-      const user = ctx.session?.user;
+      const user = appSession()?.user;
       ctx.status = user ? 200 : 401;
       ctx.body = user ? { user } : { error: 'unauthenticated' };
     }
