@@ -3,6 +3,7 @@
  */
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import { anyString } from '../support/matchers';
 
 describe('CSRF and cookies (example app, SQLite)', () => {
   let server: RunningExample;
@@ -37,7 +38,7 @@ describe('CSRF and cookies (example app, SQLite)', () => {
     ];
     for (const res of await Promise.all(attempts)) {
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ error: 'forbidden', message: expect.any(String) });
+      expect(res.body).toEqual({ error: 'forbidden', message: anyString() });
     }
     expect(await server.sw.store.count({ activeOnly: true })).toBe(before);
     expect((await c.get('/me')).status).toBe(200);

@@ -11,6 +11,7 @@ import { SessionWatch } from '../../backend/sessionwatch';
 import type { SessionWatchOptions } from '../../backend/options';
 import { MemorySessionStore } from '../../example/memory-session-store';
 import { MemoryStore } from '../../backend/store/memory-store';
+import { stringContaining, stringMatching } from '../support/matchers';
 
 interface App {
   url: string;
@@ -78,9 +79,9 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
         for (const [method, path] of [['POST', '/login'], ['GET', '/me'], ['GET', '/session/sessions'], ['GET', '/']] as const) {
           const res = await c.request(method, path);
           expect([method, path, res.status]).toEqual([method, path, 500]);
-          expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringContaining('mount sw.middleware() after koa-session') });
+          expect(res.body).toEqual({ error: 'misconfigured', message: stringContaining('mount sw.middleware() after koa-session') });
         }
-        expect(app.logged).toEqual([expect.stringContaining('mount sw.middleware() after koa-session')]);
+        expect(app.logged).toEqual([stringContaining('mount sw.middleware() after koa-session')]);
         expect(await app.sw.store.count()).toBe(0);
         expect(store?.entries.size ?? 0).toBe(0);
       } finally {
@@ -123,9 +124,9 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
       for (let i = 0; i < 3; i++) {
         const res = await c.post('/login');
         expect(res.status).toBe(500);
-        expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringContaining('run migrate()') });
+        expect(res.body).toEqual({ error: 'misconfigured', message: stringContaining('run migrate()') });
       }
-      expect(app.logged).toEqual([expect.stringMatching(/sessions table "sessionwatch_sessions" does not exist: run migrate\(\)/)]);
+      expect(app.logged).toEqual([stringMatching(/sessions table "sessionwatch_sessions" does not exist: run migrate\(\)/)]);
       await app.sw.migrate();
       expect((await c.post('/login')).status).toBe(200);
       expect((await c.get('/me')).status).toBe(200);
@@ -184,7 +185,7 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
         throw new Error('connection terminated unexpectedly');
       };
       for (let i = 0; i < 3; i++) expect((await c.get('/me')).status).toBe(503);
-      expect(app.logged).toEqual([expect.stringMatching(/session database error.*connection terminated unexpectedly/)]);
+      expect(app.logged).toEqual([stringMatching(/session database error.*connection terminated unexpectedly/)]);
       raw.findByTokenHash = real;
       expect((await c.get('/me')).status).toBe(200);
       raw.findByTokenHash = async () => {

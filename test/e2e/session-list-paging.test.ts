@@ -6,6 +6,7 @@ import { SESSION_LIST_LIMIT } from '../../shared/protocol';
 import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import { stringMatching } from '../support/matchers';
 
 /** Query strings that `GET {apiPrefix}/sessions` must refuse with 400. */
 const BAD_QUERIES = [
@@ -88,7 +89,7 @@ describe.each(DATABASE_KINDS)('session list paging on %s', (kind) => {
   test.each(BAD_QUERIES)('a bad page request %s is a 400 JSON, never a 5xx', async (query) => {
     const res = await clients[0].get(`/session/sessions${query}`);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'bad_request', message: expect.stringMatching(/limit|cursor/) });
+    expect(res.body).toEqual({ error: 'bad_request', message: stringMatching(/limit|cursor/) });
   });
 
   test('listSessionsPage() pages the server-side list the same way; a bad cursor is a RangeError', async () => {
