@@ -5,10 +5,11 @@
 import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import type { PingResponse, SessionListResponse } from '../../shared/protocol';
 import { sleep } from '../support/wait';
 import { anyNumber, anyString } from '../support/matchers';
 
-const ping = (c: TestClient, body: unknown) => c.post('/session/ping', { json: body });
+const ping = <T = unknown>(c: TestClient, body: unknown) => c.post<T>('/session/ping', { json: body });
 
 describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
   let server: RunningExample;
@@ -56,7 +57,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
   test('an expired session ends with reason expired and disappears from the list', async () => {
     const watcher = await loggedIn();
     const idle = await loggedIn();
-    const idleId = (await idle.get('/session/sessions')).body.sessions[0].id;
+    const idleId = (await idle.get<SessionListResponse>('/session/sessions')).body.sessions[0].id;
     const ended: string[] = [];
     server.sw.on('sessionEnded', (e) => ended.push(`${e.session.id}:${e.reason}`));
     for (let i = 0; i < 5; i++) {
@@ -65,7 +66,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     }
     expect((await idle.get('/session/sessions')).body).toEqual({ error: 'session_expired', endedFor: anyNumber() });
     expect(ended).toContain(`${idleId}:expired`);
-    const ids = (await watcher.get('/session/sessions')).body.sessions.map((s: { id: string }) => s.id);
+    const ids = (await watcher.get<SessionListResponse>('/session/sessions')).body.sessions.map((s) => s.id);
     expect(ids).not.toContain(idleId);
   }, 20000);
 
@@ -84,7 +85,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     await sleep(300);
     expect((await c.get('/me')).status).toBe(200); // activity, recorded (past the touch interval)
     await sleep(1000);
-    const res = await ping(c, { idleFor: 3 });
+    const res = await ping<PingResponse>(c, { idleFor: 3 });
     expect(res.status).toBe(200);
     expect(res.body.warnAfter).toBe(2);
     expect(res.body.expireAfter).toBe(4);
@@ -102,7 +103,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     await sleep(1500);
     const idles = Array.from({ length: 50 }, () => Math.round(Math.random() * 1000) / 1000);
     const start = Date.now();
-    const replies = await Promise.all(idles.map((idleFor) => ping(c, { idleFor })));
+    const replies = await Promise.all(idles.map((idleFor) => ping<PingResponse>(c, { idleFor })));
     const end = Date.now();
     expect(replies.every((r) => r.status === 200)).toBe(true);
     const newest = Math.min(...idles);

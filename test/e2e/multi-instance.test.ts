@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { startExample, type RunningExample, type StartOptions } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import type { SessionListResponse } from '../../shared/protocol';
 import { waitUntilAcquainted } from '../support/instances';
 import { sleep } from '../support/wait';
 import { anyNumber } from '../support/matchers';
@@ -53,7 +54,7 @@ describe.each([
 
     const other = new TestClient(b.url);
     await on(b, other).login();
-    const victimId = (await on(b, other).get('/session/sessions')).body.sessions.find((s: { current: boolean }) => !s.current).id;
+    const victimId = (await on(b, other).get<SessionListResponse>('/session/sessions')).body.sessions.find((s) => !s.current)!.id;
     const redisKey = browser.cookies.get('sid')!;
     if (withRedis) expect(await redis.exists(prefix + redisKey)).toBe(1);
 

@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { redisSessionStore, type RedisSessionStore } from '../../backend/redis';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
+import type { ErrorBody, SessionListResponse } from '../../shared/protocol';
 import { startMiniApp, type MiniApp } from '../support/mini-app';
 import { TcpProxy } from '../support/tcp-proxy';
 import { sleep } from '../support/wait';
@@ -59,8 +60,8 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     expect(await redis.exists(entry(b))).toBe(1);
     expect(JSON.parse((await redis.get(entry(b)))!)).toMatchObject({ user: 'alice', sessionwatch: anyString() });
     const revokedKey = entry(b);
-    const { sessions } = (await a.get('/session/sessions')).body;
-    const bId = sessions.find((s: { current: boolean }) => !s.current).id;
+    const { sessions } = (await a.get<SessionListResponse>('/session/sessions')).body;
+    const bId = sessions.find((s) => !s.current)!.id;
 
     expect((await a.delete(`/session/sessions/${bId}`)).status).toBe(204);
     expect(await redis.exists(revokedKey)).toBe(0);
@@ -77,7 +78,7 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     expect(await redis.exists(...keys)).toBe(2);
     expect(await app.sw.revokeAll('bob')).toBe(2);
     expect(await redis.exists(...keys)).toBe(0);
-    for (const browser of browsers) expect((await browser.get('/session/sessions')).body.error).toBe('session_revoked');
+    for (const browser of browsers) expect((await browser.get<ErrorBody>('/session/sessions')).body.error).toBe('session_revoked');
   });
 
   test('login replaces the entry (no fixation); logout destroys it', async () => {
@@ -125,6 +126,6 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     let status = 0;
     while (Date.now() < deadline && (status = (await browser.get('/me')).status) !== 200) await sleep(100);
     expect(status).toBe(200);
-    expect((await browser.get('/session/sessions')).body.sessions).toHaveLength(1);
+    expect((await browser.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(1);
   });
 });

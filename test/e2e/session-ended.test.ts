@@ -4,7 +4,7 @@
  * and the API, kept on later requests; a ping at the deadline ends the session as `expired`;
  * lists never show a session past its deadline.
  */
-import { SESSION_ENDED_HEADER } from '../../shared/protocol';
+import { SESSION_ENDED_HEADER, type ErrorBody, type PingResponse, type SessionListResponse } from '../../shared/protocol';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
 import { startMiniApp, type MiniApp } from '../support/mini-app';
@@ -32,7 +32,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     return c;
   }
 
-  const idOf = async (c: TestClient) => (await c.get('/session/sessions')).body.sessions[0].id as string;
+  const idOf = async (c: TestClient) => (await c.get<SessionListResponse>('/session/sessions')).body.sessions[0].id;
 
   beforeEach(async () => {
     ended = [];
@@ -164,7 +164,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     app = await start();
     const c = await loggedIn();
     for (const json of [{ reason: 'revoked' }, { reason: 'expired', extra: 1 }, [1]]) {
-      const res = await c.post('/session/logout', { json });
+      const res = await c.post<ErrorBody>('/session/logout', { json });
       expect([res.status, res.body.error]).toEqual([400, 'bad_request']);
     }
     expect((await c.get('/session/sessions')).status).toBe(200);
@@ -177,7 +177,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     app.clock.advance(30);
     expect((await c.get('/me')).status).toBe(200); // activity, written (past touchInterval)
     app.clock.advance(10);
-    const ping = await c.post('/session/ping', { json: { idleFor: 3600 } });
+    const ping = await c.post<PingResponse>('/session/ping', { json: { idleFor: 3600 } });
     expect([ping.status, header(ping)]).toEqual([200, null]);
     expect(ping.body.idleFor).toBeCloseTo(10, 1);
     expect(ended).toEqual([]);
@@ -209,7 +209,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     app.clock.advance(40);
     await active.get('/me');
     app.clock.advance(25); // idle: 65 s > expireAfter + touchInterval; active: 25 s
-    const listed = (await active.get('/session/sessions')).body.sessions.map((s: { id: string }) => s.id);
+    const listed = (await active.get<SessionListResponse>('/session/sessions')).body.sessions.map((s) => s.id);
     expect(listed).toHaveLength(1);
     expect(listed).not.toContain(idleId);
     expect((await app.sw.listSessions('alice')).map((s) => s.id)).toEqual(listed);
@@ -242,7 +242,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     app = await start({ maxAge: 100 });
     const c = await loggedIn();
     app.clock.advance(30);
-    const ping = await c.post('/session/ping', { json: { idleFor: 0 } });
+    const ping = await c.post<PingResponse>('/session/ping', { json: { idleFor: 0 } });
     expect([ping.status, ping.body.maxAgeLeft]).toEqual([200, 70]);
     await app.stop();
     app = await start();
@@ -289,7 +289,7 @@ describe('the end reason across instances (Postgres)', () => {
     const onB = new TestClient(b.url);
     victim.cookies.forEach((v, k) => onB.cookies.set(k, v));
     expect((await onB.get('/me')).status).toBe(200); // cached on B
-    const victimId = (await onB.get('/session/sessions')).body.sessions[0].id;
+    const victimId = (await onB.get<SessionListResponse>('/session/sessions')).body.sessions[0].id;
     expect((await revoker.delete(`/session/sessions/${victimId}`)).status).toBe(204);
     const first = await onB.get('/me');
     expect([first.status, header(first)]).toEqual([401, 'revoked']);
