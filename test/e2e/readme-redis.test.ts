@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { TestClient } from '../support/http-client';
+import type { SessionListResponse } from '../../shared/protocol';
 import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
 import { anyString } from '../support/matchers';
 
@@ -47,7 +48,7 @@ test('the README Redis example works as pasted', async () => {
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(SEVEN_DAYS);
     expect(ttl).toBeLessThanOrEqual(SEVEN_DAYS + 10_000);
-    expect((await browser.get('/session/sessions')).body.sessions).toHaveLength(1);
+    expect((await browser.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(1);
     expect((await browser.post('/session/logout')).status).toBe(204);
     expect(await redis.exists(key)).toBe(0);
     expect((await browser.get('/session/sessions')).status).toBe(401);

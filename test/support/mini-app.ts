@@ -18,10 +18,13 @@ export interface MiniApp {
   stop(): Promise<void>;
 }
 
-/** What the mini app keeps in koa-session's `ctx.session` (which Koa's context types as `any`). */
-interface AppSession {
+/** What the test apps keep in koa-session's `ctx.session` (Koa types the context's added fields `any`). */
+export interface AppSession {
   user?: string;
 }
+
+/** `ctx.session` as the test apps use it: null or undefined when there is none (koa-session not mounted). */
+export const appSession = (ctx: Koa.Context) => ctx.session as AppSession | null | undefined;
 
 export async function startMiniApp(options: SessionWatchOptions = {}, { sessionStore }: { sessionStore?: ExternalSessionStore } = {}): Promise<MiniApp> {
   const clock = {
@@ -38,17 +41,15 @@ export async function startMiniApp(options: SessionWatchOptions = {}, { sessionS
   app.use(session({ key: 'sid', sameSite: 'lax', store: sessionStore as never }, app));
   app.use(sw.middleware());
   app.use(async (ctx) => {
-    // Read afresh each time: login replaces the session object.
-    const appSession = () => ctx.session as AppSession | null;
     if (ctx.path === '/login' && ctx.method === 'POST') {
       await sw.login(ctx, String(ctx.query.user ?? 'alice'));
-      appSession()!.user = String(ctx.query.user ?? 'alice');
+      appSession(ctx)!.user = String(ctx.query.user ?? 'alice');
       ctx.body = { ok: true };
     } else if (ctx.path === '/private') {
-      if (!appSession()?.user) ctx.throw(401, 'log in first');
-      ctx.body = { user: appSession()!.user };
+      if (!appSession(ctx)?.user) ctx.throw(401, 'log in first');
+      ctx.body = { user: appSession(ctx)!.user };
     } else if (ctx.path === '/me' || ctx.path === '/poll') {
-      const user = appSession()?.user;
+      const user = appSession(ctx)?.user;
       ctx.status = user ? 200 : 401;
       ctx.body = user ? { user } : { error: 'unauthenticated' };
     }
