@@ -6,7 +6,9 @@
 import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient, type TestResponse } from '../support/http-client';
+import type { SessionListResponse } from '../../shared/protocol';
 import { BAD_BODIES, BAD_IDLE_FOR, BAD_IDS, badCookies } from '../support/bad-input';
+import { anyString, stringContaining, objectContaining } from '../support/matchers';
 
 describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
   let server: RunningExample;
@@ -22,8 +24,8 @@ describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
 
   function expectRejected(res: TestResponse, what: string) {
     expect({ what, status: res.status >= 400 && res.status < 500 }).toEqual({ what, status: true });
-    expect({ what, type: res.headers.get('content-type') ?? '' }).toEqual({ what, type: expect.stringContaining('application/json') });
-    expect(res.body).toEqual(expect.objectContaining({ error: expect.any(String) }));
+    expect({ what, type: res.headers.get('content-type') ?? '' }).toEqual({ what, type: stringContaining('application/json') });
+    expect(res.body).toEqual(objectContaining({ error: anyString() }));
   }
 
   beforeAll(async () => {
@@ -31,7 +33,7 @@ describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
       jest.spyOn(console, method).mockImplementation((...args) => logged.push(args.map(String).join(' ')));
     }
     server = await startExample(kind); // default expireAfter: no activity write happens during the test
-    server.app.on('error', (err) => logged.push(String(err?.stack ?? err)));
+    server.app.on('error', (err: unknown) => logged.push(String(err instanceof Error ? (err.stack ?? err) : err)));
     john = new TestClient(server.url);
     jane = new TestClient(server.url);
     await john.login('johndoe');
@@ -83,7 +85,7 @@ describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
   });
 
   test('bad and foreign session ids on revoke', async () => {
-    const janeId = (await jane.get('/session/sessions')).body.sessions[0].id;
+    const janeId = (await jane.get<SessionListResponse>('/session/sessions')).body.sessions[0].id;
     for (const id of [...BAD_IDS, janeId]) {
       const res = await john.delete(`/session/sessions/${id}`);
       expectRejected(res, `DELETE ${id.slice(0, 40)}`);

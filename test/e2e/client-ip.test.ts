@@ -7,6 +7,7 @@
 import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import type { SessionListResponse } from '../../shared/protocol';
 import { UNKNOWN_IP } from '../../backend/tracking/records';
 
 describe.each(DATABASE_KINDS)('recorded IP behind a trusted proxy on %s', (kind) => {
@@ -23,7 +24,7 @@ describe.each(DATABASE_KINDS)('recorded IP behind a trusted proxy on %s', (kind)
     const c = new TestClient(server.url);
     const headers = { 'x-forwarded-for': forwardedFor };
     expect((await c.post('/login', { json: { username: 'johndoe', password: 'johndoe' }, headers })).status).toBe(200);
-    const res = await c.get('/session/sessions', { headers });
+    const res = await c.get<SessionListResponse>('/session/sessions', { headers });
     const [current] = res.body.sessions;
     expect(current.current).toBe(true);
     // What the database holds is what the list shows.

@@ -3,6 +3,8 @@
  */
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import type { SessionListResponse } from '../../shared/protocol';
+import { anyString } from '../support/matchers';
 
 describe('CSRF and cookies (example app, SQLite)', () => {
   let server: RunningExample;
@@ -37,7 +39,7 @@ describe('CSRF and cookies (example app, SQLite)', () => {
     ];
     for (const res of await Promise.all(attempts)) {
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ error: 'forbidden', message: expect.any(String) });
+      expect(res.body).toEqual({ error: 'forbidden', message: anyString() });
     }
     expect(await server.sw.store.count({ activeOnly: true })).toBe(before);
     expect((await c.get('/me')).status).toBe(200);
@@ -66,7 +68,7 @@ describe('CSRF and cookies (example app, SQLite)', () => {
     const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' };
     const res = await c.post('/login', { json: { username: 'johndoe', password: 'johndoe' }, headers });
     expect(sessionCookie(res.headers.getSetCookie())).toContain('secure');
-    const list = await c.get('/session/sessions', { headers });
+    const list = await c.get<SessionListResponse>('/session/sessions', { headers });
     expect(list.body.sessions[0].ip).toBe('203.0.113.7');
   });
 
@@ -75,6 +77,6 @@ describe('CSRF and cookies (example app, SQLite)', () => {
     const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' };
     const res = await c.post('/login', { json: { username: 'johndoe', password: 'johndoe' }, headers });
     expect(sessionCookie(res.headers.getSetCookie())).not.toContain('secure');
-    expect((await c.get('/session/sessions')).body.sessions[0].ip).not.toBe('203.0.113.7');
+    expect((await c.get<SessionListResponse>('/session/sessions')).body.sessions[0].ip).not.toBe('203.0.113.7');
   });
 });

@@ -5,9 +5,11 @@
 import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import type { PingResponse, SessionListResponse } from '../../shared/protocol';
 import { sleep } from '../support/wait';
+import { anyNumber, anyString } from '../support/matchers';
 
-const ping = (c: TestClient, body: unknown) => c.post('/session/ping', { json: body });
+const ping = <T = unknown>(c: TestClient, body: unknown) => c.post<T>('/session/ping', { json: body });
 
 describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
   let server: RunningExample;
@@ -48,23 +50,23 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     expect((await passiveOnly.get('/me')).status).toBe(401);
     const res = await ping(replay, { idleFor: 0 });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
+    expect(res.body).toEqual({ error: 'session_expired', endedFor: anyNumber() });
     expect((await active.get('/me')).status).toBe(200);
   }, 20000);
 
   test('an expired session ends with reason expired and disappears from the list', async () => {
     const watcher = await loggedIn();
     const idle = await loggedIn();
-    const idleId = (await idle.get('/session/sessions')).body.sessions[0].id;
+    const idleId = (await idle.get<SessionListResponse>('/session/sessions')).body.sessions[0].id;
     const ended: string[] = [];
     server.sw.on('sessionEnded', (e) => ended.push(`${e.session.id}:${e.reason}`));
     for (let i = 0; i < 5; i++) {
       await sleep(1000);
       await watcher.get('/me');
     }
-    expect((await idle.get('/session/sessions')).body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
+    expect((await idle.get('/session/sessions')).body).toEqual({ error: 'session_expired', endedFor: anyNumber() });
     expect(ended).toContain(`${idleId}:expired`);
-    const ids = (await watcher.get('/session/sessions')).body.sessions.map((s: { id: string }) => s.id);
+    const ids = (await watcher.get<SessionListResponse>('/session/sessions')).body.sessions.map((s) => s.id);
     expect(ids).not.toContain(idleId);
   }, 20000);
 
@@ -83,7 +85,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     await sleep(300);
     expect((await c.get('/me')).status).toBe(200); // activity, recorded (past the touch interval)
     await sleep(1000);
-    const res = await ping(c, { idleFor: 3 });
+    const res = await ping<PingResponse>(c, { idleFor: 3 });
     expect(res.status).toBe(200);
     expect(res.body.warnAfter).toBe(2);
     expect(res.body.expireAfter).toBe(4);
@@ -101,7 +103,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     await sleep(1500);
     const idles = Array.from({ length: 50 }, () => Math.round(Math.random() * 1000) / 1000);
     const start = Date.now();
-    const replies = await Promise.all(idles.map((idleFor) => ping(c, { idleFor })));
+    const replies = await Promise.all(idles.map((idleFor) => ping<PingResponse>(c, { idleFor })));
     const end = Date.now();
     expect(replies.every((r) => r.status === 200)).toBe(true);
     const newest = Math.min(...idles);
@@ -159,7 +161,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
       const before = await storedLastActivity(c);
       const res = await c.post('/session/ping', request);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: 'bad_request', message: expect.any(String) });
+      expect(res.body).toEqual({ error: 'bad_request', message: anyString() });
       expect(await storedLastActivity(c)).toBe(before);
     });
   });

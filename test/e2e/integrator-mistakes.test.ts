@@ -6,11 +6,13 @@ import Koa from 'koa';
 import session from 'koa-session';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
-import { listen } from '../support/mini-app';
+import { appSession, listen } from '../support/mini-app';
+import type { ErrorBody, SessionListResponse } from '../../shared/protocol';
 import { SessionWatch } from '../../backend/sessionwatch';
 import type { SessionWatchOptions } from '../../backend/options';
 import { MemorySessionStore } from '../../example/memory-session-store';
 import { MemoryStore } from '../../backend/store/memory-store';
+import { stringContaining, stringMatching } from '../support/matchers';
 
 interface App {
   url: string;
@@ -39,17 +41,17 @@ async function startApp(
   const app = new Koa();
   app.keys = ['test-key'];
   app.silent = true;
-  const sessions = order === 'none' ? undefined : session({ key: 'sid', sameSite: 'lax', store: store as never }, app);
+  const sessions = order === 'none' ? undefined : session({ key: 'sid', sameSite: 'lax', store }, app);
   if (order === 'before' && sessions) app.use(sessions);
   app.use(sw.middleware());
   if (order === 'after' && sessions) app.use(sessions);
   app.use(async (ctx) => {
     if (ctx.path === '/login' && ctx.method === 'POST') {
       await sw.login(ctx, 'alice');
-      ctx.session!.user = 'alice';
+      appSession(ctx)!.user = 'alice';
       ctx.body = { ok: true };
     } else if (ctx.path === '/me') {
-      const user = ctx.session?.user;
+      const user = appSession(ctx)?.user;
       ctx.status = user ? 200 : 401;
       ctx.body = user ? { user } : { error: 'unauthenticated' };
     }
@@ -78,9 +80,9 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
         for (const [method, path] of [['POST', '/login'], ['GET', '/me'], ['GET', '/session/sessions'], ['GET', '/']] as const) {
           const res = await c.request(method, path);
           expect([method, path, res.status]).toEqual([method, path, 500]);
-          expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringContaining('mount sw.middleware() after koa-session') });
+          expect(res.body).toEqual({ error: 'misconfigured', message: stringContaining('mount sw.middleware() after koa-session') });
         }
-        expect(app.logged).toEqual([expect.stringContaining('mount sw.middleware() after koa-session')]);
+        expect(app.logged).toEqual([stringContaining('mount sw.middleware() after koa-session')]);
         expect(await app.sw.store.count()).toBe(0);
         expect(store?.entries.size ?? 0).toBe(0);
       } finally {
@@ -94,7 +96,7 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
       try {
         const c = new TestClient(app.url);
         expect((await c.post('/login')).status).toBe(200);
-        expect((await c.get('/session/sessions')).body.sessions).toHaveLength(1);
+        expect((await c.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(1);
         expect(app.logged).toEqual([]);
       } finally {
         await app.stop();
@@ -106,7 +108,7 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
     const app = await startApp(db, { order: 'none' });
     try {
       const c = new TestClient(app.url);
-      const res = await c.post('/login');
+      const res = await c.post<ErrorBody>('/login');
       expect(res.status).toBe(500);
       expect(res.body.message).toMatch(/needs koa-session.*mount sw\.middleware\(\) after koa-session/);
       expect((await c.get('/me')).status).toBe(500);
@@ -123,9 +125,9 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
       for (let i = 0; i < 3; i++) {
         const res = await c.post('/login');
         expect(res.status).toBe(500);
-        expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringContaining('run migrate()') });
+        expect(res.body).toEqual({ error: 'misconfigured', message: stringContaining('run migrate()') });
       }
-      expect(app.logged).toEqual([expect.stringMatching(/sessions table "sessionwatch_sessions" does not exist: run migrate\(\)/)]);
+      expect(app.logged).toEqual([stringMatching(/sessions table "sessionwatch_sessions" does not exist: run migrate\(\)/)]);
       await app.sw.migrate();
       expect((await c.post('/login')).status).toBe(200);
       expect((await c.get('/me')).status).toBe(200);
@@ -163,7 +165,7 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
       }
       // Nothing was revoked or logged out: both sessions are alive and listed.
       expect((await b.get('/me')).status).toBe(200);
-      expect((await a.get('/session/sessions')).body.sessions).toHaveLength(2);
+      expect((await a.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(2);
       // The real routes still answer.
       expect((await a.delete('/session/sessions')).body).toEqual({ revoked: 1 });
     } finally {
@@ -184,7 +186,7 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
         throw new Error('connection terminated unexpectedly');
       };
       for (let i = 0; i < 3; i++) expect((await c.get('/me')).status).toBe(503);
-      expect(app.logged).toEqual([expect.stringMatching(/session database error.*connection terminated unexpectedly/)]);
+      expect(app.logged).toEqual([stringMatching(/session database error.*connection terminated unexpectedly/)]);
       raw.findByTokenHash = real;
       expect((await c.get('/me')).status).toBe(200);
       raw.findByTokenHash = async () => {

@@ -6,6 +6,7 @@
 import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import type { SessionListResponse } from '../../shared/protocol';
 
 const SESSIONS = 100;
 const DURATION_MS = 5000;
@@ -51,9 +52,9 @@ describe.each(DATABASE_KINDS)('load on %s', (kind) => {
       else if (roll < 0.7) res = await user.client.post('/session/ping', { json: { idleFor: Math.random() * 30 } });
       else if (roll < 0.95) res = await user.client.get('/session/sessions');
       else {
-        const list = await user.client.get('/session/sessions');
+        const list = await user.client.get<SessionListResponse>('/session/sessions');
         statuses.set(list.status, (statuses.get(list.status) ?? 0) + 1);
-        const others = list.status === 200 ? list.body.sessions.filter((s: { current: boolean }) => !s.current) : [];
+        const others = list.status === 200 ? list.body.sessions.filter((s) => !s.current) : [];
         if (!others.length) return;
         const target = others[Math.floor(Math.random() * others.length)].id;
         res = await user.client.delete(`/session/sessions/${target}`);

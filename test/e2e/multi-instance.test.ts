@@ -7,8 +7,10 @@ import Redis from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { startExample, type RunningExample, type StartOptions } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import type { SessionListResponse } from '../../shared/protocol';
 import { waitUntilAcquainted } from '../support/instances';
 import { sleep } from '../support/wait';
+import { anyNumber } from '../support/matchers';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 /** One browser whose requests go to instance A or B at will (same cookies). */
@@ -52,14 +54,14 @@ describe.each([
 
     const other = new TestClient(b.url);
     await on(b, other).login();
-    const victimId = (await on(b, other).get('/session/sessions')).body.sessions.find((s: { current: boolean }) => !s.current).id;
+    const victimId = (await on(b, other).get<SessionListResponse>('/session/sessions')).body.sessions.find((s) => !s.current)!.id;
     const redisKey = browser.cookies.get('sid')!;
     if (withRedis) expect(await redis.exists(prefix + redisKey)).toBe(1);
 
     expect((await on(b, other).delete(`/session/sessions/${victimId}`)).status).toBe(204);
     const res = await on(a, browser.clone()).get('/session/sessions');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'session_revoked', endedFor: expect.any(Number) });
+    expect(res.body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
     expect((await on(a, browser).get('/me')).status).toBe(401);
     if (withRedis) expect(await redis.exists(prefix + redisKey)).toBe(0);
     await on(b, other).post('/logout');
@@ -96,7 +98,7 @@ describe.each([
     expect((await on(b, browser).get('/me')).status).toBe(200); // cached on B with its activity
     await sleep(4600); // past expireAfter + touchInterval (4 + 0.2 s), no activity
     const res = await on(b, browser.clone()).post('/session/ping', { json: { idleFor: 0 } });
-    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
+    expect(res.body).toEqual({ error: 'session_expired', endedFor: anyNumber() });
     expect((await on(a, browser).get('/me')).status).toBe(401);
   }, 15000);
 

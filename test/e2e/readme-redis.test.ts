@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { TestClient } from '../support/http-client';
+import type { SessionListResponse } from '../../shared/protocol';
 import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
+import { anyString } from '../support/matchers';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 const SEVEN_DAYS = 7 * 24 * 3600 * 1000;
@@ -42,11 +44,11 @@ test('the README Redis example works as pasted', async () => {
     expect((await browser.get('/session/sessions')).status).toBe(401);
     expect((await browser.post('/login?user=42')).status).toBe(200);
     key = `koa:sess:${browser.cookies.get('koa.sess')}`;
-    expect(JSON.parse((await redis.get(key))!)).toMatchObject({ sessionwatch: expect.any(String), _maxAge: SEVEN_DAYS });
+    expect(JSON.parse((await redis.get(key))!)).toMatchObject({ sessionwatch: anyString(), _maxAge: SEVEN_DAYS });
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(SEVEN_DAYS);
     expect(ttl).toBeLessThanOrEqual(SEVEN_DAYS + 10_000);
-    expect((await browser.get('/session/sessions')).body.sessions).toHaveLength(1);
+    expect((await browser.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(1);
     expect((await browser.post('/session/logout')).status).toBe(204);
     expect(await redis.exists(key)).toBe(0);
     expect((await browser.get('/session/sessions')).status).toBe(401);

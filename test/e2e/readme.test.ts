@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
+import type { SessionListResponse } from '../../shared/protocol';
 
 
 test('the README integration example works as pasted', async () => {
@@ -31,7 +32,7 @@ test('the README integration example works as pasted', async () => {
     const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const list = await fetch(`${base}/session/sessions`, { headers: { cookie } });
     expect(list.status).toBe(200);
-    expect((await list.json()).sessions).toHaveLength(1);
+    expect(((await list.json()) as SessionListResponse).sessions).toHaveLength(1);
     expect((await fetch(`${base}/logout`, { method: 'POST', headers: { cookie } })).status).toBe(204);
     expect((await fetch(`${base}/session/sessions`, { headers: { cookie } })).status).toBe(401);
     expect(fs.existsSync(path.join(dir, 'data', 'sessions.sqlite'))).toBe(true);

@@ -12,6 +12,7 @@ import session from 'koa-session';
 import Redis from 'ioredis';
 import { redisSessionStore, type RedisSessionStore } from '../../backend/redis';
 import { TestClient } from '../support/http-client';
+import { appSession } from '../support/mini-app';
 import { sleep } from '../support/wait';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
@@ -114,8 +115,8 @@ describe('redisSessionStore on the real Redis', () => {
       app.keys = ['redis-store-test'];
       app.use(session({ key: 'sid', ...sessionOptions, store }, app));
       app.use(async (ctx) => {
-        if (ctx.path === '/login') ctx.session!.user = 'alice';
-        ctx.body = { user: ctx.session!.user ?? null };
+        if (ctx.path === '/login') appSession(ctx)!.user = 'alice';
+        ctx.body = { user: appSession(ctx)!.user ?? null };
       });
       server = await new Promise<Server>((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -9,9 +9,11 @@ import Redis from 'ioredis';
 import { redisSessionStore, type RedisSessionStore } from '../../backend/redis';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
+import type { ErrorBody, SessionListResponse } from '../../shared/protocol';
 import { startMiniApp, type MiniApp } from '../support/mini-app';
 import { TcpProxy } from '../support/tcp-proxy';
 import { sleep } from '../support/wait';
+import { anyNumber, anyString } from '../support/matchers';
 
 const REDIS = new URL(process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379');
 describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) => {
@@ -56,15 +58,15 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     const a = await loggedIn();
     const b = await loggedIn();
     expect(await redis.exists(entry(b))).toBe(1);
-    expect(JSON.parse((await redis.get(entry(b)))!)).toMatchObject({ user: 'alice', sessionwatch: expect.any(String) });
+    expect(JSON.parse((await redis.get(entry(b)))!)).toMatchObject({ user: 'alice', sessionwatch: anyString() });
     const revokedKey = entry(b);
-    const { sessions } = (await a.get('/session/sessions')).body;
-    const bId = sessions.find((s: { current: boolean }) => !s.current).id;
+    const { sessions } = (await a.get<SessionListResponse>('/session/sessions')).body;
+    const bId = sessions.find((s) => !s.current)!.id;
 
     expect((await a.delete(`/session/sessions/${bId}`)).status).toBe(204);
     expect(await redis.exists(revokedKey)).toBe(0);
     const res = await b.get('/session/sessions');
-    expect([res.status, res.body]).toEqual([401, { error: 'session_revoked', endedFor: expect.any(Number) }]);
+    expect([res.status, res.body]).toEqual([401, { error: 'session_revoked', endedFor: anyNumber() }]);
     expect((await b.get('/me')).status).toBe(401);
     expect(await redis.exists(revokedKey)).toBe(0);
     expect((await a.get('/me')).body).toEqual({ user: 'alice' });
@@ -76,7 +78,7 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     expect(await redis.exists(...keys)).toBe(2);
     expect(await app.sw.revokeAll('bob')).toBe(2);
     expect(await redis.exists(...keys)).toBe(0);
-    for (const browser of browsers) expect((await browser.get('/session/sessions')).body.error).toBe('session_revoked');
+    for (const browser of browsers) expect((await browser.get<ErrorBody>('/session/sessions')).body.error).toBe('session_revoked');
   });
 
   test('login replaces the entry (no fixation); logout destroys it', async () => {
@@ -124,6 +126,6 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     let status = 0;
     while (Date.now() < deadline && (status = (await browser.get('/me')).status) !== 200) await sleep(100);
     expect(status).toBe(200);
-    expect((await browser.get('/session/sessions')).body.sessions).toHaveLength(1);
+    expect((await browser.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(1);
   });
 });

@@ -4,13 +4,14 @@
  * and the API, kept on later requests; a ping at the deadline ends the session as `expired`;
  * lists never show a session past its deadline.
  */
-import { SESSION_ENDED_HEADER } from '../../shared/protocol';
+import { SESSION_ENDED_HEADER, type ErrorBody, type PingResponse, type SessionListResponse } from '../../shared/protocol';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
 import { startMiniApp, type MiniApp } from '../support/mini-app';
 import { waitUntilAcquainted } from '../support/instances';
 import { MemorySessionStore } from '../../example/memory-session-store';
 import type { SessionEndedEvent } from '../../backend/sessionwatch';
+import { anyNumber } from '../support/matchers';
 
 const header = (res: { headers: Headers }) => res.headers.get(SESSION_ENDED_HEADER);
 
@@ -31,7 +32,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     return c;
   }
 
-  const idOf = async (c: TestClient) => (await c.get('/session/sessions')).body.sessions[0].id as string;
+  const idOf = async (c: TestClient) => (await c.get<SessionListResponse>('/session/sessions')).body.sessions[0].id;
 
   beforeEach(async () => {
     ended = [];
@@ -61,9 +62,9 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
         const me = await b.get('/me');
         expect([me.status, header(me)]).toEqual([401, 'revoked']);
         const ping = await b.post('/session/ping', { json: { idleFor: 0 } });
-        expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
+        expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_revoked', endedFor: anyNumber() }, 'revoked']);
         const list = await b.get('/session/sessions');
-        expect([list.status, list.body, header(list)]).toEqual([401, { error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
+        expect([list.status, list.body, header(list)]).toEqual([401, { error: 'session_revoked', endedFor: anyNumber() }, 'revoked']);
         app.clock.advance(10);
       }
       // Koa's own error answer (the app throws) keeps it too.
@@ -71,7 +72,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
       expect([thrown.status, header(thrown)]).toEqual([401, 'revoked']);
       // The original cookie, replayed.
       const replayed = await replay.get('/session/sessions');
-      expect([replayed.body, header(replayed)]).toEqual([{ error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
+      expect([replayed.body, header(replayed)]).toEqual([{ error: 'session_revoked', endedFor: anyNumber() }, 'revoked']);
       // The revoker is untouched and gets no header.
       const ok = await a.get('/me');
       expect([ok.status, header(ok)]).toEqual([200, null]);
@@ -90,7 +91,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     expect([own.status, header(own)]).toEqual([204, 'revoked']);
     for (let i = 0; i < 2; i++) {
       const res = await c.get('/session/sessions');
-      expect([res.body, header(res)]).toEqual([{ error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
+      expect([res.body, header(res)]).toEqual([{ error: 'session_revoked', endedFor: anyNumber() }, 'revoked']);
     }
   });
 
@@ -133,12 +134,12 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     const replay = c.clone();
     app.clock.advance(59.2); // past expireAfter - EXPIRY_TOLERANCE_S, before expireAfter + touchInterval
     const ping = await c.post('/session/ping', { json: { idleFor: 59.2 } });
-    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_expired', endedFor: expect.any(Number) }, 'expired']);
+    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_expired', endedFor: anyNumber() }, 'expired']);
     expect(ended.map((e) => [e.session.id, e.reason])).toEqual([[id, 'expired']]);
     expect(await app.sw.store.findById(id)).toMatchObject({ endReason: 'expired', endedAt: app.clock.now });
     for (const browser of [c, replay]) {
       const again = await browser.post('/session/ping', { json: { idleFor: 0 } });
-      expect([again.body, header(again)]).toEqual([{ error: 'session_expired', endedFor: expect.any(Number) }, 'expired']);
+      expect([again.body, header(again)]).toEqual([{ error: 'session_expired', endedFor: anyNumber() }, 'expired']);
       expect(header(await browser.get('/me'))).toBe('expired');
     }
   });
@@ -163,7 +164,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     app = await start();
     const c = await loggedIn();
     for (const json of [{ reason: 'revoked' }, { reason: 'expired', extra: 1 }, [1]]) {
-      const res = await c.post('/session/logout', { json });
+      const res = await c.post<ErrorBody>('/session/logout', { json });
       expect([res.status, res.body.error]).toEqual([400, 'bad_request']);
     }
     expect((await c.get('/session/sessions')).status).toBe(200);
@@ -176,7 +177,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     app.clock.advance(30);
     expect((await c.get('/me')).status).toBe(200); // activity, written (past touchInterval)
     app.clock.advance(10);
-    const ping = await c.post('/session/ping', { json: { idleFor: 3600 } });
+    const ping = await c.post<PingResponse>('/session/ping', { json: { idleFor: 3600 } });
     expect([ping.status, header(ping)]).toEqual([200, null]);
     expect(ping.body.idleFor).toBeCloseTo(10, 1);
     expect(ended).toEqual([]);
@@ -197,7 +198,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     const c = await loggedIn();
     app.clock.advance(64);
     const ping = await c.post('/session/ping', { json: { idleFor: 0 } });
-    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_expired', endedFor: expect.any(Number) }, 'expired']);
+    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_expired', endedFor: anyNumber() }, 'expired']);
   });
 
   test('lists never show a session past its idle deadline, before any sweep', async () => {
@@ -208,7 +209,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     app.clock.advance(40);
     await active.get('/me');
     app.clock.advance(25); // idle: 65 s > expireAfter + touchInterval; active: 25 s
-    const listed = (await active.get('/session/sessions')).body.sessions.map((s: { id: string }) => s.id);
+    const listed = (await active.get<SessionListResponse>('/session/sessions')).body.sessions.map((s) => s.id);
     expect(listed).toHaveLength(1);
     expect(listed).not.toContain(idleId);
     expect((await app.sw.listSessions('alice')).map((s) => s.id)).toEqual(listed);
@@ -227,12 +228,12 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     for (const key of store.entries.keys()) if (!before.has(key)) store.entries.delete(key);
 
     const ping = await b.post('/session/ping', { json: { idleFor: 0 } });
-    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_lost', endedFor: expect.any(Number) }, 'lost']);
+    expect([ping.status, ping.body, header(ping)]).toEqual([401, { error: 'session_lost', endedFor: anyNumber() }, 'lost']);
     const me = await b.get('/me');
     expect([me.status, header(me)]).toEqual([401, 'lost']);
     expect(ended.map((e) => [e.session.id, e.reason])).toEqual([[bId, 'lost']]);
     // Ended in the database, not left active until a sweep: no longer listed.
-    expect((await app.sw.store.findById(bId))).toMatchObject({ endReason: 'lost', endedAt: expect.any(Number) });
+    expect((await app.sw.store.findById(bId))).toMatchObject({ endReason: 'lost', endedAt: anyNumber() });
     expect((await app.sw.listSessions('alice')).map((s) => s.id)).not.toContain(bId);
     expect((await a.get('/me')).status).toBe(200);
   });
@@ -241,7 +242,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     app = await start({ maxAge: 100 });
     const c = await loggedIn();
     app.clock.advance(30);
-    const ping = await c.post('/session/ping', { json: { idleFor: 0 } });
+    const ping = await c.post<PingResponse>('/session/ping', { json: { idleFor: 0 } });
     expect([ping.status, ping.body.maxAgeLeft]).toEqual([200, 70]);
     await app.stop();
     app = await start();
@@ -288,7 +289,7 @@ describe('the end reason across instances (Postgres)', () => {
     const onB = new TestClient(b.url);
     victim.cookies.forEach((v, k) => onB.cookies.set(k, v));
     expect((await onB.get('/me')).status).toBe(200); // cached on B
-    const victimId = (await onB.get('/session/sessions')).body.sessions[0].id;
+    const victimId = (await onB.get<SessionListResponse>('/session/sessions')).body.sessions[0].id;
     expect((await revoker.delete(`/session/sessions/${victimId}`)).status).toBe(204);
     const first = await onB.get('/me');
     expect([first.status, header(first)]).toEqual([401, 'revoked']);
@@ -297,7 +298,7 @@ describe('the end reason across instances (Postgres)', () => {
       onB.cookies.forEach((v, k) => onA.cookies.set(k, v));
       for (const c of [onB, onA]) {
         const res = await c.get('/session/sessions');
-        expect([res.body, header(res)]).toEqual([{ error: 'session_revoked', endedFor: expect.any(Number) }, 'revoked']);
+        expect([res.body, header(res)]).toEqual([{ error: 'session_revoked', endedFor: anyNumber() }, 'revoked']);
       }
     }
   });

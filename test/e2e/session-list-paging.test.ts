@@ -2,10 +2,11 @@
  * Paging of the session list: `GET {apiPrefix}/sessions?limit=&cursor=` and `listSessionsPage()`, on
  * SQLite and Postgres through the example app (real HTTP).
  */
-import { SESSION_LIST_LIMIT } from '../../shared/protocol';
+import { SESSION_LIST_LIMIT, type SessionListResponse } from '../../shared/protocol';
 import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
+import { stringMatching } from '../support/matchers';
 
 /** Query strings that `GET {apiPrefix}/sessions` must refuse with 400. */
 const BAD_QUERIES = [
@@ -41,7 +42,7 @@ describe.each(DATABASE_KINDS)('session list paging on %s', (kind) => {
       // Distinct activity times, so the order is the newest login first.
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    const [{ id }] = (await clients[0].get('/session/sessions')).body.sessions;
+    const [{ id }] = (await clients[0].get<SessionListResponse>('/session/sessions')).body.sessions;
     userId = (await server.sw.store.findById(id))!.userId;
   });
   afterAll(async () => {
@@ -54,9 +55,9 @@ describe.each(DATABASE_KINDS)('session list paging on %s', (kind) => {
     let cursor: string | null = null;
     do {
       const query: string = `?limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-      const res: { status: number; body: { sessions: { id: string }[]; nextCursor: string | null } } = await c.get(`/session/sessions${query}`);
+      const res = await c.get<SessionListResponse>(`/session/sessions${query}`);
       expect(res.status).toBe(200);
-      result.push(res.body.sessions.map((s: { id: string }) => s.id));
+      result.push(res.body.sessions.map((s) => s.id));
       cursor = res.body.nextCursor;
       expect(cursor === null || typeof cursor === 'string').toBe(true);
     } while (cursor !== null);
@@ -64,7 +65,7 @@ describe.each(DATABASE_KINDS)('session list paging on %s', (kind) => {
   }
 
   test('without parameters one page holds every session (the default limit), nextCursor null', async () => {
-    const res = await clients[0].get('/session/sessions');
+    const res = await clients[0].get<SessionListResponse>('/session/sessions');
     expect(res.body.sessions).toHaveLength(7);
     expect(res.body.nextCursor).toBeNull();
     expect(SESSION_LIST_LIMIT.default).toBe(100);
@@ -72,23 +73,23 @@ describe.each(DATABASE_KINDS)('session list paging on %s', (kind) => {
 
   test.each([1, 2, 3, 7])('pages of %i: the current session first, then newest activity first, each once', async (limit) => {
     const c = clients[3];
-    const all = (await c.get('/session/sessions')).body.sessions.map((s: { id: string }) => s.id);
+    const all = (await c.get<SessionListResponse>('/session/sessions')).body.sessions.map((s) => s.id);
     const got = await pages(c, limit);
     expect(got.every((page) => page.length <= limit)).toBe(true);
     expect(got.flat()).toEqual(all);
     expect(got.length).toBe(Math.ceil(7 / limit));
-    const first = (await c.get(`/session/sessions?limit=${limit}`)).body.sessions[0];
+    const first = (await c.get<SessionListResponse>(`/session/sessions?limit=${limit}`)).body.sessions[0];
     expect(first.current).toBe(true);
     // Newest activity first after the current one.
-    const list = (await c.get('/session/sessions')).body.sessions;
-    const times = list.slice(1).map((s: { lastActivity: string }) => Date.parse(s.lastActivity));
+    const list = (await c.get<SessionListResponse>('/session/sessions')).body.sessions;
+    const times = list.slice(1).map((s) => Date.parse(s.lastActivity));
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
 
   test.each(BAD_QUERIES)('a bad page request %s is a 400 JSON, never a 5xx', async (query) => {
     const res = await clients[0].get(`/session/sessions${query}`);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'bad_request', message: expect.stringMatching(/limit|cursor/) });
+    expect(res.body).toEqual({ error: 'bad_request', message: stringMatching(/limit|cursor/) });
   });
 
   test('listSessionsPage() pages the server-side list the same way; a bad cursor is a RangeError', async () => {

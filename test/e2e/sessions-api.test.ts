@@ -6,6 +6,9 @@ import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient, USER_AGENTS } from '../support/http-client';
 import { MemorySessionStore } from '../../example/memory-session-store';
+import type { User } from '../../example/users';
+import type { SessionListResponse } from '../../shared/protocol';
+import { anyNumber } from '../support/matchers';
 
 describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
   let server: RunningExample;
@@ -18,9 +21,9 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
   }
 
   async function idsOf(c: TestClient): Promise<string[]> {
-    const res = await c.get('/session/sessions');
+    const res = await c.get<SessionListResponse>('/session/sessions');
     expect(res.status).toBe(200);
-    return res.body.sessions.map((s: { id: string }) => s.id);
+    return res.body.sessions.map((s) => s.id);
   }
 
   beforeAll(async () => {
@@ -33,7 +36,7 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
   test('two logins are listed with their browser, OS and device, the current one first and marked', async () => {
     const firefox = await loggedIn(USER_AGENTS.firefoxWindows, 'janedoe');
     const iphone = await loggedIn(USER_AGENTS.safariIphone, 'janedoe');
-    const res = await iphone.get('/session/sessions');
+    const res = await iphone.get<SessionListResponse>('/session/sessions');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const [current, other] = res.body.sessions;
@@ -58,8 +61,8 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
       expect(Object.keys(s).sort()).toEqual(['browser', 'createdAt', 'current', 'device', 'id', 'ip', 'lastActivity', 'os']);
     }
     // The other login sees the same two, itself first.
-    const fromFirefox = await firefox.get('/session/sessions');
-    expect(fromFirefox.body.sessions.map((s: { current: boolean }) => s.current)).toEqual([true, false]);
+    const fromFirefox = await firefox.get<SessionListResponse>('/session/sessions');
+    expect(fromFirefox.body.sessions.map((s) => s.current)).toEqual([true, false]);
     expect(fromFirefox.body.sessions[0].id).toBe(other.id);
     await firefox.post('/logout');
     await iphone.post('/logout');
@@ -67,7 +70,7 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
 
   test('tablets are told apart from phones', async () => {
     const ipad = await loggedIn(USER_AGENTS.safariIpad, 'janedoe');
-    const res = await ipad.get('/session/sessions');
+    const res = await ipad.get<SessionListResponse>('/session/sessions');
     expect(res.body.sessions[0].device).toBe('tablet');
     await ipad.post('/logout');
   });
@@ -108,7 +111,7 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
     const replay = b.clone();
     const res = await b.get('/session/sessions');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'session_revoked', endedFor: expect.any(Number) });
+    expect(res.body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
     // The app's own routes see no user, whichever copy of the cookie comes back.
     expect((await replay.get('/me')).status).toBe(401);
     expect((await b.get('/me')).status).toBe(401);
@@ -135,7 +138,7 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
     expect((await a.delete(`/session/sessions/${aId}`)).status).toBe(204);
     expect((await a.get('/me')).status).toBe(401);
     const res = await replay.get('/session/sessions');
-    expect(res.body).toEqual({ error: 'session_revoked', endedFor: expect.any(Number) });
+    expect(res.body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
   });
 
   test('DELETE /session/sessions from one of three sessions leaves exactly that one', async () => {
@@ -178,9 +181,9 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
       const everything = res.text + JSON.stringify([...res.headers].filter(([name]) => name !== 'set-cookie'));
       for (const secret of secrets) expect(everything).not.toContain(secret);
     }
-    const johnId: number = (await server.knex('example_users').where({ username: 'johndoe' }).first()).id;
+    const johnId: number = (await server.knex<User>('example_users').where({ username: 'johndoe' }).first())!.id;
     const rows = await server.sw.store.listActive(String(johnId));
-    const publicIds = (await a.get('/session/sessions')).body.sessions.map((s: { id: string }) => s.id);
+    const publicIds = (await a.get<SessionListResponse>('/session/sessions')).body.sessions.map((s) => s.id);
     for (const row of rows) {
       expect(publicIds).toContain(row.id);
       expect(secrets.join()).not.toContain(row.tokenHash);
@@ -230,13 +233,13 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
   test('the server-side API lists and revokes all sessions of a user', async () => {
     const a = await loggedIn(undefined, 'janedoe');
     const b = await loggedIn(undefined, 'janedoe');
-    const janeId: number = (await server.knex('example_users').where({ username: 'janedoe' }).first()).id;
+    const janeId: number = (await server.knex<User>('example_users').where({ username: 'janedoe' }).first())!.id;
     const listed = await server.sw.listSessions(janeId);
     expect(listed.length).toBeGreaterThanOrEqual(2);
     expect(listed[0]).not.toHaveProperty('tokenHash');
     expect(await server.sw.revokeAll(janeId)).toBe(listed.length);
     expect((await a.get('/me')).status).toBe(401);
-    expect((await b.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: expect.any(Number) });
+    expect((await b.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
     expect(await server.sw.listSessions(janeId)).toEqual([]);
   });
 });
@@ -259,14 +262,14 @@ describe.each(DATABASE_KINDS)('with an external koa-session store on %s', (kind)
     await b.login();
     const bKey = b.cookies.get('sid')!;
     expect(store.entries.has(bKey)).toBe(true);
-    const { sessions } = (await a.get('/session/sessions')).body;
-    const bId = sessions.find((s: { current: boolean }) => !s.current).id;
+    const { sessions } = (await a.get<SessionListResponse>('/session/sessions')).body;
+    const bId = sessions.find((s) => !s.current)!.id;
 
     expect((await a.delete(`/session/sessions/${bId}`)).status).toBe(204);
     expect(store.entries.has(bKey)).toBe(false);
     const res = await b.get('/session/sessions');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'session_revoked', endedFor: expect.any(Number) });
+    expect(res.body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
     expect((await b.get('/me')).status).toBe(401);
     expect(store.entries.has(bKey)).toBe(false);
     expect((await a.get('/me')).status).toBe(200);
@@ -292,7 +295,7 @@ describe('restarting the app', () => {
     const b = new TestClient(first.url);
     await a.login();
     await b.login();
-    const bId = (await a.get('/session/sessions')).body.sessions.find((s: { current: boolean }) => !s.current).id;
+    const bId = (await a.get<SessionListResponse>('/session/sessions')).body.sessions.find((s) => !s.current)!.id;
     await a.delete(`/session/sessions/${bId}`);
     await first.stop({ dropDatabase: false });
 
@@ -303,8 +306,8 @@ describe('restarting the app', () => {
       for (const [k, v] of a.cookies) a2.cookies.set(k, v);
       for (const [k, v] of b.cookies) b2.cookies.set(k, v);
       expect((await a2.get('/me')).status).toBe(200);
-      expect((await a2.get('/session/sessions')).body.sessions).toHaveLength(1);
-      expect((await b2.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: expect.any(Number) });
+      expect((await a2.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(1);
+      expect((await b2.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
     } finally {
       await second.stop();
     }

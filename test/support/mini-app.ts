@@ -18,6 +18,14 @@ export interface MiniApp {
   stop(): Promise<void>;
 }
 
+/** What the test apps keep in koa-session's `ctx.session` (Koa types the context's added fields `any`). */
+export interface AppSession {
+  user?: string;
+}
+
+/** `ctx.session` as the test apps use it: null or undefined when there is none (koa-session not mounted). */
+export const appSession = (ctx: Koa.Context) => ctx.session as AppSession | null | undefined;
+
 export async function startMiniApp(options: SessionWatchOptions = {}, { sessionStore }: { sessionStore?: ExternalSessionStore } = {}): Promise<MiniApp> {
   const clock = {
     now: Date.UTC(2030, 0, 1),
@@ -35,13 +43,13 @@ export async function startMiniApp(options: SessionWatchOptions = {}, { sessionS
   app.use(async (ctx) => {
     if (ctx.path === '/login' && ctx.method === 'POST') {
       await sw.login(ctx, String(ctx.query.user ?? 'alice'));
-      ctx.session!.user = String(ctx.query.user ?? 'alice');
+      appSession(ctx)!.user = String(ctx.query.user ?? 'alice');
       ctx.body = { ok: true };
     } else if (ctx.path === '/private') {
-      if (!ctx.session?.user) ctx.throw(401, 'log in first');
-      ctx.body = { user: ctx.session!.user };
+      if (!appSession(ctx)?.user) ctx.throw(401, 'log in first');
+      ctx.body = { user: appSession(ctx)!.user };
     } else if (ctx.path === '/me' || ctx.path === '/poll') {
-      const user = ctx.session?.user;
+      const user = appSession(ctx)?.user;
       ctx.status = user ? 200 : 401;
       ctx.body = user ? { user } : { error: 'unauthenticated' };
     }

@@ -124,12 +124,13 @@ export async function indexesServeEveryQuery(kind: Exclude<StoreKind, 'memory'>)
   const store = new KnexStore(knex, { schema: db.schema });
   try {
     await store.migrate();
-    const names =
+    // SQLite's driver answers the rows; pg's answers a result with `rows`.
+    const names: string[] =
       kind === 'sqlite'
-        ? (await knex.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessionwatch_sessions'")).map((r: { name: string }) => r.name)
-        : (await knex.raw('SELECT indexname AS name FROM pg_indexes WHERE tablename = ? AND schemaname = ?', ['sessionwatch_sessions', db.schema!])).rows.map((r: { name: string }) => r.name);
+        ? (await knex.raw<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessionwatch_sessions'")).map((r) => r.name)
+        : (await knex.raw<{ rows: { name: string }[] }>('SELECT indexname AS name FROM pg_indexes WHERE tablename = ? AND schemaname = ?', ['sessionwatch_sessions', db.schema!])).rows.map((r) => r.name);
     for (const expected of ['token_hash_unique', 'store_key_index', 'user_activity_index', 'last_activity_index', 'ended_at_index']) {
-      expect(names.some((n: string) => n.endsWith(expected))).toBe(true);
+      expect(names.some((n) => n.endsWith(expected))).toBe(true);
     }
   } finally {
     await store.close();

@@ -18,7 +18,7 @@ export async function until<T>(check: () => Promise<T> | T, { timeout = 15_000, 
   const deadline = Date.now() + timeout;
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
     await sleep(every);
   }

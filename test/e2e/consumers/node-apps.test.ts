@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { cookieHeader, installApps, packedTarball, removeApp, ROOT, run, startApp, type InstalledApp, type RunningApp } from './support';
+import { anyString, stringMatching, objectContaining } from '../../support/matchers';
 
 jest.setTimeout(60_000);
 
@@ -52,7 +53,7 @@ async function checkSessions(app: RunningApp<AppInfo>): Promise<string> {
   const list = await fetch(`${app.url}/session/sessions`, { headers: { cookie: cookieHeader(login) } });
   expect(list.status).toBe(200);
   const { sessions } = (await list.json()) as { sessions: { id: string; current: boolean }[] };
-  expect(sessions).toEqual([expect.objectContaining({ id: session, current: true })]);
+  expect(sessions).toEqual([objectContaining({ id: session, current: true })]);
   return cookieHeader(login);
 }
 
@@ -77,7 +78,7 @@ test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite, koa-session 6 ses
     expect(app.info.sessionsRoute).toBe('/sessions');
     // require resolves every entry to CommonJS.
     for (const [id, file] of Object.entries(app.info.resolved)) {
-      expect([id, path.relative(cjs!.dir, file)]).toEqual([id, expect.stringMatching(/^node_modules\/sessionwatch\/dist\/.*\.js$/)]);
+      expect([id, path.relative(cjs!.dir, file)]).toEqual([id, stringMatching(/^node_modules\/sessionwatch\/dist\/.*\.js$/)]);
     }
     const cookies = await checkSessions(app);
     // The session lives in Redis, under the app's prefix and koa-session 6's cookie value.
@@ -85,7 +86,7 @@ test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite, koa-session 6 ses
     const redis = new Redis(process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379');
     try {
       const key = `${app.info.redisPrefix}${sid}`;
-      expect(JSON.parse((await redis.get(key))!)).toMatchObject({ userId: 'user-1', sessionwatch: expect.any(String) });
+      expect(JSON.parse((await redis.get(key))!)).toMatchObject({ userId: 'user-1', sessionwatch: anyString() });
       expect(await redis.pttl(key)).toBeGreaterThan(60_000);
       await redis.del(key);
     } finally {
@@ -151,7 +152,7 @@ test('a TypeScript ESM app: type-checks against the shipped types (nodenext), im
     expect(app.info.redisStore).toBe('function');
     // import resolves every entry to ESM.
     for (const [id, url] of Object.entries(app.info.resolved)) {
-      expect([id, url]).toEqual([id, expect.stringMatching(/\/node_modules\/sessionwatch\/dist\/.*\.mjs$/)]);
+      expect([id, url]).toEqual([id, stringMatching(/\/node_modules\/sessionwatch\/dist\/.*\.mjs$/)]);
     }
     await checkSessions(app);
   } finally {
