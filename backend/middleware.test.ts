@@ -10,6 +10,7 @@ import Koa from 'koa';
 import session from 'koa-session';
 import { MemoryStore, SESSION_ENDED_HEADER, SessionWatch, type SessionEndedEvent, type SessionWatchOptions } from '.';
 import { TestClient } from '../test/support/http-client';
+import type { PingResponse, SessionListResponse } from '../shared/protocol';
 
 interface TinyApp {
   url: string;
@@ -24,6 +25,13 @@ interface TinyApp {
 }
 
 let app: TinyApp | undefined;
+
+/** What the tiny app keeps in `ctx.session` (Koa types it `any`). */
+interface AppSession {
+  user?: string;
+  note?: string;
+}
+const appSession = (ctx: Koa.Context) => ctx.session as AppSession | null | undefined;
 
 afterEach(async () => {
   await app?.stop();
@@ -65,15 +73,18 @@ async function start({ koaSession = 'before', ...options }: { koaSession?: 'befo
     if (ctx.path === '/login' && ctx.method === 'POST') {
       const user = String(ctx.query.user ?? 'alice');
       const tracked = await sw.login(ctx, user);
-      ctx.session!.user = user;
-      ctx.session!.note = 'kept';
+      const data = appSession(ctx)!;
+      data.user = user;
+      data.note = 'kept';
       ctx.body = { id: tracked.id };
       return;
     }
-    if (ctx.path === '/private' && !ctx.session?.user) ctx.throw(401, 'log in first');
-    ctx.body = { user: ctx.session?.user ?? null, note: ctx.session?.note ?? null };
+    const data = appSession(ctx);
+    if (ctx.path === '/private' && !data?.user) ctx.throw(401, 'log in first');
+    ctx.body = { user: data?.user ?? null, note: data?.note ?? null };
   });
-  const server = http.createServer(koa.callback());
+  const handle = koa.callback();
+  const server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -92,9 +103,9 @@ async function start({ koaSession = 'before', ...options }: { koaSession?: 'befo
 
 async function loggedIn(on: TinyApp, user = 'alice'): Promise<{ client: TestClient; id: string }> {
   const client = new TestClient(on.url);
-  const res = await client.post(`/login?user=${user}`);
+  const res = await client.post<{ id: string }>(`/login?user=${user}`);
   expect(res.status).toBe(200);
-  return { client, id: res.body.id as string };
+  return { client, id: res.body.id };
 }
 
 const ended = (res: { headers: Headers }) => res.headers.get(SESSION_ENDED_HEADER);
@@ -106,7 +117,7 @@ describe('koa-session not in place', () => {
     for (const path of ['/', '/session/sessions', '/']) {
       const res = await c.get(path);
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringMatching(/needs koa-session.*mount sw\.middleware\(\) after koa-session/) });
+      expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringMatching(/needs koa-session.*mount sw\.middleware\(\) after koa-session/) as unknown });
     }
     expect(app.logged).toEqual([expect.stringMatching(/needs koa-session/)]);
     expect(app.reached).toEqual([]);
@@ -118,7 +129,7 @@ describe('koa-session not in place', () => {
     for (let i = 0; i < 2; i++) {
       const res = await c.post('/login');
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringMatching(/koa-session is mounted after sessionwatch: mount sw\.middleware\(\) after koa-session/) });
+      expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringMatching(/koa-session is mounted after sessionwatch: mount sw\.middleware\(\) after koa-session/) as unknown });
     }
     expect(app.logged).toHaveLength(1);
     expect(app.reached).toEqual([]);
@@ -219,7 +230,7 @@ describe('the API prefix', () => {
   test('apiPrefix moves the API: the old prefix is the app\'s', async () => {
     app = await start({ apiPrefix: '/auth/sw' });
     const { client } = await loggedIn(app);
-    const list = await client.get('/auth/sw/sessions');
+    const list = await client.get<SessionListResponse>('/auth/sw/sessions');
     expect([list.status, list.body.sessions.length]).toEqual([200, 1]);
     expect((await client.get('/auth/sw/nope')).body).toEqual({ error: 'route_not_found' });
     const appRoute = await client.get('/session/sessions');
@@ -231,7 +242,7 @@ describe('the API prefix', () => {
     const { client } = await loggedIn(app);
     const login = app.clock.now;
     app.clock.now += 30_000;
-    const ping = await client.post('/session/ping', { json: { idleFor: 20 } });
+    const ping = await client.post<PingResponse>('/session/ping', { json: { idleFor: 20 } });
     expect([ping.status, ping.body.idleFor]).toEqual([200, 20]);
     expect((await app.sw.listSessions('alice'))[0].lastActivity.getTime()).toBe(login + 10_000);
   });

@@ -5,6 +5,7 @@
 import Koa from 'koa';
 import { startMiniApp, type MiniApp } from '../test/support/mini-app';
 import { TestClient } from '../test/support/http-client';
+import type { PingResponse } from '../shared/protocol';
 import { MemoryStore } from './store/memory-store';
 import { SessionWatch } from './sessionwatch';
 import type { SessionEndedEvent } from './sessionwatch';
@@ -60,7 +61,7 @@ describe('SessionWatch with a manual clock', () => {
     }
     app.clock.advance(50); // 300 s since login
     const res = await c.post('/session/ping', { json: { idleFor: 0 } });
-    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) });
+    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) as unknown });
   });
 
   test('the ping is passive: idleFor is merged, not replaced by now', async () => {
@@ -68,7 +69,7 @@ describe('SessionWatch with a manual clock', () => {
     app.clock.advance(50);
     const res = await c.post('/session/ping', { json: { idleFor: 50 } });
     expect(res.body).toEqual({ idleFor: 50, warnAfter: 60, expireAfter: 100, maxAgeLeft: null });
-    const res2 = await c.post('/session/ping', { json: { idleFor: 20 } });
+    const res2 = await c.post<PingResponse>('/session/ping', { json: { idleFor: 20 } });
     expect(res2.body.idleFor).toBe(20);
   });
 
@@ -96,7 +97,7 @@ describe('SessionWatch with a manual clock', () => {
       for (const [method, path] of [['POST', '/session/ping'], ['DELETE', '/session/sessions'], ['POST', '/session/logout']]) {
         const res = await c.request(method, path, { json: { idleFor: 0 }, headers });
         expect([method, path, res.status]).toEqual([method, path, 403]);
-        expect(res.body).toEqual({ error: 'forbidden', message: expect.any(String) });
+        expect(res.body).toEqual({ error: 'forbidden', message: expect.any(String) as unknown });
       }
     }
     // Same-origin requests pass.
@@ -108,7 +109,7 @@ describe('SessionWatch with a manual clock', () => {
   test('login refuses a bad user id', async () => {
     const koa = new Koa();
     const fakeCtx = koa.createContext({ headers: {}, socket: {} } as never, {} as never);
-    await expect(app.sw.login(fakeCtx, '' as never)).rejects.toThrow(TypeError);
+    await expect(app.sw.login(fakeCtx, '')).rejects.toThrow(TypeError);
     await expect(app.sw.login(fakeCtx, { id: 1 } as never)).rejects.toThrow(/userId/);
   });
 });
@@ -158,7 +159,7 @@ describe('misconfiguration', () => {
       const res = await fetch(`http://127.0.0.1:${port}/`);
       expect(res.status).toBe(500);
       expect(errors[0]).toMatch(/needs koa-session/);
-      expect(await res.json()).toEqual({ error: 'misconfigured', message: expect.stringMatching(/mount sw\.middleware\(\) after koa-session/) });
+      expect(await res.json()).toEqual({ error: 'misconfigured', message: expect.stringMatching(/mount sw\.middleware\(\) after koa-session/) as unknown });
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(500);
       expect(errors).toHaveLength(1);
     } finally {

@@ -4,7 +4,6 @@ import { createRoot, type Root } from 'react-dom/client';
 import { createDraftKeeper, DRAFT_KEY_PREFIX, DRAFT_MAX_AGE_MS, DRAFT_RESTORE_WAIT_MS, type DraftKeeper } from './drafts';
 
 declare global {
-  // eslint-disable-next-line no-var
   var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
 }
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
@@ -131,7 +130,11 @@ test('a changed page structure restores only matching fields; garbage in storage
 describe('framework-controlled fields and fields that appear later', () => {
   let root: Root | null = null;
   afterEach(async () => {
-    if (root) await act(() => root!.unmount());
+    if (root) {
+      await act(async () => {
+        root!.unmount();
+      });
+    }
     root = null;
     jest.useRealTimers();
   });
@@ -152,14 +155,16 @@ describe('framework-controlled fields and fields that appear later', () => {
     const el = document.createElement('div');
     document.body.replaceChildren(el);
     root = createRoot(el);
-    await act(() => root!.render(createElement(Editor)));
+    await act(async () => {
+      root!.render(createElement(Editor));
+    });
   }
   const state = () => document.getElementById('state')!.textContent;
 
   test('a React-controlled textarea and checkbox: saved although React keeps their defaults in sync, restored into React state', async () => {
     await mountEditor();
     const k = keeper();
-    await act(() => {
+    await act(async () => {
       type(field<HTMLTextAreaElement>('body'), 'Typed in React');
       field('urgent').click();
     });
@@ -167,11 +172,15 @@ describe('framework-controlled fields and fields that appear later', () => {
     // React mirrors the value into the default value: only the user's typing tells it changed.
     expect(field<HTMLTextAreaElement>('body').defaultValue).toBe('Typed in React');
     expect(k.save()).toBe(2);
-    await act(() => root!.unmount());
+    await act(async () => {
+      root!.unmount();
+    });
 
     await mountEditor(); // after logging in again
     expect(state()).toBe('0 false');
-    await act(() => void keeper().restore());
+    await act(async () => {
+      keeper().restore();
+    });
     expect(field<HTMLTextAreaElement>('body').value).toBe('Typed in React');
     expect(field('urgent').checked).toBe(true);
     expect(state()).toBe('14 true'); // React's state has it, not only the DOM

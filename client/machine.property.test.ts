@@ -157,7 +157,7 @@ class World {
   private perform(tab: SimTab, effect: Effect): void {
     switch (effect.type) {
       case 'post':
-        for (const other of this.tabs) if (other !== tab) this.deliver(other, MESSAGE_MS, { type: 'message', message: structuredClone(effect.message) as TabMessage });
+        for (const other of this.tabs) if (other !== tab) this.deliver(other, MESSAGE_MS, { type: 'message', message: structuredClone<TabMessage>(effect.message) });
         return;
       case 'ping': {
         tab.pings.push(this.now);
@@ -479,11 +479,11 @@ test('the absolute end (maxAge): every tab warns without an extend, activity doe
   for (const tab of world.tabs) {
     expect(tab.warned).toHaveLength(1);
     expect(tab.warned[0].canExtend).toBe(false);
-    expect(tab.warned[0].at).toBeGreaterThanOrEqual(world.server.maxAgeEndsAt! - lead);
-    expect(tab.warned[0].at).toBeLessThanOrEqual(world.server.maxAgeEndsAt! - lead + TAKEOVER_GRACE_MS);
+    expect(tab.warned[0].at).toBeGreaterThanOrEqual(world.server.maxAgeEndsAt - lead);
+    expect(tab.warned[0].at).toBeLessThanOrEqual(world.server.maxAgeEndsAt - lead + TAKEOVER_GRACE_MS);
     expect(tab.ended?.reason).toBe('expired');
-    expect(tab.ended!.at).toBeGreaterThanOrEqual(world.server.maxAgeEndsAt!);
-    expect(tab.ended!.at - world.server.maxAgeEndsAt!).toBeLessThanOrEqual(TAKEOVER_GRACE_MS);
+    expect(tab.ended!.at).toBeGreaterThanOrEqual(world.server.maxAgeEndsAt);
+    expect(tab.ended!.at - world.server.maxAgeEndsAt).toBeLessThanOrEqual(TAKEOVER_GRACE_MS);
   }
 });
 

@@ -15,7 +15,6 @@ import { resolveClientOptions, type SessionWatchClientOptions } from './options'
 import { SessionWatchProvider, useSessionWatch, type UseSessionWatchResult } from './react';
 
 declare global {
-  // eslint-disable-next-line no-var
   var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
 }
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
@@ -68,7 +67,9 @@ function expected(sw: SessionWatchClient) {
   };
 }
 const text = () => container.querySelector('#probe')?.textContent;
-const render = (node: ReactNode) => act(() => root.render(node));
+const render = (node: ReactNode) => act(async () => {
+  root.render(node);
+});
 const advance = (ms: number) => act(() => jest.advanceTimersByTimeAsync(ms));
 
 beforeEach(() => {
@@ -79,7 +80,9 @@ beforeEach(() => {
   root = createRoot(container);
 });
 afterEach(async () => {
-  await act(() => root.unmount());
+  await act(async () => {
+    root.unmount();
+  });
   jest.useRealTimers();
 });
 
@@ -87,7 +90,9 @@ test('useSessionWatch(sw): idle → warning with a countdown → extend → expi
   const { sw, server, navigations } = setup();
   await render(createElement(Probe, { client: sw }));
   expect(last()).toMatchObject({ phase: 'active', warning: false, idle: false, ended: false, reason: null, client: sw });
-  await act(() => sw.start());
+  await act(async () => {
+    sw.start();
+  });
   await advance(10);
   expect(last().isLeader).toBe(true);
 
@@ -101,7 +106,9 @@ test('useSessionWatch(sw): idle → warning with a countdown → extend → expi
   expect(text()).toBe(`warning ${left - 1} -`);
 
   const pings = server.pings.length;
-  await act(() => last().extend());
+  await act(async () => {
+    last().extend();
+  });
   expect(last()).toMatchObject({ phase: 'active', warning: false, idle: false });
   expect(server.pings.length).toBe(pings + 1);
 
@@ -114,7 +121,9 @@ test('useSessionWatch(sw): idle → warning with a countdown → extend → expi
 test('every field is the client\'s state at every moment: server settings, activity, countdown, outage, absolute end, extend, end', async () => {
   const { sw, server } = setup({ activityInterval: 1 });
   await render(createElement(Probe, { client: sw }));
-  await act(() => sw.start());
+  await act(async () => {
+    sw.start();
+  });
   // Steps that never line up with whole seconds: the rendered countdown must still be exact.
   const check = async (ms: number, step = 137) => {
     for (let t = 0; t < ms; t += step) {
@@ -132,22 +141,30 @@ test('every field is the client\'s state at every moment: server settings, activ
   expect(last().secondsLeft).toBeGreaterThan(55);
   await check(10_000);
   const before = last().secondsLeft;
-  await act(() => void window.dispatchEvent(new Event('keydown')));
+  await act(async () => {
+    window.dispatchEvent(new Event('keydown'));
+  });
   await check(1_000);
   expect(last().secondsLeft).toBeGreaterThan(before); // activity pushed the end back
 
   server.mode = 'fail';
-  await act(() => sw.extend()); // a ping now, which fails
+  await act(async () => {
+    sw.extend(); // a ping now, which fails
+  });
   await check(3_000);
   expect(last().connectionLost).toBe(true);
   server.mode = 'ok';
-  await act(() => sw.extend());
+  await act(async () => {
+    sw.extend();
+  });
   await check(1_000);
   expect(last().connectionLost).toBe(false);
 
   // The absolute end comes before the idle end: it cannot be extended.
   server.maxAgeEndsAt = Date.now() + 20_000;
-  await act(() => sw.extend());
+  await act(async () => {
+    sw.extend();
+  });
   await advance(1_000);
   await check(2_000);
   expect(last()).toMatchObject({ canExtend: false });
@@ -165,7 +182,9 @@ test('the countdown re-renders only the components that read secondsLeft', async
     return createElement('span', null, `${phase} ${warning}`);
   }
   await render(createElement('div', null, createElement(Calm), createElement(Probe, { client: sw })));
-  await act(() => sw.start());
+  await act(async () => {
+    sw.start();
+  });
   await advance(2_000);
   const [calmBefore, probeBefore] = [calm.length, renders.length];
   await advance(20_000);
@@ -175,7 +194,9 @@ test('the countdown re-renders only the components that read secondsLeft', async
   expect(calm[calm.length - 1].secondsLeft).toBe(sw.getState().secondsLeft);
   await advance(10_000); // the warning re-renders both
   expect(calm[calm.length - 1].phase).toBe('warning');
-  await act(() => sw.stop());
+  await act(async () => {
+    sw.stop();
+  });
 });
 
 test('inside a provider given a client: useSessionWatch() without arguments; logout ends the session', async () => {
@@ -194,21 +215,27 @@ test('inside a provider given a client: useSessionWatch() without arguments; log
   expect(server.logouts).toHaveLength(0);
 
   // A client passed in is not stopped when the provider goes away.
-  await act(() => sw.start());
+  await act(async () => {
+    sw.start();
+  });
   await render(createElement(SessionWatchProvider, { client: sw }, createElement(Probe)));
   await advance(10);
   await render(createElement('div'));
   await advance(10);
   expect(sw.getState().isLeader).toBe(true);
-  await act(() => sw.stop());
+  await act(async () => {
+    sw.stop();
+  });
 });
 
 test('several components share one subscription and re-render together', async () => {
   const { sw } = setup();
   const subscriptions: string[] = [];
-  const on = sw.on;
+  const on = sw.on.bind(sw);
   sw.on = (event, handler) => (subscriptions.push(event), on(event, handler));
-  await act(() => sw.start());
+  await act(async () => {
+    sw.start();
+  });
   const two = createElement('div', null, createElement(Probe, { client: sw }), createElement(Probe, { client: sw }));
   await render(two);
   await advance(31_000);
@@ -217,7 +244,9 @@ test('several components share one subscription and re-render together', async (
   const view = ({ phase, secondsLeft, warning, idle, ended, reason }: UseSessionWatchResult) => ({ phase, secondsLeft, warning, idle, ended, reason });
   expect(view(b)).toEqual(view(a));
   expect(subscriptions.filter((event) => event === 'warn')).toHaveLength(1);
-  await act(() => sw.stop());
+  await act(async () => {
+    sw.stop();
+  });
 });
 
 test('the provider owns the client it creates: started on mount, stopped on unmount, StrictMode included', async () => {

@@ -1,4 +1,4 @@
-import { endReasonOfError } from '../shared/protocol';
+import { endReasonOfError, type PingRequest } from '../shared/protocol';
 import { createFetchTransport, parsePingResponse } from './transport';
 
 type FetchArgs = [RequestInfo | URL, RequestInit | undefined];
@@ -30,7 +30,7 @@ test('idleFor is clamped into the range the server accepts', async () => {
   const { transport, calls } = transportAnswering(async () => json(200, { idleFor: 0, warnAfter: 1, expireAfter: 2 }));
   await transport.ping(-3);
   await transport.ping(1e12);
-  expect(calls.map(([, init]) => JSON.parse(init!.body as string).idleFor)).toEqual([0, 365 * 24 * 3600]);
+  expect(calls.map(([, init]) => (JSON.parse(init!.body as string) as PingRequest).idleFor)).toEqual([0, 365 * 24 * 3600]);
 });
 
 test.each([

@@ -6,6 +6,7 @@
 import type { Browser, HTTPRequest } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../test/support/example-server';
 import { TestClient } from '../test/support/http-client';
+import type { SessionListResponse } from '../shared/protocol';
 import { interceptApi, keepActive, logInOnPage, launchBrowser, Session, sleep, state, until, waitForClient, waitForEnd, waitForEvent, type Tab } from './support';
 
 const EXPIRE_AFTER = 6;
@@ -47,8 +48,8 @@ test('revoking the session from another browser ends all its tabs (reason "revok
   const { tabs } = await login('/?pingInterval=1', 2);
   const other = await login('/sessions');
   const id = await tabs[0].page.evaluate(async () => {
-    const { sessions } = await (await fetch('/session/sessions')).json();
-    return sessions.find((s: { current: boolean }) => s.current).id as string;
+    const { sessions } = (await (await fetch('/session/sessions')).json()) as SessionListResponse;
+    return sessions.find((s) => s.current)!.id;
   });
   // The setup may have taken longer than warnAfter (4 s): "Stay signed in" first, since mouse moves
   // over the warning dialog are answers to it, not page activity.
@@ -130,7 +131,7 @@ test('with the network down the tabs do not end early, and lock at the deadline;
     expect((await waitForEvent(tab, 'warn')).t).toBeLessThan(deadline);
     expect((await waitForEvent(tab, 'end')).reason).toBe('expired');
     // The page content is hidden and inert behind the lock screen.
-    expect(await tab.page.$eval('main', (el) => [getComputedStyle(el).visibility, (el as HTMLElement).inert])).toEqual(['hidden', true]);
+    expect(await tab.page.$eval('main', (el) => [getComputedStyle(el).visibility, el.inert])).toEqual(['hidden', true]);
     expect(await tab.page.$eval('.sessionwatch-lock [role="alertdialog"] h2', (el) => el.textContent)).toBe('You have been logged out');
   }
   await sleep(1000);

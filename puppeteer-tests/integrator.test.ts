@@ -18,6 +18,7 @@
 import type { Browser, BrowserContext, HTTPResponse, Page } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../test/support/example-server';
 import { TestClient } from '../test/support/http-client';
+import type { SessionListResponse } from '../shared/protocol';
 import type { DatabaseKind } from '../test/support/databases';
 import { CLIENT_SCRIPT_PATH } from '../example/pages';
 import { isPing, keepActive, launchBrowser, logInOnPage, Session, sleep, state, until, waitForClient, waitForEnd, type Tab } from './support';
@@ -54,7 +55,6 @@ afterAll(async () => {
 
 /** Measured numbers, printed at the end of each test for the report. */
 function report(name: string, values: Record<string, unknown>): void {
-  // eslint-disable-next-line no-console
   console.log(`[integrator] ${name}: ${JSON.stringify(values)}`);
 }
 
@@ -129,10 +129,14 @@ async function loggedOutTab(baseUrl: string, path: string): Promise<Watched> {
   page.on('request', (r) => {
     if (isPing(r)) tab.pings.push(Date.now());
   });
-  page.on('response', async (r) => {
+  page.on('response', (r) => {
     if (!isPing(r.request())) return;
     const t = Date.now();
-    tab.pingAnswers.push({ t, status: r.status(), body: await r.text().catch(() => '?') });
+    const status = r.status();
+    void r
+      .text()
+      .catch(() => '?')
+      .then((body) => tab.pingAnswers.push({ t, status, body }));
   });
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) tab.navigations.push({ url: frame.url(), t: Date.now() });
@@ -178,8 +182,8 @@ function checkEndUrl(url: string, reason: string): string | null {
 
 async function sessionIdOf(tab: Tab): Promise<string> {
   return tab.page.evaluate(async () => {
-    const { sessions } = await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json();
-    return sessions.find((s: { current: boolean }) => s.current).id as string;
+    const { sessions } = (await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json()) as SessionListResponse;
+    return sessions.find((s) => s.current)!.id;
   });
 }
 
@@ -295,9 +299,9 @@ describe('point 1: the client on a logged-out page (example, SQLite, warnAfter 4
     });
     expect(answers).toEqual([
       ['/me', 401, 'revoked', { error: 'unauthenticated' }],
-      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: expect.any(Number) }],
+      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: expect.any(Number) as unknown }],
       ['/me', 401, 'revoked', { error: 'unauthenticated' }],
-      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: expect.any(Number) }],
+      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: expect.any(Number) as unknown }],
     ]);
     await sleep(1000);
     for (const tab of victim.tabs) expect(tab.navigations.filter((n) => n.t >= revokedAt)).toHaveLength(1);
@@ -365,8 +369,8 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     const check = await until(() => bystanderBodies.find((b) => b.idleFor >= CHECK_INTERVAL - 1), { timeout: 20_000, what: "the bystander's idle check" });
     await sleep(500);
     const listed = await admin.tabs[0].page.evaluate(async (bid) => {
-      const { sessions } = await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json();
-      return sessions.find((s: { id: string }) => s.id === bid) as { lastActivity: string } | undefined;
+      const { sessions } = (await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json()) as SessionListResponse;
+      return sessions.find((s) => s.id === bid);
     }, bystanderId);
     const bystanderState = await state(bystander.tabs[0]);
     report('idle check of a live session', { idleFor: check.idleFor, serverIdleAtCheckMs: listed && check.t - Date.parse(listed.lastActivity) });
@@ -413,8 +417,8 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     const replays = [];
     for (const path of ['/session/sessions', '/session/sessions', '/me', '/me']) replays.push([path, await replay(example, cookie, path)]);
     expect(replays).toEqual([
-      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: expect.any(Number) }, sessionEnded: 'revoked' }],
-      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: expect.any(Number) }, sessionEnded: 'revoked' }],
+      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: expect.any(Number) as unknown }, sessionEnded: 'revoked' }],
+      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: expect.any(Number) as unknown }, sessionEnded: 'revoked' }],
       ['/me', { status: 401, body: { error: 'unauthenticated' }, sessionEnded: 'revoked' }],
       ['/me', { status: 401, body: { error: 'unauthenticated' }, sessionEnded: 'revoked' }],
     ]);
@@ -443,8 +447,8 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     await waitForClient(page);
     expect(await page.$eval('h1', (el) => el.textContent)).toBe('Hello, johndoe');
     const id = await page.evaluate(async () => {
-      const { sessions } = await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json();
-      return sessions.find((s: { current: boolean }) => s.current).id as string;
+      const { sessions } = (await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json()) as SessionListResponse;
+      return sessions.find((s) => s.current)!.id;
     });
     await until(() => tab.pings.length > 0, { timeout: 5000, what: 'a (failed) ping' });
 
@@ -514,8 +518,8 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('point 6 on %s (warnAfter 4 
 
     const replays = [await replay(example, cookie, '/session/sessions'), await replay(example, cookie, '/session/sessions')];
     expect(replays).toEqual([
-      { status: 401, body: { error: 'session_expired', endedFor: expect.any(Number) }, sessionEnded: 'expired' },
-      { status: 401, body: { error: 'session_expired', endedFor: expect.any(Number) }, sessionEnded: 'expired' },
+      { status: 401, body: { error: 'session_expired', endedFor: expect.any(Number) as unknown }, sessionEnded: 'expired' },
+      { status: 401, body: { error: 'session_expired', endedFor: expect.any(Number) as unknown }, sessionEnded: 'expired' },
     ]);
     expect(ended.filter((e) => e.id === id).map((e) => e.reason)).toEqual(['expired']);
   }, 40_000);

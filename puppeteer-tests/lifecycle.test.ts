@@ -15,6 +15,7 @@
 import type { Browser } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../test/support/example-server';
 import { TestClient } from '../test/support/http-client';
+import type { SessionListResponse } from '../shared/protocol';
 import { cdp, countSince, freeze, keepActive, launchBrowser, Session, sleep, state, thaw, until, type Tab } from './support';
 
 const WARN_AFTER = 4;
@@ -130,7 +131,7 @@ async function recordUi(tab: Tab): Promise<void> {
     const KEY = '__lifecycleUi';
     sessionStorage.setItem(KEY, '[]');
     const log = (entry: Record<string, unknown>) => {
-      const all = JSON.parse(sessionStorage.getItem(KEY) ?? '[]');
+      const all = JSON.parse(sessionStorage.getItem(KEY) ?? '[]') as Record<string, unknown>[];
       all.push({ t: Date.now(), ...entry });
       sessionStorage.setItem(KEY, JSON.stringify(all));
     };
@@ -141,7 +142,7 @@ async function recordUi(tab: Tab): Promise<void> {
       for (const e of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
         if (logged.has(e.startTime) || new URL(e.name).pathname !== '/session/ping') continue;
         logged.add(e.startTime);
-        const all = JSON.parse(sessionStorage.getItem(KEY) ?? '[]');
+        const all = JSON.parse(sessionStorage.getItem(KEY) ?? '[]') as Record<string, unknown>[];
         all.push({ t: Math.round(performance.timeOrigin + e.responseEnd), what: 'ping-answer', status: e.responseStatus });
         sessionStorage.setItem(KEY, JSON.stringify(all));
       }
@@ -175,7 +176,7 @@ async function recordUi(tab: Tab): Promise<void> {
 
 /** What `recordUi` saw (readable after the tab left for the login page too). */
 async function uiRecords(tab: Tab, { withPings = false } = {}): Promise<UiRecord[]> {
-  const all: UiRecord[] = await tab.page.evaluate(() => JSON.parse(sessionStorage.getItem('__lifecycleUi') ?? '[]'));
+  const all = await tab.page.evaluate(() => JSON.parse(sessionStorage.getItem('__lifecycleUi') ?? '[]') as UiRecord[]);
   return all.filter((r) => withPings || r.what !== 'ping-answer').sort((a, b) => a.t - b.t);
 }
 
@@ -290,7 +291,7 @@ describe.each([FROZEN, BUSY])('a silent leader: $name', (silence) => {
 // ---- 3. A thawed follower resyncs -----------------------------------------------------------------
 
 test.each([6, 10])('a follower frozen %i s while another tab is used: thawed, it shows no warning nor lock and follows the others', async (seconds) => {
-  const { tabs, leader, followers, cookie } = await threeTabs();
+  const { tabs, followers, cookie } = await threeTabs();
   const [frozen, other] = followers;
   await freeze(frozen);
   const frozenAt = Date.now();
@@ -425,8 +426,8 @@ test.each(['revoked', 'logged-out'] as const)('the session ends (%s) while a tab
     if (reason === 'revoked') {
       const other = await login(['/sessions']);
       const id = await stayer.page.evaluate(async () => {
-        const { sessions } = await (await fetch('/session/sessions')).json();
-        return sessions.find((s: { current: boolean }) => s.current).id as string;
+        const { sessions } = (await (await fetch('/session/sessions')).json()) as SessionListResponse;
+        return sessions.find((s) => s.current)!.id;
       });
       const status = await other.tabs[0].page.evaluate((sid) => fetch(`/session/sessions/${sid}`, { method: 'DELETE' }).then((r) => r.status), id);
       expect(status).toBe(204);
@@ -513,7 +514,7 @@ test('all tabs frozen longer than expireAfter (a closed lid): on wake every tab 
     expect(e.warnings).toEqual([]);
     expect(e.navigatedAt! - wokeAt).toBeLessThan(5000);
   }
-  expect(JSON.parse(ends[0].draft ?? 'null')?.containers?.[0]).toBeDefined();
+  expect((JSON.parse(ends[0].draft ?? 'null') as { containers?: unknown[] } | null)?.containers?.[0]).toBeDefined();
   expect(ends[0].draft).toContain(typed);
 }, 60_000);
 
@@ -568,7 +569,7 @@ test('offline longer than expireAfter while typing: back online, the server\'s a
 // ---- 7. Crashed leader ------------------------------------------------------------------------------
 
 test('a crashed leader (chrome://crash): another tab leads and pings within 1 s', async () => {
-  const { tabs, leader, followers } = await threeTabs();
+  const { leader, followers } = await threeTabs();
   crashed.add(leader);
   const activity = keepActive(followers[0], 4000);
   await sleep(1200);

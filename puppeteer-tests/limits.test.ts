@@ -9,6 +9,7 @@
  */
 import { MemorySessionStore } from '../example/memory-session-store';
 import { startExample, type RunningExample } from '../test/support/example-server';
+import type { SessionListResponse } from '../shared/protocol';
 import { axeViolations, browserSuite, BROWSERS, events, interceptApi, keepActive, Session, until, waitForEnd, waitForEvent, type Tab } from './support';
 
 /** The idle limits stay far away: only the absolute end (or the test's fault) ends a session. */
@@ -103,8 +104,8 @@ describe.each(BROWSERS)('%s', (kind) => {
   test("the session store loses a live session: every tab ends with reason 'lost', and it is no longer listed", async () => {
     const all = await tabs(storeLoses.url, 2, '/?checkInterval=1');
     const sessionId = await all[0].page.evaluate(async () => {
-      const { sessions } = await (await fetch('/session/sessions')).json();
-      return sessions.find((s: { current: boolean }) => s.current).id as string;
+      const { sessions } = (await (await fetch('/session/sessions')).json()) as SessionListResponse;
+      return sessions.find((s) => s.current)!.id;
     });
     // Like a Redis restarted empty.
     lostStore.entries.clear();

@@ -11,7 +11,7 @@ import { useSessionWatch } from '../client/react';
 
 function Editor() {
   const [body, setBody] = useState('');
-  const { secondsLeft, phase } = useSessionWatch(window.__sessionwatch!);
+  const { secondsLeft, phase } = useSessionWatch(window.__sessionwatch);
   return createElement(
     'div',
     null,

@@ -26,7 +26,7 @@ function app(withBodyParser: boolean): Koa {
   koa.use(async (ctx) => {
     try {
       const limit = ctx.query.limit === undefined ? undefined : Number(ctx.query.limit);
-      ctx.body = { read: await readJsonObject(ctx as never, limit) };
+      ctx.body = { read: await readJsonObject(ctx, limit) };
     } catch (err) {
       if (!(err instanceof SessionWatchHttpError)) throw err;
       ctx.status = err.status;
@@ -37,7 +37,8 @@ function app(withBodyParser: boolean): Koa {
 }
 
 async function serve(koa: Koa): Promise<http.Server> {
-  const s = http.createServer(koa.callback());
+  const handle = koa.callback();
+  const s = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   return s;
 }
@@ -66,7 +67,7 @@ function post(target: http.Server, chunks: string[], { type = 'application/json'
     const req = http.request({ host: '127.0.0.1', port: (target.address() as AddressInfo).port, method: 'POST', path, headers }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as Answer['body'] }));
     });
     req.on('error', reject);
     for (const chunk of chunks) req.write(chunk);
@@ -123,7 +124,7 @@ test('a declared Content-Length over the limit is refused without reading the bo
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as Answer['body'] }));
       },
     );
     req.on('error', reject);

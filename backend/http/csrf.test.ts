@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { startMiniApp, type MiniApp } from '../../test/support/mini-app';
 import { TestClient } from '../../test/support/http-client';
+import type { ErrorBody } from '../../shared/protocol';
 
 let app: MiniApp;
 let trusting: MiniApp;
@@ -26,7 +27,7 @@ async function loggedIn(target = app): Promise<TestClient> {
 }
 
 /** A ping sent with raw header lines, so that a header may appear twice. */
-function rawPing(c: TestClient, headers: Record<string, string | string[]>): Promise<{ status: number; body: any }> {
+function rawPing<T = unknown>(c: TestClient, headers: Record<string, string | string[]>): Promise<{ status: number; body: T }> {
   const body = JSON.stringify({ idleFor: 0 });
   return new Promise((resolve, reject) => {
     const req = http.request(`${c.baseUrl}/session/ping`, {
@@ -35,7 +36,7 @@ function rawPing(c: TestClient, headers: Record<string, string | string[]>): Pro
     }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as T }));
     });
     req.on('error', reject);
     req.end(body);
@@ -44,9 +45,9 @@ function rawPing(c: TestClient, headers: Record<string, string | string[]>): Pro
 
 test.each(['CROSS-SITE', 'Cross-Site', 'cross-site', 'SAME-SITE', ' same-site '])('Sec-Fetch-Site %j is refused whatever its case', async (site) => {
   const c = await loggedIn();
-  const res = await c.post('/session/ping', { json: { idleFor: 0 }, headers: { 'sec-fetch-site': site } });
+  const res = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { 'sec-fetch-site': site } });
   expect(res.status).toBe(403);
-  expect(res.body).toEqual({ error: 'forbidden', message: expect.stringContaining('trustedOrigins') });
+  expect(res.body).toEqual({ error: 'forbidden', message: expect.stringContaining('trustedOrigins') as unknown });
 });
 
 test.each([
@@ -56,7 +57,7 @@ test.each([
   [['same-origin, cross-site']],
 ])('a repeated Sec-Fetch-Site %j is refused when any value is not same-origin', async (values) => {
   const c = await loggedIn();
-  const res = await rawPing(c, { 'sec-fetch-site': values });
+  const res = await rawPing<ErrorBody>(c, { 'sec-fetch-site': values });
   expect(res.status).toBe(403);
   expect(res.body.error).toBe('forbidden');
 });
@@ -73,22 +74,22 @@ test('another port of the same host is called same-site, and the message names t
   const port = Number(new URL(app.url).port) + 1;
   const other = `http://127.0.0.1:${port}`;
   // Through a dev server's proxy the browser says same-origin, but Origin is the dev server's.
-  const proxied = await c.post('/session/ping', { json: { idleFor: 0 }, headers: { origin: other, 'sec-fetch-site': 'same-origin' } });
+  const proxied = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin: other, 'sec-fetch-site': 'same-origin' } });
   expect(proxied.status).toBe(403);
   expect(proxied.body.message).toContain(`Origin ${other} is a same-site origin (another port), not this app's ${app.url}`);
   expect(proxied.body.message).toContain('trustedOrigins');
   expect(proxied.body.message).not.toMatch(/cross-site/i);
   // Straight from the other origin, the browser says same-site: the message says so too.
-  const direct = await c.post('/session/ping', { json: { idleFor: 0 }, headers: { origin: other, 'sec-fetch-site': 'same-site' } });
+  const direct = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin: other, 'sec-fetch-site': 'same-site' } });
   expect(direct.status).toBe(403);
   expect(direct.body.message).toMatch(/^Same-site request refused .*Origin http:\/\/127\.0\.0\.1:\d+.*trustedOrigins/);
 });
 
 test('another scheme or site is called cross-site', async () => {
   const c = await loggedIn();
-  const https = await c.post('/session/ping', { json: { idleFor: 0 }, headers: { origin: app.url.replace('http:', 'https:') } });
+  const https = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin: app.url.replace('http:', 'https:') } });
   expect(https.body.message).toContain('is a cross-site origin');
-  const evil = await c.post('/session/ping', { json: { idleFor: 0 }, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
+  const evil = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
   expect(evil.status).toBe(403);
   expect(evil.body.message).toMatch(/^Cross-site request refused \(Sec-Fetch-Site: cross-site, from Origin https:\/\/evil\.example;/);
 });

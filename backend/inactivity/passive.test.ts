@@ -31,8 +31,8 @@ describe('passive rules', () => {
   });
 
   test('a function decides from the context', () => {
-    expect(isPassive(ctx('/x', { get: (h: string) => (h === 'x-background' ? '1' : '') } as Partial<Context>))).toBe(true);
-    expect(isPassive(ctx('/x', { get: () => '' } as Partial<Context>))).toBe(false);
+    expect(isPassive(ctx('/x', { get: (h: string) => (h === 'x-background' ? '1' : '') }))).toBe(true);
+    expect(isPassive(ctx('/x', { get: () => '' }))).toBe(false);
   });
 
   test('no rules: nothing is passive', () => {

@@ -26,7 +26,7 @@ const QUERIES: Array<[string, (store: Store) => Promise<unknown>]> = [
 ];
 
 /** A memory store whose every method fails with `error`, or never answers when `error` is 'hang'. */
-function brokenStore(error: unknown): Store {
+function brokenStore(error: Error | 'hang'): Store {
   const store = new MemoryStore();
   for (const [name] of QUERIES) {
     (store as unknown as Record<string, () => Promise<never>>)[name] = () => (error === 'hang' ? new Promise<never>(() => {}) : Promise.reject(error));

@@ -43,6 +43,9 @@ interface Setup {
 
 let server: http.Server | undefined;
 
+/** What the test app keeps in `ctx.session` (Koa types it `any`). */
+const appSession = (ctx: Context) => ctx.session as { v?: string; fresh?: boolean } | null | undefined;
+
 afterEach(async () => {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -87,7 +90,7 @@ async function start({ koaSession = 'before', store, headerKey = false }: Setup 
   });
   if (koaSession === 'after') app.use(sessions!);
   app.use(async (ctx) => {
-    if (ctx.path === '/set') ctx.session!.v = String(ctx.query.v);
+    if (ctx.path === '/set') appSession(ctx)!.v = String(ctx.query.v);
     if (ctx.path === '/regenerate') {
       if (ctx.query.null) ctx.session = null;
       const requestKey = requestStoreKey(ctx);
@@ -98,14 +101,15 @@ async function start({ koaSession = 'before', store, headerKey = false }: Setup 
       return;
     }
     ctx.body = {
-      v: ctx.session?.v ?? null,
-      fresh: ctx.session?.fresh ?? null,
+      v: appSession(ctx)?.v ?? null,
+      fresh: appSession(ctx)?.fresh ?? null,
       store: externalStoreOf(ctx) === undefined ? null : externalStoreOf(ctx) === store ? 'the app\'s' : 'another',
       requestKey: requestStoreKey(ctx) ?? null,
       currentKey: currentStoreKey(ctx),
     };
   });
-  server = http.createServer(app.callback());
+  const handle = app.callback();
+  server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -33,7 +33,7 @@ describe('newRecord', () => {
   test('a live record of the login: random public id, the token\'s hash, the request\'s IP and parsed user agent', () => {
     const record = newRecord(contextOf({ 'user-agent': firefox }, '::ffff:203.0.113.7'), 'alice', 'secret-token', 'store-key-1', 1_700_000_000_000);
     expect(record).toEqual({
-      id: expect.stringMatching(PUBLIC_ID_PATTERN),
+      id: expect.stringMatching(PUBLIC_ID_PATTERN) as unknown,
       tokenHash: hashToken('secret-token'),
       storeKey: 'store-key-1',
       userId: 'alice',
