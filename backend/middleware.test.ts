@@ -11,6 +11,7 @@ import session from 'koa-session';
 import { MemoryStore, SESSION_ENDED_HEADER, SessionWatch, type SessionEndedEvent, type SessionWatchOptions } from '.';
 import { TestClient } from '../test/support/http-client';
 import type { PingResponse, SessionListResponse } from '../shared/protocol';
+import { stringMatching } from '../test/support/matchers';
 
 interface TinyApp {
   url: string;
@@ -117,7 +118,7 @@ describe('koa-session not in place', () => {
     for (const path of ['/', '/session/sessions', '/']) {
       const res = await c.get(path);
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringMatching(/needs koa-session.*mount sw\.middleware\(\) after koa-session/) as unknown });
+      expect(res.body).toEqual({ error: 'misconfigured', message: stringMatching(/needs koa-session.*mount sw\.middleware\(\) after koa-session/) });
     }
     expect(app.logged).toEqual([expect.stringMatching(/needs koa-session/)]);
     expect(app.reached).toEqual([]);
@@ -129,7 +130,7 @@ describe('koa-session not in place', () => {
     for (let i = 0; i < 2; i++) {
       const res = await c.post('/login');
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringMatching(/koa-session is mounted after sessionwatch: mount sw\.middleware\(\) after koa-session/) as unknown });
+      expect(res.body).toEqual({ error: 'misconfigured', message: stringMatching(/koa-session is mounted after sessionwatch: mount sw\.middleware\(\) after koa-session/) });
     }
     expect(app.logged).toHaveLength(1);
     expect(app.reached).toEqual([]);

@@ -9,6 +9,7 @@ import type { PingResponse } from '../shared/protocol';
 import { MemoryStore } from './store/memory-store';
 import { SessionWatch } from './sessionwatch';
 import type { SessionEndedEvent } from './sessionwatch';
+import { anyNumber, anyString, stringMatching } from '../test/support/matchers';
 
 describe('SessionWatch with a manual clock', () => {
   let app: MiniApp;
@@ -61,7 +62,7 @@ describe('SessionWatch with a manual clock', () => {
     }
     app.clock.advance(50); // 300 s since login
     const res = await c.post('/session/ping', { json: { idleFor: 0 } });
-    expect(res.body).toEqual({ error: 'session_expired', endedFor: expect.any(Number) as unknown });
+    expect(res.body).toEqual({ error: 'session_expired', endedFor: anyNumber() });
   });
 
   test('the ping is passive: idleFor is merged, not replaced by now', async () => {
@@ -97,7 +98,7 @@ describe('SessionWatch with a manual clock', () => {
       for (const [method, path] of [['POST', '/session/ping'], ['DELETE', '/session/sessions'], ['POST', '/session/logout']]) {
         const res = await c.request(method, path, { json: { idleFor: 0 }, headers });
         expect([method, path, res.status]).toEqual([method, path, 403]);
-        expect(res.body).toEqual({ error: 'forbidden', message: expect.any(String) as unknown });
+        expect(res.body).toEqual({ error: 'forbidden', message: anyString() });
       }
     }
     // Same-origin requests pass.
@@ -124,7 +125,8 @@ describe('failing closed', () => {
       if (mode === 'hang') return new Promise(() => {});
       return realFind(hash);
     };
-    const app = await startMiniApp({ database: store, queryTimeout: 0.3 });
+    const logged: string[] = [];
+    const app = await startMiniApp({ database: store, queryTimeout: 0.3, logger: { error: (message) => logged.push(message) } });
     try {
       const c = new TestClient(app.url);
       await c.post('/login');
@@ -139,6 +141,10 @@ describe('failing closed', () => {
       expect(Date.now() - start).toBeLessThan(2000);
       mode = 'ok';
       expect((await c.get('/me')).status).toBe(200);
+      expect(logged).toEqual([
+        'sessionwatch: session database error (requests fail closed with 503): connection refused',
+        'sessionwatch: session database error (requests fail closed with 503): store call timed out after 300 ms',
+      ]);
     } finally {
       await app.stop();
     }
@@ -159,7 +165,7 @@ describe('misconfiguration', () => {
       const res = await fetch(`http://127.0.0.1:${port}/`);
       expect(res.status).toBe(500);
       expect(errors[0]).toMatch(/needs koa-session/);
-      expect(await res.json()).toEqual({ error: 'misconfigured', message: expect.stringMatching(/mount sw\.middleware\(\) after koa-session/) as unknown });
+      expect(await res.json()).toEqual({ error: 'misconfigured', message: stringMatching(/mount sw\.middleware\(\) after koa-session/) });
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(500);
       expect(errors).toHaveLength(1);
     } finally {

@@ -7,6 +7,7 @@ import { SESSIONWATCH_EVENTS, type SessionWatchEvent } from './events';
 import { createFakeTransport, type FakeTransport } from '../test/support/fake-transport';
 import { createMemoryHub } from '../test/support/memory-tabs';
 import { resolveClientOptions, type SessionWatchClientOptions } from './options';
+import { anyNumber, objectContaining } from '../test/support/matchers';
 
 const WARN = 30;
 const EXPIRE = 60;
@@ -170,7 +171,7 @@ test('at expireAfter: the leader asks the server, which ends the session as expi
   expect(server.pings.at(-1)!.idleFor).toBeCloseTo(EXPIRE, 1);
   for (const tab of tabs) {
     expect(ofType(tab, 'expire')).toHaveLength(1);
-    expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired', t: expect.any(Number) as unknown })]);
+    expect(ofType(tab, 'end')).toEqual([objectContaining({ reason: 'expired', t: anyNumber() })]);
     expect(ofType(tab, 'end')[0].t).toBeGreaterThanOrEqual(EXPIRE * 1000);
     expect(tab.navigations).toEqual(['/?reason=expired']);
     expect(tab.c.getState()).toMatchObject({ phase: 'ended', reason: 'expired', secondsLeft: 0 });
@@ -352,7 +353,7 @@ test('headless: every tab hears at once that the server is unreachable, that the
   server.mode = 'fail';
   await advanceTo(WARN * 1000 + 2000);
   for (const tab of tabs) {
-    expect(ofType(tab, 'connection')).toEqual([expect.objectContaining({ lost: true, since: expect.any(Number) as unknown })]);
+    expect(ofType(tab, 'connection')).toEqual([objectContaining({ lost: true, since: anyNumber() })]);
     expect(tab.c.getState().connectionLost).toBe(true);
   }
   // No server to confirm at the deadline: the tabs lock and end on their own, and say so first.
@@ -372,7 +373,7 @@ test('maxAge from the server: the warning cannot be extended, and "extend" does 
   server.maxAgeEndsAt = START + 45_000;
   await startAll(tabs);
   // The absolute end comes before the idle one (60 s): that is the end the state counts down to.
-  expect(tabs[1].c.getState()).toMatchObject({ maxAgeEndsAt: expect.any(Number) as unknown, canExtend: false, secondsLeft: 45 });
+  expect(tabs[1].c.getState()).toMatchObject({ maxAgeEndsAt: anyNumber(), canExtend: false, secondsLeft: 45 });
   await advanceTo(45_000 - (EXPIRE - WARN) * 1000 + 1500);
   for (const tab of tabs) expect(ofType(tab, 'warn')).toEqual([expect.objectContaining({ canExtend: false })]);
   tabs[1].c.extend();

@@ -22,6 +22,7 @@ import type { SessionListResponse } from '../shared/protocol';
 import type { DatabaseKind } from '../test/support/databases';
 import { CLIENT_SCRIPT_PATH } from '../example/pages';
 import { isPing, keepActive, launchBrowser, logInOnPage, Session, sleep, state, until, waitForClient, waitForEnd, type Tab } from './support';
+import { anyNumber } from '../test/support/matchers';
 
 /** Small timings, as the other browser tests use. */
 const FAST = { warnAfter: 4, expireAfter: 8 };
@@ -299,9 +300,9 @@ describe('point 1: the client on a logged-out page (example, SQLite, warnAfter 4
     });
     expect(answers).toEqual([
       ['/me', 401, 'revoked', { error: 'unauthenticated' }],
-      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: expect.any(Number) as unknown }],
+      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: anyNumber() }],
       ['/me', 401, 'revoked', { error: 'unauthenticated' }],
-      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: expect.any(Number) as unknown }],
+      ['/session/sessions', 401, 'revoked', { error: 'session_revoked', endedFor: anyNumber() }],
     ]);
     await sleep(1000);
     for (const tab of victim.tabs) expect(tab.navigations.filter((n) => n.t >= revokedAt)).toHaveLength(1);
@@ -417,8 +418,8 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     const replays = [];
     for (const path of ['/session/sessions', '/session/sessions', '/me', '/me']) replays.push([path, await replay(example, cookie, path)]);
     expect(replays).toEqual([
-      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: expect.any(Number) as unknown }, sessionEnded: 'revoked' }],
-      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: expect.any(Number) as unknown }, sessionEnded: 'revoked' }],
+      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: anyNumber() }, sessionEnded: 'revoked' }],
+      ['/session/sessions', { status: 401, body: { error: 'session_revoked', endedFor: anyNumber() }, sessionEnded: 'revoked' }],
       ['/me', { status: 401, body: { error: 'unauthenticated' }, sessionEnded: 'revoked' }],
       ['/me', { status: 401, body: { error: 'unauthenticated' }, sessionEnded: 'revoked' }],
     ]);
@@ -518,8 +519,8 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('point 6 on %s (warnAfter 4 
 
     const replays = [await replay(example, cookie, '/session/sessions'), await replay(example, cookie, '/session/sessions')];
     expect(replays).toEqual([
-      { status: 401, body: { error: 'session_expired', endedFor: expect.any(Number) as unknown }, sessionEnded: 'expired' },
-      { status: 401, body: { error: 'session_expired', endedFor: expect.any(Number) as unknown }, sessionEnded: 'expired' },
+      { status: 401, body: { error: 'session_expired', endedFor: anyNumber() }, sessionEnded: 'expired' },
+      { status: 401, body: { error: 'session_expired', endedFor: anyNumber() }, sessionEnded: 'expired' },
     ]);
     expect(ended.filter((e) => e.id === id).map((e) => e.reason)).toEqual(['expired']);
   }, 40_000);

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { startMiniApp, type MiniApp } from '../../test/support/mini-app';
 import { TestClient } from '../../test/support/http-client';
 import type { ErrorBody } from '../../shared/protocol';
+import { stringContaining } from '../../test/support/matchers';
 
 let app: MiniApp;
 let trusting: MiniApp;
@@ -47,7 +48,7 @@ test.each(['CROSS-SITE', 'Cross-Site', 'cross-site', 'SAME-SITE', ' same-site ']
   const c = await loggedIn();
   const res = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { 'sec-fetch-site': site } });
   expect(res.status).toBe(403);
-  expect(res.body).toEqual({ error: 'forbidden', message: expect.stringContaining('trustedOrigins') as unknown });
+  expect(res.body).toEqual({ error: 'forbidden', message: stringContaining('trustedOrigins') });
 });
 
 test.each([

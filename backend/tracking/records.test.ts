@@ -9,6 +9,7 @@ import { testRecord } from '../../test/support/records';
 import { recordedIp, newRecord, toSessionInfo, toTrackedSession, UNKNOWN_IP } from './records';
 import { hashToken, PUBLIC_ID_PATTERN } from './tokens';
 import { MAX_USER_AGENT_LENGTH } from './user-agent';
+import { stringMatching } from '../../test/support/matchers';
 
 /** A Koa context of a request from `remoteAddress` with these headers. */
 function contextOf(headers: Record<string, string>, remoteAddress = '127.0.0.1', proxy = false): Koa.Context {
@@ -33,7 +34,7 @@ describe('newRecord', () => {
   test('a live record of the login: random public id, the token\'s hash, the request\'s IP and parsed user agent', () => {
     const record = newRecord(contextOf({ 'user-agent': firefox }, '::ffff:203.0.113.7'), 'alice', 'secret-token', 'store-key-1', 1_700_000_000_000);
     expect(record).toEqual({
-      id: expect.stringMatching(PUBLIC_ID_PATTERN) as unknown,
+      id: stringMatching(PUBLIC_ID_PATTERN),
       tokenHash: hashToken('secret-token'),
       storeKey: 'store-key-1',
       userId: 'alice',
