@@ -9,7 +9,13 @@ const TESTS = '\\.test\\.tsx?$';
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'An import cycle: break it with a narrower module or an interface.', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle: break it with a narrower module or an interface.',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'shipped-imports-shipped-only',
       severity: 'error',

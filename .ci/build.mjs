@@ -23,13 +23,25 @@ const require = createRequire(import.meta.url);
 
 function tsc() {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    const child = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p tsconfig.build.json failed (exit ${code})`))));
   });
 }
 
-const esm = { absWorkingDir: root, bundle: true, format: 'esm', sourcemap: true, outbase: '.', outdir: 'dist', outExtension: { '.js': '.mjs' }, logLevel: 'warning' };
+const esm = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'esm',
+  sourcemap: true,
+  outbase: '.',
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'warning',
+};
 /** Entries with an ESM build, and so a `.d.mts` next to them. */
 const BROWSER_ENTRIES = ['client/index.ts', 'client/react.ts', 'shared/index.ts'];
 const NODE_ENTRIES = ['backend/index.ts', 'backend/redis/index.ts'];
@@ -38,9 +50,28 @@ const started = Date.now();
 fs.rmSync(dist, { recursive: true, force: true });
 await Promise.all([
   tsc(),
-  build({ ...esm, entryPoints: BROWSER_ENTRIES, platform: 'browser', target: 'es2020', splitting: true, chunkNames: 'chunks/[name]-[hash]', external: ['broadcast-channel', 'react'] }),
+  build({
+    ...esm,
+    entryPoints: BROWSER_ENTRIES,
+    platform: 'browser',
+    target: 'es2020',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    external: ['broadcast-channel', 'react'],
+  }),
   build({ ...esm, entryPoints: NODE_ENTRIES, platform: 'node', target: 'node20', packages: 'external' }),
-  build({ absWorkingDir: root, entryPoints: ['client/index.ts'], outfile: 'dist/browser/sessionwatch.mjs', bundle: true, format: 'esm', platform: 'browser', target: 'es2020', minify: true, sourcemap: true, logLevel: 'warning' }),
+  build({
+    absWorkingDir: root,
+    entryPoints: ['client/index.ts'],
+    outfile: 'dist/browser/sessionwatch.mjs',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+  }),
 ]);
 for (const entry of [...BROWSER_ENTRIES, ...NODE_ENTRIES]) {
   const base = path.basename(entry, '.ts');

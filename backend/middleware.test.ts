@@ -43,7 +43,10 @@ afterEach(async () => {
  * The app: `POST /login?user=` logs in (and stores a note in the session), `GET /private` throws
  * 401 without a user (Koa's own error answer), anything else answers the session's user and note.
  */
-async function start({ koaSession = 'before', ...options }: { koaSession?: 'before' | 'after' | 'none' } & SessionWatchOptions = {}): Promise<TinyApp> {
+async function start({
+  koaSession = 'before',
+  ...options
+}: { koaSession?: 'before' | 'after' | 'none' } & SessionWatchOptions = {}): Promise<TinyApp> {
   const clock = { now: Date.UTC(2030, 0, 1) };
   const logged: string[] = [];
   const reached: string[] = [];
@@ -118,7 +121,10 @@ describe('koa-session not in place', () => {
     for (const path of ['/', '/session/sessions', '/']) {
       const res = await c.get(path);
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ error: 'misconfigured', message: stringMatching(/needs koa-session.*mount sw\.middleware\(\) after koa-session/) });
+      expect(res.body).toEqual({
+        error: 'misconfigured',
+        message: stringMatching(/needs koa-session.*mount sw\.middleware\(\) after koa-session/),
+      });
     }
     expect(app.logged).toEqual([expect.stringMatching(/needs koa-session/)]);
     expect(app.reached).toEqual([]);
@@ -130,7 +136,10 @@ describe('koa-session not in place', () => {
     for (let i = 0; i < 2; i++) {
       const res = await c.post('/login');
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ error: 'misconfigured', message: stringMatching(/koa-session is mounted after sessionwatch: mount sw\.middleware\(\) after koa-session/) });
+      expect(res.body).toEqual({
+        error: 'misconfigured',
+        message: stringMatching(/koa-session is mounted after sessionwatch: mount sw\.middleware\(\) after koa-session/),
+      });
     }
     expect(app.logged).toHaveLength(1);
     expect(app.reached).toEqual([]);
@@ -167,7 +176,7 @@ describe('the session check', () => {
     expect([untouched.body, ended(untouched)]).toEqual([{ user: 'alice', note: 'kept' }, null]);
   });
 
-  test('the app\'s own error answer, thrown after the session ended, keeps Session-Ended', async () => {
+  test("the app's own error answer, thrown after the session ended, keeps Session-Ended", async () => {
     app = await start();
     const { client, id } = await loggedIn(app);
     await app.sw.revokeSession('alice', id);
@@ -228,7 +237,7 @@ describe('the API prefix', () => {
     expect(app.reached).toEqual(['GET /sessionsx']);
   });
 
-  test('apiPrefix moves the API: the old prefix is the app\'s', async () => {
+  test("apiPrefix moves the API: the old prefix is the app's", async () => {
     app = await start({ apiPrefix: '/auth/sw' });
     const { client } = await loggedIn(app);
     const list = await client.get<SessionListResponse>('/auth/sw/sessions');

@@ -81,7 +81,9 @@ describe('options', () => {
     const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       resolveOptions({ database, warnAfter: 10, expireAfter: 40, maxAge: 5 });
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/maxAge \(5s\) is not longer than expireAfter \(40s\)/), { code: 'SESSIONWATCH_SHORT_MAX_AGE' });
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/maxAge \(5s\) is not longer than expireAfter \(40s\)/), {
+        code: 'SESSIONWATCH_SHORT_MAX_AGE',
+      });
       warn.mockClear();
       resolveOptions({ database, warnAfter: 10, expireAfter: 40, maxAge: 3600 });
       expect(warn).not.toHaveBeenCalled();
@@ -116,7 +118,9 @@ describe('options', () => {
   });
 
   test('an unknown option far from every known one lists the known ones', () => {
-    expect(() => resolveOptions({ database, colour: 'blue' } as never)).toThrow(/unknown option "colour" \(known options: database, schema, .*now\)/);
+    expect(() => resolveOptions({ database, colour: 'blue' } as never)).toThrow(
+      /unknown option "colour" \(known options: database, schema, .*now\)/,
+    );
   });
 
   test('values are quoted the way the client quotes them (JSON for strings)', () => {
@@ -183,7 +187,12 @@ describe('options', () => {
         await sw.migrate();
         await sw.close();
       }
-      expect(fs.readdirSync(cwd).filter((f) => f.endsWith('.sqlite')).sort()).toEqual(['a.sqlite', 'b.sqlite']);
+      expect(
+        fs
+          .readdirSync(cwd)
+          .filter((f) => f.endsWith('.sqlite'))
+          .sort(),
+      ).toEqual(['a.sqlite', 'b.sqlite']);
     });
 
     test('a Knex instance and a Store are accepted', async () => {
@@ -201,6 +210,8 @@ describe('options', () => {
   });
 
   test('trusted origins are normalised', () => {
-    expect([...resolveOptions({ database, trustedOrigins: ['https://app.example.com/'] }).trustedOrigins]).toEqual(['https://app.example.com']);
+    expect([...resolveOptions({ database, trustedOrigins: ['https://app.example.com/'] }).trustedOrigins]).toEqual([
+      'https://app.example.com',
+    ]);
   });
 });

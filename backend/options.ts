@@ -111,8 +111,26 @@ export interface SessionWatchLogger {
 
 /** Every key {@link SessionWatchOptions} has: any other throws a TypeError naming the closest. */
 export const OPTION_KEYS = [
-  'database', 'schema', 'tableName', 'apiPrefix', 'sessionKey', 'sessionStore', 'warnAfter', 'expireAfter', 'maxAge',
-  'touchInterval', 'passive', 'sweepInterval', 'retention', 'trustedOrigins', 'maxSessionsPerUser', 'noStore', 'cache', 'queryTimeout', 'logger', 'now',
+  'database',
+  'schema',
+  'tableName',
+  'apiPrefix',
+  'sessionKey',
+  'sessionStore',
+  'warnAfter',
+  'expireAfter',
+  'maxAge',
+  'touchInterval',
+  'passive',
+  'sweepInterval',
+  'retention',
+  'trustedOrigins',
+  'maxSessionsPerUser',
+  'noStore',
+  'cache',
+  'queryTimeout',
+  'logger',
+  'now',
 ] as const satisfies ReadonlyArray<keyof SessionWatchOptions>;
 
 /** Old option names (0.1) and their new ones: a clear error rather than an unknown-option guess. */
@@ -179,7 +197,9 @@ function origin(value: unknown, index: number): string {
     if (parsed.origin === 'null' || parsed.origin !== value.replace(/\/$/, '')) throw new Error();
     return parsed.origin;
   } catch {
-    throw new TypeError(`sessionwatch: trustedOrigins[${index}] must be an origin like "https://app.example.com" (got ${describeValue(value)})`);
+    throw new TypeError(
+      `sessionwatch: trustedOrigins[${index}] must be an origin like "https://app.example.com" (got ${describeValue(value)})`,
+    );
   }
 }
 
@@ -223,11 +243,15 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   }
   const apiPrefix = options.apiPrefix ?? DEFAULT_API_PREFIX;
   if (typeof apiPrefix !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(apiPrefix)) {
-    throw new TypeError(`sessionwatch: option "apiPrefix" must be a path like "/session" without a trailing slash (got ${describeValue(apiPrefix)})`);
+    throw new TypeError(
+      `sessionwatch: option "apiPrefix" must be a path like "/session" without a trailing slash (got ${describeValue(apiPrefix)})`,
+    );
   }
   const sessionKey = options.sessionKey ?? 'sessionwatch';
   if (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.startsWith('_') || sessionKey === 'isNew') {
-    throw new TypeError('sessionwatch: option "sessionKey" must be a non-empty string not starting with "_" (koa-session does not save those)');
+    throw new TypeError(
+      'sessionwatch: option "sessionKey" must be a non-empty string not starting with "_" (koa-session does not save those)',
+    );
   }
   const warnAfter = positiveSeconds('warnAfter', options.warnAfter, DEFAULT_WARN_AFTER);
   const expireAfter = positiveSeconds('expireAfter', options.expireAfter, DEFAULT_EXPIRE_AFTER);
@@ -238,9 +262,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
       { code: 'SESSIONWATCH_SHORT_WARNING' },
     );
   }
-  const maxAge = options.maxAge === null || options.maxAge === undefined
-    ? null
-    : positiveSeconds('maxAge', options.maxAge, 0);
+  const maxAge = options.maxAge === null || options.maxAge === undefined ? null : positiveSeconds('maxAge', options.maxAge, 0);
   if (maxAge !== null && maxAge <= expireAfter) {
     // Legitimate in tests and demos, almost never in production: say so rather than refuse.
     process.emitWarning(
@@ -253,7 +275,8 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   if (touchInterval >= expireAfter) {
     throw new RangeError(`sessionwatch: option "touchInterval" (${touchInterval}) must be less than "expireAfter" (${expireAfter})`);
   }
-  const sweepInterval = options.sweepInterval === false ? 0 : nonNegativeSeconds('sweepInterval', options.sweepInterval, DEFAULT_SWEEP_INTERVAL);
+  const sweepInterval =
+    options.sweepInterval === false ? 0 : nonNegativeSeconds('sweepInterval', options.sweepInterval, DEFAULT_SWEEP_INTERVAL);
   const retention = nonNegativeSeconds('retention', options.retention, DEFAULT_RETENTION);
   if (options.trustedOrigins !== undefined && !Array.isArray(options.trustedOrigins)) {
     throw new TypeError('sessionwatch: option "trustedOrigins" must be an array of origins');
@@ -267,7 +290,9 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   }
   const logger = options.logger === undefined ? console : options.logger === false ? { error() {} } : options.logger;
   if (typeof logger !== 'object' || logger === null || typeof logger.error !== 'function') {
-    throw new TypeError(`sessionwatch: option "logger" must be false or an object with an error(message, error) method (got ${describeValue(logger)})`);
+    throw new TypeError(
+      `sessionwatch: option "logger" must be false or an object with an error(message, error) method (got ${describeValue(logger)})`,
+    );
   }
   return {
     database,

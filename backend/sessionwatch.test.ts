@@ -95,7 +95,11 @@ describe('SessionWatch with a manual clock', () => {
       { 'sec-fetch-site': 'same-site', origin: 'https://sub.example' },
     ];
     for (const headers of cases) {
-      for (const [method, path] of [['POST', '/session/ping'], ['DELETE', '/session/sessions'], ['POST', '/session/logout']]) {
+      for (const [method, path] of [
+        ['POST', '/session/ping'],
+        ['DELETE', '/session/sessions'],
+        ['POST', '/session/logout'],
+      ]) {
         const res = await c.request(method, path, { json: { idleFor: 0 }, headers });
         expect([method, path, res.status]).toEqual([method, path, 403]);
         expect(res.body).toEqual({ error: 'forbidden', message: anyString() });

@@ -43,7 +43,10 @@ interface ProfileNode {
 }
 
 /** Time (ms) in samples whose stack holds a frame of our bundle, and our functions by self time. */
-function ourTime(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }): { totalMs: number; self: Map<string, number> } {
+function ourTime(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }): {
+  totalMs: number;
+  self: Map<string, number>;
+} {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -67,7 +70,9 @@ function ourTime(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas
     if (!isOurs(samples[i])) continue;
     total += dt;
     const frame = byId.get(samples[i])!.callFrame;
-    const key = frame.url.endsWith(BUNDLE_NAME) ? `${frame.lineNumber}:${frame.columnNumber}:${frame.functionName}` : `(native) ${frame.functionName || '?'}`;
+    const key = frame.url.endsWith(BUNDLE_NAME)
+      ? `${frame.lineNumber}:${frame.columnNumber}:${frame.functionName}`
+      : `(native) ${frame.functionName || '?'}`;
     self.set(key, (self.get(key) ?? 0) + dt);
   }
   return { totalMs: total / 1000, self };
@@ -152,12 +157,25 @@ export async function activityCost(ctx: BenchContext): Promise<Row[]> {
       }
       const cost = on.map((t, r) => t - off[r]);
       return [
-        atMost(`time in our listeners for ${EVENTS.toLocaleString('en')} mousemoves (CPU profiler)`, round(median(profiled), 2), 20, 'ms',
-          `median of ${rounds} rounds: ${list(profiled)}; ours by self time over all rounds: ${originalNames(self).join(', ')}`),
-        info(`A/B: loop with our listeners − without, ${EVENTS.toLocaleString('en')} mousemoves`, round(median(cost), 2), 'ms',
-          `median of ${rounds} alternating rounds: ${list(cost)} (with ${round(median(on), 1)} ms, without ${round(median(off), 1)} ms); includes the browser's cost of calling any JS listener`),
-        info(`A/B: loop with our listeners − with one empty listener`, round(median(on.map((t, r) => t - empty[r])), 2), 'ms',
-          `median of ${rounds} rounds: ${list(on.map((t, r) => t - empty[r]))} (empty listener ${round(median(empty), 1)} ms): our handler's own cost beyond the browser's`),
+        atMost(
+          `time in our listeners for ${EVENTS.toLocaleString('en')} mousemoves (CPU profiler)`,
+          round(median(profiled), 2),
+          20,
+          'ms',
+          `median of ${rounds} rounds: ${list(profiled)}; ours by self time over all rounds: ${originalNames(self).join(', ')}`,
+        ),
+        info(
+          `A/B: loop with our listeners − without, ${EVENTS.toLocaleString('en')} mousemoves`,
+          round(median(cost), 2),
+          'ms',
+          `median of ${rounds} alternating rounds: ${list(cost)} (with ${round(median(on), 1)} ms, without ${round(median(off), 1)} ms); includes the browser's cost of calling any JS listener`,
+        ),
+        info(
+          `A/B: loop with our listeners − with one empty listener`,
+          round(median(on.map((t, r) => t - empty[r])), 2),
+          'ms',
+          `median of ${rounds} rounds: ${list(on.map((t, r) => t - empty[r]))} (empty listener ${round(median(empty), 1)} ms): our handler's own cost beyond the browser's`,
+        ),
         info('activity reports per 10,000-event burst', median(reports), '', 'throttled to one per activityInterval (0.5 s)'),
       ];
     } finally {

@@ -13,11 +13,12 @@ import { round } from './lib/stats';
 const ROOT = path.resolve(__dirname, '..');
 
 /** Minified and gzipped sizes in bytes of a bundle of `entry` (a file, or source code with `contents`). */
-export function bundleSize(entry: { file: string } | { contents: string }, external: string[] = []): { min: number; gzip: number; inputs: [string, number][] } {
+export function bundleSize(
+  entry: { file: string } | { contents: string },
+  external: string[] = [],
+): { min: number; gzip: number; inputs: [string, number][] } {
   const result = buildSync({
-    ...('file' in entry
-      ? { entryPoints: [entry.file] }
-      : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts' as const } }),
+    ...('file' in entry ? { entryPoints: [entry.file] } : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts' as const } }),
     bundle: true,
     minify: true,
     format: 'esm',
@@ -44,10 +45,33 @@ export async function clientSize(_ctx: BenchContext): Promise<Row[]> {
   const withoutChannel = bundleSize({ file: path.join(ROOT, 'client', 'index.ts') }, ['broadcast-channel']);
   const idleTimer = bundleSize({ contents: "export { useIdleTimer } from 'react-idle-timer';" }, ['react', 'react-dom']);
   return [
-    atMost('client bundle, gzip (with broadcast-channel)', kb(client.gzip), 9, 'KB', `${client.gzip} B gzip, ${kb(client.min)} KB minified`),
-    info('client bundle, gzip, broadcast-channel external', kb(withoutChannel.gzip), 'KB', `${withoutChannel.gzip} B gzip, ${kb(withoutChannel.min)} KB minified; broadcast-channel adds ${kb(client.gzip - withoutChannel.gzip)} KB`),
-    info('client: largest parts, minified', kb(client.inputs.slice(0, 8).reduce((n, [, b]) => n + b, 0)), 'KB',
-      client.inputs.slice(0, 8).map(([file, bytes]) => `${file} ${kb(bytes)}`).join(', ')),
-    info('react-idle-timer useIdleTimer, gzip (react external)', kb(idleTimer.gzip), 'KB', `${idleTimer.gzip} B gzip, ${kb(idleTimer.min)} KB minified; for comparison`),
+    atMost(
+      'client bundle, gzip (with broadcast-channel)',
+      kb(client.gzip),
+      9,
+      'KB',
+      `${client.gzip} B gzip, ${kb(client.min)} KB minified`,
+    ),
+    info(
+      'client bundle, gzip, broadcast-channel external',
+      kb(withoutChannel.gzip),
+      'KB',
+      `${withoutChannel.gzip} B gzip, ${kb(withoutChannel.min)} KB minified; broadcast-channel adds ${kb(client.gzip - withoutChannel.gzip)} KB`,
+    ),
+    info(
+      'client: largest parts, minified',
+      kb(client.inputs.slice(0, 8).reduce((n, [, b]) => n + b, 0)),
+      'KB',
+      client.inputs
+        .slice(0, 8)
+        .map(([file, bytes]) => `${file} ${kb(bytes)}`)
+        .join(', '),
+    ),
+    info(
+      'react-idle-timer useIdleTimer, gzip (react external)',
+      kb(idleTimer.gzip),
+      'KB',
+      `${idleTimer.gzip} B gzip, ${kb(idleTimer.min)} KB minified; for comparison`,
+    ),
   ];
 }

@@ -40,7 +40,9 @@ export async function crossTab(ctx: BenchContext): Promise<Row[]> {
       }
       const cookies = await Promise.all(sessions.map((s) => s.cookieHeader()));
       // Settle: every tab's hello is in, each leader pinged at once and runs on its interval.
-      await Promise.all(sessions.flatMap((s) => s.tabs.map((tab) => keepMoving(tab.page, Date.now() + (ctx.quick ? 1000 : 1500), { ignoreErrors: true }))));
+      await Promise.all(
+        sessions.flatMap((s) => s.tabs.map((tab) => keepMoving(tab.page, Date.now() + (ctx.quick ? 1000 : 1500), { ignoreErrors: true }))),
+      );
       const activityBefore = await Promise.all(sessions.map((s) => s.activityCounts()));
       const start = Date.now();
       const end = start + seconds * 1000;
@@ -58,8 +60,14 @@ export async function crossTab(ctx: BenchContext): Promise<Row[]> {
         const pingers = session.tabs.filter((tab) => tab.pings.some((t) => t >= start && t < end)).length;
         const errors = session.tabs.flatMap((tab) => tab.errors);
         ctx.log(`cross-tab: ${n} tab(s): ${count} pings in ${seconds} s; ${active}/${n} tabs saw activity; ${pingers} tab(s) pinged`);
-        rows.push(info(`${n} tab(s): pings at the server in ${seconds} s`, count, 'pings',
-          `${round(rate, 3)} pings/s between the first and the last; activity seen in ${active}/${n} tabs; ${pingers} tab(s) pinged${errors.length ? `; page errors: ${errors.slice(0, 2).join(' | ')}` : ''}`));
+        rows.push(
+          info(
+            `${n} tab(s): pings at the server in ${seconds} s`,
+            count,
+            'pings',
+            `${round(rate, 3)} pings/s between the first and the last; activity seen in ${active}/${n} tabs; ${pingers} tab(s) pinged${errors.length ? `; page errors: ${errors.slice(0, 2).join(' | ')}` : ''}`,
+          ),
+        );
         if (active < n) rows.push(atMost(`${n} tabs: tabs whose activity was not seen`, n - active, 0));
       });
     } finally {
@@ -67,8 +75,16 @@ export async function crossTab(ctx: BenchContext): Promise<Row[]> {
     }
     pings.stop();
     for (const n of TAB_COUNTS.slice(1)) {
-      rows.push(atMost(`ping rate ratio ${n} tabs / 1 tab`, round(rates.get(n)! / rates.get(1)!, 3), 1.05, '',
-        `${round(rates.get(n)!, 3)} / ${round(rates.get(1)!, 3)} pings/s; counts ${counts.get(n)} / ${counts.get(1)}`, 2));
+      rows.push(
+        atMost(
+          `ping rate ratio ${n} tabs / 1 tab`,
+          round(rates.get(n)! / rates.get(1)!, 3),
+          1.05,
+          '',
+          `${round(rates.get(n)!, 3)} / ${round(rates.get(1)!, 3)} pings/s; counts ${counts.get(n)} / ${counts.get(1)}`,
+          2,
+        ),
+      );
     }
     return rows;
   } finally {

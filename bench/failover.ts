@@ -29,13 +29,19 @@ export async function failover(ctx: BenchContext): Promise<Row[]> {
         await sleep(ctx.quick ? 200 : 600);
         const closedAt = Date.now();
         await session.closeTab(leader);
-        const pinged = await until(() => {
-          const first = session.tabs.map((tab) => tab.pings.find((t) => t >= closedAt)).filter((t): t is number => t !== undefined);
-          return first.length ? Math.min(...first) : 0;
-        }, { what: 'a remaining tab to ping', timeout: 10_000, every: 25 });
+        const pinged = await until(
+          () => {
+            const first = session.tabs.map((tab) => tab.pings.find((t) => t >= closedAt)).filter((t): t is number => t !== undefined);
+            return first.length ? Math.min(...first) : 0;
+          },
+          { what: 'a remaining tab to ping', timeout: 10_000, every: 25 },
+        );
         toPing.push(pinged - closedAt);
         const events = await Promise.all(session.tabs.map((tab) => tab.page.evaluate(() => window.__sessionwatchEvents ?? [])));
-        const elected = events.flat().filter((e) => e.type === 'leader' && e.isLeader === true && e.t >= closedAt).map((e) => e.t);
+        const elected = events
+          .flat()
+          .filter((e) => e.type === 'leader' && e.isLeader === true && e.t >= closedAt)
+          .map((e) => e.t);
         if (elected.length) toLeader.push(Math.min(...elected) - closedAt);
         ctx.log(`failover ${i + 1}/${CLOSES}: ping after ${pinged - closedAt} ms`);
         await session.openTab();
@@ -46,7 +52,12 @@ export async function failover(ctx: BenchContext): Promise<Row[]> {
     return [
       atMost('leader closed → next tab leads and pings, median', median(toPing), 500, 'ms', `${CLOSES} closes: ${list(toPing, 0)}`),
       atMost('leader closed → next tab leads and pings, max', Math.max(...toPing), 1500, 'ms'),
-      info('leader closed → next tab’s leader event, median', toLeader.length ? round(median(toLeader), 0) : null, 'ms', toLeader.length ? list(toLeader, 0) : 'no leader events seen'),
+      info(
+        'leader closed → next tab’s leader event, median',
+        toLeader.length ? round(median(toLeader), 0) : null,
+        'ms',
+        toLeader.length ? list(toLeader, 0) : 'no leader events seen',
+      ),
     ];
   } finally {
     await browser?.close();

@@ -70,7 +70,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const ctx: BenchContext = { quick, log: (message) => process.stderr.write(`  · ${message}\n`) };
   const before = machine();
-  console.error(`sessionwatch bench${quick ? ' (quick)' : ''} — ${before.nproc} cores (${before.cpu}), Node ${before.node}, load ${before.loadAverage.join(' ')}`);
+  console.error(
+    `sessionwatch bench${quick ? ' (quick)' : ''} — ${before.nproc} cores (${before.cpu}), Node ${before.node}, load ${before.loadAverage.join(' ')}`,
+  );
   const sections: Section[] = [];
   for (const figure of FIGURES.filter((f) => !only || only.includes(f.name))) {
     console.error(`${figure.title}…`);
@@ -80,7 +82,13 @@ async function main(): Promise<void> {
       section = { figure: figure.name, title: figure.title, rows: await figure.run(ctx), seconds: (Date.now() - t0) / 1000 };
     } catch (err) {
       console.error(err);
-      section = { figure: figure.name, title: figure.title, rows: [], seconds: (Date.now() - t0) / 1000, error: err instanceof Error ? err.message : String(err) };
+      section = {
+        figure: figure.name,
+        title: figure.title,
+        rows: [],
+        seconds: (Date.now() - t0) / 1000,
+        error: err instanceof Error ? err.message : String(err),
+      };
     }
     sections.push(section);
   }
@@ -104,7 +112,13 @@ async function main(): Promise<void> {
     seconds: Math.round(seconds),
     machine: host,
     summary: { passed, failed, errors },
-    figures: sections.map((s) => ({ figure: s.figure, title: s.title, seconds: Math.round(s.seconds), error: s.error ?? null, rows: s.rows })),
+    figures: sections.map((s) => ({
+      figure: s.figure,
+      title: s.title,
+      seconds: Math.round(s.seconds),
+      error: s.error ?? null,
+      rows: s.rows,
+    })),
   };
   fs.writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   if (!quick && !only) {

@@ -31,7 +31,10 @@ export async function lifecycle(ctx: BenchContext): Promise<Row[]> {
   let example: RunningExample | undefined;
   let browser: Browser | undefined;
   try {
-    [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER }), launchBrowser('chromium')]);
+    [example, browser] = await Promise.all([
+      startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER }),
+      launchBrowser('chromium'),
+    ]);
     const path = `/?pingInterval=${PING_INTERVAL_S}`;
     let expired = 0;
     /** Per trial: ms from the leader's last ping to another tab's first ping, or null when none came. */
@@ -52,13 +55,18 @@ export async function lifecycle(ctx: BenchContext): Promise<Row[]> {
         await keepActive(follower, (EXPIRE_AFTER + 2) * 1000);
         const status = (await new TestClient(example.url).get('/api/notifications', { headers: { cookie } })).status;
         if (status !== 200) expired++;
-        const first = tabs.filter((tab) => tab !== leader).map((tab) => tab.pings.find((t) => t >= frozenAt)).filter((t): t is number => t !== undefined);
+        const first = tabs
+          .filter((tab) => tab !== leader)
+          .map((tab) => tab.pings.find((t) => t >= frozenAt))
+          .filter((t): t is number => t !== undefined);
         // From the leader's last sign of life: its last ping (a freeze takes effect at the renderer's
         // next task, not when the DevTools call returns).
         const firstAt = first.length ? Math.min(...first) : null;
         const takeover = firstAt === null ? null : firstAt - Math.max(frozenAt, ...leader.pings.filter((t) => t <= firstAt));
         takeovers.push(takeover);
-        ctx.log(`lifecycle ${i + 1}/${TRIALS}: server ${status === 200 ? 'kept the session' : `answered ${status} (expired)`}; first ping from another tab ${takeover === null ? 'never' : `after ${takeover} ms`}`);
+        ctx.log(
+          `lifecycle ${i + 1}/${TRIALS}: server ${status === 200 ? 'kept the session' : `answered ${status} (expired)`}; first ping from another tab ${takeover === null ? 'never' : `after ${takeover} ms`}`,
+        );
         await thaw(leader, { visible: false });
       } finally {
         await session.close();
@@ -71,11 +79,21 @@ export async function lifecycle(ctx: BenchContext): Promise<Row[]> {
     const med = median(all);
     const note = `${TRIALS} trials: ${takeovers.map((t) => (t === null ? 'none' : String(t))).join(', ')}${missing ? ` (${missing} without any ping from another tab in ${EXPIRE_AFTER + 2} s)` : ''}; bound = pingInterval ${PING_INTERVAL_S * 1000} ms + 2000 ms`;
     return [
-      atMost('activity in a follower while the leader is frozen: sessions expired on the server', expired, 0, 'sessions',
-        `${expired} of ${TRIALS} trials (expireAfter ${EXPIRE_AFTER} s, ${EXPIRE_AFTER + 2} s of mouse moves in a follower)`),
+      atMost(
+        'activity in a follower while the leader is frozen: sessions expired on the server',
+        expired,
+        0,
+        'sessions',
+        `${expired} of ${TRIALS} trials (expireAfter ${EXPIRE_AFTER} s, ${EXPIRE_AFTER + 2} s of mouse moves in a follower)`,
+      ),
       atMost('leader frozen → first ping from another tab, median', Number.isFinite(med) ? med : null, TAKEOVER_BOUND_MS, 'ms', note),
-      atMost('leader frozen → first ping from another tab, max', missing ? null : Math.max(...seen), TAKEOVER_BOUND_MS, 'ms',
-        missing ? `${missing} of ${TRIALS} trials without one` : seen.length ? list(seen, 0) : undefined),
+      atMost(
+        'leader frozen → first ping from another tab, max',
+        missing ? null : Math.max(...seen),
+        TAKEOVER_BOUND_MS,
+        'ms',
+        missing ? `${missing} of ${TRIALS} trials without one` : seen.length ? list(seen, 0) : undefined,
+      ),
     ];
   } finally {
     await browser?.close();

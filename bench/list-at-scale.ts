@@ -20,7 +20,8 @@ const TABLE = 'sessionwatch_sessions';
 const PER_USER = 10;
 const BATCH = 100_000;
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0';
-const COLUMNS = 'id, token_hash, store_key, user_id, ip, user_agent, browser_name, browser_version, os_name, os_version, device_type, created_at, last_activity, ended_at, end_reason';
+const COLUMNS =
+  'id, token_hash, store_key, user_id, ip, user_agent, browser_name, browser_version, os_name, os_version, device_type, created_at, last_activity, ended_at, end_reason';
 
 /**
  * Inserts rows `from`..`to`-1 in one INSERT … SELECT over a generated series (recursive CTE on
@@ -85,7 +86,14 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
       const [{ n }] = await knex(TABLE).count({ n: '*' });
       const seconds = round((Date.now() - started) / 1000, 1);
       ctx.log(`list: seeded ${rowsTotal} rows on ${kind} in ${seconds} s`);
-      rows.push(info(`${kind}: rows in the table`, Number(n), 'rows', `${rowsTotal / PER_USER} users × ${PER_USER} seeded in ${seconds} s, besides the overhead figure's sessions`));
+      rows.push(
+        info(
+          `${kind}: rows in the table`,
+          Number(n),
+          'rows',
+          `${rowsTotal / PER_USER} users × ${PER_USER} seeded in ${seconds} s, besides the overhead figure's sessions`,
+        ),
+      );
     } finally {
       await knex.destroy();
     }
@@ -95,10 +103,14 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
     const res = await fetch(`${server.url}/session/sessions`, { headers: { cookie: cookies.get(kind)![0] } });
     const body = (await res.json()) as { sessions: { current: boolean }[] };
     if (res.status !== 200 || body.sessions.length !== PER_USER + 1 || !body.sessions[0].current) {
-      throw new Error(`list on ${kind}: expected ${PER_USER + 1} sessions, current first; got ${res.status} with ${body.sessions?.length} sessions`);
+      throw new Error(
+        `list on ${kind}: expected ${PER_USER + 1} sessions, current first; got ${res.status} with ${body.sessions?.length} sessions`,
+      );
     }
   }
-  const request = (kind: Kind, path = '/session/sessions') => [{ method: 'GET' as const, path, setupRequest: roundRobinCookies(cookies.get(kind)!) }];
+  const request = (kind: Kind, path = '/session/sessions') => [
+    { method: 'GET' as const, path, setupRequest: roundRobinCookies(cookies.get(kind)!) },
+  ];
   for (const kind of KINDS) await runLoad({ url: servers.get(kind)!.url, duration: 1, connections: 1, requests: request(kind) });
   const samples = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
   const p99s = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
@@ -114,25 +126,45 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
       baseP99s.get(kind)!.push(base.p99);
       failed += result.non2xx + result.errors + result.timeouts + base.non2xx + base.errors;
     }
-    ctx.log(`list round ${r + 1}/${rounds}: p99 ${KINDS.map((k) => `${k} ${round(p99s.get(k)![r], 2)} ms (GET /me ${round(baseP99s.get(k)![r], 2)} ms)`).join(', ')}`);
+    ctx.log(
+      `list round ${r + 1}/${rounds}: p99 ${KINDS.map((k) => `${k} ${round(p99s.get(k)![r], 2)} ms (GET /me ${round(baseP99s.get(k)![r], 2)} ms)`).join(', ')}`,
+    );
   }
   for (const kind of KINDS) {
     const all = samples.get(kind)!;
     rows.push(
-      atMost(`${kind}: GET /session/sessions p99`, round(median(p99s.get(kind)!), 2), 5, 'ms',
+      atMost(
+        `${kind}: GET /session/sessions p99`,
+        round(median(p99s.get(kind)!), 2),
+        5,
+        'ms',
         `median of ${rounds} rounds (${list(p99s.get(kind)!)}); pooled p99 ${round(percentile(all, 99), 2)} ms, p50 ${round(percentile(all, 50), 2)} ms over ${all.length} requests, 1 connection; ` +
-          `GET /me on the same server p99 ${round(median(baseP99s.get(kind)!), 2)} ms`),
+          `GET /me on the same server p99 ${round(median(baseP99s.get(kind)!), 2)} ms`,
+      ),
     );
   }
   rows.push(atMost('list requests failed', failed, 0));
   // The plans, read after the load (same data, fresh connection).
   for (const kind of KINDS) {
     const db = dbs.get(kind)!;
-    const knex = kind === 'sqlite' ? connect(db.url) : knexFactory({ client: 'pg', connection: db.url, searchPath: [db.schema!], pool: { min: 0, max: 1 } });
+    const knex =
+      kind === 'sqlite'
+        ? connect(db.url)
+        : knexFactory({ client: 'pg', connection: db.url, searchPath: [db.schema!], pool: { min: 0, max: 1 } });
     try {
       const plan = await listPlan(knex, kind, user);
-      const scan = kind === 'sqlite' ? /\bSCAN\b(?! USING INDEX| USING COVERING INDEX)/.test(plan) && !/USING INDEX/.test(plan) : /Seq Scan/.test(plan);
-      rows.push({ name: `${kind}: list query plan uses an index`, value: scan ? 0 : 1, unit: '', target: 'index, no scan', pass: !scan, note: plan.slice(0, 200) });
+      const scan =
+        kind === 'sqlite'
+          ? /\bSCAN\b(?! USING INDEX| USING COVERING INDEX)/.test(plan) && !/USING INDEX/.test(plan)
+          : /Seq Scan/.test(plan);
+      rows.push({
+        name: `${kind}: list query plan uses an index`,
+        value: scan ? 0 : 1,
+        unit: '',
+        target: 'index, no scan',
+        pass: !scan,
+        note: plan.slice(0, 200),
+      });
     } finally {
       await knex.destroy();
     }

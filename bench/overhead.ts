@@ -47,14 +47,21 @@ export async function overhead(ctx: BenchContext): Promise<Row[]> {
   const loadStart = Date.now();
   for (const variant of VARIANTS) await servers.get(variant)!.resetStats();
 
-  const request = (variant: Variant, offset = 0) => [{ method: 'GET' as const, path: '/me', setupRequest: roundRobinCookies(cookies.get(variant)!, offset) }];
+  const request = (variant: Variant, offset = 0) => [
+    { method: 'GET' as const, path: '/me', setupRequest: roundRobinCookies(cookies.get(variant)!, offset) },
+  ];
   const all = new Map<Variant, LoadResult[]>(VARIANTS.map((v) => [v, []]));
 
   ctx.log(`overhead: warm-up ${warmupSeconds} s per variant`);
   // Latency slices run at a fixed 500 req/s on one connection (less if the bare app's capacity is under 2,500/s now).
   let fixedRate = 0;
   for (const variant of VARIANTS) {
-    const warm = await runLoad({ url: servers.get(variant)!.url, duration: warmupSeconds, connections: CONNECTIONS, requests: request(variant) });
+    const warm = await runLoad({
+      url: servers.get(variant)!.url,
+      duration: warmupSeconds,
+      connections: CONNECTIONS,
+      requests: request(variant),
+    });
     all.get(variant)!.push(warm);
     if (variant === 'bare') fixedRate = Math.min(500, Math.max(200, Math.round((warm.rps * 0.2) / 100) * 100));
   }
@@ -75,7 +82,12 @@ export async function overhead(ctx: BenchContext): Promise<Row[]> {
     for (const variant of order) {
       const server = servers.get(variant)!;
       const before = await server.cpuUsage();
-      const result = await runLoad({ url: server.url, duration: throughputSeconds, connections: CONNECTIONS, requests: request(variant, r * 97) });
+      const result = await runLoad({
+        url: server.url,
+        duration: throughputSeconds,
+        connections: CONNECTIONS,
+        requests: request(variant, r * 97),
+      });
       const after = await server.cpuUsage();
       perCpuSecond.get(variant)!.push(result.responses / ((after.user + after.system - before.user - before.system) / 1e6));
       userCpuPerRequest.get(variant)!.push((after.user - before.user) / result.responses);
@@ -112,30 +124,90 @@ export async function overhead(ctx: BenchContext): Promise<Row[]> {
   const mw = new Map(await Promise.all(VARIANTS.map(async (v) => [v, await servers.get(v)!.middlewareTime()] as const)));
 
   const rows: Row[] = [
-    info('bare: req/s', round(median(rps('bare')), 0), 'req/s', `median of ${rounds} rounds of ${throughputSeconds} s, ${CONNECTIONS} connections; rounds: ${list(rps('bare'), 0)}`),
+    info(
+      'bare: req/s',
+      round(median(rps('bare')), 0),
+      'req/s',
+      `median of ${rounds} rounds of ${throughputSeconds} s, ${CONNECTIONS} connections; rounds: ${list(rps('bare'), 0)}`,
+    ),
     info('sqlite: req/s', round(median(rps('sqlite')), 0), 'req/s', list(rps('sqlite'), 0)),
     info('postgres: req/s', round(median(rps('postgres')), 0), 'req/s', list(rps('postgres'), 0)),
     atLeast('req/s ratio sqlite / bare', round(median(ratios('sqlite', rps)), 3), 0.9, '', `per round: ${list(ratios('sqlite', rps))}`),
-    atLeast('req/s ratio postgres / bare', round(median(ratios('postgres', rps)), 3), 0.85, '', `per round: ${list(ratios('postgres', rps))}`),
-    info('bare: requests per server CPU-second', round(median(cpuRate('bare')), 0), 'req/s', 'its capacity on a core of its own: steadier than req/s when other processes take the CPU, though a busy sibling core still slows it'),
-    atLeast('per-CPU-second ratio sqlite / bare', round(median(ratios('sqlite', cpuRate)), 3), 0.9, '', `${round(median(cpuRate('sqlite')), 0)} req/s; per round: ${list(ratios('sqlite', cpuRate))}`),
-    atLeast('per-CPU-second ratio postgres / bare', round(median(ratios('postgres', cpuRate)), 3), 0.85, '', `${round(median(cpuRate('postgres')), 0)} req/s; per round: ${list(ratios('postgres', cpuRate))}`),
-    info('server CPU per request, user + system: bare', round(median(userCpuPerRequest.get('bare')!), 1), 'µs',
+    atLeast(
+      'req/s ratio postgres / bare',
+      round(median(ratios('postgres', rps)), 3),
+      0.85,
+      '',
+      `per round: ${list(ratios('postgres', rps))}`,
+    ),
+    info(
+      'bare: requests per server CPU-second',
+      round(median(cpuRate('bare')), 0),
+      'req/s',
+      'its capacity on a core of its own: steadier than req/s when other processes take the CPU, though a busy sibling core still slows it',
+    ),
+    atLeast(
+      'per-CPU-second ratio sqlite / bare',
+      round(median(ratios('sqlite', cpuRate)), 3),
+      0.9,
+      '',
+      `${round(median(cpuRate('sqlite')), 0)} req/s; per round: ${list(ratios('sqlite', cpuRate))}`,
+    ),
+    atLeast(
+      'per-CPU-second ratio postgres / bare',
+      round(median(ratios('postgres', cpuRate)), 3),
+      0.85,
+      '',
+      `${round(median(cpuRate('postgres')), 0)} req/s; per round: ${list(ratios('postgres', cpuRate))}`,
+    ),
+    info(
+      'server CPU per request, user + system: bare',
+      round(median(userCpuPerRequest.get('bare')!), 1),
+      'µs',
       `+ ${round(median(systemCpuPerRequest.get('bare')!), 1)} µs system; sqlite ${round(median(userCpuPerRequest.get('sqlite')!), 1)} + ${round(median(systemCpuPerRequest.get('sqlite')!), 1)} µs; ` +
-        `postgres ${round(median(userCpuPerRequest.get('postgres')!), 1)} + ${round(median(systemCpuPerRequest.get('postgres')!), 1)} µs (user: JavaScript; system: kernel, sockets)`),
-    info(`bare: p99 latency @ ${fixedRate} req/s`, round(pooled('bare', 99), 2), 'ms', `p50 ${round(pooled('bare', 50), 2)} ms; ${LATENCY_CONNECTIONS} connection(s), ${latencySamples.get('bare')!.length} samples pooled over ${rounds} rounds`),
-    atMost('p99 latency added, sqlite', round(median(addedPerRound('sqlite', 'p99')), 2), 1, 'ms',
-      `median of per-round differences (${list(addedPerRound('sqlite', 'p99'))}); pooled: p99 ${round(pooled('sqlite', 99), 2)} ms (+${round(pooled('sqlite', 99) - pooled('bare', 99), 2)}); p50 added ${round(median(addedPerRound('sqlite', 'p50')), 3)} ms`),
-    info('p99 latency added, postgres', round(median(addedPerRound('postgres', 'p99')), 2), 'ms',
-      `median of per-round differences (${list(addedPerRound('postgres', 'p99'))}); pooled: p99 ${round(pooled('postgres', 99), 2)} ms (+${round(pooled('postgres', 99) - pooled('bare', 99), 2)}); p50 added ${round(median(addedPerRound('postgres', 'p50')), 3)} ms`),
+        `postgres ${round(median(userCpuPerRequest.get('postgres')!), 1)} + ${round(median(systemCpuPerRequest.get('postgres')!), 1)} µs (user: JavaScript; system: kernel, sockets)`,
+    ),
+    info(
+      `bare: p99 latency @ ${fixedRate} req/s`,
+      round(pooled('bare', 99), 2),
+      'ms',
+      `p50 ${round(pooled('bare', 50), 2)} ms; ${LATENCY_CONNECTIONS} connection(s), ${latencySamples.get('bare')!.length} samples pooled over ${rounds} rounds`,
+    ),
+    atMost(
+      'p99 latency added, sqlite',
+      round(median(addedPerRound('sqlite', 'p99')), 2),
+      1,
+      'ms',
+      `median of per-round differences (${list(addedPerRound('sqlite', 'p99'))}); pooled: p99 ${round(pooled('sqlite', 99), 2)} ms (+${round(pooled('sqlite', 99) - pooled('bare', 99), 2)}); p50 added ${round(median(addedPerRound('sqlite', 'p50')), 3)} ms`,
+    ),
+    info(
+      'p99 latency added, postgres',
+      round(median(addedPerRound('postgres', 'p99')), 2),
+      'ms',
+      `median of per-round differences (${list(addedPerRound('postgres', 'p99'))}); pooled: p99 ${round(pooled('postgres', 99), 2)} ms (+${round(pooled('postgres', 99) - pooled('bare', 99), 2)}); p50 added ${round(median(addedPerRound('postgres', 'p50')), 3)} ms`,
+    ),
   ];
   for (const variant of ['sqlite', 'postgres'] as const) {
     const t = mw.get(variant)!;
-    rows.push(info(`${variant}: time inside sessionwatch per request, p99`, round(t.p99, 3), 'ms',
-      `p50 ${round(t.p50 * 1000, 1)} µs, p99.9 ${round(t.p999, 3)} ms, max ${round(t.max, 2)} ms over ${t.count} requests at ${fixedRate} req/s; ` +
-        `includes koa-session's cookie parse, which sessionwatch triggers first (the bare app pays it in its route), and the throttled activity write when due`));
+    rows.push(
+      info(
+        `${variant}: time inside sessionwatch per request, p99`,
+        round(t.p99, 3),
+        'ms',
+        `p50 ${round(t.p50 * 1000, 1)} µs, p99.9 ${round(t.p999, 3)} ms, max ${round(t.max, 2)} ms over ${t.count} requests at ${fixedRate} req/s; ` +
+          `includes koa-session's cookie parse, which sessionwatch triggers first (the bare app pays it in its route), and the throttled activity write when due`,
+      ),
+    );
   }
-  rows.push(atMost('non-2xx, failed or timed-out requests', failures, 0, '', `${VARIANTS.map((v) => `${v} ${totalRequests(v)}`).join(', ')} requests`));
+  rows.push(
+    atMost(
+      'non-2xx, failed or timed-out requests',
+      failures,
+      0,
+      '',
+      `${VARIANTS.map((v) => `${v} ${totalRequests(v)}`).join(', ')} requests`,
+    ),
+  );
 
   // Figure 2: writes per session per minute, against the throttle (one per touchInterval).
   const touchInterval = defaultTouchInterval(DEFAULT_EXPIRE_AFTER);
@@ -154,9 +226,19 @@ export async function overhead(ctx: BenchContext): Promise<Row[]> {
         pass: stats.maxInWindow <= 1 && stats.updates <= SESSIONS * allowed,
         note: `${stats.updates} activity writes for ${SESSIONS} sessions over ${round(minutes, 2)} min of load (+ 1 insert per login); at most ${allowed} per session allowed in that time`,
       },
-      atMost(`${variant}: most writes of one session in ${touchInterval} s`, stats.maxInWindow, 1, '',
-        `shortest gap between two writes of a session: ${stats.minGapMs === null ? 'none had two' : `${round(stats.minGapMs / 1000, 1)} s`}; most per session: ${stats.maxUpdatesPerSession}`),
-      info(`${variant}: session reads per request`, round(stats.selects / totalRequests(variant), 4), '', `${stats.selects} SELECTs for ${totalRequests(variant)} requests (the cache serves the rest)`),
+      atMost(
+        `${variant}: most writes of one session in ${touchInterval} s`,
+        stats.maxInWindow,
+        1,
+        '',
+        `shortest gap between two writes of a session: ${stats.minGapMs === null ? 'none had two' : `${round(stats.minGapMs / 1000, 1)} s`}; most per session: ${stats.maxUpdatesPerSession}`,
+      ),
+      info(
+        `${variant}: session reads per request`,
+        round(stats.selects / totalRequests(variant), 4),
+        '',
+        `${stats.selects} SELECTs for ${totalRequests(variant)} requests (the cache serves the rest)`,
+      ),
     );
   }
   return rows;

@@ -41,7 +41,10 @@ function summarize(file: string): void {
   }
   const busy = total - (self.get('(idle) :0') ?? 0);
   const print = (map: Map<string, number>, count: number, keep: (key: string) => boolean = () => true) => {
-    for (const [key, us] of [...map].filter(([k]) => keep(k)).sort((a, b) => b[1] - a[1]).slice(0, count)) {
+    for (const [key, us] of [...map]
+      .filter(([k]) => keep(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)) {
       console.log(`${((us / busy) * 100).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${key}`);
     }
   };

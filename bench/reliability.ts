@@ -71,7 +71,19 @@ async function startBenchExample(kind: DatabaseKind): Promise<{ example: Example
 
 async function runOne(kind: DatabaseKind, seconds: number, ctx: BenchContext): Promise<Counters> {
   const { example, server, url, db } = await startBenchExample(kind);
-  const c: Counters = { requests: 0, status5xx: 0, failed: 0, resurrected: 0, revoked: 0, relogins: 0, unexplained: 0, replays: 0, decreases: 0, samples: 0, byKind: {} };
+  const c: Counters = {
+    requests: 0,
+    status5xx: 0,
+    failed: 0,
+    resurrected: 0,
+    revoked: 0,
+    relogins: 0,
+    unexplained: 0,
+    replays: 0,
+    decreases: 0,
+    samples: 0,
+    byKind: {},
+  };
   /** Session id → when a DELETE of it answered 204. */
   const revokedAt = new Map<string, number>();
   const dead: { cookie: string; id: string }[] = [];
@@ -106,7 +118,14 @@ async function runOne(kind: DatabaseKind, seconds: number, ctx: BenchContext): P
     })();
 
     /** One request; true when it was answered as an authenticated session. */
-    const send = async (kindOf: string, cookie: string, id: string, method: string, path: string, body?: unknown): Promise<{ status: number; authed: boolean; json?: unknown }> => {
+    const send = async (
+      kindOf: string,
+      cookie: string,
+      id: string,
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; authed: boolean; json?: unknown }> => {
       const startedAt = Date.now();
       c.requests++;
       c.byKind[kindOf] = (c.byKind[kindOf] ?? 0) + 1;
@@ -147,7 +166,9 @@ async function runOne(kind: DatabaseKind, seconds: number, ctx: BenchContext): P
         const path = ['/', '/sessions', '/form', '/me'][Math.floor(Math.random() * 4)];
         result = await send('page', client.cookie, client.id, 'GET', path);
       } else if (roll < 0.7) {
-        result = await send('ping', client.cookie, client.id, 'POST', '/session/ping', { idleFor: Math.floor(Math.random() * 1800 * 1000) / 1000 });
+        result = await send('ping', client.cookie, client.id, 'POST', '/session/ping', {
+          idleFor: Math.floor(Math.random() * 1800 * 1000) / 1000,
+        });
       } else if (roll < 0.9 || client.others.length === 0) {
         result = await send('list', client.cookie, client.id, 'GET', '/session/sessions');
         const sessions = (result.json as { sessions?: { id: string; current: boolean }[] } | undefined)?.sessions;
@@ -176,12 +197,16 @@ async function runOne(kind: DatabaseKind, seconds: number, ctx: BenchContext): P
     );
     // The last word: every revoked cookie, once more.
     for (let i = 0; i < dead.length; i += 25) {
-      await Promise.all(dead.slice(i, i + 25).map((victim) => {
-        c.replays++;
-        return send('replay', victim.cookie, victim.id, 'GET', '/me');
-      }));
+      await Promise.all(
+        dead.slice(i, i + 25).map((victim) => {
+          c.replays++;
+          return send('replay', victim.cookie, victim.id, 'GET', '/me');
+        }),
+      );
     }
-    ctx.log(`reliability ${kind}: ${c.requests} requests, ${c.revoked} revocations, ${c.status5xx} 5xx, ${c.resurrected} resurrected, ${c.decreases} decreases`);
+    ctx.log(
+      `reliability ${kind}: ${c.requests} requests, ${c.revoked} revocations, ${c.status5xx} 5xx, ${c.resurrected} resurrected, ${c.decreases} decreases`,
+    );
     return c;
   } finally {
     sampling = false;
@@ -204,9 +229,22 @@ export async function reliability(ctx: BenchContext): Promise<Row[]> {
   for (const [k, kind] of kinds.entries()) {
     const c = counters[k];
     rows.push(
-      info(`${kind}: requests in ${seconds} s`, c.requests, '', `${round(c.requests / seconds, 0)}/s from ${SESSIONS} sessions of ${USERS} users: ${Object.entries(c.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`),
+      info(
+        `${kind}: requests in ${seconds} s`,
+        c.requests,
+        '',
+        `${round(c.requests / seconds, 0)}/s from ${SESSIONS} sessions of ${USERS} users: ${Object.entries(c.byKind)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')}`,
+      ),
       atMost(`${kind}: 5xx or failed requests`, c.status5xx + c.failed, 0, '', `${c.status5xx} 5xx, ${c.failed} failed`),
-      atMost(`${kind}: revoked sessions answered as logged in`, c.resurrected, 0, '', `${c.revoked} revocations (204), ${c.replays} replays of revoked cookies, ${c.relogins} re-logins, ${c.unexplained} logged out before their 204 arrived`),
+      atMost(
+        `${kind}: revoked sessions answered as logged in`,
+        c.resurrected,
+        0,
+        '',
+        `${c.revoked} revocations (204), ${c.replays} replays of revoked cookies, ${c.relogins} re-logins, ${c.unexplained} logged out before their 204 arrived`,
+      ),
       atMost(`${kind}: lastActivity decreases`, c.decreases, 0, '', `${c.samples} samples of the whole table, every 200 ms`),
     );
   }

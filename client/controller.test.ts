@@ -62,7 +62,8 @@ test('the leader pings once at start and every tab takes the settings from the s
   expect(server.pings).toHaveLength(1);
   expect(tabs.map((t) => t.c.getState().isLeader)).toEqual([true, false, false]);
   expect(ofType(tabs[0], 'leader')).toEqual([expect.objectContaining({ isLeader: true })]);
-  for (const tab of tabs) expect(tab.c.getState()).toMatchObject({ phase: 'active', warnAfter: WARN, expireAfter: EXPIRE, secondsLeft: EXPIRE });
+  for (const tab of tabs)
+    expect(tab.c.getState()).toMatchObject({ phase: 'active', warnAfter: WARN, expireAfter: EXPIRE, secondsLeft: EXPIRE });
 });
 
 test('settings from the options win over the server', async () => {
@@ -274,8 +275,9 @@ test('the leader goes away: another tab takes over and the countdown goes on fro
 test('the watched fetch: a 401 session_revoked answer ends every tab at once', async () => {
   // A controller wraps the page's fetch as it is when built: build them with the API mocked.
   const realFetch = globalThis.fetch;
-  globalThis.fetch = jest.fn(async () =>
-    new Response(JSON.stringify({ error: 'session_revoked' }), { status: 401, headers: { 'content-type': 'application/json' } }),
+  globalThis.fetch = jest.fn(
+    async () =>
+      new Response(JSON.stringify({ error: 'session_revoked' }), { status: 401, headers: { 'content-type': 'application/json' } }),
   ) as typeof fetch;
   let tabs: TestTab[];
   try {
@@ -387,7 +389,10 @@ test('a 404 on the ping (a typo in apiPrefix or prefix) is said once, naming api
   const error = jest.spyOn(console, 'error').mockImplementation(() => {});
   try {
     let pings = 0;
-    const notThere = { ping: async () => (pings++, { kind: 'failed' as const, status: 404, error: 'HTTP 404' }), logout: async () => ({ kind: 'ok' as const }) };
+    const notThere = {
+      ping: async () => (pings++, { kind: 'failed' as const, status: 404, error: 'HTTP 404' }),
+      logout: async () => ({ kind: 'ok' as const }),
+    };
     const { tabs } = setup(1, { transport: notThere, apiPrefix: '/sesion' });
     await startAll(tabs);
     await advance(90_000);

@@ -39,7 +39,10 @@ export class Controller {
   private suspended = false;
   private missingApiReported = false;
 
-  constructor(readonly options: ResolvedClientOptions, private readonly env: ControllerEnv) {
+  constructor(
+    readonly options: ResolvedClientOptions,
+    private readonly env: ControllerEnv,
+  ) {
     const settings = options.settings ?? { warnAfter: DEFAULT_WARN_AFTER, expireAfter: DEFAULT_EXPIRE_AFTER };
     this.st = initialState(randomId(), {
       lastActivity: Date.now(),
@@ -62,17 +65,26 @@ export class Controller {
     };
     const win = env.window;
     const baseFetch = win?.fetch ? win.fetch.bind(win) : globalThis.fetch?.bind(globalThis);
-    this.transport = options.transport ?? createFetchTransport({ apiPrefix: options.apiPrefix, timeoutMs: options.pingTimeoutMs, fetch: baseFetch });
-    this.fetch = wrapFetch((...args) => baseFetch(...args), (reason) => this.dispatch({ type: 'ended', reason }));
-    this.page = createPage(win, options, {
-      onActivity: (at) => this.dispatch({ type: 'activity', at }),
-      onWake: () => this.dispatch({ type: 'wake' }),
-      onOnline: () => this.dispatch({ type: 'wake', online: true }),
-      onSuspend: () => this.suspend(),
-      onRestore: () => this.restore(),
-      onStay: () => this.extend(),
-      onLogout: () => void this.logout(),
-    }, this.fetch);
+    this.transport =
+      options.transport ?? createFetchTransport({ apiPrefix: options.apiPrefix, timeoutMs: options.pingTimeoutMs, fetch: baseFetch });
+    this.fetch = wrapFetch(
+      (...args) => baseFetch(...args),
+      (reason) => this.dispatch({ type: 'ended', reason }),
+    );
+    this.page = createPage(
+      win,
+      options,
+      {
+        onActivity: (at) => this.dispatch({ type: 'activity', at }),
+        onWake: () => this.dispatch({ type: 'wake' }),
+        onOnline: () => this.dispatch({ type: 'wake', online: true }),
+        onSuspend: () => this.suspend(),
+        onRestore: () => this.restore(),
+        onStay: () => this.extend(),
+        onLogout: () => void this.logout(),
+      },
+      this.fetch,
+    );
   }
 
   getState(): SessionWatchState {
@@ -241,7 +253,7 @@ export class Controller {
     this.missingApiReported = true;
     console.error(
       `sessionwatch: POST ${apiPath(this.options.apiPrefix, ROUTES.ping)} answered 404: the server's API is not there. ` +
-        "Set the client's apiPrefix to the server's apiPrefix option (default \"/session\"), and check that sw.middleware() is mounted.",
+        'Set the client\'s apiPrefix to the server\'s apiPrefix option (default "/session"), and check that sw.middleware() is mounted.',
     );
   }
 

@@ -147,7 +147,12 @@ describe('framework-controlled fields and fields that appear later', () => {
       'form',
       { id: 'f' },
       createElement('textarea', { name: 'body', value: body, onChange: (e: { target: HTMLTextAreaElement }) => setBody(e.target.value) }),
-      createElement('input', { type: 'checkbox', name: 'urgent', checked: urgent, onChange: (e: { target: HTMLInputElement }) => setUrgent(e.target.checked) }),
+      createElement('input', {
+        type: 'checkbox',
+        name: 'urgent',
+        checked: urgent,
+        onChange: (e: { target: HTMLInputElement }) => setUrgent(e.target.checked),
+      }),
       createElement('output', { id: 'state' }, `${body.length} ${urgent}`),
     );
   }
@@ -199,7 +204,9 @@ describe('framework-controlled fields and fields that appear later', () => {
     k.watch();
     const seen: string[] = [];
     // What Vue's v-model listens to: `input` (and `change` with .lazy), with the value already set.
-    document.addEventListener('input', (e) => seen.push(`input ${(e.target as HTMLInputElement).name}=${(e.target as HTMLInputElement).value}`));
+    document.addEventListener('input', (e) =>
+      seen.push(`input ${(e.target as HTMLInputElement).name}=${(e.target as HTMLInputElement).value}`),
+    );
     document.addEventListener('change', (e) => seen.push(`change ${(e.target as HTMLInputElement).name}`));
     document.getElementById('app')!.innerHTML = FORM;
     await Promise.resolve(); // mutation observers run as a microtask
@@ -209,7 +216,7 @@ describe('framework-controlled fields and fields that appear later', () => {
     expect(seen).toEqual(expect.arrayContaining(['input title=Report', 'change title', 'input body=Line 1\nLine 2', 'change body']));
   });
 
-  test('the wait for missing fields ends after a while, and at the user\'s first input', async () => {
+  test("the wait for missing fields ends after a while, and at the user's first input", async () => {
     jest.useFakeTimers();
     fill();
     keeper().save();

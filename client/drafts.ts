@@ -117,7 +117,8 @@ function isChanged(field: Field): boolean {
     const options = Array.from(field.options);
     return field.multiple ? !options.every((o) => o.selected === o.defaultSelected) : field.selectedIndex !== defaultIndex(field);
   }
-  if (field instanceof HTMLInputElement && (field.type === 'checkbox' || field.type === 'radio')) return field.checked !== field.defaultChecked;
+  if (field instanceof HTMLInputElement && (field.type === 'checkbox' || field.type === 'radio'))
+    return field.checked !== field.defaultChecked;
   return field.value !== field.defaultValue;
 }
 
@@ -172,7 +173,13 @@ function defaultStorage(): Storage | undefined {
   }
 }
 
-export function createDraftKeeper({ selector, owner, path, storage = defaultStorage, root = () => document }: DraftKeeperOptions): DraftKeeper {
+export function createDraftKeeper({
+  selector,
+  owner,
+  path,
+  storage = defaultStorage,
+  root = () => document,
+}: DraftKeeperOptions): DraftKeeper {
   const key = () => DRAFT_KEY_PREFIX + path();
   const containers = () => Array.from(root().querySelectorAll(selector)).filter((c) => !c.closest('[data-sessionwatch-ignore]'));
   /** Fields the user typed in (or that hold a restored draft). */
@@ -266,7 +273,9 @@ export function createDraftKeeper({ selector, owner, path, storage = defaultStor
       if (draft.owner !== owner || !(Date.now() - draft.savedAt < DRAFT_MAX_AGE_MS)) return 0;
       stopWaiting();
       pending = draft.containers.flatMap(({ index, fields }) =>
-        Number.isInteger(index) && Array.isArray(fields) ? fields.filter((f) => Number.isInteger(f?.i)).map((field) => ({ index, field })) : [],
+        Number.isInteger(index) && Array.isArray(fields)
+          ? fields.filter((f) => Number.isInteger(f?.i)).map((field) => ({ index, field }))
+          : [],
       );
       const count = applyPending();
       if (pending.length) waitForFields(root());

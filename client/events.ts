@@ -44,7 +44,15 @@ export type SessionWatchEvent = keyof SessionWatchEventMap;
  * unknown name does not build): for code that follows them all.
  */
 export const SESSIONWATCH_EVENTS = Object.keys({
-  warn: 1, activity: 1, extend: 1, expire: 1, end: 1, locked: 1, unlocked: 1, connection: 1, leader: 1,
+  warn: 1,
+  activity: 1,
+  extend: 1,
+  expire: 1,
+  end: 1,
+  locked: 1,
+  unlocked: 1,
+  connection: 1,
+  leader: 1,
 } satisfies Record<SessionWatchEvent, 1>) as readonly SessionWatchEvent[];
 export type Handler<E extends SessionWatchEvent> = (payload: SessionWatchEventMap[E]) => void;
 

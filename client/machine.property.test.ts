@@ -14,7 +14,17 @@
  */
 import fc from 'fast-check';
 import type { EndReason } from '../shared/protocol';
-import { initialState, step, TAKEOVER_GRACE_MS, takeoverBoundMs, type Effect, type MachineConfig, type MachineEvent, type TabMessage, type TabState } from './machine';
+import {
+  initialState,
+  step,
+  TAKEOVER_GRACE_MS,
+  takeoverBoundMs,
+  type Effect,
+  type MachineConfig,
+  type MachineEvent,
+  type TabMessage,
+  type TabState,
+} from './machine';
 import type { PingResult } from './transport';
 
 const WARN = 4;
@@ -76,7 +86,13 @@ class World {
   /** Since when the network is down, and the periods it was. */
   downSince = Infinity;
   outages: [number, number][] = [];
-  server = { lastActivity: this.now, ended: null as EndReason | null, endedAt: 0, maxAgeEndsAt: null as number | null, endedByMaxAge: false };
+  server = {
+    lastActivity: this.now,
+    ended: null as EndReason | null,
+    endedAt: 0,
+    maxAgeEndsAt: null as number | null,
+    endedByMaxAge: false,
+  };
   /** Lock holder and queue, like Web Locks. */
   holder: SimTab | null = null;
   queue: SimTab[] = [];
@@ -87,10 +103,28 @@ class World {
       index: this.tabs.length,
       late: this.server.ended !== null,
       st: initialState(`t${this.tabs.length}`, {
-        lastActivity: this.now, warnAfter: 1740, expireAfter: 1800, settingsKnown: false,
-        phase: 'active', reason: null, confirmed: false, reported: 0, maxAgeEndsAt: null, lostSince: null, triedAt: 0,
+        lastActivity: this.now,
+        warnAfter: 1740,
+        expireAfter: 1800,
+        settingsKnown: false,
+        phase: 'active',
+        reason: null,
+        confirmed: false,
+        reported: 0,
+        maxAgeEndsAt: null,
+        lostSince: null,
+        triedAt: 0,
       }),
-      alive: true, frozen: false, timerAt: null, inbox: [], accepted: [], pings: [], offlinePings: [], warned: [], connection: [], ended: null,
+      alive: true,
+      frozen: false,
+      timerAt: null,
+      inbox: [],
+      accepted: [],
+      pings: [],
+      offlinePings: [],
+      warned: [],
+      connection: [],
+      ended: null,
     };
     this.tabs.push(tab);
     // Loading the page is a request of the session: activity on the server.
@@ -157,19 +191,25 @@ class World {
   private perform(tab: SimTab, effect: Effect): void {
     switch (effect.type) {
       case 'post':
-        for (const other of this.tabs) if (other !== tab) this.deliver(other, MESSAGE_MS, { type: 'message', message: structuredClone<TabMessage>(effect.message) });
+        for (const other of this.tabs)
+          if (other !== tab) this.deliver(other, MESSAGE_MS, { type: 'message', message: structuredClone<TabMessage>(effect.message) });
         return;
       case 'ping': {
         tab.pings.push(this.now);
         if (!this.online) tab.offlinePings.push(this.now);
         // Offline, a browser fails a request at once.
-        const result: PingResult = this.online ? this.serverPing(effect.flight.idleFor, this.now + NET_MS) : { kind: 'failed', error: 'offline' };
+        const result: PingResult = this.online
+          ? this.serverPing(effect.flight.idleFor, this.now + NET_MS)
+          : { kind: 'failed', error: 'offline' };
         this.deliver(tab, 2 * NET_MS, { type: 'pinged', flight: effect.flight, result, jitter: 0.5 });
         return;
       }
       case 'logout': {
         const ok = this.online;
-        if (ok) this.serverEnd(effect.reason === 'expired' && this.now - this.server.lastActivity >= (EXPIRE - 1) * 1000 ? 'expired' : 'logged-out');
+        if (ok)
+          this.serverEnd(
+            effect.reason === 'expired' && this.now - this.server.lastActivity >= (EXPIRE - 1) * 1000 ? 'expired' : 'logged-out',
+          );
         this.deliver(tab, 2 * NET_MS, { type: 'loggedOut', ok, jitter: 0.5 });
         return;
       }
@@ -232,8 +272,13 @@ class World {
       if (!tab.alive || tab.frozen) continue;
       // Activity that had no network to reach the server by `at` does not count.
       const reachable = (a: number) => (this.online || this.downSince > at) && this.outages.every(([from, to]) => to < a || from > at);
-      const recent = tab.accepted.filter((a) => at - a < (EXPIRE * 1000 - PING_INTERVAL_MS) && a <= at - 2 * NET_MS - MESSAGE_MS && reachable(a));
-      if (recent.length) this.violations.push(`server expired at ${at - this.base} while tab ${tab.index} had activity at ${recent.map((a) => a - this.base).join(', ')}`);
+      const recent = tab.accepted.filter(
+        (a) => at - a < EXPIRE * 1000 - PING_INTERVAL_MS && a <= at - 2 * NET_MS - MESSAGE_MS && reachable(a),
+      );
+      if (recent.length)
+        this.violations.push(
+          `server expired at ${at - this.base} while tab ${tab.index} had activity at ${recent.map((a) => a - this.base).join(', ')}`,
+        );
     }
   }
 
@@ -244,7 +289,8 @@ class World {
       this.server.endedByMaxAge = true;
       this.serverEnd('expired', maxAgeEndsAt);
     }
-    if (!this.server.ended && at >= this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS) this.serverEnd('expired', this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS);
+    if (!this.server.ended && at >= this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS)
+      this.serverEnd('expired', this.server.lastActivity + EXPIRE * 1000 + TOUCH_MS);
   }
 
   readonly base = this.now;
@@ -350,9 +396,12 @@ class World {
   checkSteps(): void {
     for (const tab of this.tabs) {
       const burst = tab.offlinePings.findIndex((at, i) => (tab.offlinePings[i + MAX_OFFLINE_PINGS_PER_S] ?? Infinity) - at < 1000);
-      if (burst >= 0) this.violations.push(`tab ${tab.index} pinged more than ${MAX_OFFLINE_PINGS_PER_S} times in a second while offline, from ${tab.offlinePings[burst] - this.base}`);
+      if (burst >= 0)
+        this.violations.push(
+          `tab ${tab.index} pinged more than ${MAX_OFFLINE_PINGS_PER_S} times in a second while offline, from ${tab.offlinePings[burst] - this.base}`,
+        );
       const e = tab.ended;
-      const unreachable = !this.online || e !== null && e.at - this.offlineAt < EXPIRE * 1000 + PING_TIMEOUT_MS;
+      const unreachable = !this.online || (e !== null && e.at - this.offlineAt < EXPIRE * 1000 + PING_TIMEOUT_MS);
       if (e && !e.serverEnded && !(e.reason === 'expired' && unreachable)) {
         this.violations.push(`tab ${tab.index} ended (${e.reason}) at ${e.at - this.base} without the server's word while online`);
       }
@@ -400,28 +449,34 @@ function simulate(tabs: number, actions: Action[], settle: { activeTab: number; 
 
 test('random lifecycles: the server never expires an active session, tabs end together, one pinger at steady state', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 4 }), fc.array(actionArb, { maxLength: 30 }), fc.nat(7), maxAgeArb, (tabs, actions, activeTab, maxAgeMs) => {
-      const world = simulate(tabs, actions, { activeTab, maxAgeMs });
-      expect(world.violations).toEqual([]);
-      // A page whose first answer says it has no session (never revoked nor expired: logged out)
-      // stops quietly; every other page ends with the others.
-      const quiet = (t: SimTab) => t.st.shared.phase === 'ended' && t.ended === null;
-      for (const tab of world.tabs.filter(quiet)) expect([tab.late, world.server.ended]).toEqual([true, 'logged-out']);
-      const alive = world.tabs.filter((t) => t.alive && !quiet(t));
-      const reasons = new Set(alive.map((t) => t.st.shared.reason));
-      if (world.server.ended) {
-        // Ended on the server: every open tab knows, with one reason.
-        expect(alive.every((t) => t.st.shared.phase === 'ended')).toBe(true);
-        expect(reasons.size).toBeLessThanOrEqual(1);
-      } else {
-        expect(alive.every((t) => t.st.shared.phase !== 'ended')).toBe(true);
-        // Steady state: in the last seconds of activity, exactly one tab pinged.
-        const since = world.now - 2 * TAKEOVER_GRACE_MS;
-        const pingers = alive.filter((t) => t.pings.some((p) => p >= since));
-        expect(pingers).toHaveLength(1);
-        expect(alive.filter((t) => t.st.leader)).toHaveLength(1);
-      }
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(actionArb, { maxLength: 30 }),
+      fc.nat(7),
+      maxAgeArb,
+      (tabs, actions, activeTab, maxAgeMs) => {
+        const world = simulate(tabs, actions, { activeTab, maxAgeMs });
+        expect(world.violations).toEqual([]);
+        // A page whose first answer says it has no session (never revoked nor expired: logged out)
+        // stops quietly; every other page ends with the others.
+        const quiet = (t: SimTab) => t.st.shared.phase === 'ended' && t.ended === null;
+        for (const tab of world.tabs.filter(quiet)) expect([tab.late, world.server.ended]).toEqual([true, 'logged-out']);
+        const alive = world.tabs.filter((t) => t.alive && !quiet(t));
+        const reasons = new Set(alive.map((t) => t.st.shared.reason));
+        if (world.server.ended) {
+          // Ended on the server: every open tab knows, with one reason.
+          expect(alive.every((t) => t.st.shared.phase === 'ended')).toBe(true);
+          expect(reasons.size).toBeLessThanOrEqual(1);
+        } else {
+          expect(alive.every((t) => t.st.shared.phase !== 'ended')).toBe(true);
+          // Steady state: in the last seconds of activity, exactly one tab pinged.
+          const since = world.now - 2 * TAKEOVER_GRACE_MS;
+          const pingers = alive.filter((t) => t.pings.some((p) => p >= since));
+          expect(pingers).toHaveLength(1);
+          expect(alive.filter((t) => t.st.leader)).toHaveLength(1);
+        }
+      },
+    ),
     { numRuns: 1000 },
   );
 });

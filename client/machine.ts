@@ -306,7 +306,11 @@ class Run {
   readonly st: TabState;
   readonly fx: Effect[] = [];
 
-  constructor(prev: TabState, private readonly now: number, private readonly config: MachineConfig) {
+  constructor(
+    prev: TabState,
+    private readonly now: number,
+    private readonly config: MachineConfig,
+  ) {
     this.st = { ...prev, shared: { ...prev.shared } };
   }
 
@@ -748,7 +752,14 @@ class Run {
       return;
     }
     Object.assign(s, { phase: 'ended', reason, confirmed });
-    Object.assign(st, { pendingLock: null, warnCheckUntil: null, expiryCheckSince: null, answerBy: null, pingAgain: false, loggingOut: false });
+    Object.assign(st, {
+      pendingLock: null,
+      warnCheckUntil: null,
+      expiryCheckSince: null,
+      answerBy: null,
+      pingAgain: false,
+      loggingOut: false,
+    });
     this.fx.push({ type: 'endView', reason });
     this.emit('locked', { reason });
     if (reason === 'expired') this.emit('expire', { at: now });

@@ -93,8 +93,12 @@ test('nonce: a non-empty string', () => {
 });
 
 test('a misspelt option is refused, naming the closest one, like the server does', () => {
-  expect(() => resolveClientOptions({ expireAftr: 60 } as never)).toThrow(new TypeError('sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)'));
-  expect(() => resolveClientOptions({ election: { responsetime: 5 } } as never)).toThrow('unknown option "responsetime" (did you mean "responseTime"?)');
+  expect(() => resolveClientOptions({ expireAftr: 60 } as never)).toThrow(
+    new TypeError('sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)'),
+  );
+  expect(() => resolveClientOptions({ election: { responsetime: 5 } } as never)).toThrow(
+    'unknown option "responsetime" (did you mean "responseTime"?)',
+  );
   expect(() => resolveClientOptions({ drafts: { selectr: 'form' } } as never)).toThrow('did you mean "selector"?');
   // The server's option was called `prefix` before 0.2.0: a part of the name still finds it.
   expect(() => resolveClientOptions({ prefix: '/auth' } as never)).toThrow('unknown option "prefix" (did you mean "apiPrefix"?)');

@@ -180,9 +180,25 @@ export function isLoginPage(loginUrl: string, path: string = currentPath()): boo
 
 /** Every option key, so that a misspelt one is refused (the type keeps this list complete). */
 const OPTION_KEYS = Object.keys({
-  apiPrefix: 1, warnAfter: 1, expireAfter: 1, pingInterval: 1, checkInterval: 1, pingTimeout: 1, activityInterval: 1,
-  channelName: 1, ui: 1, lock: 1, texts: 1, nonce: 1, drafts: 1, loginUrl: 1, endUrl: 1, onEnd: 1, watchFetch: 1,
-  transport: 1, election: 1,
+  apiPrefix: 1,
+  warnAfter: 1,
+  expireAfter: 1,
+  pingInterval: 1,
+  checkInterval: 1,
+  pingTimeout: 1,
+  activityInterval: 1,
+  channelName: 1,
+  ui: 1,
+  lock: 1,
+  texts: 1,
+  nonce: 1,
+  drafts: 1,
+  loginUrl: 1,
+  endUrl: 1,
+  onEnd: 1,
+  watchFetch: 1,
+  transport: 1,
+  election: 1,
 } satisfies Record<keyof SessionWatchClientOptions, 1>);
 
 /** Validates options once and applies defaults. Throws TypeError / RangeError naming the option. */
@@ -208,11 +224,15 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
   assertKnownKeys(election, ['responseTime', 'fallbackInterval']);
   const ui = flag('ui', options.ui, true);
   const transport = options.transport;
-  if (transport !== undefined && (typeof transport !== 'object' || transport === null || typeof transport.ping !== 'function' || typeof transport.logout !== 'function')) {
+  if (
+    transport !== undefined &&
+    (typeof transport !== 'object' || transport === null || typeof transport.ping !== 'function' || typeof transport.logout !== 'function')
+  ) {
     fail('transport', 'an object with ping() and logout()', transport);
   }
 
-  const endUrl = optionalFunction<ResolvedClientOptions['endUrl']>('endUrl', options.endUrl) ??
+  const endUrl =
+    optionalFunction<ResolvedClientOptions['endUrl']>('endUrl', options.endUrl) ??
     ((reason, next) => {
       const sep = loginUrl.includes('?') ? '&' : '?';
       // `next` never points at the login page itself (nor nests one `next` in another).
@@ -224,7 +244,8 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
     apiPrefix,
     settings: warnAfter === undefined ? null : { warnAfter, expireAfter: expireAfter! },
     pingIntervalMs: pingInterval === undefined ? null : pingInterval * 1000,
-    checkIntervalMs: options.checkInterval === false ? null : (seconds('checkInterval', options.checkInterval) ?? DEFAULTS.checkInterval) * 1000,
+    checkIntervalMs:
+      options.checkInterval === false ? null : (seconds('checkInterval', options.checkInterval) ?? DEFAULTS.checkInterval) * 1000,
     pingTimeoutMs: (seconds('pingTimeout', options.pingTimeout) ?? DEFAULTS.pingTimeout) * 1000,
     activityIntervalMs: (seconds('activityInterval', options.activityInterval) ?? DEFAULTS.activityInterval) * 1000,
     channelName,
@@ -239,8 +260,9 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
     watchFetch: flag('watchFetch', options.watchFetch, false),
     transport: transport ?? null,
     election: {
-      responseTime: (seconds('election.responseTime', election.responseTime, 'milliseconds') ?? DEFAULTS.election.responseTime),
-      fallbackInterval: (seconds('election.fallbackInterval', election.fallbackInterval, 'milliseconds') ?? DEFAULTS.election.fallbackInterval),
+      responseTime: seconds('election.responseTime', election.responseTime, 'milliseconds') ?? DEFAULTS.election.responseTime,
+      fallbackInterval:
+        seconds('election.fallbackInterval', election.fallbackInterval, 'milliseconds') ?? DEFAULTS.election.fallbackInterval,
     },
   };
 }

@@ -17,7 +17,11 @@ function setup(options: SessionWatchClientOptions = {}) {
   const server = createFakeTransport({ warnAfter: 30, expireAfter: 60 });
   const navigations: string[] = [];
   const hub = createMemoryHub();
-  const c = new Controller(resolveClientOptions({ transport: server, ...options }), { window, tabs: () => hub.connect(), navigate: (u) => navigations.push(u) });
+  const c = new Controller(resolveClientOptions({ transport: server, ...options }), {
+    window,
+    tabs: () => hub.connect(),
+    navigate: (u) => navigations.push(u),
+  });
   return { server, c, navigations };
 }
 

@@ -56,9 +56,10 @@ export interface Page {
 
 export function createPage(win: Window | null, options: ResolvedClientOptions, hooks: PageHooks, watchedFetch: typeof fetch): Page {
   const doc = win?.document;
-  const warning = doc && options.ui
-    ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc, nonce: options.nonce })
-    : null;
+  const warning =
+    doc && options.ui
+      ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc, nonce: options.nonce })
+      : null;
   const notice = doc && options.ui ? createConnectionNotice({ texts: options.texts, doc, nonce: options.nonce }) : null;
   const lock = doc && options.lock ? createLockScreen({ texts: options.texts, doc, nonce: options.nonce }) : null;
   const drafts = doc && options.drafts ? createDraftKeeper({ ...options.drafts, path: currentPath, root: () => doc }) : null;

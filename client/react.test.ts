@@ -56,20 +56,37 @@ function Probe({ client }: { client?: SessionWatchClient }) {
 
 const last = () => renders[renders.length - 1];
 /** The view fields of a result (reading `secondsLeft` too). */
-const viewOf = ({ phase, idle, warning, secondsLeft, ended, reason, isLeader, canExtend, connectionLost }: UseSessionWatchResult) =>
-  ({ phase, idle, warning, secondsLeft, ended, reason, isLeader, canExtend, connectionLost });
+const viewOf = ({ phase, idle, warning, secondsLeft, ended, reason, isLeader, canExtend, connectionLost }: UseSessionWatchResult) => ({
+  phase,
+  idle,
+  warning,
+  secondsLeft,
+  ended,
+  reason,
+  isLeader,
+  canExtend,
+  connectionLost,
+});
 /** What the hook must show for the client's state now. */
 function expected(sw: SessionWatchClient) {
   const { phase, secondsLeft, reason, isLeader, canExtend, connectionLost } = sw.getState();
   return {
-    phase, secondsLeft, reason, isLeader, canExtend, connectionLost,
-    idle: phase === 'warning' || (phase === 'ended' && reason === 'expired'), warning: phase === 'warning', ended: phase === 'ended',
+    phase,
+    secondsLeft,
+    reason,
+    isLeader,
+    canExtend,
+    connectionLost,
+    idle: phase === 'warning' || (phase === 'ended' && reason === 'expired'),
+    warning: phase === 'warning',
+    ended: phase === 'ended',
   };
 }
 const text = () => container.querySelector('#probe')?.textContent;
-const render = (node: ReactNode) => act(async () => {
-  root.render(node);
-});
+const render = (node: ReactNode) =>
+  act(async () => {
+    root.render(node);
+  });
 const advance = (ms: number) => act(() => jest.advanceTimersByTimeAsync(ms));
 
 beforeEach(() => {
@@ -118,7 +135,7 @@ test('useSessionWatch(sw): idle → warning with a countdown → extend → expi
   expect(navigations).toEqual([expect.stringContaining('reason=expired')]);
 });
 
-test('every field is the client\'s state at every moment: server settings, activity, countdown, outage, absolute end, extend, end', async () => {
+test("every field is the client's state at every moment: server settings, activity, countdown, outage, absolute end, extend, end", async () => {
   const { sw, server } = setup({ activityInterval: 1 });
   await render(createElement(Probe, { client: sw }));
   await act(async () => {
@@ -241,7 +258,14 @@ test('several components share one subscription and re-render together', async (
   await advance(31_000);
   const [a, b] = renders.slice(-2);
   expect(a.phase).toBe('warning');
-  const view = ({ phase, secondsLeft, warning, idle, ended, reason }: UseSessionWatchResult) => ({ phase, secondsLeft, warning, idle, ended, reason });
+  const view = ({ phase, secondsLeft, warning, idle, ended, reason }: UseSessionWatchResult) => ({
+    phase,
+    secondsLeft,
+    warning,
+    idle,
+    ended,
+    reason,
+  });
   expect(view(b)).toEqual(view(a));
   expect(subscriptions.filter((event) => event === 'warn')).toHaveLength(1);
   await act(async () => {

@@ -27,7 +27,17 @@
  * ```
  * @packageDocumentation
  */
-import { createContext, createElement, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import {
+  createContext,
+  createElement,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react';
 import { createSessionWatchClient, type SessionWatchClient, type SessionWatchClientOptions } from './index';
 import { SESSIONWATCH_EVENTS } from './events';
 import type { Phase, SessionWatchState } from './state';
@@ -72,10 +82,16 @@ export interface UseSessionWatchResult extends SessionWatchView {
 
 /** Before any client runs (server rendering). */
 const INITIAL_VIEW: SessionWatchView = Object.freeze({
-  phase: 'active', idle: false, warning: false, secondsLeft: 0, ended: false, reason: null, isLeader: false,
-  canExtend: true, connectionLost: false,
+  phase: 'active',
+  idle: false,
+  warning: false,
+  secondsLeft: 0,
+  ended: false,
+  reason: null,
+  isLeader: false,
+  canExtend: true,
+  connectionLost: false,
 });
-
 
 function toView(state: SessionWatchState): SessionWatchView {
   const { phase, reason, secondsLeft, isLeader, canExtend, connectionLost } = state;
@@ -94,7 +110,13 @@ function toView(state: SessionWatchState): SessionWatchView {
 
 /** Equal apart from the countdown (`idle`, `warning` and `ended` follow from `phase` and `reason`). */
 function sameApartFromSeconds(a: SessionWatchView, b: SessionWatchView): boolean {
-  return a.phase === b.phase && a.reason === b.reason && a.isLeader === b.isLeader && a.canExtend === b.canExtend && a.connectionLost === b.connectionLost;
+  return (
+    a.phase === b.phase &&
+    a.reason === b.reason &&
+    a.isLeader === b.isLeader &&
+    a.canExtend === b.canExtend &&
+    a.connectionLost === b.connectionLost
+  );
 }
 
 /**
@@ -163,7 +185,11 @@ function sourceOf(client: SessionWatchClient): ViewSource {
   return source;
 }
 
-const serverSource: ViewSource = { subscribe: () => () => undefined, getSnapshot: () => INITIAL_VIEW, getCoarseSnapshot: () => INITIAL_VIEW };
+const serverSource: ViewSource = {
+  subscribe: () => () => undefined,
+  getSnapshot: () => INITIAL_VIEW,
+  getCoarseSnapshot: () => INITIAL_VIEW,
+};
 
 /** The provider's client: undefined outside any provider, null while rendering on the server. */
 const SessionWatchContext = createContext<SessionWatchClient | null | undefined>(undefined);

@@ -112,8 +112,17 @@ export interface SessionWatchState {
 export function snapshot(s: SharedState, isLeader: boolean, now: number): SessionWatchState {
   const { phase, lastActivity, reason, warnAfter, expireAfter, maxAgeEndsAt } = s;
   return {
-    phase, secondsLeft: secondsLeft(s, now), isLeader, lastActivity, reason, warnAfter, expireAfter,
-    endsAt: phase === 'ended' ? null : expireAt(s), maxAgeEndsAt, canExtend: !atMaxAge(s), connectionLost: s.lostSince !== null,
+    phase,
+    secondsLeft: secondsLeft(s, now),
+    isLeader,
+    lastActivity,
+    reason,
+    warnAfter,
+    expireAfter,
+    endsAt: phase === 'ended' ? null : expireAt(s),
+    maxAgeEndsAt,
+    canExtend: !atMaxAge(s),
+    connectionLost: s.lostSince !== null,
   };
 }
 
@@ -121,11 +130,17 @@ export function snapshot(s: SharedState, isLeader: boolean, now: number): Sessio
 export function isSharedState(value: unknown): value is SharedState {
   const s = value as SharedState;
   return (
-    typeof s === 'object' && s !== null &&
-    Number.isFinite(s.lastActivity) && Number.isFinite(s.reported) && Number.isFinite(s.warnAfter) && Number.isFinite(s.expireAfter) &&
-    (s.maxAgeEndsAt === null || Number.isFinite(s.maxAgeEndsAt)) && (s.lostSince === null || Number.isFinite(s.lostSince)) &&
+    typeof s === 'object' &&
+    s !== null &&
+    Number.isFinite(s.lastActivity) &&
+    Number.isFinite(s.reported) &&
+    Number.isFinite(s.warnAfter) &&
+    Number.isFinite(s.expireAfter) &&
+    (s.maxAgeEndsAt === null || Number.isFinite(s.maxAgeEndsAt)) &&
+    (s.lostSince === null || Number.isFinite(s.lostSince)) &&
     Number.isFinite(s.triedAt) &&
-    s.warnAfter > 0 && s.expireAfter > s.warnAfter &&
+    s.warnAfter > 0 &&
+    s.expireAfter > s.warnAfter &&
     (s.phase === 'active' || s.phase === 'warning' || s.phase === 'ended')
   );
 }

@@ -1,7 +1,19 @@
 import { isTabMessage } from './tabs';
 import type { SharedState } from './state';
 
-const state: SharedState = { lastActivity: 1, warnAfter: 30, expireAfter: 60, settingsKnown: true, phase: 'active', reason: null, confirmed: false, reported: 0, maxAgeEndsAt: null, lostSince: null, triedAt: 0 };
+const state: SharedState = {
+  lastActivity: 1,
+  warnAfter: 30,
+  expireAfter: 60,
+  settingsKnown: true,
+  phase: 'active',
+  reason: null,
+  confirmed: false,
+  reported: 0,
+  maxAgeEndsAt: null,
+  lostSince: null,
+  triedAt: 0,
+};
 const from = { tab: 'a', leader: true, term: 1 };
 
 test.each([

@@ -95,7 +95,8 @@ test('error codes map to end reasons through the shared protocol', () => {
 });
 
 test('the absolute end (maxAgeLeft) is read, and a malformed one is a failure, never an end', async () => {
-  const answer = (maxAgeLeft: unknown) => transportAnswering(async () => json(200, { idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft })).transport.ping(1);
+  const answer = (maxAgeLeft: unknown) =>
+    transportAnswering(async () => json(200, { idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft })).transport.ping(1);
   expect(await answer(42.5)).toEqual({ kind: 'ok', idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft: 42.5 });
   expect(await answer(null)).toMatchObject({ kind: 'ok', maxAgeLeft: null });
   for (const bad of [-1, 'soon', {}]) expect(await answer(bad)).toMatchObject({ kind: 'failed' });

@@ -3,7 +3,16 @@
  * {@link Transport} never throws and never hangs past its timeout: every outcome is a value, so a
  * network failure, a 5xx, an HTML error page or garbage can never end a session by itself.
  */
-import { apiPath, endReasonOfError, MAX_IDLE_FOR, ROUTES, type EndReason, type ErrorBody, type LogoutRequest, type PingRequest } from '../shared/protocol';
+import {
+  apiPath,
+  endReasonOfError,
+  MAX_IDLE_FOR,
+  ROUTES,
+  type EndReason,
+  type ErrorBody,
+  type LogoutRequest,
+  type PingRequest,
+} from '../shared/protocol';
 
 /** Outcome of a ping. */
 export type PingResult =
@@ -48,7 +57,14 @@ export function parsePingResponse(text: string): PingResult {
   const { idleFor, warnAfter, expireAfter } = body;
   // Absent from servers older than the field: no absolute end known.
   const maxAgeLeft = body.maxAgeLeft ?? null;
-  if (!isSeconds(idleFor) || !isSeconds(warnAfter) || !isSeconds(expireAfter) || warnAfter <= 0 || expireAfter <= warnAfter || !(maxAgeLeft === null || isSeconds(maxAgeLeft))) {
+  if (
+    !isSeconds(idleFor) ||
+    !isSeconds(warnAfter) ||
+    !isSeconds(expireAfter) ||
+    warnAfter <= 0 ||
+    expireAfter <= warnAfter ||
+    !(maxAgeLeft === null || isSeconds(maxAgeLeft))
+  ) {
     return { kind: 'failed', status: 200, error: 'unexpected response body' };
   }
   return { kind: 'ok', idleFor, warnAfter, expireAfter, maxAgeLeft };

@@ -179,7 +179,9 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     const html = wantsHtml(ctx);
     if (typeof name !== 'string' || typeof password !== 'string' || name.length > 64 || password.length > 1024) {
       ctx.status = 400;
-      ctx.body = html ? loginPage(pageOf(ctx), 'Enter a username and a password.') : { error: 'bad_request', message: 'username and password are required strings' };
+      ctx.body = html
+        ? loginPage(pageOf(ctx), 'Enter a username and a password.')
+        : { error: 'bad_request', message: 'username and password are required strings' };
       return;
     }
     const user = await authenticate(knex, name, password);
@@ -225,7 +227,9 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     ctx.type = 'html';
     const reason = typeof ctx.query.reason === 'string' ? ctx.query.reason : undefined;
     const page = pageOf(ctx);
-    ctx.body = name ? homePage(page, name, clientScript({ user: name, ...page })) : loginPage(page, undefined, safeNext(ctx.query.next), reason);
+    ctx.body = name
+      ? homePage(page, name, clientScript({ user: name, ...page }))
+      : loginPage(page, undefined, safeNext(ctx.query.next), reason);
   });
 
   router.get('/sessions', (ctx) => {

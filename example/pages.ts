@@ -58,7 +58,8 @@ export function clientScript({ user, drafts, nonce }: { user: string; drafts?: s
 
 /** Why the login page is shown again (the `reason` the client adds when a session ends). */
 const END_NOTICES: Record<string, string> = {
-  expired: 'Your session ended (after a period of inactivity, or at the end of its allowed time). Log in again to continue where you left off.',
+  expired:
+    'Your session ended (after a period of inactivity, or at the end of its allowed time). Log in again to continue where you left off.',
   revoked: 'This session was ended from another device. Log in again to continue.',
   'logged-out': 'You are logged out.',
   lost: 'The server lost your session (it may have restarted). Log in again to continue.',
@@ -132,8 +133,10 @@ load();
 
 /** A long form, to show that an inactivity logout does not lose what was typed. */
 export function formPage(page: PageContext, username: string, tail?: string): string {
-  const fields = Array.from({ length: 12 }, (_, i) =>
-    `<label for="note${i}">Note ${i + 1}</label><input id="note${i}" name="note${i}">`).join('\n');
+  const fields = Array.from(
+    { length: 12 },
+    (_, i) => `<label for="note${i}">Note ${i + 1}</label><input id="note${i}" name="note${i}">`,
+  ).join('\n');
   return layout(
     `<h1>A long form</h1>
      <form id="long-form" method="post" action="/form">

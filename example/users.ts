@@ -43,7 +43,10 @@ export async function setUpUsers(knex: Knex, seed: Array<{ username: string; pas
   for (const { username, password } of seed) {
     const exists = await knex<UserRow>(TABLE).where({ username }).first();
     if (!exists) {
-      await knex(TABLE).insert({ username, password_hash: await hashPassword(password) }).onConflict('username').ignore();
+      await knex(TABLE)
+        .insert({ username, password_hash: await hashPassword(password) })
+        .onConflict('username')
+        .ignore();
     }
   }
 }

@@ -7,7 +7,20 @@ import type { Browser, HTTPRequest } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../test/support/example-server';
 import { TestClient } from '../test/support/http-client';
 import type { SessionListResponse } from '../shared/protocol';
-import { interceptApi, keepActive, logInOnPage, launchBrowser, Session, sleep, state, until, waitForClient, waitForEnd, waitForEvent, type Tab } from './support';
+import {
+  interceptApi,
+  keepActive,
+  logInOnPage,
+  launchBrowser,
+  Session,
+  sleep,
+  state,
+  until,
+  waitForClient,
+  waitForEnd,
+  waitForEvent,
+  type Tab,
+} from './support';
 
 const EXPIRE_AFTER = 6;
 
@@ -56,7 +69,10 @@ test('revoking the session from another browser ends all its tabs (reason "revok
   await tabs[0].page.evaluate(() => window.__sessionwatch!.extend());
   const activity = Promise.all(tabs.map((tab) => keepActive(tab, 4000)));
   await sleep(500);
-  const status = await other.tabs[0].page.evaluate((sid) => fetch(`/session/sessions/${sid}`, { method: 'DELETE' }).then((r) => r.status), id);
+  const status = await other.tabs[0].page.evaluate(
+    (sid) => fetch(`/session/sessions/${sid}`, { method: 'DELETE' }).then((r) => r.status),
+    id,
+  );
   expect(status).toBe(204);
   const revokedAt = Date.now();
   const ends = await Promise.all(tabs.map((tab) => waitForEnd(tab, 'revoked', 5000)));

@@ -21,7 +21,19 @@ import { TestClient } from '../test/support/http-client';
 import type { SessionListResponse } from '../shared/protocol';
 import type { DatabaseKind } from '../test/support/databases';
 import { CLIENT_SCRIPT_PATH } from '../example/pages';
-import { isPing, keepActive, launchBrowser, logInOnPage, Session, sleep, state, until, waitForClient, waitForEnd, type Tab } from './support';
+import {
+  isPing,
+  keepActive,
+  launchBrowser,
+  logInOnPage,
+  Session,
+  sleep,
+  state,
+  until,
+  waitForClient,
+  waitForEnd,
+  type Tab,
+} from './support';
 import { anyNumber } from '../test/support/matchers';
 
 /** Small timings, as the other browser tests use. */
@@ -159,7 +171,8 @@ function view(page: Page) {
     lockShown: [...document.querySelectorAll<HTMLElement>('.sessionwatch-lock')].some((el) => !el.hidden && el.offsetParent !== null),
     warningShown: [...document.querySelectorAll<HTMLElement>('.sessionwatch-warning')].some((el) => !el.hidden && el.offsetParent !== null),
     dialogs: document.querySelectorAll('[role="alertdialog"]').length,
-    mainVisible: getComputedStyle(document.querySelector('main')!).visibility === 'visible' && !(document.querySelector('main') as HTMLElement).inert,
+    mainVisible:
+      getComputedStyle(document.querySelector('main')!).visibility === 'visible' && !(document.querySelector('main') as HTMLElement).inert,
     loginForm: !!document.querySelector('form[action="/login"] #username'),
   }));
 }
@@ -183,13 +196,18 @@ function checkEndUrl(url: string, reason: string): string | null {
 
 async function sessionIdOf(tab: Tab): Promise<string> {
   return tab.page.evaluate(async () => {
-    const { sessions } = (await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json()) as SessionListResponse;
+    const { sessions } = (await (
+      await fetch('/session/sessions', { headers: { accept: 'application/json' } })
+    ).json()) as SessionListResponse;
     return sessions.find((s) => s.current)!.id;
   });
 }
 
 async function revokeFrom(admin: Tab, id: string): Promise<number> {
-  return admin.page.evaluate((sid) => fetch(`/session/sessions/${encodeURIComponent(sid)}`, { method: 'DELETE' }).then((r) => r.status), id);
+  return admin.page.evaluate(
+    (sid) => fetch(`/session/sessions/${encodeURIComponent(sid)}`, { method: 'DELETE' }).then((r) => r.status),
+    id,
+  );
 }
 
 /** Waits until none of the tabs pinged for `quietMs`; returns the last ping's time. */
@@ -219,32 +237,39 @@ describe('point 1: the client on a logged-out page (example, SQLite, warnAfter 4
   test.each([
     ['the login page', '/'],
     ['the login page with next and reason', '/?next=%2Fform&reason=expired'],
-  ])('never logged in, %s: at most one ping, no navigation, no lock, past expireAfter; the form still logs in', async (_name, path) => {
-    const tab = await loggedOutTab(example.url, path);
-    const startedAt = Date.now();
-    const urlBefore = tab.page.url();
-    tab.navigations.length = 0;
-    // Past expireAfter: a client that kept running would have warned (4 s) and locked (8 s).
-    await sleep(Math.max(QUIET_WATCH_MS, (FAST.expireAfter + 1) * 1000));
-    const watchedMs = Date.now() - startedAt;
-    const ui = await view(tab.page);
-    const pings = tab.pings.length;
-    report(`logged out at ${path}`, { watchedMs, pings, navigations: tab.navigations.length, pingAnswers: tab.pingAnswers });
+  ])(
+    'never logged in, %s: at most one ping, no navigation, no lock, past expireAfter; the form still logs in',
+    async (_name, path) => {
+      const tab = await loggedOutTab(example.url, path);
+      const startedAt = Date.now();
+      const urlBefore = tab.page.url();
+      tab.navigations.length = 0;
+      // Past expireAfter: a client that kept running would have warned (4 s) and locked (8 s).
+      await sleep(Math.max(QUIET_WATCH_MS, (FAST.expireAfter + 1) * 1000));
+      const watchedMs = Date.now() - startedAt;
+      const ui = await view(tab.page);
+      const pings = tab.pings.length;
+      report(`logged out at ${path}`, { watchedMs, pings, navigations: tab.navigations.length, pingAnswers: tab.pingAnswers });
 
-    expect(tab.navigations).toEqual([]);
-    expect(tab.page.url()).toBe(urlBefore);
-    expect(pings).toBeLessThanOrEqual(1);
-    for (const answer of tab.pingAnswers) expect(answer.status).toBe(401);
-    expect(ui).toEqual(NO_SESSIONWATCH_UI);
+      expect(tab.navigations).toEqual([]);
+      expect(tab.page.url()).toBe(urlBefore);
+      expect(pings).toBeLessThanOrEqual(1);
+      for (const answer of tab.pingAnswers) expect(answer.status).toBe(401);
+      expect(ui).toEqual(NO_SESSIONWATCH_UI);
 
-    // The login form is usable: logging in lands where `next` said, and the client runs there.
-    await logInOnPage(tab.page);
-    await waitForClient(tab.page);
-    const landed = new URL(tab.page.url());
-    expect(landed.pathname).toBe(new URL(path, example.url).searchParams.get('next') ?? '/');
-    await until(async () => (await tab.page.evaluate(() => window.__sessionwatch!.getState())).isLeader, { timeout: 5000, what: 'the client to lead' });
-    expect((await tab.page.evaluate(() => window.__sessionwatch!.getState())).phase).toBe('active');
-  }, 40_000);
+      // The login form is usable: logging in lands where `next` said, and the client runs there.
+      await logInOnPage(tab.page);
+      await waitForClient(tab.page);
+      const landed = new URL(tab.page.url());
+      expect(landed.pathname).toBe(new URL(path, example.url).searchParams.get('next') ?? '/');
+      await until(async () => (await tab.page.evaluate(() => window.__sessionwatch!.getState())).isLeader, {
+        timeout: 5000,
+        what: 'the client to lead',
+      });
+      expect((await tab.page.evaluate(() => window.__sessionwatch!.getState())).phase).toBe('active');
+    },
+    40_000,
+  );
 
   test('after a revocation: sent to the login page once (one `next`, never the login page), then quiet there though the server keeps saying "revoked"', async () => {
     const victim = await Session.login(browser, example.url, '/sessions?pingInterval=1');
@@ -278,7 +303,13 @@ describe('point 1: the client on a logged-out page (example, SQLite, warnAfter 4
       const navigationsAfterRevoke = tab.navigations.filter((n) => n.t >= revokedAt);
       const pingsOnLoginPage = tab.pings.filter((t) => t >= ends[i]).length;
       const loginPageLoads = documents[i].filter((d) => d.t >= revokedAt);
-      perTab.push({ endMs: ends[i] - revokedAt, endUrl: endUrls[i], navigationsAfterRevoke: navigationsAfterRevoke.length, pingsOnLoginPage, loginPageLoads });
+      perTab.push({
+        endMs: ends[i] - revokedAt,
+        endUrl: endUrls[i],
+        navigationsAfterRevoke: navigationsAfterRevoke.length,
+        pingsOnLoginPage,
+        loginPageLoads,
+      });
       expect(navigationsAfterRevoke.map((n) => n.url)).toEqual([endUrls[i]]);
       expect(tab.page.url()).toBe(endUrls[i]);
       expect(pingsOnLoginPage).toBeLessThanOrEqual(1);
@@ -327,60 +358,76 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     await example?.stop();
   });
 
-  test(`3 idle tabs end with "revoked" within the idle-check interval (${CHECK_INTERVAL} s); the check is not activity`, async () => {
-    const victim = await Session.login(browser, example.url, CHECKED);
-    sessions.push(victim);
-    await victim.open(CHECKED);
-    await victim.open(CHECKED);
-    const bystander = await Session.login(browser, example.url, CHECKED);
-    sessions.push(bystander);
-    const admin = await Session.login(browser, example.url, '/sessions');
-    sessions.push(admin);
-    const victimBodies = victim.tabs.map(recordPingBodies);
-    const bystanderBodies = recordPingBodies(bystander.tabs[0]);
-    const id = await sessionIdOf(victim.tabs[0]);
-    const bystanderId = await sessionIdOf(bystander.tabs[0]);
-    // Opening tabs is activity, reported at the next ping (pingInterval = 25 s here): report it
-    // now ("Stay signed in" pings at once), so that the next ping of each session is its idle check.
-    for (const tab of [victim.tabs[0], bystander.tabs[0]]) await tab.page.evaluate(() => window.__sessionwatch!.extend());
-    await until(() => victim.tabs.some((t) => t.pings.length > 0) && bystander.tabs[0].pings.length > 0, { timeout: 5000, what: 'the pings' });
-    const bystanderActivity = (await state(bystander.tabs[0])).lastActivity;
+  test(
+    `3 idle tabs end with "revoked" within the idle-check interval (${CHECK_INTERVAL} s); the check is not activity`,
+    async () => {
+      const victim = await Session.login(browser, example.url, CHECKED);
+      sessions.push(victim);
+      await victim.open(CHECKED);
+      await victim.open(CHECKED);
+      const bystander = await Session.login(browser, example.url, CHECKED);
+      sessions.push(bystander);
+      const admin = await Session.login(browser, example.url, '/sessions');
+      sessions.push(admin);
+      const victimBodies = victim.tabs.map(recordPingBodies);
+      const bystanderBodies = recordPingBodies(bystander.tabs[0]);
+      const id = await sessionIdOf(victim.tabs[0]);
+      const bystanderId = await sessionIdOf(bystander.tabs[0]);
+      // Opening tabs is activity, reported at the next ping (pingInterval = 25 s here): report it
+      // now ("Stay signed in" pings at once), so that the next ping of each session is its idle check.
+      for (const tab of [victim.tabs[0], bystander.tabs[0]]) await tab.page.evaluate(() => window.__sessionwatch!.extend());
+      await until(() => victim.tabs.some((t) => t.pings.length > 0) && bystander.tabs[0].pings.length > 0, {
+        timeout: 5000,
+        what: 'the pings',
+      });
+      const bystanderActivity = (await state(bystander.tabs[0])).lastActivity;
 
-    // Idle from here on: nobody touches the tabs.
-    const lastPing = await settle(victim.tabs);
-    expect(await revokeFrom(admin.tabs[0], id)).toBe(204);
-    const revokedAt = Date.now();
-    const ends = await Promise.all(victim.tabs.map((tab) => waitForEnd(tab, 'revoked', (CHECK_INTERVAL + 15) * 1000)));
-    const firstEnd = Math.min(...ends);
-    const checks = victim.tabs.flatMap((tab, i) => victimBodies[i].filter((b) => b.t >= revokedAt && b.t <= firstEnd));
-    report('idle revocation', {
-      sinceRevokeMs: ends.map((t) => t - revokedAt),
-      sinceLastPingMs: ends.map((t) => t - lastPing),
-      revokedAfterLastPingMs: revokedAt - lastPing,
-      checks,
-    });
-    for (const t of ends) expect(t - revokedAt).toBeLessThanOrEqual(CHECK_INTERVAL * 1000 + 3000);
-    expect(Math.max(...ends) - firstEnd).toBeLessThan(1000);
-    // One tab (the leader) asked, once, reporting the idle time: a check, not activity.
-    expect(checks).toHaveLength(1);
-    expect(checks[0].idleFor).toBeGreaterThanOrEqual(CHECK_INTERVAL - 1);
-    for (const [i, tab] of victim.tabs.entries()) expect(checkEndUrl(tab.navigations.find((n) => n.t === ends[i])!.url, 'revoked')).toBeNull();
+      // Idle from here on: nobody touches the tabs.
+      const lastPing = await settle(victim.tabs);
+      expect(await revokeFrom(admin.tabs[0], id)).toBe(204);
+      const revokedAt = Date.now();
+      const ends = await Promise.all(victim.tabs.map((tab) => waitForEnd(tab, 'revoked', (CHECK_INTERVAL + 15) * 1000)));
+      const firstEnd = Math.min(...ends);
+      const checks = victim.tabs.flatMap((tab, i) => victimBodies[i].filter((b) => b.t >= revokedAt && b.t <= firstEnd));
+      report('idle revocation', {
+        sinceRevokeMs: ends.map((t) => t - revokedAt),
+        sinceLastPingMs: ends.map((t) => t - lastPing),
+        revokedAfterLastPingMs: revokedAt - lastPing,
+        checks,
+      });
+      for (const t of ends) expect(t - revokedAt).toBeLessThanOrEqual(CHECK_INTERVAL * 1000 + 3000);
+      expect(Math.max(...ends) - firstEnd).toBeLessThan(1000);
+      // One tab (the leader) asked, once, reporting the idle time: a check, not activity.
+      expect(checks).toHaveLength(1);
+      expect(checks[0].idleFor).toBeGreaterThanOrEqual(CHECK_INTERVAL - 1);
+      for (const [i, tab] of victim.tabs.entries())
+        expect(checkEndUrl(tab.navigations.find((n) => n.t === ends[i])!.url, 'revoked')).toBeNull();
 
-    // The idle bystander's own check did not count as activity, neither in the tab nor on the server.
-    const check = await until(() => bystanderBodies.find((b) => b.idleFor >= CHECK_INTERVAL - 1), { timeout: 20_000, what: "the bystander's idle check" });
-    await sleep(500);
-    const listed = await admin.tabs[0].page.evaluate(async (bid) => {
-      const { sessions } = (await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json()) as SessionListResponse;
-      return sessions.find((s) => s.id === bid);
-    }, bystanderId);
-    const bystanderState = await state(bystander.tabs[0]);
-    report('idle check of a live session', { idleFor: check.idleFor, serverIdleAtCheckMs: listed && check.t - Date.parse(listed.lastActivity) });
-    expect(listed).toBeDefined();
-    expect(check.t - Date.parse(listed!.lastActivity)).toBeGreaterThanOrEqual((CHECK_INTERVAL - 1.5) * 1000);
-    expect(bystanderState.phase).toBe('active');
-    expect(bystanderState.lastActivity).toBe(bystanderActivity);
-    expect(bystander.tabs[0].navigations).toEqual([]);
-  }, (CHECK_INTERVAL + 40) * 1000);
+      // The idle bystander's own check did not count as activity, neither in the tab nor on the server.
+      const check = await until(() => bystanderBodies.find((b) => b.idleFor >= CHECK_INTERVAL - 1), {
+        timeout: 20_000,
+        what: "the bystander's idle check",
+      });
+      await sleep(500);
+      const listed = await admin.tabs[0].page.evaluate(async (bid) => {
+        const { sessions } = (await (
+          await fetch('/session/sessions', { headers: { accept: 'application/json' } })
+        ).json()) as SessionListResponse;
+        return sessions.find((s) => s.id === bid);
+      }, bystanderId);
+      const bystanderState = await state(bystander.tabs[0]);
+      report('idle check of a live session', {
+        idleFor: check.idleFor,
+        serverIdleAtCheckMs: listed && check.t - Date.parse(listed.lastActivity),
+      });
+      expect(listed).toBeDefined();
+      expect(check.t - Date.parse(listed!.lastActivity)).toBeGreaterThanOrEqual((CHECK_INTERVAL - 1.5) * 1000);
+      expect(bystanderState.phase).toBe('active');
+      expect(bystanderState.lastActivity).toBe(bystanderActivity);
+      expect(bystander.tabs[0].navigations).toEqual([]);
+    },
+    (CHECK_INTERVAL + 40) * 1000,
+  );
 
   test('an app route fetched right after the revocation ends every idle tab with "revoked" at once (Session-Ended header)', async () => {
     const victim = await Session.login(browser, example.url, '/');
@@ -412,7 +459,8 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     expect(answer).toEqual({ status: 401, sessionEnded: 'revoked' });
     // Well under the idle check: the header did it, not a ping.
     for (const t of ends) expect(t - revokedAt).toBeLessThan(3000);
-    for (const [i, tab] of victim.tabs.entries()) expect(checkEndUrl(tab.navigations.find((n) => n.t === ends[i])!.url, 'revoked')).toBeNull();
+    for (const [i, tab] of victim.tabs.entries())
+      expect(checkEndUrl(tab.navigations.find((n) => n.t === ends[i])!.url, 'revoked')).toBeNull();
 
     // The revoked cookie keeps getting the precise reason, every time, on API and app routes.
     const replays = [];
@@ -448,7 +496,9 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     await waitForClient(page);
     expect(await page.$eval('h1', (el) => el.textContent)).toBe('Hello, johndoe');
     const id = await page.evaluate(async () => {
-      const { sessions } = (await (await fetch('/session/sessions', { headers: { accept: 'application/json' } })).json()) as SessionListResponse;
+      const { sessions } = (await (
+        await fetch('/session/sessions', { headers: { accept: 'application/json' } })
+      ).json()) as SessionListResponse;
       return sessions.find((s) => s.current)!.id;
     });
     await until(() => tab.pings.length > 0, { timeout: 5000, what: 'a (failed) ping' });
@@ -466,14 +516,19 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
     expect(await meAnswer).toEqual({ status: 401, sessionEnded: 'revoked' });
     // And a ping ("Stay signed in" pings at once), now that the network is back.
     await page.evaluate(() => window.__sessionwatch?.extend()).catch(() => undefined);
-    const ended = await until(() => tab.navigations.find((n) => n.t >= revokedAt && n.url.includes('reason=revoked')), { timeout: 5000, what: 'the end (revoked)' }).catch(async (err: Error) => {
+    const ended = await until(() => tab.navigations.find((n) => n.t >= revokedAt && n.url.includes('reason=revoked')), {
+      timeout: 5000,
+      what: 'the end (revoked)',
+    }).catch(async (err: Error) => {
       const after = await page.evaluate(() => ({
         state: window.__sessionwatch?.getState(),
         h1: document.querySelector('h1')?.textContent,
         locked: document.documentElement.classList.contains('sessionwatch-locked'),
       }));
       report('first ping not through, revoked on "/"', { after, navigations: tab.navigations.filter((n) => n.t >= revokedAt) });
-      throw new Error(`${err.message}: the tab still shows "${after.h1}", locked ${after.locked}, client state ${JSON.stringify(after.state)}`);
+      throw new Error(
+        `${err.message}: the tab still shows "${after.h1}", locked ${after.locked}, client state ${JSON.stringify(after.state)}`,
+      );
     });
     report('first ping not through, revoked on "/"', { sinceRevokeMs: ended.t - revokedAt, url: ended.url });
     checkEndUrl(ended.url, 'revoked');
@@ -507,12 +562,16 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('point 6 on %s (warnAfter 4 
 
     const ends = await Promise.all(victim.tabs.map((tab) => waitForEnd(tab, 'expired', (FAST.expireAfter + 8) * 1000)));
     const recorded = ended.filter((e) => e.id === id);
-    report(`deadline end on ${kind}`, { sinceDeadlineMs: ends.map((t) => t - deadline), recorded: recorded.map((e) => ({ reason: e.reason, sinceDeadlineMs: e.t - deadline })) });
+    report(`deadline end on ${kind}`, {
+      sinceDeadlineMs: ends.map((t) => t - deadline),
+      recorded: recorded.map((e) => ({ reason: e.reason, sinceDeadlineMs: e.t - deadline })),
+    });
     for (const t of ends) {
       expect(t).toBeGreaterThanOrEqual(deadline - 200);
       expect(t).toBeLessThan(deadline + 2500);
     }
-    for (const [i, tab] of victim.tabs.entries()) expect(checkEndUrl(tab.navigations.find((n) => n.t === ends[i])!.url, 'expired')).toBeNull();
+    for (const [i, tab] of victim.tabs.entries())
+      expect(checkEndUrl(tab.navigations.find((n) => n.t === ends[i])!.url, 'expired')).toBeNull();
     // Recorded once, as expired, before any replayed request could have made the server find it.
     expect(recorded.map((e) => e.reason)).toEqual(['expired']);
     expect(recorded[0].t).toBeLessThanOrEqual(Math.max(...ends));

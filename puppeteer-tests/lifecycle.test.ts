@@ -43,7 +43,10 @@ beforeAll(async () => {
   // evicts it when the session cookie changes), and these tests are about the client in a bfcached
   // page: apps that turn noStore off, and browsers that keep such pages. (csp.test.ts checks that,
   // by default, Back after a logout does not show a logged-in page.)
-  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, noStore: false }), launchBrowser('chromium')]);
+  [example, browser] = await Promise.all([
+    startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, noStore: false }),
+    launchBrowser('chromium'),
+  ]);
 });
 
 afterEach(async () => {
@@ -182,7 +185,8 @@ async function uiRecords(tab: Tab, { withPings = false } = {}): Promise<UiRecord
 
 const CHECKING = 'Checking your session…';
 /** Warnings and locks other than the "checking" one: what a user sees as "you are being logged out". */
-const alarming = (records: UiRecord[]) => records.filter((r) => r.what === 'warning-shown' || r.what === 'warn-event' || (r.what === 'lock' && r.text !== CHECKING));
+const alarming = (records: UiRecord[]) =>
+  records.filter((r) => r.what === 'warning-shown' || r.what === 'warn-event' || (r.what === 'lock' && r.text !== CHECKING));
 const summary = (records: UiRecord[], t0: number) => records.map((r) => `${r.what}${r.text ? `(${r.text})` : ''}@${r.t - t0}`);
 
 /** Sets up three tabs, waits for the leader; returns it and the two followers. */
@@ -217,12 +221,13 @@ const BUSY: Silence = {
   name: `busy (a ${BUSY_MS / 1000} s long task)`,
   ms: BUSY_MS,
   // Started from a timer in the page, so that this evaluate returns at once.
-  start: (leader) => leader.page.evaluate((ms) => {
-    setTimeout(() => {
-      const end = Date.now() + ms;
-      while (Date.now() < end);
-    }, 0);
-  }, BUSY_MS),
+  start: (leader) =>
+    leader.page.evaluate((ms) => {
+      setTimeout(() => {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+      }, 0);
+    }, BUSY_MS),
   // Back when the page answers again.
   end: async (leader) => void (await leader.page.evaluate(() => 1)),
 };
@@ -245,7 +250,8 @@ describe.each([FROZEN, BUSY])('a silent leader: $name', (silence) => {
       firstFollowerPingMs: firstFollowerPing === null ? null : firstFollowerPing - silencedAt,
       // The bound runs from the leader's last sign of life: its last ping (the freeze takes effect
       // at the renderer's next task, not when the DevTools call returns).
-      sinceLastLeaderPingMs: firstFollowerPing === null ? null : firstFollowerPing - Math.max(silencedAt, ...leader.pings.filter((t) => t <= firstFollowerPing)),
+      sinceLastLeaderPingMs:
+        firstFollowerPing === null ? null : firstFollowerPing - Math.max(silencedAt, ...leader.pings.filter((t) => t <= firstFollowerPing)),
       followerPings: followers.map((tab) => countSince(tab.pings, silencedAt, silenceEnd)),
       longestServerSilenceMs: longestSilence(tabs, silencedAt, silenceEnd),
       serverStatus: status,
@@ -290,35 +296,43 @@ describe.each([FROZEN, BUSY])('a silent leader: $name', (silence) => {
 
 // ---- 3. A thawed follower resyncs -----------------------------------------------------------------
 
-test.each([6, 10])('a follower frozen %i s while another tab is used: thawed, it shows no warning nor lock and follows the others', async (seconds) => {
-  const { tabs, followers, cookie } = await threeTabs();
-  const [frozen, other] = followers;
-  await freeze(frozen);
-  const frozenAt = Date.now();
-  await keepActive(other, seconds * 1000);
-  const thawedAt = Date.now();
-  await thaw(frozen);
-  // The user goes on working elsewhere; the thawed tab must catch up at once.
-  await keepActive(other, 1000);
-  const [mine, theirs] = await Promise.all([state(frozen), state(other)]);
-  await keepActive(other, 2000);
-  const records = await uiRecords(frozen);
-  const { flags } = await oneLeader(tabs, 3000);
-  const measured = {
-    frozenMs: thawedAt - frozenAt,
-    thawedUi: summary(records, thawedAt),
-    thawedState: { phase: mine.phase, lagMs: theirs.lastActivity - mine.lastActivity },
-    leaderFlags: flags,
-    navigations: tabs.map((tab) => tab.navigations.map((n) => n.url)),
-    serverStatus: await serverStatus(cookie),
-  };
-  report(`follower frozen ${seconds} s`, measured);
-  expect({ ui: records.filter((r) => r.what !== 'end-event'), phase: mine.phase, navigations: measured.navigations, serverStatus: measured.serverStatus })
-    .toEqual({ ui: [], phase: 'active', navigations: [[], [], []], serverStatus: 200 });
-  // Its copy of the shared state is the others' (activity reports are throttled to 0.5 s).
-  expect(Math.abs(measured.thawedState.lagMs)).toBeLessThanOrEqual(1000);
-  expect(flags.filter(Boolean)).toHaveLength(1);
-}, 60_000);
+test.each([6, 10])(
+  'a follower frozen %i s while another tab is used: thawed, it shows no warning nor lock and follows the others',
+  async (seconds) => {
+    const { tabs, followers, cookie } = await threeTabs();
+    const [frozen, other] = followers;
+    await freeze(frozen);
+    const frozenAt = Date.now();
+    await keepActive(other, seconds * 1000);
+    const thawedAt = Date.now();
+    await thaw(frozen);
+    // The user goes on working elsewhere; the thawed tab must catch up at once.
+    await keepActive(other, 1000);
+    const [mine, theirs] = await Promise.all([state(frozen), state(other)]);
+    await keepActive(other, 2000);
+    const records = await uiRecords(frozen);
+    const { flags } = await oneLeader(tabs, 3000);
+    const measured = {
+      frozenMs: thawedAt - frozenAt,
+      thawedUi: summary(records, thawedAt),
+      thawedState: { phase: mine.phase, lagMs: theirs.lastActivity - mine.lastActivity },
+      leaderFlags: flags,
+      navigations: tabs.map((tab) => tab.navigations.map((n) => n.url)),
+      serverStatus: await serverStatus(cookie),
+    };
+    report(`follower frozen ${seconds} s`, measured);
+    expect({
+      ui: records.filter((r) => r.what !== 'end-event'),
+      phase: mine.phase,
+      navigations: measured.navigations,
+      serverStatus: measured.serverStatus,
+    }).toEqual({ ui: [], phase: 'active', navigations: [[], [], []], serverStatus: 200 });
+    // Its copy of the shared state is the others' (activity reports are throttled to 0.5 s).
+    expect(Math.abs(measured.thawedState.lagMs)).toBeLessThanOrEqual(1000);
+    expect(flags.filter(Boolean)).toHaveLength(1);
+  },
+  60_000,
+);
 
 // ---- 4. Back/forward cache ------------------------------------------------------------------------
 
@@ -400,7 +414,13 @@ test('the leader through the back/forward cache: it may enter it (gives up the l
   await waitForClientOn(leader);
   const { flags } = await oneLeader(tabs, 3000);
   const counts = await pingsWhileActive(tabs, followers[0], 4000);
-  report('leader through the bfcache', { ...trip, awayLeaders, leaderFlags: flags, pingsPerTabAtSteadyState: counts, tookMs: Date.now() - awayAt });
+  report('leader through the bfcache', {
+    ...trip,
+    awayLeaders,
+    leaderFlags: flags,
+    pingsPerTabAtSteadyState: counts,
+    tookMs: Date.now() - awayAt,
+  });
   // Chromium keeps no page with an `unload` listener in the bfcache: the leader must not have one.
   expect(trip).toEqual({ restored: true, notRestoredReasons: [] });
   expect(awayLeaders.filter(Boolean)).toHaveLength(1);
@@ -413,43 +433,62 @@ async function waitForClientOn(tab: Tab): Promise<void> {
   await tab.page.waitForFunction(() => !!window.__sessionwatch, { timeout: 10_000 });
 }
 
-test.each(['revoked', 'logged-out'] as const)('the session ends (%s) while a tab is in the back/forward cache: restored, the tab ends at once', async (reason) => {
-  const session = await login(['/', '/']);
-  const { tabs } = session;
-  await keepActive(tabs[1], 600);
-  const { leader } = await oneLeader(tabs);
-  const stayer = leader!;
-  const traveller = tabs.find((tab) => tab !== stayer)!;
-  let endedAt = 0;
-  const trip = await bfcacheTrip(traveller, async () => {
-    await sleep(300);
-    if (reason === 'revoked') {
-      const other = await login(['/sessions']);
-      const id = await stayer.page.evaluate(async () => {
-        const { sessions } = (await (await fetch('/session/sessions')).json()) as SessionListResponse;
-        return sessions.find((s) => s.current)!.id;
+test.each(['revoked', 'logged-out'] as const)(
+  'the session ends (%s) while a tab is in the back/forward cache: restored, the tab ends at once',
+  async (reason) => {
+    const session = await login(['/', '/']);
+    const { tabs } = session;
+    await keepActive(tabs[1], 600);
+    const { leader } = await oneLeader(tabs);
+    const stayer = leader!;
+    const traveller = tabs.find((tab) => tab !== stayer)!;
+    let endedAt = 0;
+    const trip = await bfcacheTrip(traveller, async () => {
+      await sleep(300);
+      if (reason === 'revoked') {
+        const other = await login(['/sessions']);
+        const id = await stayer.page.evaluate(async () => {
+          const { sessions } = (await (await fetch('/session/sessions')).json()) as SessionListResponse;
+          return sessions.find((s) => s.current)!.id;
+        });
+        const status = await other.tabs[0].page.evaluate(
+          (sid) => fetch(`/session/sessions/${sid}`, { method: 'DELETE' }).then((r) => r.status),
+          id,
+        );
+        expect(status).toBe(204);
+        // The remaining tab learns it at its next ping (it is in use).
+        await keepActive(stayer, 1500);
+      } else {
+        await stayer.page.evaluate(() => window.__sessionwatch!.logout());
+      }
+      await until(() => stayer.navigations.find((n) => n.url.includes(`reason=${reason}`)), {
+        timeout: 10_000,
+        what: 'the remaining tab to end',
       });
-      const status = await other.tabs[0].page.evaluate((sid) => fetch(`/session/sessions/${sid}`, { method: 'DELETE' }).then((r) => r.status), id);
-      expect(status).toBe(204);
-      // The remaining tab learns it at its next ping (it is in use).
-      await keepActive(stayer, 1500);
-    } else {
-      await stayer.page.evaluate(() => window.__sessionwatch!.logout());
-    }
-    await until(() => stayer.navigations.find((n) => n.url.includes(`reason=${reason}`)), { timeout: 10_000, what: 'the remaining tab to end' });
-    endedAt = Date.now();
-  });
-  const backAt = Date.now();
-  const end = await until(() => traveller.navigations.find((n) => n.url.includes('reason=')), { timeout: 5000, what: 'the restored tab to end' }).catch(() => null);
-  const onLoginPage = await traveller.page.$('#username').then((el) => !!el);
-  report(`ended (${reason}) while in the bfcache`, { ...trip, endedBeforeReturnMs: backAt - endedAt, endedAfterReturnMs: end ? end.t - backAt : null, endUrl: end?.url ?? null, onLoginPage });
-  // It ends at once. After a revocation the reason may read "logged-out": the other tab's 401
-  // already reset the shared cookie, so the server can only say "unauthenticated" to this one.
-  expect(end?.url).toMatch(reason === 'revoked' ? /reason=(revoked|logged-out)/ : /reason=logged-out/);
-  expect(end!.t - backAt).toBeLessThan(2000);
-  // From the bfcache, not by loading the page again.
-  expect(trip).toEqual({ restored: true, notRestoredReasons: [] });
-}, 60_000);
+      endedAt = Date.now();
+    });
+    const backAt = Date.now();
+    const end = await until(() => traveller.navigations.find((n) => n.url.includes('reason=')), {
+      timeout: 5000,
+      what: 'the restored tab to end',
+    }).catch(() => null);
+    const onLoginPage = await traveller.page.$('#username').then((el) => !!el);
+    report(`ended (${reason}) while in the bfcache`, {
+      ...trip,
+      endedBeforeReturnMs: backAt - endedAt,
+      endedAfterReturnMs: end ? end.t - backAt : null,
+      endUrl: end?.url ?? null,
+      onLoginPage,
+    });
+    // It ends at once. After a revocation the reason may read "logged-out": the other tab's 401
+    // already reset the shared cookie, so the server can only say "unauthenticated" to this one.
+    expect(end?.url).toMatch(reason === 'revoked' ? /reason=(revoked|logged-out)/ : /reason=logged-out/);
+    expect(end!.t - backAt).toBeLessThan(2000);
+    // From the bfcache, not by loading the page again.
+    expect(trip).toEqual({ restored: true, notRestoredReasons: [] });
+  },
+  60_000,
+);
 
 // ---- 5. Sleep ---------------------------------------------------------------------------------------
 
@@ -501,10 +540,26 @@ test('all tabs frozen longer than expireAfter (a closed lid): on wake every tab 
   const statusBeforeWake = await serverStatus(cookie);
   const wokeAt = Date.now();
   for (const tab of tabs) await thaw(tab);
-  await Promise.all(tabs.map((tab) => until(() => tab.navigations.some((n) => n.url.includes('reason=')), { timeout: 10_000, what: `tab ${tab.index} to end` }).catch(() => undefined)));
+  await Promise.all(
+    tabs.map((tab) =>
+      until(() => tab.navigations.some((n) => n.url.includes('reason=')), { timeout: 10_000, what: `tab ${tab.index} to end` }).catch(
+        () => undefined,
+      ),
+    ),
+  );
   const answer401 = await first401(tabs, frozenAt);
   const ends = await Promise.all(tabs.map((tab) => endOf(tab, wokeAt)));
-  report('all frozen 12 s', { statusBeforeWake, first401AfterWakeMs: answer401 && answer401 - wokeAt, ends: ends.map((e) => ({ ...e, endShownAt: e.endShownAt - wokeAt, navigatedAt: e.navigatedAt && e.navigatedAt - wokeAt, endLockAt: e.endLockAt && e.endLockAt - wokeAt, draft: !!e.draft })) });
+  report('all frozen 12 s', {
+    statusBeforeWake,
+    first401AfterWakeMs: answer401 && answer401 - wokeAt,
+    ends: ends.map((e) => ({
+      ...e,
+      endShownAt: e.endShownAt - wokeAt,
+      navigatedAt: e.navigatedAt && e.navigatedAt - wokeAt,
+      endLockAt: e.endLockAt && e.endLockAt - wokeAt,
+      draft: !!e.draft,
+    })),
+  });
   expect(statusBeforeWake).toBe(401);
   expect(ends.map((e) => [e.reason, e.endEvent])).toEqual(tabs.map(() => ['expired', 'expired']));
   expect(answer401).not.toBeNull();
@@ -545,15 +600,29 @@ test('offline longer than expireAfter while typing: back online, the server\'s a
   const offlineAt = Date.now();
   const typed = await keepTyping(tabs[0], 12_000);
   const onlineAt = Date.now();
-  const lockedWhileOffline = await Promise.all(tabs.map(async (tab) => alarming(await uiRecords(tab)).map((r) => `${r.what}@${r.t - offlineAt}`)));
+  const lockedWhileOffline = await Promise.all(
+    tabs.map(async (tab) => alarming(await uiRecords(tab)).map((r) => `${r.what}@${r.t - offlineAt}`)),
+  );
   for (const tab of tabs) await tab.page.setOfflineMode(false);
-  await Promise.all(tabs.map((tab) => until(() => tab.navigations.some((n) => n.url.includes('reason=')), { timeout: 10_000, what: `tab ${tab.index} to end` }).catch(() => undefined)));
+  await Promise.all(
+    tabs.map((tab) =>
+      until(() => tab.navigations.some((n) => n.url.includes('reason=')), { timeout: 10_000, what: `tab ${tab.index} to end` }).catch(
+        () => undefined,
+      ),
+    ),
+  );
   const answer401 = await first401(tabs, onlineAt);
   const ends = await Promise.all(tabs.map((tab) => endOf(tab, offlineAt)));
   report('offline 12 s while typing', {
     alarmsWhileOffline: lockedWhileOffline,
     first401AfterOnlineMs: answer401 && answer401 - onlineAt,
-    ends: ends.map((e) => ({ ...e, endShownAt: e.endShownAt - onlineAt, navigatedAt: e.navigatedAt && e.navigatedAt - onlineAt, endLockAt: e.endLockAt && e.endLockAt - onlineAt, draft: !!e.draft })),
+    ends: ends.map((e) => ({
+      ...e,
+      endShownAt: e.endShownAt - onlineAt,
+      navigatedAt: e.navigatedAt && e.navigatedAt - onlineAt,
+      endLockAt: e.endLockAt && e.endLockAt - onlineAt,
+      draft: !!e.draft,
+    })),
   });
   // The user kept typing: nothing ended nor warned while offline.
   expect(lockedWhileOffline).toEqual([[], [], []]);
@@ -580,7 +649,11 @@ test('a crashed leader (chrome://crash): another tab leads and pings within 1 s'
   const pinged = await until(() => firstPing(followers, crashAt), { timeout: 5000, what: 'a ping from another tab' }).catch(() => null);
   await activity;
   const { leader: next, flags } = await oneLeader(followers, 1000);
-  report('crashed leader', { crashEventAfterMs: crashEvent ? crashEvent - crashAt : null, firstPingAfterCrashMs: pinged && pinged - crashAt, leaderFlags: flags });
+  report('crashed leader', {
+    crashEventAfterMs: crashEvent ? crashEvent - crashAt : null,
+    firstPingAfterCrashMs: pinged && pinged - crashAt,
+    leaderFlags: flags,
+  });
   expect(crashEvent).toBeGreaterThan(0);
   expect(next).not.toBeNull();
   expect(pinged).not.toBeNull();

@@ -10,7 +10,19 @@
 import { MemorySessionStore } from '../example/memory-session-store';
 import { startExample, type RunningExample } from '../test/support/example-server';
 import type { SessionListResponse } from '../shared/protocol';
-import { axeViolations, browserSuite, BROWSERS, events, interceptApi, keepActive, Session, until, waitForEnd, waitForEvent, type Tab } from './support';
+import {
+  axeViolations,
+  browserSuite,
+  BROWSERS,
+  events,
+  interceptApi,
+  keepActive,
+  Session,
+  until,
+  waitForEnd,
+  waitForEvent,
+  type Tab,
+} from './support';
 
 /** The idle limits stay far away: only the absolute end (or the test's fault) ends a session. */
 const WARN_AFTER = 20;
@@ -81,7 +93,8 @@ describe.each(BROWSERS)('%s', (kind) => {
     let down = true;
     for (const tab of all) {
       await interceptApi(tab);
-      tab.onApiRequest = (request) => (down ? request.respond({ status: 503, contentType: 'application/json', body: '{"error":"unavailable"}' }) : request.continue());
+      tab.onApiRequest = (request) =>
+        down ? request.respond({ status: 503, contentType: 'application/json', body: '{"error":"unavailable"}' }) : request.continue();
     }
     const activity = keepActive(all[1], 4000);
     for (const tab of all) {
@@ -94,7 +107,10 @@ describe.each(BROWSERS)('%s', (kind) => {
     down = false;
     await keepActive(all[1], 1000);
     for (const tab of all) {
-      await until(async () => (await events(tab)).filter((e) => e.type === 'connection').length === 2, { timeout: 70_000, what: `tab ${tab.index} back online` });
+      await until(async () => (await events(tab)).filter((e) => e.type === 'connection').length === 2, {
+        timeout: 70_000,
+        what: `tab ${tab.index} back online`,
+      });
       expect((await events(tab)).filter((e) => e.type === 'connection').map((e) => e.lost)).toEqual([true, false]);
       expect(await noticeText(tab)).toBe('');
       expect((await tab.page.evaluate(() => window.__sessionwatch!.getState())).phase).not.toBe('ended');

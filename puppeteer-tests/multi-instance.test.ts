@@ -21,7 +21,13 @@ let session: Session | undefined;
 
 beforeAll(async () => {
   db = await createTestDatabase('postgres');
-  const options = { db, warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, redisUrl: 'redis://127.0.0.1:6379', redisPrefix: `sw-e2e:${randomBytes(4).toString('hex')}:` };
+  const options = {
+    db,
+    warnAfter: WARN_AFTER,
+    expireAfter: EXPIRE_AFTER,
+    redisUrl: 'redis://127.0.0.1:6379',
+    redisPrefix: `sw-e2e:${randomBytes(4).toString('hex')}:`,
+  };
   instances = [await startExample('postgres', options), await startExample('postgres', options)];
   await waitUntilAcquainted(instances.map((i) => i.sw));
   proxy = await new RoundRobinProxy(instances.map((i) => i.url)).start();

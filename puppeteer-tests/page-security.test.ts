@@ -29,7 +29,9 @@ test('no CSP violation on the example pages; the warning dialog is styled; only 
     await page.exposeFunction('__reportViolation', (text: string) => violations.push(text));
     await page.evaluateOnNewDocument(() => {
       document.addEventListener('securitypolicyviolation', (event) => {
-        (window as unknown as { __reportViolation(text: string): void }).__reportViolation(`${event.violatedDirective} ${event.blockedURI} ${location.pathname}`);
+        (window as unknown as { __reportViolation(text: string): void }).__reportViolation(
+          `${event.violatedDirective} ${event.blockedURI} ${location.pathname}`,
+        );
       });
     });
     page.on('console', (message) => /Content Security Policy/i.test(message.text()) && violations.push(message.text()));

@@ -15,7 +15,12 @@ function Editor() {
   return createElement(
     'div',
     null,
-    createElement('textarea', { id: 'react-body', name: 'body', value: body, onChange: (e: { target: HTMLTextAreaElement }) => setBody(e.target.value) }),
+    createElement('textarea', {
+      id: 'react-body',
+      name: 'body',
+      value: body,
+      onChange: (e: { target: HTMLTextAreaElement }) => setBody(e.target.value),
+    }),
     createElement('output', { id: 'react-length' }, String(body.length)),
     createElement('output', { id: 'react-seconds' }, String(secondsLeft)),
     createElement('output', { id: 'react-phase' }, phase),

@@ -63,7 +63,7 @@ function seconds(page: Page): Promise<Sample | null> {
 describe.each(BROWSERS)('%s', (kind) => {
   const suite = browserSuite(kind);
 
-  test('a React-controlled textarea gets its draft back after re-login; the hook\'s secondsLeft follows getState() all along', async () => {
+  test("a React-controlled textarea gets its draft back after re-login; the hook's secondsLeft follows getState() all along", async () => {
     const session = (suite.session = await Session.login(suite.browser, example.url, '/form'));
     const [tab] = session.tabs;
     const { page } = tab;
@@ -97,7 +97,9 @@ describe.each(BROWSERS)('%s', (kind) => {
     await waitForClient(page);
     // React renders after the client read the draft (the server's fields did not match it).
     await mountReact(page);
-    await until(async () => (await page.$eval('#react-body', (el) => (el as HTMLTextAreaElement).value)) === typed, { what: 'the draft on screen' });
+    await until(async () => (await page.$eval('#react-body', (el) => (el as HTMLTextAreaElement).value)) === typed, {
+      what: 'the draft on screen',
+    });
     // React's state has it too: it renders the length of its state.
     expect(await page.$eval('#react-length', (el) => el.textContent)).toBe(String(typed.length));
     expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);

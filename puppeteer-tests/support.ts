@@ -14,7 +14,16 @@ import { browserKind, isPing, keepMoving, launchBrowser, recordPings, waitForCli
 import { until } from '../test/support/wait';
 
 // Launching the browsers, recognising pings, waiting: shared with the benchmarks (bench/lib/browser.ts).
-export { BROWSERS, browserKind, CHROME_ARGS, FIREFOX_PREFS, isPing, launchBrowser, waitForClient, type BrowserKind } from '../test/support/browser';
+export {
+  BROWSERS,
+  browserKind,
+  CHROME_ARGS,
+  FIREFOX_PREFS,
+  isPing,
+  launchBrowser,
+  waitForClient,
+  type BrowserKind,
+} from '../test/support/browser';
 export { sleep, until } from '../test/support/wait';
 
 /** One tab: its page, and what it did. */
@@ -51,7 +60,10 @@ function instrument(page: Page, index: number): Tab {
 /** A logged-in browser (incognito context) and its tabs. */
 export class Session {
   readonly tabs: Tab[] = [];
-  private constructor(readonly baseUrl: string, readonly context: BrowserContext) {}
+  private constructor(
+    readonly baseUrl: string,
+    readonly context: BrowserContext,
+  ) {}
 
   /** Logs johndoe in, in a fresh context, landing on `path` (which may carry test query parameters). */
   static async login(browser: Browser, baseUrl: string, path = '/', user = 'johndoe'): Promise<Session> {
@@ -126,7 +138,10 @@ export async function waitForEvent(tab: Tab, type: string, timeout = 15_000) {
 
 /** Waits until the tab left for the login page with `reason`; returns when (Node time). */
 export async function waitForEnd(tab: Tab, reason: string, timeout = 15_000): Promise<number> {
-  const nav = await until(() => tab.navigations.find((n) => n.url.includes(`reason=${reason}`)), { timeout, what: `tab ${tab.index} to end (${reason})` });
+  const nav = await until(() => tab.navigations.find((n) => n.url.includes(`reason=${reason}`)), {
+    timeout,
+    what: `tab ${tab.index} to end (${reason})`,
+  });
   return nav.t;
 }
 
@@ -184,7 +199,9 @@ export async function axeViolations(page: Page, selector?: string): Promise<stri
   await page.evaluate(source);
   return page.evaluate(async (context) => {
     const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
-    const result = await axe.run(context ?? document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+    const result = await axe.run(context ?? document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
     return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
   }, selector ?? null);
 }

@@ -5,7 +5,20 @@
  */
 import { startExample, type RunningExample } from '../test/support/example-server';
 import { TestClient } from '../test/support/http-client';
-import { axeViolations, browserSuite, BROWSERS, countSince, events, keepActive, Session, sleep, state, until, waitForEnd, waitForEvent } from './support';
+import {
+  axeViolations,
+  browserSuite,
+  BROWSERS,
+  countSince,
+  events,
+  keepActive,
+  Session,
+  sleep,
+  state,
+  until,
+  waitForEnd,
+  waitForEvent,
+} from './support';
 
 const WARN_AFTER = 3;
 const EXPIRE_AFTER = 6;
@@ -83,7 +96,14 @@ describe.each(BROWSERS)('%s', (kind) => {
           countdownHidden: el.querySelector('.sessionwatch-countdown')?.getAttribute('aria-hidden'),
         };
       });
-      expect(dialog).toEqual({ modal: 'true', title: 'Are you still there?', described: true, focused: 'stay', live: true, countdownHidden: 'true' });
+      expect(dialog).toEqual({
+        modal: 'true',
+        title: 'Are you still there?',
+        described: true,
+        focused: 'stay',
+        live: true,
+        countdownHidden: 'true',
+      });
     }
     expect(await axeViolations(tabs[0].page, '.sessionwatch-warning')).toEqual([]);
 
@@ -117,10 +137,13 @@ describe.each(BROWSERS)('%s', (kind) => {
     await sleep(1000);
     const closedAt = Date.now();
     await leader.page.close();
-    const next = await until(async () => {
-      for (const tab of others) if ((await state(tab)).isLeader) return tab;
-      return undefined;
-    }, { timeout: 3000, what: 'a new leader' });
+    const next = await until(
+      async () => {
+        for (const tab of others) if ((await state(tab)).isLeader) return tab;
+        return undefined;
+      },
+      { timeout: 3000, what: 'a new leader' },
+    );
     expect(Date.now() - closedAt).toBeLessThan(1000);
     await until(() => countSince(next.pings, closedAt) > 0, { timeout: 3000, what: 'a ping from the new leader' });
 

@@ -24,8 +24,12 @@ describe('option error wording shared by server and client', () => {
   });
 
   test('an unknown key throws a TypeError naming it and the closest known key', () => {
-    expect(unknownOptionMessage('expireAftr', ['expireAfter'])).toBe('sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)');
+    expect(unknownOptionMessage('expireAftr', ['expireAfter'])).toBe(
+      'sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)',
+    );
     expect(() => assertKnownKeys({ expireAfter: 1 }, ['expireAfter'])).not.toThrow();
-    expect(() => assertKnownKeys({ zzz: 1 }, ['expireAfter'])).toThrow(new TypeError('sessionwatch: unknown option "zzz" (known options: expireAfter)'));
+    expect(() => assertKnownKeys({ zzz: 1 }, ['expireAfter'])).toThrow(
+      new TypeError('sessionwatch: unknown option "zzz" (known options: expireAfter)'),
+    );
   });
 });

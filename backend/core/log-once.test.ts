@@ -40,7 +40,14 @@ describe('LogOnce', () => {
   });
 
   it('survives a logger that throws', () => {
-    const log = new LogOnce({ error: () => { throw new Error('logger down'); } }, 't');
+    const log = new LogOnce(
+      {
+        error: () => {
+          throw new Error('logger down');
+        },
+      },
+      't',
+    );
     expect(() => log.observeStore(new Error('x'))).not.toThrow();
     expect(log.configError('k', 'bad option').message).toBe('bad option');
   });

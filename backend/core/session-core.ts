@@ -31,7 +31,10 @@ export class SessionCore implements Core {
   private readonly log: LogOnce;
 
   /** `events`: where `sessionCreated` and `sessionEnded` are emitted (the public `SessionWatch`). */
-  constructor(options: ResolvedOptions, private readonly events: EventEmitter<SessionWatchEvents>) {
+  constructor(
+    options: ResolvedOptions,
+    private readonly events: EventEmitter<SessionWatchEvents>,
+  ) {
     this.options = options;
     this.log = new LogOnce(options.logger, options.tableName);
     const layers = assembleStore(options, this.log.observeStore);
@@ -143,7 +146,11 @@ export class SessionCore implements Core {
     return pageOf(await this.listLive(userId), paging);
   }
 
-  async sessionInfos(userId: string, currentId: string | undefined, paging: { limit?: unknown; cursor?: unknown } = {}): Promise<SessionListResponse> {
+  async sessionInfos(
+    userId: string,
+    currentId: string | undefined,
+    paging: { limit?: unknown; cursor?: unknown } = {},
+  ): Promise<SessionListResponse> {
     const page = await this.listSessionsPage(userId, { ...paging, currentId });
     return { sessions: page.records.map((r) => toSessionInfo(r, currentId)), nextCursor: page.nextCursor };
   }

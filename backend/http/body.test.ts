@@ -58,7 +58,11 @@ afterAll(async () => {
  * POSTs `chunks` to `target`: with a Content-Length (the real one unless `declared` says
  * otherwise), or chunked when `declared` is null.
  */
-function post(target: http.Server, chunks: string[], { type = 'application/json', declared, path = '/' }: { type?: string | null; declared?: number | null; path?: string } = {}): Promise<Answer> {
+function post(
+  target: http.Server,
+  chunks: string[],
+  { type = 'application/json', declared, path = '/' }: { type?: string | null; declared?: number | null; path?: string } = {},
+): Promise<Answer> {
   const body = chunks.join('');
   const headers: Record<string, string> = {};
   if (type !== null) headers['content-type'] = type;
@@ -78,7 +82,10 @@ function post(target: http.Server, chunks: string[], { type = 'application/json'
 const refused = (message: string) => ({ status: 400, body: { error: 'bad_request', message } });
 
 test('a JSON object is read, whatever the charset parameter of its type, sent at once or chunked', async () => {
-  expect(await post(server, ['{"idleFor":3,"nested":{"a":[1]}}'])).toEqual({ status: 200, body: { read: { idleFor: 3, nested: { a: [1] } } } });
+  expect(await post(server, ['{"idleFor":3,"nested":{"a":[1]}}'])).toEqual({
+    status: 200,
+    body: { read: { idleFor: 3, nested: { a: [1] } } },
+  });
   expect(await post(server, ['{"a":1}'], { type: 'application/json; charset=utf-8' })).toEqual({ status: 200, body: { read: { a: 1 } } });
   expect(await post(server, ['{"a"', ':', '"ü"}'], { declared: null })).toEqual({ status: 200, body: { read: { a: 'ü' } } });
 });
@@ -120,7 +127,13 @@ test('a declared Content-Length over the limit is refused without reading the bo
   const small = '{"a":1}';
   const answer = await new Promise<Answer>((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: (server.address() as AddressInfo).port, method: 'POST', path: '/?limit=100', headers: { 'content-type': 'application/json', 'content-length': '101' } },
+      {
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        method: 'POST',
+        path: '/?limit=100',
+        headers: { 'content-type': 'application/json', 'content-length': '101' },
+      },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));

@@ -31,25 +31,32 @@ async function loggedIn(target = app): Promise<TestClient> {
 function rawPing<T = unknown>(c: TestClient, headers: Record<string, string | string[]>): Promise<{ status: number; body: T }> {
   const body = JSON.stringify({ idleFor: 0 });
   return new Promise((resolve, reject) => {
-    const req = http.request(`${c.baseUrl}/session/ping`, {
-      method: 'POST',
-      headers: { cookie: c.cookieHeader(), 'content-type': 'application/json', 'content-length': String(body.length), ...headers },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as T }));
-    });
+    const req = http.request(
+      `${c.baseUrl}/session/ping`,
+      {
+        method: 'POST',
+        headers: { cookie: c.cookieHeader(), 'content-type': 'application/json', 'content-length': String(body.length), ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as T }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-test.each(['CROSS-SITE', 'Cross-Site', 'cross-site', 'SAME-SITE', ' same-site '])('Sec-Fetch-Site %j is refused whatever its case', async (site) => {
-  const c = await loggedIn();
-  const res = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { 'sec-fetch-site': site } });
-  expect(res.status).toBe(403);
-  expect(res.body).toEqual({ error: 'forbidden', message: stringContaining('trustedOrigins') });
-});
+test.each(['CROSS-SITE', 'Cross-Site', 'cross-site', 'SAME-SITE', ' same-site '])(
+  'Sec-Fetch-Site %j is refused whatever its case',
+  async (site) => {
+    const c = await loggedIn();
+    const res = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { 'sec-fetch-site': site } });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ error: 'forbidden', message: stringContaining('trustedOrigins') });
+  },
+);
 
 test.each([
   [['same-origin', 'cross-site']],
@@ -75,13 +82,19 @@ test('another port of the same host is called same-site, and the message names t
   const port = Number(new URL(app.url).port) + 1;
   const other = `http://127.0.0.1:${port}`;
   // Through a dev server's proxy the browser says same-origin, but Origin is the dev server's.
-  const proxied = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin: other, 'sec-fetch-site': 'same-origin' } });
+  const proxied = await c.post<ErrorBody>('/session/ping', {
+    json: { idleFor: 0 },
+    headers: { origin: other, 'sec-fetch-site': 'same-origin' },
+  });
   expect(proxied.status).toBe(403);
   expect(proxied.body.message).toContain(`Origin ${other} is a same-site origin (another port), not this app's ${app.url}`);
   expect(proxied.body.message).toContain('trustedOrigins');
   expect(proxied.body.message).not.toMatch(/cross-site/i);
   // Straight from the other origin, the browser says same-site: the message says so too.
-  const direct = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin: other, 'sec-fetch-site': 'same-site' } });
+  const direct = await c.post<ErrorBody>('/session/ping', {
+    json: { idleFor: 0 },
+    headers: { origin: other, 'sec-fetch-site': 'same-site' },
+  });
   expect(direct.status).toBe(403);
   expect(direct.body.message).toMatch(/^Same-site request refused .*Origin http:\/\/127\.0\.0\.1:\d+.*trustedOrigins/);
 });
@@ -90,7 +103,10 @@ test('another scheme or site is called cross-site', async () => {
   const c = await loggedIn();
   const https = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin: app.url.replace('http:', 'https:') } });
   expect(https.body.message).toContain('is a cross-site origin');
-  const evil = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
+  const evil = await c.post<ErrorBody>('/session/ping', {
+    json: { idleFor: 0 },
+    headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+  });
   expect(evil.status).toBe(403);
   expect(evil.body.message).toMatch(/^Cross-site request refused \(Sec-Fetch-Site: cross-site, from Origin https:\/\/evil\.example;/);
 });
@@ -98,9 +114,15 @@ test('another scheme or site is called cross-site', async () => {
 test('an origin in trustedOrigins passes, with Sec-Fetch-Site same-site or cross-site', async () => {
   const c = await loggedIn(trusting);
   for (const site of ['same-site', 'CROSS-SITE', 'same-origin']) {
-    const res = await c.post('/session/ping', { json: { idleFor: 0 }, headers: { origin: 'http://localhost:5173', 'sec-fetch-site': site } });
+    const res = await c.post('/session/ping', {
+      json: { idleFor: 0 },
+      headers: { origin: 'http://localhost:5173', 'sec-fetch-site': site },
+    });
     expect(res.status).toBe(200);
   }
-  const other = await c.post('/session/ping', { json: { idleFor: 0 }, headers: { origin: 'http://localhost:5174', 'sec-fetch-site': 'same-site' } });
+  const other = await c.post('/session/ping', {
+    json: { idleFor: 0 },
+    headers: { origin: 'http://localhost:5174', 'sec-fetch-site': 'same-site' },
+  });
   expect(other.status).toBe(403);
 });

@@ -53,7 +53,7 @@ async function cacheControls(url: string, loggedIn: boolean): Promise<Record<str
   return result;
 }
 
-test('default: HTML of a logged-in user gets no-store; assets, JSON, the app\'s own header and anonymous pages do not', async () => {
+test("default: HTML of a logged-in user gets no-store; assets, JSON, the app's own header and anonymous pages do not", async () => {
   const server = await start();
   try {
     expect(await cacheControls(server.url, true)).toEqual({
@@ -80,7 +80,7 @@ test('noStore: false turns it off', async () => {
   }
 });
 
-test('noStore: a function chooses the responses; the app\'s own header still wins', async () => {
+test("noStore: a function chooses the responses; the app's own header still wins", async () => {
   const server = await start({ noStore: (ctx) => ctx.path === '/data' || ctx.path === '/cached-page' });
   try {
     const got = await cacheControls(server.url, false);

@@ -11,8 +11,6 @@ import type { Core } from '../core/types';
 export function applyNoStore(sw: Pick<Core, 'options' | 'state'>, ctx: Context): void {
   const rule = sw.options.noStore;
   if (rule === false || ctx.res.hasHeader('Cache-Control')) return;
-  const selected = rule === 'authenticated-html'
-    ? sw.state(ctx).record !== undefined && ctx.response.is('html') === 'html'
-    : rule(ctx);
+  const selected = rule === 'authenticated-html' ? sw.state(ctx).record !== undefined && ctx.response.is('html') === 'html' : rule(ctx);
   if (selected) ctx.set('Cache-Control', 'no-store');
 }

@@ -4,12 +4,7 @@ import { compilePassive } from './passive';
 const ctx = (path: string, extra: Partial<Context> = {}) => ({ path, ...extra }) as Context;
 
 describe('passive rules', () => {
-  const isPassive = compilePassive([
-    '/health',
-    '/api/notifications/*',
-    /\.(css|js|png)$/g,
-    (c) => c.get?.('x-background') === '1',
-  ]);
+  const isPassive = compilePassive(['/health', '/api/notifications/*', /\.(css|js|png)$/g, (c) => c.get?.('x-background') === '1']);
 
   test('an exact path matches only itself', () => {
     expect(isPassive(ctx('/health'))).toBe(true);

@@ -32,7 +32,11 @@ describe('policy properties', () => {
         const lastActivity = createdAt + idle;
         const record = testRecord({ createdAt, lastActivity });
         const base =
-          at === 'idle' ? idleDeadline(record, policy) : at === 'age' && policy.maxAgeMs !== null ? createdAt + policy.maxAgeMs : lastActivity;
+          at === 'idle'
+            ? idleDeadline(record, policy)
+            : at === 'age' && policy.maxAgeMs !== null
+              ? createdAt + policy.maxAgeMs
+              : lastActivity;
         const now = Math.max(lastActivity, base + delta);
         const { idleBefore, createdBefore } = sweepCutoffs(policy, 0, now);
         const swept = record.lastActivity < idleBefore || (createdBefore !== null && record.createdAt < createdBefore);
@@ -68,13 +72,19 @@ describe('policy properties', () => {
 
   test('a ping cannot end a session the server saw active within expireAfter less the tolerance, whatever idleFor says', () => {
     fc.assert(
-      fc.property(policyArb, time, fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 0, max: 10 ** 9 }), (policy, lastActivity, idleForMs, since) => {
-        const record = testRecord({ lastActivity });
-        const now = lastActivity + since;
-        const expires = pingExpires(record, idleForMs, policy, now);
-        if (since < policy.expireAfterMs / 2) expect(expires).toBe(false);
-        if (expires) expect(Math.min(since, idleForMs)).toBeGreaterThanOrEqual(policy.expireAfterMs * 0.75);
-      }),
+      fc.property(
+        policyArb,
+        time,
+        fc.integer({ min: 0, max: 10 ** 9 }),
+        fc.integer({ min: 0, max: 10 ** 9 }),
+        (policy, lastActivity, idleForMs, since) => {
+          const record = testRecord({ lastActivity });
+          const now = lastActivity + since;
+          const expires = pingExpires(record, idleForMs, policy, now);
+          if (since < policy.expireAfterMs / 2) expect(expires).toBe(false);
+          if (expires) expect(Math.min(since, idleForMs)).toBeGreaterThanOrEqual(policy.expireAfterMs * 0.75);
+        },
+      ),
     );
   });
 });

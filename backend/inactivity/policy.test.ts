@@ -22,7 +22,7 @@ describe('the throttled activity rules', () => {
    */
   test('never expire before expireAfter of real inactivity, always by expireAfter + touchInterval', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < 300; run++) {
       const stored = record(0);
       let realLast = 0;
@@ -73,7 +73,7 @@ describe('ping-requested expiry (issue 13)', () => {
    */
   test('a forged idleFor cannot end a session the server saw active', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < 300; run++) {
       const stored = record(0);
       let realServerLast = 0;

@@ -70,13 +70,17 @@ function assertClient(client: unknown): asserts client is RedisSessionClient {
 
 function resolvePrefix(value: unknown): string {
   if (value === undefined) return DEFAULT_REDIS_PREFIX;
-  if (typeof value !== 'string') throw new TypeError(`redisSessionStore: option "prefix" must be a string such as "${DEFAULT_REDIS_PREFIX}" (got ${describeValue(value)})`);
+  if (typeof value !== 'string')
+    throw new TypeError(
+      `redisSessionStore: option "prefix" must be a string such as "${DEFAULT_REDIS_PREFIX}" (got ${describeValue(value)})`,
+    );
   return value;
 }
 
 function resolveSessionTtl(value: unknown): number {
   if (value === undefined) return DEFAULT_SESSION_TTL * 1000;
-  if (typeof value !== 'number') throw new TypeError(`redisSessionStore: option "sessionTtl" must be a number of seconds (got ${describeValue(value)})`);
+  if (typeof value !== 'number')
+    throw new TypeError(`redisSessionStore: option "sessionTtl" must be a number of seconds (got ${describeValue(value)})`);
   if (!Number.isFinite(value) || value <= 0) {
     throw new RangeError(`redisSessionStore: option "sessionTtl" must be a positive finite number of seconds (got ${value})`);
   }
@@ -110,7 +114,9 @@ export function redisSessionStore(client: RedisSessionClient, options: RedisSess
     if (maxAge === 'session') return sessionTtlMs;
     if (typeof maxAge === 'number' && Number.isFinite(maxAge) && maxAge > 0) return Math.ceil(maxAge);
     // koa-session always passes one of the above; anything else would store a session forever.
-    throw new RangeError(`redisSessionStore: koa-session's maxAge must be a positive finite number of milliseconds or 'session' (got ${describeValue(maxAge)})`);
+    throw new RangeError(
+      `redisSessionStore: koa-session's maxAge must be a positive finite number of milliseconds or 'session' (got ${describeValue(maxAge)})`,
+    );
   }
 
   const store: RedisSessionStore = {
@@ -120,7 +126,9 @@ export function redisSessionStore(client: RedisSessionClient, options: RedisSess
       if (value === null || value === undefined) return undefined;
       try {
         const session: unknown = JSON.parse(value);
-        return session !== null && typeof session === 'object' && !Array.isArray(session) ? (session as Record<string, unknown>) : undefined;
+        return session !== null && typeof session === 'object' && !Array.isArray(session)
+          ? (session as Record<string, unknown>)
+          : undefined;
       } catch {
         return undefined;
       }

@@ -1,13 +1,6 @@
 import Router, { type RouterContext } from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import {
-  ERROR,
-  MAX_IDLE_FOR,
-  ROUTES,
-  type PingResponse,
-  type RevokeOthersResponse,
-  type SessionListResponse,
-} from '../../shared/protocol';
+import { ERROR, MAX_IDLE_FOR, ROUTES, type PingResponse, type RevokeOthersResponse, type SessionListResponse } from '../../shared/protocol';
 import type { Core } from '../core/types';
 import { SessionWatchHttpError, unauthenticated } from '../errors';
 import { readJsonObject } from '../http/body';
@@ -74,63 +67,75 @@ export function createRoutes(sw: Core): Middleware {
     await handler(ctx, record);
   };
 
-  router.get(ROUTES.sessions, withSession('read', async (ctx, record) => {
-    noStore(ctx);
-    const { limit, cursor } = ctx.query;
-    let body: SessionListResponse;
-    try {
-      body = await sw.sessionInfos(record.userId, record.id, { limit, cursor });
-    } catch (err) {
-      if (err instanceof PagingError) throw new SessionWatchHttpError(ERROR.badRequest, err.message);
-      throw err;
-    }
-    ctx.body = body;
-  }));
-
-  router.delete(ROUTES.sessions, withSession('write', async (ctx, record) => {
-    const body: RevokeOthersResponse = { revoked: await sw.revokeAll(record.userId, { exceptId: record.id, ctx }) };
-    ctx.body = body;
-  }));
-
-  router.delete(ROUTES.session, withSession('write', async (ctx, record) => {
-    const id = ctx.params.id;
-    // Unknown, malformed and other users' ids all get the same answer.
-    if (!PUBLIC_ID_PATTERN.test(id) || !(await sw.revokeSession(record.userId, id, ctx))) {
-      throw new SessionWatchHttpError(ERROR.notFound);
-    }
-    if (id === record.id) await sw.resetSession(ctx, 'revoked', record.tokenHash);
-    ctx.status = 204;
-  }));
-
-  router.post(ROUTES.ping, withSession('write', async (ctx, record) => {
-    const idleFor = parseIdleFor(await readJsonObject(ctx));
-    const time = now();
-    if (pingExpires(record, idleFor * 1000, sw.options.policy, time)) {
-      // The cached copy may lag activity recorded by another instance: decide on the stored one.
-      const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
-      if (!stored || stored.endedAt !== null) {
-        await sw.resetSession(ctx, stored?.endReason ?? 'logged-out', stored?.tokenHash);
-        throw unauthenticated(sw.state(ctx).ended);
+  router.get(
+    ROUTES.sessions,
+    withSession('read', async (ctx, record) => {
+      noStore(ctx);
+      const { limit, cursor } = ctx.query;
+      let body: SessionListResponse;
+      try {
+        body = await sw.sessionInfos(record.userId, record.id, { limit, cursor });
+      } catch (err) {
+        if (err instanceof PagingError) throw new SessionWatchHttpError(ERROR.badRequest, err.message);
+        throw err;
       }
-      if (pingExpires(stored, idleFor * 1000, sw.options.policy, time)) {
-        await sw.expire(ctx, stored);
-        throw unauthenticated(sw.state(ctx).ended);
+      ctx.body = body;
+    }),
+  );
+
+  router.delete(
+    ROUTES.sessions,
+    withSession('write', async (ctx, record) => {
+      const body: RevokeOthersResponse = { revoked: await sw.revokeAll(record.userId, { exceptId: record.id, ctx }) };
+      ctx.body = body;
+    }),
+  );
+
+  router.delete(
+    ROUTES.session,
+    withSession('write', async (ctx, record) => {
+      const id = ctx.params.id;
+      // Unknown, malformed and other users' ids all get the same answer.
+      if (!PUBLIC_ID_PATTERN.test(id) || !(await sw.revokeSession(record.userId, id, ctx))) {
+        throw new SessionWatchHttpError(ERROR.notFound);
       }
-    }
-    const lastActivity = await sw.store.touch(record.id, Math.round(time - idleFor * 1000));
-    // Revoked or ended between the check and the merge: answer as the next request would.
-    if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
-    record.lastActivity = lastActivity;
-    noStore(ctx);
-    const { maxAgeMs } = sw.options.policy;
-    const body: PingResponse = {
-      idleFor: seconds(time - lastActivity),
-      warnAfter: sw.options.warnAfter,
-      expireAfter: sw.options.expireAfter,
-      maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
-    };
-    ctx.body = body;
-  }));
+      if (id === record.id) await sw.resetSession(ctx, 'revoked', record.tokenHash);
+      ctx.status = 204;
+    }),
+  );
+
+  router.post(
+    ROUTES.ping,
+    withSession('write', async (ctx, record) => {
+      const idleFor = parseIdleFor(await readJsonObject(ctx));
+      const time = now();
+      if (pingExpires(record, idleFor * 1000, sw.options.policy, time)) {
+        // The cached copy may lag activity recorded by another instance: decide on the stored one.
+        const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
+        if (!stored || stored.endedAt !== null) {
+          await sw.resetSession(ctx, stored?.endReason ?? 'logged-out', stored?.tokenHash);
+          throw unauthenticated(sw.state(ctx).ended);
+        }
+        if (pingExpires(stored, idleFor * 1000, sw.options.policy, time)) {
+          await sw.expire(ctx, stored);
+          throw unauthenticated(sw.state(ctx).ended);
+        }
+      }
+      const lastActivity = await sw.store.touch(record.id, Math.round(time - idleFor * 1000));
+      // Revoked or ended between the check and the merge: answer as the next request would.
+      if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
+      record.lastActivity = lastActivity;
+      noStore(ctx);
+      const { maxAgeMs } = sw.options.policy;
+      const body: PingResponse = {
+        idleFor: seconds(time - lastActivity),
+        warnAfter: sw.options.warnAfter,
+        expireAfter: sw.options.expireAfter,
+        maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
+      };
+      ctx.body = body;
+    }),
+  );
 
   router.post(ROUTES.logout, async (ctx) => {
     assertSameOrigin(ctx, trustedOrigins);

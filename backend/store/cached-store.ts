@@ -47,7 +47,10 @@ export class CachedStore implements Store {
    */
   private epoch = 0;
 
-  constructor(private readonly inner: Store, options: CacheOptions = {}) {
+  constructor(
+    private readonly inner: Store,
+    options: CacheOptions = {},
+  ) {
     this.maxEntries = options.maxEntries ?? DEFAULT_CACHE_ENTRIES;
     this.channel = options.channel;
     this.channel?.onInvalidate((ids) => (ids ? ids.forEach((id) => this.evict(id)) : this.clear()));

@@ -45,7 +45,10 @@ function knexWithDriver(config: Knex.Config, url: string): Knex {
     });
   } catch (err) {
     const pkg = DRIVER_PACKAGES[config.client as keyof typeof DRIVER_PACKAGES];
-    if (/Cannot find module|MODULE_NOT_FOUND/i.test(String((err as Error)?.message)) || (err as { code?: string })?.code === 'MODULE_NOT_FOUND') {
+    if (
+      /Cannot find module|MODULE_NOT_FOUND/i.test(String((err as Error)?.message)) ||
+      (err as { code?: string })?.code === 'MODULE_NOT_FOUND'
+    ) {
       throw new Error(
         `sessionwatch: database ${JSON.stringify(redact(url))} needs the "${pkg}" package, an optional peer dependency: npm install ${pkg}`,
         { cause: err },
@@ -72,37 +75,43 @@ export function connect(url: string, options: ConnectOptions = {}): Knex {
   const acquireConnectionTimeout = options.acquireTimeoutMs ?? 5000;
   const parsed = parseDatabaseUrl(url);
   if (parsed.kind === 'postgres') {
-    return knexWithDriver({
-      client: 'pg',
-      connection: url,
-      searchPath: options.schema ? [options.schema] : undefined,
-      pool: { min: 0, max: 10 },
-      acquireConnectionTimeout,
-    }, url);
+    return knexWithDriver(
+      {
+        client: 'pg',
+        connection: url,
+        searchPath: options.schema ? [options.schema] : undefined,
+        pool: { min: 0, max: 10 },
+        acquireConnectionTimeout,
+      },
+      url,
+    );
   }
   const { filename } = parsed;
   // Load the driver before creating the file's directory: a missing package leaves no trace.
-  const knex = knexWithDriver({
-    client: 'better-sqlite3',
-    connection: { filename },
-    useNullAsDefault: true,
-    acquireConnectionTimeout,
-    pool: {
-      // One connection: better-sqlite3 is synchronous, so more would only add lock contention.
-      min: 1,
-      max: 1,
-      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
-        try {
-          conn.pragma('journal_mode = WAL');
-          conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-          conn.pragma('synchronous = NORMAL');
-          done(null, conn);
-        } catch (err) {
-          done(err as Error, conn);
-        }
+  const knex = knexWithDriver(
+    {
+      client: 'better-sqlite3',
+      connection: { filename },
+      useNullAsDefault: true,
+      acquireConnectionTimeout,
+      pool: {
+        // One connection: better-sqlite3 is synchronous, so more would only add lock contention.
+        min: 1,
+        max: 1,
+        afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            conn.pragma('journal_mode = WAL');
+            conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+            conn.pragma('synchronous = NORMAL');
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
       },
     },
-  }, url);
+    url,
+  );
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
   return knex;
 }

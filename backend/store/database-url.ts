@@ -18,7 +18,10 @@ const FORMS = '"postgres://…", "postgresql://…", "sqlite:./path/to/file.sqli
  * Anything else throws a TypeError: a typo such as `postgress://` must never become a file path.
  */
 export function parseDatabaseUrl(url: string): DatabaseUrl {
-  const bad = (why: string) => new TypeError(`sessionwatch: option "database" ${why} (got ${describeValue(redact(url))}); expected ${FORMS}, a Knex instance or a Store`);
+  const bad = (why: string) =>
+    new TypeError(
+      `sessionwatch: option "database" ${why} (got ${describeValue(redact(url))}); expected ${FORMS}, a Knex instance or a Store`,
+    );
   if (/^postgres(ql)?:\/\//i.test(url)) {
     let host = '';
     try {

@@ -29,7 +29,8 @@ const QUERIES: Array<[string, (store: Store) => Promise<unknown>]> = [
 function brokenStore(error: Error | 'hang'): Store {
   const store = new MemoryStore();
   for (const [name] of QUERIES) {
-    (store as unknown as Record<string, () => Promise<never>>)[name] = () => (error === 'hang' ? new Promise<never>(() => {}) : Promise.reject(error));
+    (store as unknown as Record<string, () => Promise<never>>)[name] = () =>
+      error === 'hang' ? new Promise<never>(() => {}) : Promise.reject(error);
   }
   return store;
 }
@@ -101,15 +102,25 @@ test.each([
 });
 
 test('the missing-table message defaults to "run migrate()"', async () => {
-  const error = await failClosed(brokenStore(new Error('no such table: x')), 1000).count().catch((err: unknown) => err);
+  const error = await failClosed(brokenStore(new Error('no such table: x')), 1000)
+    .count()
+    .catch((err: unknown) => err);
   expect(error).toMatchObject({ message: 'run migrate()' });
 });
 
-test('sessionwatch\'s own HTTP errors from the wrapped store pass through as they are', async () => {
+test("sessionwatch's own HTTP errors from the wrapped store pass through as they are", async () => {
   const config = new SessionWatchConfigError('configured wrong');
   const unavailable = new StoreUnavailableError(new Error('inner'));
-  expect(await failClosed(brokenStore(config), 1000).count().catch((err: unknown) => err)).toBe(config);
-  expect(await failClosed(brokenStore(unavailable), 1000).count().catch((err: unknown) => err)).toBe(unavailable);
+  expect(
+    await failClosed(brokenStore(config), 1000)
+      .count()
+      .catch((err: unknown) => err),
+  ).toBe(config);
+  expect(
+    await failClosed(brokenStore(unavailable), 1000)
+      .count()
+      .catch((err: unknown) => err),
+  ).toBe(unavailable);
 });
 
 test('migrate() and close() are not guarded: the real error, no timeout, nothing observed', async () => {

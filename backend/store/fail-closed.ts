@@ -12,7 +12,12 @@ export type StoreObserver = (error: unknown) => void;
  * table is not an outage but a forgotten `migrate()`: it becomes a {@link SessionWatchConfigError}
  * (500) saying so. `observe` sees every outcome, so that errors can be logged.
  */
-export function failClosed(store: Store, timeoutMs: number, observe: StoreObserver = () => {}, missingTableMessage = 'run migrate()'): Store {
+export function failClosed(
+  store: Store,
+  timeoutMs: number,
+  observe: StoreObserver = () => {},
+  missingTableMessage = 'run migrate()',
+): Store {
   return new FailClosedStore(store, timeoutMs, observe, missingTableMessage);
 }
 

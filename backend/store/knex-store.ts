@@ -141,10 +141,7 @@ export class KnexStore implements Store {
   }
 
   async listActive(userId: string): Promise<SessionRecord[]> {
-    const rows = await this.table()
-      .where('user_id', userId)
-      .whereNull('ended_at')
-      .orderBy('last_activity', 'desc');
+    const rows = await this.table().where('user_id', userId).whereNull('ended_at').orderBy('last_activity', 'desc');
     return rows.map(fromRow);
   }
 

@@ -25,7 +25,9 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: sqliteFilename(db.url) }, useNullAsDefault: true });
     try {
       expect(await knex.schema.hasTable('sessionwatch_sessions')).toBe(true);
-      expect((await knex<{ name: string }>('sessionwatch_sessions_migrations').select('name')).map((r) => r.name)).toEqual(['001_create_sessions']);
+      expect((await knex<{ name: string }>('sessionwatch_sessions_migrations').select('name')).map((r) => r.name)).toEqual([
+        '001_create_sessions',
+      ]);
     } finally {
       await knex.destroy();
     }

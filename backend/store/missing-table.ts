@@ -5,7 +5,7 @@
 export function isMissingTableError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, message } = err as { code?: unknown; message?: unknown };
-  return code === '42P01' || typeof message === 'string' && /\bno such table\b/i.test(message);
+  return code === '42P01' || (typeof message === 'string' && /\bno such table\b/i.test(message));
 }
 
 /** What to do about a missing sessions table. */

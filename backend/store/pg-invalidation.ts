@@ -26,10 +26,7 @@ const ACK_WAIT_MS = 2000;
 const PEER_TIMEOUT_MS = 5000;
 
 /** Messages on the channel. */
-type Message =
-  | { t: 'hi'; from: string }
-  | { t: 'inv'; from: string; n: string; ids: string[] }
-  | { t: 'ack'; from: string; n: string };
+type Message = { t: 'hi'; from: string } | { t: 'inv'; from: string; n: string; ids: string[] } | { t: 'ack'; from: string; n: string };
 
 interface PendingPublish {
   waitingFor: Set<string>;

@@ -71,12 +71,7 @@ export interface Store {
    */
   end(id: string, reason: Exclude<EndReason, 'logged-out'>, at: number): Promise<SessionRecord | undefined>;
   /** Ends all active records of a user except `exceptId`; returns those that were ended. */
-  endAllOfUser(
-    userId: string,
-    reason: Exclude<EndReason, 'logged-out'>,
-    at: number,
-    exceptId?: string,
-  ): Promise<SessionRecord[]>;
+  endAllOfUser(userId: string, reason: Exclude<EndReason, 'logged-out'>, at: number, exceptId?: string): Promise<SessionRecord[]>;
   /** Deletes a record (logout). Returns it, or undefined when it did not exist. */
   delete(id: string): Promise<SessionRecord | undefined>;
   /** Ends records that are past their idle or absolute deadline, and deletes old ended records. */

@@ -103,7 +103,7 @@ async function start({ koaSession = 'before', store, headerKey = false }: Setup 
     ctx.body = {
       v: appSession(ctx)?.v ?? null,
       fresh: appSession(ctx)?.fresh ?? null,
-      store: externalStoreOf(ctx) === undefined ? null : externalStoreOf(ctx) === store ? 'the app\'s' : 'another',
+      store: externalStoreOf(ctx) === undefined ? null : externalStoreOf(ctx) === store ? "the app's" : 'another',
       requestKey: requestStoreKey(ctx) ?? null,
       currentKey: currentStoreKey(ctx),
     };
@@ -124,7 +124,7 @@ describe('koaSessionOrder and sessionOf', () => {
     expect((await new TestClient(url).get('/order')).body).toEqual({ order });
   });
 
-  test('sessionOf is the request\'s koa-session session, and throws saying to add koa-session when there is none', async () => {
+  test("sessionOf is the request's koa-session session, and throws saying to add koa-session when there is none", async () => {
     expect((await new TestClient(await start()).get('/session-of')).body).toEqual({ session: 'function' });
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     expect((await new TestClient(await start({ koaSession: 'none' })).get('/session-of')).body).toEqual({
@@ -158,7 +158,7 @@ describe('with cookie sessions', () => {
 });
 
 describe('with an external store', () => {
-  test('the store is the app\'s; the request\'s key is the cookie\'s value, where the store keeps the session', async () => {
+  test("the store is the app's; the request's key is the cookie's value, where the store keeps the session", async () => {
     const store = new MapStore();
     const c = new TestClient(await start({ store }));
     await c.post('/set?v=1');
@@ -167,7 +167,7 @@ describe('with an external store', () => {
     expect((await c.get('/get')).body).toEqual({ v: '1', fresh: null, store: "the app's", requestKey: key, currentKey: key });
   });
 
-  test('the request\'s key is read even when the store no longer has the entry', async () => {
+  test("the request's key is read even when the store no longer has the entry", async () => {
     const store = new MapStore();
     const c = new TestClient(await start({ store }));
     await c.post('/set?v=1');
@@ -176,7 +176,7 @@ describe('with an external store', () => {
     expect((await c.get('/get')).body).toMatchObject({ v: null, requestKey: key });
   });
 
-  test('with koa-session\'s externalKey option, the key comes from where that option reads it', async () => {
+  test("with koa-session's externalKey option, the key comes from where that option reads it", async () => {
     const store = new MapStore();
     const url = await start({ store, headerKey: true });
     const first = await fetch(`${url}/set?v=1`, { method: 'POST' });

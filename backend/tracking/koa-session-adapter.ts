@@ -28,8 +28,7 @@ export interface KoaSession {
   toJSON(): Record<string, unknown>;
 }
 
-const MISSING_SESSION =
-  'sessionwatch needs koa-session: add `app.use(session(app))` before the sessionwatch middleware.';
+const MISSING_SESSION = 'sessionwatch needs koa-session: add `app.use(session(app))` before the sessionwatch middleware.';
 
 /**
  * Descriptions of the symbol under which koa-session's middleware keeps its per-request state:

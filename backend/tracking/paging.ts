@@ -32,9 +32,10 @@ function encodeCursor(position: Position): string {
 }
 
 function decodeCursor(cursor: string): Position {
-  const match = cursor.length <= 64 && /^[A-Za-z0-9_-]+$/.test(cursor)
-    ? /^([01])\.(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
-    : null;
+  const match =
+    cursor.length <= 64 && /^[A-Za-z0-9_-]+$/.test(cursor)
+      ? /^([01])\.(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
+      : null;
   if (!match || !PUBLIC_ID_PATTERN.test(match[3])) throw new PagingError('cursor is not one this server returned');
   return { rank: Number(match[1]) as 0 | 1, lastActivity: Number(match[2]), id: match[3] };
 }
@@ -57,9 +58,7 @@ export interface RecordPage {
 
 /** `records` with their positions, in list order: `currentId` first, then newest activity first. */
 function ordered(records: SessionRecord[], currentId: string | undefined): { record: SessionRecord; position: Position }[] {
-  return records
-    .map((record) => ({ record, position: positionOf(record, currentId) }))
-    .sort((a, b) => compare(a.position, b.position));
+  return records.map((record) => ({ record, position: positionOf(record, currentId) })).sort((a, b) => compare(a.position, b.position));
 }
 
 /** `records` in list order: `currentId` first, then newest activity first. */

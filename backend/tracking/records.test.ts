@@ -22,7 +22,16 @@ test('recordedIp keeps valid IPv4/IPv6 addresses, unwraps IPv4-mapped ones, refu
   expect(recordedIp('::ffff:203.0.113.7')).toBe('203.0.113.7');
   expect(recordedIp('2001:db8::1')).toBe('2001:db8::1');
   expect(recordedIp('fe80::1%eth0')).toBe('fe80::1%eth0');
-  for (const bad of ['', undefined, '<script>alert(1)</script>', '1'.repeat(300), '203.0.113.7, 198.51.100.1', '999.1.1.1', 'localhost', `fe80::1%${'x'.repeat(80)}`]) {
+  for (const bad of [
+    '',
+    undefined,
+    '<script>alert(1)</script>',
+    '1'.repeat(300),
+    '203.0.113.7, 198.51.100.1',
+    '999.1.1.1',
+    'localhost',
+    `fe80::1%${'x'.repeat(80)}`,
+  ]) {
     expect(recordedIp(bad)).toBe(UNKNOWN_IP);
   }
   expect(UNKNOWN_IP).toBe('');
@@ -31,8 +40,14 @@ test('recordedIp keeps valid IPv4/IPv6 addresses, unwraps IPv4-mapped ones, refu
 describe('newRecord', () => {
   const firefox = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0';
 
-  test('a live record of the login: random public id, the token\'s hash, the request\'s IP and parsed user agent', () => {
-    const record = newRecord(contextOf({ 'user-agent': firefox }, '::ffff:203.0.113.7'), 'alice', 'secret-token', 'store-key-1', 1_700_000_000_000);
+  test("a live record of the login: random public id, the token's hash, the request's IP and parsed user agent", () => {
+    const record = newRecord(
+      contextOf({ 'user-agent': firefox }, '::ffff:203.0.113.7'),
+      'alice',
+      'secret-token',
+      'store-key-1',
+      1_700_000_000_000,
+    );
     expect(record).toEqual({
       id: stringMatching(PUBLIC_ID_PATTERN),
       tokenHash: hashToken('secret-token'),

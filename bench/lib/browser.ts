@@ -12,14 +12,18 @@ export { CHROME_ARGS, keepMoving, launchBrowser } from '../../test/support/brows
 export { until } from '../../test/support/wait';
 
 /** Every `POST /session/ping` the server received: when, and with which cookies. */
-export function countPings(server: Server, prefix = '/session'): {
+export function countPings(
+  server: Server,
+  prefix = '/session',
+): {
   between(from: number, to: number, cookie?: string): number;
   times(from: number, to: number, cookie?: string): number[];
   stop(): void;
 } {
   const pings: { t: number; cookie: string }[] = [];
   const listener = (req: IncomingMessage) => {
-    if (req.method === 'POST' && req.url?.split('?')[0] === `${prefix}/ping`) pings.push({ t: Date.now(), cookie: req.headers.cookie ?? '' });
+    if (req.method === 'POST' && req.url?.split('?')[0] === `${prefix}/ping`)
+      pings.push({ t: Date.now(), cookie: req.headers.cookie ?? '' });
   };
   server.on('request', listener);
   const sorted = (cookie: string) => cookie.split(/;\s*/).sort().join('; ');
@@ -42,7 +46,11 @@ export interface Tab {
 /** One browser (an incognito context: its tabs share BroadcastChannel and Web Locks) logged in as johndoe. */
 export class LoggedInBrowser {
   readonly tabs: Tab[] = [];
-  private constructor(readonly context: BrowserContext, readonly baseUrl: string, readonly path: string) {}
+  private constructor(
+    readonly context: BrowserContext,
+    readonly baseUrl: string,
+    readonly path: string,
+  ) {}
 
   /** Logs in with a fetch from the login page, then opens `path` (which may carry `?pingInterval=`). */
   static async open(browser: Browser, baseUrl: string, path = '/'): Promise<LoggedInBrowser> {
@@ -51,7 +59,11 @@ export class LoggedInBrowser {
     const page = await context.newPage();
     await page.goto(`${baseUrl}/`);
     const status = await page.evaluate(async () => {
-      const res = await fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }) });
+      const res = await fetch('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }),
+      });
       return res.status;
     });
     if (status !== 200) throw new Error(`login failed: ${status}`);
@@ -92,10 +104,13 @@ export class LoggedInBrowser {
 
   /** Waits until exactly one tab leads; returns it. */
   async leader(timeoutMs = 15_000): Promise<Tab> {
-    const index = await until(async () => {
-      const leaders = await this.leaders();
-      return leaders.filter(Boolean).length === 1 ? leaders.indexOf(true) + 1 : 0;
-    }, { what: 'exactly one leader tab', timeout: timeoutMs, every: 25 });
+    const index = await until(
+      async () => {
+        const leaders = await this.leaders();
+        return leaders.filter(Boolean).length === 1 ? leaders.indexOf(true) + 1 : 0;
+      },
+      { what: 'exactly one leader tab', timeout: timeoutMs, every: 25 },
+    );
     return this.tabs[index - 1];
   }
 

@@ -22,7 +22,10 @@ export interface ServerHandle {
   /** The same, split: user (JavaScript, V8) and system (kernel: sockets, scheduling), µs. */
   cpuUsage(): Promise<{ user: number; system: number }>;
   /** Time spent in sessionwatch's middleware per request since the last reset (ms percentiles). */
-  middlewareTime(options?: { reset?: boolean; enabled?: boolean }): Promise<{ count: number; p50: number; p99: number; p999: number; max: number }>;
+  middlewareTime(options?: {
+    reset?: boolean;
+    enabled?: boolean;
+  }): Promise<{ count: number; p50: number; p99: number; p999: number; max: number }>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +43,16 @@ function childScript(): { file: string; execArgv: string[] } {
   if (!bundled) {
     // Inside node_modules/.cache so that the external packages resolve from the project.
     bundled = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'sessionwatch-bench', `server-${process.pid}.js`);
-    buildSync({ entryPoints: [source], outfile: bundled, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'silent' });
+    buildSync({
+      entryPoints: [source],
+      outfile: bundled,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      packages: 'external',
+      logLevel: 'silent',
+    });
     process.once('exit', () => fs.rmSync(bundled!, { force: true }));
   }
   return { file: bundled, execArgv: [] };
@@ -52,7 +64,8 @@ function childScript(): { file: string; execArgv: string[] } {
  */
 export async function forkServer(spec: TinyAppSpec): Promise<ServerHandle> {
   const { file, execArgv } = childScript();
-  if (process.env.BENCH_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${spec.variant}-${Date.now()}.cpuprofile`);
+  if (process.env.BENCH_CPU_PROF)
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${spec.variant}-${Date.now()}.cpuprofile`);
   const child = fork(file, [JSON.stringify(spec)], {
     execArgv,
     cwd: path.resolve(__dirname, '..', '..'),
@@ -129,7 +142,10 @@ export async function loginSessions(
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      const res = await fetch(`${url}/login?user=${encodeURIComponent(userOf(i))}`, { method: 'POST', headers: { 'user-agent': BENCH_USER_AGENT } });
+      const res = await fetch(`${url}/login?user=${encodeURIComponent(userOf(i))}`, {
+        method: 'POST',
+        headers: { 'user-agent': BENCH_USER_AGENT },
+      });
       if (res.status !== 200) throw new Error(`login ${i} failed: ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { id?: string };
       cookies[i] = cookieHeaderOf(res);

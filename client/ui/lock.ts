@@ -19,7 +19,15 @@ export interface LockView {
   destroy(): void;
 }
 
-export function createLockScreen({ texts, doc = document, nonce }: { texts: SessionWatchTexts; doc?: Document; nonce?: string | null }): LockView {
+export function createLockScreen({
+  texts,
+  doc = document,
+  nonce,
+}: {
+  texts: SessionWatchTexts;
+  doc?: Document;
+  nonce?: string | null;
+}): LockView {
   let root: HTMLDivElement | undefined;
   let made: { el: Element; inert: boolean; ariaHidden: string | null }[] = [];
 

@@ -12,7 +12,15 @@ export interface NoticeView {
   destroy(): void;
 }
 
-export function createConnectionNotice({ texts, doc = document, nonce }: { texts: SessionWatchTexts; doc?: Document; nonce?: string | null }): NoticeView {
+export function createConnectionNotice({
+  texts,
+  doc = document,
+  nonce,
+}: {
+  texts: SessionWatchTexts;
+  doc?: Document;
+  nonce?: string | null;
+}): NoticeView {
   let root: HTMLDivElement | undefined;
   return {
     set(lost) {

@@ -78,7 +78,12 @@ export function uniqueId(name: string): string {
 }
 
 /** `document.createElement` with a class and optional text. */
-export function element<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+export function element<K extends keyof HTMLElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const el = doc.createElement(tag);
   el.className = className;
   if (text !== undefined) el.textContent = text;

@@ -45,7 +45,9 @@ export function formatDuration(totalSeconds: number): string {
   const minutes = Math.floor(s / 60);
   const seconds = s % 60;
   if (minutes === 0) return plural(seconds, 'second', 'seconds');
-  return seconds === 0 ? plural(minutes, 'minute', 'minutes') : `${plural(minutes, 'minute', 'minutes')} ${plural(seconds, 'second', 'seconds')}`;
+  return seconds === 0
+    ? plural(minutes, 'minute', 'minutes')
+    : `${plural(minutes, 'minute', 'minutes')} ${plural(seconds, 'second', 'seconds')}`;
 }
 
 const ENDED_MESSAGES: Record<EndReason, string> = {
@@ -62,7 +64,8 @@ export const DEFAULT_TEXTS: SessionWatchTexts = {
   stay: 'Stay signed in',
   logout: 'Log out',
   finalWarningTitle: 'Your session is about to end',
-  finalWarningMessage: 'For your security, sessions last a limited time and this one cannot be extended. Save your work now; you will need to log in again.',
+  finalWarningMessage:
+    'For your security, sessions last a limited time and this one cannot be extended. Save your work now; you will need to log in again.',
   finalWarningDismiss: 'Continue working',
   connectionLost: 'Connection to the server lost. Your work on this page is kept; reconnecting…',
   checking: 'Checking your session…',

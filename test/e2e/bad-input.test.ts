@@ -59,7 +59,10 @@ describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
 
   test('bad bodies on the ping, login and logout', async () => {
     for (const bad of BAD_BODIES) {
-      const targets: Array<[TestClient, string]> = [[john, '/session/ping'], [new TestClient(server.url), '/login']];
+      const targets: Array<[TestClient, string]> = [
+        [john, '/session/ping'],
+        [new TestClient(server.url), '/login'],
+      ];
       if (unparsable(bad)) targets.push([john, '/logout']);
       for (const [client, path] of targets) {
         const res = await client.post(path, { body: bad.body, headers: { 'content-type': bad.contentType } });
@@ -78,8 +81,15 @@ describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
 
   test('bad login fields', async () => {
     const anonymous = new TestClient(server.url);
-    for (const body of [{}, { username: 'johndoe' }, { username: ['johndoe'], password: 'johndoe' }, { username: 'johndoe', password: { $ne: '' } },
-      { username: "' OR 1=1 --", password: 'x' }, { username: 'x'.repeat(10_000), password: 'x' }, { username: 'johndoe', password: 'x'.repeat(100_000) }]) {
+    for (const body of [
+      {},
+      { username: 'johndoe' },
+      { username: ['johndoe'], password: 'johndoe' },
+      { username: 'johndoe', password: { $ne: '' } },
+      { username: "' OR 1=1 --", password: 'x' },
+      { username: 'x'.repeat(10_000), password: 'x' },
+      { username: 'johndoe', password: 'x'.repeat(100_000) },
+    ]) {
       expectRejected(await anonymous.post('/login', { json: body }), `login ${JSON.stringify(body).slice(0, 60)}`);
     }
   });
@@ -100,8 +110,13 @@ describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
     const valid = { value: john.cookies.get('sid')!, sig: john.cookies.get('sid.sig')! };
     for (const { name, cookie } of badCookies(valid, 'test-secret-key')) {
       for (const [method, path, json] of [
-        ['GET', '/session/sessions'], ['DELETE', '/session/sessions'], ['DELETE', '/session/sessions/' + 'A'.repeat(22)],
-        ['POST', '/session/ping', { idleFor: 0 }], ['POST', '/session/logout'], ['GET', '/me'], ['POST', '/logout'],
+        ['GET', '/session/sessions'],
+        ['DELETE', '/session/sessions'],
+        ['DELETE', '/session/sessions/' + 'A'.repeat(22)],
+        ['POST', '/session/ping', { idleFor: 0 }],
+        ['POST', '/session/logout'],
+        ['GET', '/me'],
+        ['POST', '/logout'],
       ] as const) {
         const res = await new TestClient(server.url).request(method, path, { json, headers: { cookie } });
         expect({ name, path, status: res.status < 500 }).toEqual({ name, path, status: true });

@@ -41,25 +41,29 @@ describe('Postgres behind a proxy that the test breaks', () => {
     return statuses.every((s) => s === status);
   }
 
-  test.each(['cut', 'blackhole'] as const)('%s: 503 unavailable within the timeout, then recovery without a restart', async (fault) => {
-    expect(await allAnswer(200)).toBe(true);
-    proxy[fault]();
-    // A partition is noticed within the documented bound (1 s); after it nothing is served as valid.
-    await sleep(MAX_STALENESS_MS);
-    const start = Date.now();
-    const answers = await Promise.all(
-      clients.flatMap((c) => [c.get('/me'), c.get('/session/sessions'), c.post('/session/ping', { json: { idleFor: 0 } })]),
-    );
-    const elapsed = Date.now() - start;
-    for (const res of answers) {
-      expect(res.status).toBe(503);
-      expect(res.body).toEqual({ error: 'unavailable' });
-    }
-    expect(elapsed).toBeLessThan(4000); // queryTimeout is 1 s: no hang
-    // Fail closed: no session is treated as valid while it cannot be checked, even the cached ones.
-    expect(await allAnswer(503)).toBe(true);
+  test.each(['cut', 'blackhole'] as const)(
+    '%s: 503 unavailable within the timeout, then recovery without a restart',
+    async (fault) => {
+      expect(await allAnswer(200)).toBe(true);
+      proxy[fault]();
+      // A partition is noticed within the documented bound (1 s); after it nothing is served as valid.
+      await sleep(MAX_STALENESS_MS);
+      const start = Date.now();
+      const answers = await Promise.all(
+        clients.flatMap((c) => [c.get('/me'), c.get('/session/sessions'), c.post('/session/ping', { json: { idleFor: 0 } })]),
+      );
+      const elapsed = Date.now() - start;
+      for (const res of answers) {
+        expect(res.status).toBe(503);
+        expect(res.body).toEqual({ error: 'unavailable' });
+      }
+      expect(elapsed).toBeLessThan(4000); // queryTimeout is 1 s: no hang
+      // Fail closed: no session is treated as valid while it cannot be checked, even the cached ones.
+      expect(await allAnswer(503)).toBe(true);
 
-    proxy.restore();
-    await until(() => allAnswer(200), { timeout: 15_000, every: 100, what: 'recovery (every client answered 200)' });
-  }, 40000);
+      proxy.restore();
+      await until(() => allAnswer(200), { timeout: 15_000, every: 100, what: 'recovery (every client answered 200)' });
+    },
+    40000,
+  );
 });

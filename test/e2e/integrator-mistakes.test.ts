@@ -27,7 +27,12 @@ interface App {
  */
 async function startApp(
   db: TestDatabase | null,
-  { order = 'before', store, migrate = true, ...options }: { order?: 'before' | 'after' | 'none'; store?: MemorySessionStore; migrate?: boolean } & SessionWatchOptions = {},
+  {
+    order = 'before',
+    store,
+    migrate = true,
+    ...options
+  }: { order?: 'before' | 'after' | 'none'; store?: MemorySessionStore; migrate?: boolean } & SessionWatchOptions = {},
 ): Promise<App> {
   const logged: string[] = [];
   const sw = new SessionWatch({
@@ -77,7 +82,12 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
       const app = await startApp(db, { order: 'after', store });
       try {
         const c = new TestClient(app.url);
-        for (const [method, path] of [['POST', '/login'], ['GET', '/me'], ['GET', '/session/sessions'], ['GET', '/']] as const) {
+        for (const [method, path] of [
+          ['POST', '/login'],
+          ['GET', '/me'],
+          ['GET', '/session/sessions'],
+          ['GET', '/'],
+        ] as const) {
           const res = await c.request(method, path);
           expect([method, path, res.status]).toEqual([method, path, 500]);
           expect(res.body).toEqual({ error: 'misconfigured', message: stringContaining('mount sw.middleware() after koa-session') });

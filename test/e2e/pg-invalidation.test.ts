@@ -32,7 +32,13 @@ describe('two instances on one Postgres', () => {
   });
 
   async function newSession(id: string): Promise<SessionRecord> {
-    const record = testRecord({ id: id.padEnd(22, 'x'), tokenHash: `${id}-hash`, userId: 'u', createdAt: Date.now(), lastActivity: Date.now() });
+    const record = testRecord({
+      id: id.padEnd(22, 'x'),
+      tokenHash: `${id}-hash`,
+      userId: 'u',
+      createdAt: Date.now(),
+      lastActivity: Date.now(),
+    });
     await a.store.insert(record);
     return record;
   }
@@ -60,7 +66,9 @@ describe('two instances on one Postgres', () => {
     await b.store.findByTokenHash(r.tokenHash); // cached on B
     const admin = knexFactory({ client: 'pg', connection: PG_TEST_URL });
     try {
-      await admin.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE ?', [`sessionwatch-listener sw_${db.schema}%`]);
+      await admin.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE ?', [
+        `sessionwatch-listener sw_${db.schema}%`,
+      ]);
       await until(() => !channelConnected(a) || !channelConnected(b), { timeout: 5_000, every: 20, what: 'a listener to drop' });
       // Change the record directly in the database while nobody listens.
       await admin.raw('UPDATE ??.sessionwatch_sessions SET ended_at = 1, end_reason = ? WHERE id = ?', [db.schema!, 'revoked', r.id]);

@@ -31,7 +31,13 @@ test('the README Redis example works as pasted', async () => {
   let output = '';
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
     cwd: dir,
-    env: { ...process.env, PORT: String(port), REDIS_URL, NODE_PATH: path.join(root, 'node_modules'), TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      REDIS_URL,
+      NODE_PATH: path.join(root, 'node_modules'),
+      TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
+    },
   });
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
 import type { SessionListResponse } from '../../shared/protocol';
 
-
 test('the README integration example works as pasted', async () => {
   const code = readmeCodeBlock('## Add it to your Koa app');
   expect(code.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(25);
@@ -20,7 +19,12 @@ test('the README integration example works as pasted', async () => {
   let output = '';
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
     cwd: dir,
-    env: { ...process.env, PORT: String(port), NODE_PATH: path.join(root, 'node_modules'), TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      NODE_PATH: path.join(root, 'node_modules'),
+      TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
+    },
   });
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -29,7 +33,10 @@ test('the README integration example works as pasted', async () => {
     await waitForServer(base, child, () => output);
     const login = await fetch(`${base}/login?user=42`, { method: 'POST' });
     expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const list = await fetch(`${base}/session/sessions`, { headers: { cookie } });
     expect(list.status).toBe(200);
     expect(((await list.json()) as SessionListResponse).sessions).toHaveLength(1);

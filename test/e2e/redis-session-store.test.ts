@@ -72,7 +72,9 @@ describe('redisSessionStore on the real Redis', () => {
 
   test('a maxAge koa-session would never pass stores nothing and says why', async () => {
     for (const bad of [undefined, 0, -1, Infinity, NaN, '60000']) {
-      await expect(store.set('bad', { a: 1 }, bad)).rejects.toThrow(/koa-session's maxAge must be a positive finite number of milliseconds or 'session'/);
+      await expect(store.set('bad', { a: 1 }, bad)).rejects.toThrow(
+        /koa-session's maxAge must be a positive finite number of milliseconds or 'session'/,
+      );
     }
     expect(await redis.exists(`${prefix}bad`)).toBe(0);
   });

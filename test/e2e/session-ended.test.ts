@@ -21,7 +21,10 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
   let ended: SessionEndedEvent[];
 
   async function start(options: Parameters<typeof startMiniApp>[0] = {}, store?: MemorySessionStore): Promise<MiniApp> {
-    const started = await startMiniApp({ database: db.url, schema: db.schema, warnAfter: 30, expireAfter: 60, touchInterval: 3, ...options }, { sessionStore: store });
+    const started = await startMiniApp(
+      { database: db.url, schema: db.schema, warnAfter: 30, expireAfter: 60, touchInterval: 3, ...options },
+      { sessionStore: store },
+    );
     started.sw.on('sessionEnded', (e) => ended.push(e));
     return started;
   }
@@ -156,7 +159,10 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
       const out = await c.post('/session/logout', { json: { reason: 'expired' } });
       expect(out.status).toBe(204);
     }
-    expect(ended.map((e) => [e.session.id, e.reason])).toEqual([[idleId, 'expired'], [activeId, 'logged-out']]);
+    expect(ended.map((e) => [e.session.id, e.reason])).toEqual([
+      [idleId, 'expired'],
+      [activeId, 'logged-out'],
+    ]);
     expect(header(await idle.get('/me'))).toBe('expired');
   });
 
@@ -171,7 +177,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     expect((await c.post('/session/logout')).status).toBe(204);
   });
 
-  test('a client cannot forge an early expiry: the server\'s own newer activity wins', async () => {
+  test("a client cannot forge an early expiry: the server's own newer activity wins", async () => {
     app = await start();
     const c = await loggedIn();
     app.clock.advance(30);
@@ -184,7 +190,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     expect((await c.get('/me')).status).toBe(200);
   });
 
-  test('nor a client\'s own claim alone: the server must also have seen no activity', async () => {
+  test("nor a client's own claim alone: the server must also have seen no activity", async () => {
     app = await start();
     const c = await loggedIn();
     app.clock.advance(20);
@@ -233,7 +239,7 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     expect([me.status, header(me)]).toEqual([401, 'lost']);
     expect(ended.map((e) => [e.session.id, e.reason])).toEqual([[bId, 'lost']]);
     // Ended in the database, not left active until a sweep: no longer listed.
-    expect((await app.sw.store.findById(bId))).toMatchObject({ endReason: 'lost', endedAt: anyNumber() });
+    expect(await app.sw.store.findById(bId)).toMatchObject({ endReason: 'lost', endedAt: anyNumber() });
     expect((await app.sw.listSessions('alice')).map((s) => s.id)).not.toContain(bId);
     expect((await a.get('/me')).status).toBe(200);
   });

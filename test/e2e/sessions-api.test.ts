@@ -90,7 +90,11 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
 
   test('without a logged-in session the API answers 401 unauthenticated', async () => {
     const anonymous = client();
-    for (const [method, path] of [['GET', '/session/sessions'], ['DELETE', '/session/sessions'], ['DELETE', '/session/sessions/abc']] as const) {
+    for (const [method, path] of [
+      ['GET', '/session/sessions'],
+      ['DELETE', '/session/sessions'],
+      ['DELETE', '/session/sessions/abc'],
+    ] as const) {
       const res = await anonymous.request(method, path);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: 'unauthenticated' });

@@ -17,7 +17,13 @@ describe('SQLite under concurrent writers', () => {
       await b.migrate();
       const now = Date.now();
       const record = (i: number, who: string): SessionRecord =>
-        testRecord({ id: `${who}_${String(i).padStart(5, '0')}`.padEnd(22, 'x'), tokenHash: `${who}-${i}`, userId: who, createdAt: now, lastActivity: now });
+        testRecord({
+          id: `${who}_${String(i).padStart(5, '0')}`.padEnd(22, 'x'),
+          tokenHash: `${who}-${i}`,
+          userId: who,
+          createdAt: now,
+          lastActivity: now,
+        });
       const work = (sw: SessionWatch, who: string) =>
         Promise.all(
           Array.from({ length: 200 }, async (_, i) => {

@@ -29,7 +29,19 @@ export const BAD_BODIES: RawBody[] = [
 
 /** `idleFor` values the ping must refuse, as JSON text. */
 export const BAD_IDLE_FOR: string[] = [
-  '"3"', '-1', '-0.001', '1e999', '-1e999', '1e308', '31536001', '[1]', '{"n":1}', 'null', 'true', '"NaN"', '"Infinity"',
+  '"3"',
+  '-1',
+  '-0.001',
+  '1e999',
+  '-1e999',
+  '1e308',
+  '31536001',
+  '[1]',
+  '{"n":1}',
+  'null',
+  'true',
+  '"NaN"',
+  '"Infinity"',
 ];
 
 /** Session ids that name nothing the caller may revoke (path segments, already URL-encoded where needed). */
@@ -50,7 +62,11 @@ export const BAD_IDS: string[] = [
  * Cookies that must never authenticate: tampered, truncated, garbage, unsigned, and validly
  * signed garbage (needs the app's signing key).
  */
-export function badCookies(valid: { value: string; sig: string }, signingKey: string, name = 'sid'): Array<{ name: string; cookie: string }> {
+export function badCookies(
+  valid: { value: string; sig: string },
+  signingKey: string,
+  name = 'sid',
+): Array<{ name: string; cookie: string }> {
   const sign = (value: string) => new Keygrip([signingKey]).sign(`${name}=${value}`);
   const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
   const signedGarbage = (value: string) => `${name}=${value}; ${name}.sig=${sign(value)}`;
@@ -65,7 +81,13 @@ export function badCookies(valid: { value: string; sig: string }, signingKey: st
     { name: 'signed non-base64', cookie: signedGarbage('!!!not-base64!!!') },
     { name: 'signed non-JSON', cookie: signedGarbage(Buffer.from('{not json').toString('base64')) },
     { name: 'signed JSON null', cookie: signedGarbage(Buffer.from('null').toString('base64')) },
-    { name: 'signed forged token', cookie: signedGarbage(Buffer.from(JSON.stringify({ sessionwatch: 'forged', username: 'johndoe' })).toString('base64')) },
-    { name: 'signed token of wrong type', cookie: signedGarbage(Buffer.from(JSON.stringify({ sessionwatch: { $gt: '' } })).toString('base64')) },
+    {
+      name: 'signed forged token',
+      cookie: signedGarbage(Buffer.from(JSON.stringify({ sessionwatch: 'forged', username: 'johndoe' })).toString('base64')),
+    },
+    {
+      name: 'signed token of wrong type',
+      cookie: signedGarbage(Buffer.from(JSON.stringify({ sessionwatch: { $gt: '' } })).toString('base64')),
+    },
   ];
 }

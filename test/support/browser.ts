@@ -45,14 +45,15 @@ const kinds = new WeakMap<Browser, BrowserKind>();
  * Firefox ESR (`FIREFOX_PATH`, default /usr/bin/firefox-esr; WebDriver BiDi).
  */
 export async function launchBrowser(kind: BrowserKind = 'chromium'): Promise<Browser> {
-  const browser = kind === 'firefox'
-    ? await puppeteer.launch({
-        browser: 'firefox',
-        executablePath: process.env.FIREFOX_PATH || '/usr/bin/firefox-esr',
-        headless: true,
-        extraPrefsFirefox: FIREFOX_PREFS,
-      })
-    : await puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
+  const browser =
+    kind === 'firefox'
+      ? await puppeteer.launch({
+          browser: 'firefox',
+          executablePath: process.env.FIREFOX_PATH || '/usr/bin/firefox-esr',
+          headless: true,
+          extraPrefsFirefox: FIREFOX_PREFS,
+        })
+      : await puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
   kinds.set(browser, kind);
   return browser;
 }

@@ -57,7 +57,9 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
       const failure = await failure_();
       if (failure) return failure;
       if (fake.ended) {
-        return fake.endedAt === null ? { kind: 'ended', reason: fake.ended } : { kind: 'ended', reason: fake.ended, endedFor: (now - fake.endedAt) / 1000 };
+        return fake.endedAt === null
+          ? { kind: 'ended', reason: fake.ended }
+          : { kind: 'ended', reason: fake.ended, endedFor: (now - fake.endedAt) / 1000 };
       }
       fake.lastActivity = Math.max(fake.lastActivity, now - idleFor * 1000);
       // Like the server: a ping whose merged idle time reaches the deadline (less one second of
@@ -67,7 +69,13 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
         return { kind: 'ended', reason: 'expired' };
       }
       const maxAgeLeft = fake.maxAgeEndsAt === null ? null : (fake.maxAgeEndsAt - now) / 1000;
-      return { kind: 'ok', idleFor: (now - fake.lastActivity) / 1000, warnAfter: fake.warnAfter, expireAfter: fake.expireAfter, maxAgeLeft };
+      return {
+        kind: 'ok',
+        idleFor: (now - fake.lastActivity) / 1000,
+        warnAfter: fake.warnAfter,
+        expireAfter: fake.expireAfter,
+        maxAgeLeft,
+      };
     },
     async logout(reason): Promise<LogoutResult> {
       fake.logouts.push(Date.now());

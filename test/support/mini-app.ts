@@ -26,7 +26,10 @@ export interface AppSession {
 /** `ctx.session` as the test apps use it: null or undefined when there is none (koa-session not mounted). */
 export const appSession = (ctx: Koa.Context) => ctx.session as AppSession | null | undefined;
 
-export async function startMiniApp(options: SessionWatchOptions = {}, { sessionStore }: { sessionStore?: ExternalSessionStore } = {}): Promise<MiniApp> {
+export async function startMiniApp(
+  options: SessionWatchOptions = {},
+  { sessionStore }: { sessionStore?: ExternalSessionStore } = {},
+): Promise<MiniApp> {
   const clock = {
     now: Date.UTC(2030, 0, 1),
     advance(seconds: number) {

@@ -99,7 +99,12 @@ export function storeContract(kind: StoreKind): void {
     const longEnded = record({ userId: user, endedAt: 10, endReason: 'revoked' });
     for (const r of [idle, old, fresh, longEnded]) await store.insert(r);
     const result = await store.sweep({ idleBefore: 1_000, createdBefore: 60, endedBefore: 20, now: 10_500 });
-    expect(result.expired.map((r) => r.id).filter((id) => [idle.id, old.id].includes(id)).sort()).toEqual([idle.id, old.id].sort());
+    expect(
+      result.expired
+        .map((r) => r.id)
+        .filter((id) => [idle.id, old.id].includes(id))
+        .sort(),
+    ).toEqual([idle.id, old.id].sort());
     expect(result.expired.map((r) => r.id)).not.toContain(fresh.id);
     expect(result.deleted).toBeGreaterThanOrEqual(1);
     expect(await store.findById(longEnded.id)).toBeUndefined();
@@ -127,8 +132,15 @@ export async function indexesServeEveryQuery(kind: Exclude<StoreKind, 'memory'>)
     // SQLite's driver answers the rows; pg's answers a result with `rows`.
     const names: string[] =
       kind === 'sqlite'
-        ? (await knex.raw<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessionwatch_sessions'")).map((r) => r.name)
-        : (await knex.raw<{ rows: { name: string }[] }>('SELECT indexname AS name FROM pg_indexes WHERE tablename = ? AND schemaname = ?', ['sessionwatch_sessions', db.schema!])).rows.map((r) => r.name);
+        ? (
+            await knex.raw<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessionwatch_sessions'")
+          ).map((r) => r.name)
+        : (
+            await knex.raw<{ rows: { name: string }[] }>(
+              'SELECT indexname AS name FROM pg_indexes WHERE tablename = ? AND schemaname = ?',
+              ['sessionwatch_sessions', db.schema!],
+            )
+          ).rows.map((r) => r.name);
     for (const expected of ['token_hash_unique', 'store_key_index', 'user_activity_index', 'last_activity_index', 'ended_at_index']) {
       expect(names.some((n) => n.endsWith(expected))).toBe(true);
     }

@@ -11,7 +11,10 @@ export class TcpProxy {
   private mode: 'open' | 'cut' | 'blackhole' = 'open';
   port = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   async start(): Promise<this> {
     this.server = net.createServer((client) => this.accept(client));

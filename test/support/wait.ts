@@ -14,7 +14,10 @@ export interface UntilOptions {
 }
 
 /** Polls `check` every `every` ms until it returns a truthy value, and returns that value. */
-export async function until<T>(check: () => Promise<T> | T, { timeout = 15_000, what = 'condition', every = 50 }: UntilOptions = {}): Promise<NonNullable<T>> {
+export async function until<T>(
+  check: () => Promise<T> | T,
+  { timeout = 15_000, what = 'condition', every = 50 }: UntilOptions = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeout;
   for (;;) {
     const value = await check();

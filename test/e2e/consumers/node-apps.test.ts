@@ -34,7 +34,9 @@ beforeAll(async () => {
   tarball = await packedTarball();
   const packed = Date.now();
   [cjs, esm] = await installApps(['koa-cjs', 'koa-esm-ts'], tarball);
-  console.log(`consumer Koa apps: pack ${packed - started} ms (cached when unchanged), installs ${cjs.installMs} / ${esm.installMs} ms in parallel`);
+  console.log(
+    `consumer Koa apps: pack ${packed - started} ms (cached when unchanged), installs ${cjs.installMs} / ${esm.installMs} ms in parallel`,
+  );
 }, 420_000);
 
 afterAll(() => {
@@ -60,13 +62,18 @@ async function checkSessions(app: RunningApp<AppInfo>): Promise<string> {
 test('the tarball holds the built entries and no tests, test doubles, bench or example', () => {
   const listing = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
   expect(listing.status).toBe(0);
-  const files = listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+  const files = listing.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
   for (const entry of ['backend/index', 'backend/redis/index', 'client/index', 'client/react', 'shared/index']) {
     for (const ext of ['.js', '.mjs', '.d.ts', '.d.mts', '.js.map']) expect(files).toContain(`dist/${entry}${ext}`);
   }
   expect(files).toContain('dist/browser/sessionwatch.mjs');
   expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
-  const unwanted = files.filter((f) => /(\.test\.|(^|\/)(bench|example|puppeteer-tests|testing)\/|fake-transport|memory-tabs|\.ts$(?<!\.d\.ts)|\.mts$(?<!\.d\.mts))/.test(f));
+  const unwanted = files.filter((f) =>
+    /(\.test\.|(^|\/)(bench|example|puppeteer-tests|testing)\/|fake-transport|memory-tabs|\.ts$(?<!\.d\.ts)|\.mts$(?<!\.d\.mts))/.test(f),
+  );
   expect(unwanted).toEqual([]);
   expect(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(f))).toBe(true);
 });
@@ -104,20 +111,32 @@ test("the README's Knex CLI recipe migrates from the installed package, with the
   const migrate = await run(knexBin, ['migrate:latest', '--knexfile', 'knexfile.sessionwatch.js'], { cwd: dir });
   expect(migrate.stdout).toMatch(/Batch 1 run: 1 migrations/);
   // The table is there: a SessionWatch on that file serves without calling migrate().
-  const check = await run(process.execPath, ['-e', `
+  const check = await run(
+    process.execPath,
+    [
+      '-e',
+      `
     const { createSessionWatch } = require('sessionwatch');
     const sw = createSessionWatch({ database: 'sqlite:./data/cli.sqlite', sweepInterval: 0 });
     sw.listSessions('nobody').then((list) => sw.close().then(() => console.log(JSON.stringify(list))));
-  `], { cwd: dir });
+  `,
+    ],
+    { cwd: dir },
+  );
   expect(check.stdout.trim()).toBe('[]');
   // And again: nothing left to run.
-  expect((await run(knexBin, ['migrate:latest', '--knexfile', 'knexfile.sessionwatch.js'], { cwd: dir })).stdout).toMatch(/Already up to date/);
+  expect((await run(knexBin, ['migrate:latest', '--knexfile', 'knexfile.sessionwatch.js'], { cwd: dir })).stdout).toMatch(
+    /Already up to date/,
+  );
 });
 
 test('a URL that needs a missing driver names the package to install', async () => {
   // The CommonJS app has better-sqlite3 but not pg (an optional peer dependency).
-  await expect(run(process.execPath, ['-e', `require('sessionwatch').createSessionWatch({ database: 'postgres://u@127.0.0.1/db' })`], { cwd: cjs!.dir }))
-    .rejects.toThrow(/needs the "pg" package.*npm install pg/);
+  await expect(
+    run(process.execPath, ['-e', `require('sessionwatch').createSessionWatch({ database: 'postgres://u@127.0.0.1/db' })`], {
+      cwd: cjs!.dir,
+    }),
+  ).rejects.toThrow(/needs the "pg" package.*npm install pg/);
 });
 
 /** The README's React example (the first tsx block under "### React"). */

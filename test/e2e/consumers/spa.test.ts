@@ -37,7 +37,14 @@ let server: Server | undefined;
 let browser: Browser | undefined;
 let baseUrl: string;
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.json': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.json': 'application/json',
+};
 
 /**
  * Serves `/<spa>/…` from that SPA's build (dist/), `/plain-page/` from its fixture with the
@@ -50,9 +57,10 @@ function listen(handler: http.RequestListener): Promise<Server> {
     if (!name || !apps || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const root = name === 'plain-page' ? path.join(FIXTURES, name) : path.join(apps[name].dir, 'dist');
     const rel = decodeURIComponent(url.pathname.slice(name.length + 2)) || 'index.html';
-    const file = name === 'plain-page' && rel === 'sessionwatch.mjs'
-      ? createRequire(path.join(apps['spa-vanilla'].dir, 'package.json')).resolve('sessionwatch/browser')
-      : path.resolve(root, rel);
+    const file =
+      name === 'plain-page' && rel === 'sessionwatch.mjs'
+        ? createRequire(path.join(apps['spa-vanilla'].dir, 'package.json')).resolve('sessionwatch/browser')
+        : path.resolve(root, rel);
     if (!(file.startsWith(root + path.sep) || rel === 'sessionwatch.mjs') || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404).end();
       return true;
@@ -74,8 +82,14 @@ beforeAll(async () => {
   const [vanilla, react] = await installApps([...SPAS], tarball);
   apps = { 'spa-vanilla': vanilla, 'spa-react': react };
   const installed = Date.now();
-  await Promise.all(SPAS.map((spa) => run(process.execPath, [path.join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: apps![spa].dir })));
-  console.log(`consumer SPAs: pack ${packed - started} ms (cached when unchanged), installs ${vanilla.installMs} / ${react.installMs} ms in parallel, vite builds ${Date.now() - installed} ms`);
+  await Promise.all(
+    SPAS.map((spa) =>
+      run(process.execPath, [path.join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: apps![spa].dir }),
+    ),
+  );
+  console.log(
+    `consumer SPAs: pack ${packed - started} ms (cached when unchanged), installs ${vanilla.installMs} / ${react.installMs} ms in parallel, vite builds ${Date.now() - installed} ms`,
+  );
 
   db = await createTestDatabase('sqlite');
   example = await createExampleApp({ databaseUrl: db.url, keys: ['test-secret-key'], sweepInterval: 0, warnAfter: 3, expireAfter: 25 });
@@ -122,18 +136,31 @@ test('the client and the React hook bundle for the browser without any Node-only
   const entry = path.join(dir, 'browser-check.js');
   fs.writeFileSync(entry, "export * from 'sessionwatch/client';\nexport * from 'sessionwatch/react';\n");
   // platform "browser": an import of a Node builtin would fail the build outright.
-  const result = await esbuild({ entryPoints: [entry], absWorkingDir: dir, bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+  const result = await esbuild({
+    entryPoints: [entry],
+    absWorkingDir: dir,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
   const inputs = Object.keys(result.metafile.inputs);
-  expect(inputs).toEqual(expect.arrayContaining([
-    'node_modules/sessionwatch/dist/client/index.mjs',
-    'node_modules/sessionwatch/dist/client/react.mjs',
-    stringMatching(/^node_modules\/broadcast-channel\//),
-    stringMatching(/^node_modules\/react\//),
-  ]));
-  const nodeOnly = inputs.filter((input) =>
-    /^node:|^(fs|path|os|crypto|http|https|net|tls|events|stream|child_process|zlib|url|util)$/.test(input) ||
-    /node_modules\/(knex|pg|pg-[^/]+|koa|koa-[^/]+|@koa\/[^/]+|better-sqlite3|bindings|ua-parser-js|tarn|ioredis)\//.test(input) ||
-    /sessionwatch\/dist\/backend\//.test(input));
+  expect(inputs).toEqual(
+    expect.arrayContaining([
+      'node_modules/sessionwatch/dist/client/index.mjs',
+      'node_modules/sessionwatch/dist/client/react.mjs',
+      stringMatching(/^node_modules\/broadcast-channel\//),
+      stringMatching(/^node_modules\/react\//),
+    ]),
+  );
+  const nodeOnly = inputs.filter(
+    (input) =>
+      /^node:|^(fs|path|os|crypto|http|https|net|tls|events|stream|child_process|zlib|url|util)$/.test(input) ||
+      /node_modules\/(knex|pg|pg-[^/]+|koa|koa-[^/]+|@koa\/[^/]+|better-sqlite3|bindings|ua-parser-js|tarn|ioredis)\//.test(input) ||
+      /sessionwatch\/dist\/backend\//.test(input),
+  );
   expect(nodeOnly).toEqual([]);
 });
 
@@ -221,28 +248,49 @@ test("the README's Vite dev-server proxy recipe, as pasted: pings and the logout
   expect(config).toContain(target);
   fs.writeFileSync(path.join(dir, 'vite.dev.config.js'), config.replace(target, `target: '${baseUrl}'`));
   const port = await freePort();
-  const vite = spawn(process.execPath, [path.join('node_modules', 'vite', 'bin', 'vite.js'), '--config', 'vite.dev.config.js', '--port', String(port), '--strictPort', '--host', 'localhost'], {
-    cwd: dir,
-    env: cleanEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const vite = spawn(
+    process.execPath,
+    [
+      path.join('node_modules', 'vite', 'bin', 'vite.js'),
+      '--config',
+      'vite.dev.config.js',
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      'localhost',
+    ],
+    {
+      cwd: dir,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   vite.stdout.on('data', (d) => (output += d));
   vite.stderr.on('data', (d) => (output += d));
   const devUrl = `http://localhost:${port}`;
   const context = await browser!.createBrowserContext();
   try {
-    await until(async () => (await fetch(`${devUrl}/baseline.html`).catch(() => null))?.ok === true, { timeout: 30_000, what: `vite dev server (${output})` });
+    await until(async () => (await fetch(`${devUrl}/baseline.html`).catch(() => null))?.ok === true, {
+      timeout: 30_000,
+      what: `vite dev server (${output})`,
+    });
     const page = await context.newPage();
     const api: Array<[string, number]> = [];
     page.on('response', (res) => {
       const url = new URL(res.url());
-      if (url.pathname.startsWith('/session/') || url.pathname === '/login') api.push([`${res.request().method()} ${url.pathname}`, res.status()]);
+      if (url.pathname.startsWith('/session/') || url.pathname === '/login')
+        api.push([`${res.request().method()} ${url.pathname}`, res.status()]);
     });
     // Log in through the dev server (the page without the client), then open the SPA.
     await page.goto(`${devUrl}/baseline.html`);
     const login = await page.evaluate(async () => {
-      const res = await fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }) });
+      const res = await fetch('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }),
+      });
       return res.status;
     });
     if (login !== 200) throw new Error(`login through the dev server: ${login}\n${output}`);
@@ -252,7 +300,10 @@ test("the README's Vite dev-server proxy recipe, as pasted: pings and the logout
     await page.waitForSelector('[role="alertdialog"]', { visible: true, timeout: 15_000 });
     await page.click('[data-sessionwatch-action="stay"]');
     await until(async () => (await statusOf(page)) === 'active', { timeout: 5_000, what: 'status back to active' });
-    await until(async () => api.some(([request, status]) => request === 'POST /session/ping' && status === 200), { timeout: 5_000, what: 'a 200 ping' });
+    await until(async () => api.some(([request, status]) => request === 'POST /session/ping' && status === 200), {
+      timeout: 5_000,
+      what: 'a 200 ping',
+    });
     await page.evaluate(() => (window as unknown as { __sessionwatch: { logout(): Promise<void> } }).__sessionwatch.logout());
     await until(async () => api.some(([request]) => request === 'POST /session/logout'), { timeout: 5_000, what: 'the logout' });
     expect(api.filter(([request]) => request === 'POST /session/logout')).toEqual([['POST /session/logout', 204]]);

@@ -23,7 +23,17 @@ export const WORK = path.join(os.tmpdir(), 'sessionwatch-consumers');
 export const KEEP = !!process.env.SESSIONWATCH_KEEP_CONSUMERS;
 
 /** What goes into the tarball: a change in any of these makes a new pack. */
-const PACKED_PATHS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'scripts', 'backend', 'client', 'shared'];
+const PACKED_PATHS = [
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'README.md',
+  'LICENSE',
+  'scripts',
+  'backend',
+  'client',
+  'shared',
+];
 
 /** The environment for npm and the apps: no npm lifecycle variables of a surrounding `npm test`, no jest NODE_ENV. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -43,7 +53,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; rejects with its output when it fails or times out. */
-export function run(command: string, args: string[], { cwd, env = cleanEnv(), timeout = 300_000 }: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  { cwd, env = cleanEnv(), timeout = 300_000 }: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
+): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -107,7 +121,8 @@ export async function packedTarball(): Promise<string> {
     try {
       // Older packs are of no use any more.
       for (const name of fs.readdirSync(WORK)) {
-        if (name.startsWith('pack-') && !name.endsWith('.lock') && name !== path.basename(dir)) fs.rmSync(path.join(WORK, name), { recursive: true, force: true });
+        if (name.startsWith('pack-') && !name.endsWith('.lock') && name !== path.basename(dir))
+          fs.rmSync(path.join(WORK, name), { recursive: true, force: true });
       }
       const staging = fs.mkdtempSync(path.join(WORK, 'staging-'));
       await npm(['pack', '--pack-destination', staging, '--loglevel=error'], ROOT);
@@ -241,4 +256,8 @@ export function startApp<T extends { port: number }>(dir: string, args: string[]
 }
 
 /** Cookies of a response, as a `cookie` request header. */
-export const cookieHeader = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+export const cookieHeader = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
