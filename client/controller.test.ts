@@ -3,6 +3,7 @@
  * a fake server; no DOM (the page side has its own tests).
  */
 import { Controller } from './controller';
+import { ELECTED_SETTLE_MS } from './machine';
 import { SESSIONWATCH_EVENTS, type SessionWatchEvent } from './events';
 import { createFakeTransport, type FakeTransport } from '../test/support/fake-transport';
 import { createMemoryHub } from '../test/support/memory-tabs';
@@ -43,9 +44,10 @@ const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
 const advanceTo = (ms: number) => advance(START + ms - Date.now());
 const ofType = (tab: TestTab, type: SessionWatchEvent) => tab.events.filter((e) => e.type === type);
 
+/** Starts every tab, and waits for the leader's first ping (it lets the election settle first). */
 async function startAll(tabs: TestTab[]): Promise<void> {
   for (const tab of tabs) tab.c.start();
-  await advance(10);
+  await advance(ELECTED_SETTLE_MS + 10);
 }
 
 beforeEach(() => {
@@ -265,6 +267,9 @@ test('the leader goes away: another tab takes over and the countdown goes on fro
   const leaders = tabs.slice(1).filter((t) => t.c.getState().isLeader);
   expect(leaders).toHaveLength(1);
   expect(ofType(leaders[0], 'leader')).toEqual([expect.objectContaining({ isLeader: true })]);
+  // The new leader hears the old one's last words first, then asks the server.
+  expect(server.pings).toHaveLength(pings);
+  await advance(ELECTED_SETTLE_MS);
   expect(server.pings).toHaveLength(pings + 1);
   await advanceTo(10_000 + EXPIRE * 1000 - 100);
   expect(ofType(tabs[1], 'end')).toEqual([]);

@@ -25,6 +25,12 @@ import { atMaxAge, expireAt, mergePhase, warnAt, type SharedState } from './stat
 import { backoffDelay } from './timers';
 import type { PingResult } from './transport';
 
+/**
+ * A new leader waits this long before its first ping, for the last words of the leader before it:
+ * an ending leader's "ended" travels by BroadcastChannel and its lock by Web Locks, in no set order,
+ * and a ping sent before the "ended" arrives would be a second tab asking the server.
+ */
+export const ELECTED_SETTLE_MS = 250;
 /** A follower waits this long past the leader's due time before it takes over. */
 export const TAKEOVER_GRACE_MS = 1500;
 /**
@@ -123,6 +129,8 @@ export interface TabState {
   /** Ping again as soon as the flight lands (an extend during a flight). */
   pingAgain: boolean;
   lastPingAt: number;
+  /** A new leader's first ping is due then (see {@link ELECTED_SETTLE_MS}), or null. */
+  electedPingAt: number | null;
   failures: number;
   retryAt: number;
   /** Leader, at the warning: waiting for the server's answer until then, or null. */
@@ -225,6 +233,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     flight: null,
     pingAgain: false,
     lastPingAt: -Infinity,
+    electedPingAt: null,
     failures: 0,
     retryAt: -Infinity,
     warnCheckUntil: null,
@@ -272,6 +281,7 @@ export function nextWake(st: TabState, now: number, config: MachineConfig): numb
 
 /** When the leader pings next: new activity within a ping interval, an idle session every check interval. */
 function leaderPingDue(st: TabState, config: MachineConfig): number {
+  if (st.electedPingAt !== null) return st.electedPingAt;
   if (st.shared.lastActivity <= st.sent) {
     return Math.max(config.checkIntervalMs === null ? Infinity : st.lastPingAt + config.checkIntervalMs, st.retryAt);
   }
@@ -358,8 +368,9 @@ class Run {
       case 'elected':
         st.term += 1;
         this.setLeader(true);
-        // A new leader asks the server at once (its settings and its view), unless a ping is out.
-        if (this.s.phase !== 'ended') this.pingNow(false);
+        // A new leader asks the server (its settings and its view) once the old one's last words
+        // had time to arrive, unless a ping is out.
+        if (this.s.phase !== 'ended' && !st.flight) st.electedPingAt = now + ELECTED_SETTLE_MS;
         return;
       case 'demoted':
         if (st.leader) this.setLeader(false);
@@ -464,6 +475,7 @@ class Run {
   private setLeader(leader: boolean): void {
     const { st } = this;
     st.leader = leader;
+    st.electedPingAt = null;
     st.warnCheckUntil = null;
     st.expiryCheckSince = null;
     st.answerBy = null;
@@ -520,6 +532,7 @@ class Run {
     const flight: Flight = { sentAt: now, activity: s.lastActivity, idleFor: Math.max(0, (now - s.lastActivity) / 1000) };
     st.flight = flight;
     st.lastPingAt = now;
+    st.electedPingAt = null;
     st.sent = Math.max(st.sent, flight.activity);
     st.nextPingBy = now + config.pingIntervalMs(s.warnAfter);
     st.unreportedSince = null;

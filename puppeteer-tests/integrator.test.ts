@@ -388,7 +388,9 @@ describe('point 5: a revoked session reaches idle tabs (example, SQLite, warnAft
       const revokedAt = Date.now();
       const ends = await Promise.all(victim.tabs.map((tab) => waitForEnd(tab, 'revoked', (CHECK_INTERVAL + 15) * 1000)));
       const firstEnd = Math.min(...ends);
-      const checks = victim.tabs.flatMap((tab, i) => victimBodies[i].filter((b) => b.t >= revokedAt && b.t <= firstEnd));
+      const checks = victim.tabs.flatMap((tab, i) =>
+        victimBodies[i].filter((b) => b.t >= revokedAt && b.t <= firstEnd).map((b) => ({ ...b, tab: i })),
+      );
       report('idle revocation', {
         sinceRevokeMs: ends.map((t) => t - revokedAt),
         sinceLastPingMs: ends.map((t) => t - lastPing),
