@@ -337,8 +337,8 @@ test.each([6, 10])(
 // ---- 4. Back/forward cache ------------------------------------------------------------------------
 
 interface Trip {
-  /** pageshow.persisted of the return, or null when the page was loaded again. */
-  restored: boolean | null;
+  /** True when the return restored the page from the cache, null when it was loaded again. */
+  restored: true | null;
   /** Why Chromium did not restore it (`Page.backForwardCacheNotUsed`), as `type:reason`. */
   notRestoredReasons: string[];
 }
@@ -350,23 +350,19 @@ async function bfcacheTrip(tab: Tab, whileAway: () => Promise<void>): Promise<Tr
   const notRestoredReasons: string[] = [];
   const onNotUsed = (e: { notRestoredExplanations: { type: string; reason: string }[] }) =>
     notRestoredReasons.push(...e.notRestoredExplanations.map((x) => `${x.type}:${x.reason}`));
+  // Told by the browser, not asked of the page: a restored page may end and leave at once.
+  let restored: true | null = null;
+  const onNavigated = (e: { frame: { parentId?: string }; type?: string }) => {
+    if (!e.frame.parentId && e.type === 'BackForwardCacheRestore') restored = true;
+  };
   session.on('Page.backForwardCacheNotUsed', onNotUsed);
-  await tab.page.evaluate(() => {
-    window.__pageshows = [];
-    addEventListener('pageshow', (e) => window.__pageshows!.push(e.persisted));
-  });
   await tab.page.goto(example.url + ELSEWHERE);
   await whileAway();
+  session.on('Page.frameNavigated', onNavigated);
   await tab.page.goBack();
-  const pageshows = await tab.page.evaluate(() => window.__pageshows ?? null);
+  session.off('Page.frameNavigated', onNavigated);
   session.off('Page.backForwardCacheNotUsed', onNotUsed);
-  return { restored: pageshows ? pageshows.includes(true) : null, notRestoredReasons };
-}
-
-declare global {
-  interface Window {
-    __pageshows?: boolean[];
-  }
+  return { restored, notRestoredReasons };
 }
 
 test('a follower through the back/forward cache: restored, it rejoins with the true state and one leader', async () => {
