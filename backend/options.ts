@@ -100,6 +100,15 @@ export interface SessionWatchOptions {
    * wrong order (once). `false` silences it. Default `console`.
    */
   logger?: SessionWatchLogger | false;
+  /**
+   * Server secret (at least 16 characters) under which each ping answer carries an opaque,
+   * stable per-user value (`user`, an HMAC of the user id): after a session ends, the locked tabs
+   * unlock in place when the same user signs in again, without page scripts learning the user id.
+   * Every instance needs the same secret. Default: the app's `app.keys[0]` (which koa-session's
+   * signed cookies already need); with neither, ping answers carry `user: null`, said once in the
+   * log, and a sign-in after an end reloads the locked tabs instead of unlocking them.
+   */
+  secret?: string;
   /** Clock in epoch milliseconds; for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -130,6 +139,7 @@ export const OPTION_KEYS = [
   'cache',
   'queryTimeout',
   'logger',
+  'secret',
   'now',
 ] as const satisfies ReadonlyArray<keyof SessionWatchOptions>;
 
@@ -162,12 +172,16 @@ export interface ResolvedOptions {
   /** Cache settings, or false when off. */
   cache: { maxEntries: number } | false;
   logger: SessionWatchLogger;
+  /** The `secret` option; undefined: `app.keys[0]` at request time. */
+  secret?: string;
   now: () => number;
 }
 
 const DEFAULT_SWEEP_INTERVAL = 60;
 const DEFAULT_RETENTION = 7 * 24 * 3600;
 const DEFAULT_MAX_SESSIONS_PER_USER = 100;
+/** Shortest `secret` accepted: 16 characters (an HMAC key, not a password). */
+const MIN_SECRET_LENGTH = 16;
 /** WCAG 2.2.1: users get at least 20 seconds to extend a time limit. */
 const MIN_WARNING_SECONDS = 20;
 
@@ -294,6 +308,14 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
       `sessionwatch: option "logger" must be false or an object with an error(message, error) method (got ${describeValue(logger)})`,
     );
   }
+  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length < MIN_SECRET_LENGTH)) {
+    throw new TypeError(
+      `sessionwatch: option "secret" must be a string of at least ${MIN_SECRET_LENGTH} characters (got ${
+        // Never echo a secret, even a bad one.
+        typeof options.secret === 'string' ? `${options.secret.length} characters` : describeValue(options.secret)
+      })`,
+    );
+  }
   return {
     database,
     schema: options.schema === undefined ? undefined : identifier('schema', options.schema, 'public'),
@@ -317,6 +339,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     queryTimeoutMs: positiveSeconds('queryTimeout', options.queryTimeout, 5) * 1000,
     cache: resolveCache(options.cache, isStore(database)),
     logger,
+    secret: options.secret,
     now: options.now ?? Date.now,
   };
 }

@@ -5,7 +5,7 @@
 import Koa from 'koa';
 import { startMiniApp, type MiniApp } from '../test/support/mini-app';
 import { TestClient } from '../test/support/http-client';
-import type { PingResponse } from '../shared/protocol';
+import type { PingResponse, SessionListResponse } from '../shared/protocol';
 import { MemoryStore } from './store/memory-store';
 import { SessionWatch } from './sessionwatch';
 import type { SessionEndedEvent } from './sessionwatch';
@@ -65,11 +65,57 @@ describe('SessionWatch with a manual clock', () => {
     expect(res.body).toEqual({ error: 'session_expired', endedFor: anyNumber() });
   });
 
+  test('the ping answer names the session (as listed) and its user by an opaque tag: the same for the same user only', async () => {
+    const ping = async (c: TestClient) => (await c.post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body;
+    const first = await login('alice');
+    app.clock.advance(10);
+    const again = await login('alice');
+    const other = await login('bob');
+    const [a1, a2, b] = [await ping(first), await ping(again), await ping(other)];
+    const listed = (await first.get<SessionListResponse>('/session/sessions')).body.sessions.find((s) => s.current);
+    expect(a1.session).toBe(listed?.id);
+    expect(a1.createdAt).toBe(listed?.createdAt);
+    expect(new Set([a1.session, a2.session, b.session]).size).toBe(3);
+    expect(Date.parse(a2.createdAt)).toBeGreaterThan(Date.parse(a1.createdAt));
+    expect(a1.user).toBe(a2.user);
+    expect(b.user).not.toBe(a1.user);
+    for (const tag of [a1.user, b.user]) expect(tag).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(JSON.stringify([a1, b])).not.toMatch(/alice|bob/);
+  });
+
+  test('without a secret nor app.keys the tag is null, said once in the log', async () => {
+    await app.stop();
+    const lines: string[] = [];
+    app = await startMiniApp({ warnAfter: 60, expireAfter: 100, logger: { error: (m: string) => lines.push(m) } }, { keys: null });
+    const c = await login();
+    for (let i = 0; i < 2; i++) expect((await c.post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body.user).toBeNull();
+    expect(lines).toEqual([stringMatching(/neither the "secret" option nor app.keys/)]);
+  });
+
+  test('the secret option wins over app.keys, and is never echoed when refused', async () => {
+    await app.stop();
+    app = await startMiniApp({ warnAfter: 60, expireAfter: 100, secret: 'one-secret-for-all-instances' });
+    const tag = (await (await login()).post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body.user;
+    await app.stop();
+    app = await startMiniApp({ warnAfter: 60, expireAfter: 100, secret: 'one-secret-for-all-instances' }, { keys: ['something-else'] });
+    expect((await (await login()).post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body.user).toBe(tag);
+    expect(() => new SessionWatch({ secret: 'short-pw' })).toThrow(/"secret" must be a string of at least 16 characters \(got 8 characters\)/);
+    expect(() => new SessionWatch({ secret: 'short-pw' })).not.toThrow(/short-pw/);
+  });
+
   test('the ping is passive: idleFor is merged, not replaced by now', async () => {
     const c = await login();
     app.clock.advance(50);
     const res = await c.post('/session/ping', { json: { idleFor: 50 } });
-    expect(res.body).toEqual({ idleFor: 50, warnAfter: 60, expireAfter: 100, maxAgeLeft: null });
+    expect(res.body).toEqual({
+      idleFor: 50,
+      warnAfter: 60,
+      expireAfter: 100,
+      maxAgeLeft: null,
+      session: anyString(),
+      createdAt: anyString(),
+      user: anyString(),
+    });
     const res2 = await c.post<PingResponse>('/session/ping', { json: { idleFor: 20 } });
     expect(res2.body.idleFor).toBe(20);
   });

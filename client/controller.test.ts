@@ -25,7 +25,8 @@ function setup(n: number, options: SessionWatchClientOptions = {}): { server: Fa
   const hub = createMemoryHub();
   const tabs = Array.from({ length: n }, () => {
     const navigations: string[] = [];
-    const c = new Controller(resolveClientOptions({ transport: server, ...options }), {
+    // Leaving at the end, unless a test asks for in place.
+    const c = new Controller(resolveClientOptions({ transport: server, relogin: 'navigate', ...options }), {
       window: null,
       tabs: () => hub.connect(),
       navigate: (url) => navigations.push(url),

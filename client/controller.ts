@@ -11,6 +11,7 @@ import { createPage, type ControllerEnv, type Page } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
 import { createBroadcastTabs, type Tabs } from './tabs';
 import { Deadline } from './timers';
+import { isReloginWindow, openReloginWindow } from './relogin';
 import { createFetchTransport, type PingResult, type Transport } from './transport';
 import { wrapFetch } from './watch-fetch';
 
@@ -38,6 +39,8 @@ export class Controller {
   /** In the back/forward cache: out of the channel and the election until restored. */
   private suspended = false;
   private missingApiReported = false;
+  /** This page is the sign-in window of a re-login in place: it closes once signed in. */
+  private reloginWindow: boolean;
 
   constructor(
     readonly options: ResolvedClientOptions,
@@ -55,6 +58,7 @@ export class Controller {
       maxAgeEndsAt: null,
       lostSince: null,
       triedAt: 0,
+      session: null,
     });
     this.config = {
       pingIntervalMs: (warnAfter) => pingIntervalMs(options, warnAfter),
@@ -62,8 +66,10 @@ export class Controller {
       fixedSettings: !!options.settings,
       // On the wall clock the machine uses (the page's time origin, as Date.now() counts).
       loadedAt: Date.now() - (globalThis.performance?.now() ?? 0),
+      inPlace: options.relogin === 'in-place',
     };
     const win = env.window;
+    this.reloginWindow = isReloginWindow(win);
     const baseFetch = win?.fetch ? win.fetch.bind(win) : globalThis.fetch?.bind(globalThis);
     this.transport =
       options.transport ?? createFetchTransport({ apiPrefix: options.apiPrefix, timeoutMs: options.pingTimeoutMs, fetch: baseFetch });
@@ -88,12 +94,14 @@ export class Controller {
   }
 
   getState(): SessionWatchState {
-    return snapshot(this.st.shared, this.st.leader, Date.now());
+    const { st } = this;
+    return snapshot(st.shared, st.leader, Date.now(), st.shared.phase === 'ended' || st.pendingLock !== null);
   }
 
   start(): void {
     if (this.st.running || this.st.shared.phase === 'ended') return;
-    this.page.restoreDrafts();
+    // The sign-in window is a passer-by: the drafts belong to the locked page that opened it.
+    if (!this.reloginWindow) this.page.restoreDrafts();
     this.page.attach();
     this.connect();
   }
@@ -125,17 +133,50 @@ export class Controller {
     await this.logoutFlight;
   }
 
+  /**
+   * Opens the login page (`endUrl`) in the sign-in window, as the lock's "Sign in again" does;
+   * call it from a click (browsers block popups otherwise). Null without a window, or when blocked.
+   */
+  relogin(): Window | null {
+    const win = this.env.window;
+    if (!win) return null;
+    return openReloginWindow(win, this.options.endUrl(this.st.shared.reason ?? 'expired', currentPath()));
+  }
+
+  /** The app's own login UI succeeded: a locked tab asks the server now, and every tab unlocks if the same user signed in. */
+  resume(): void {
+    this.dispatch({ type: 'resume' });
+  }
+
   // ---- internals -------------------------------------------------------------------------------
 
   /** Joins the channel and the election. */
   private connect(): void {
-    const tabs = (this.tabs = (this.env.tabs ?? (() => createBroadcastTabs(this.options.channelName, this.options.election)))());
-    tabs.subscribe((message) => this.dispatch({ type: 'message', message }));
+    const tabs = this.listen();
     this.dispatch({ type: 'start' });
+    this.elect(tabs);
+  }
+
+  /** Joins the channel (only: a locked tab listens without standing for leader). */
+  private listen(): Tabs {
+    const tabs = (this.tabs = (this.env.tabs ?? (() => createBroadcastTabs(this.options.channelName, this.options.election)))());
+    tabs.subscribe((message) => this.tabs === tabs && this.dispatch({ type: 'message', message }));
+    return tabs;
+  }
+
+  private elect(tabs: Tabs): void {
     tabs.elect(
       () => this.tabs === tabs && this.dispatch({ type: 'elected' }),
       () => this.tabs === tabs && this.dispatch({ type: 'demoted' }),
     );
+  }
+
+  /** Ended in place: out of the election (another page of the user's leads), still listening. */
+  private standBy(): void {
+    const old = this.tabs;
+    if (!old) return;
+    this.listen();
+    void old.close();
   }
 
   private disconnect(): void {
@@ -173,6 +214,7 @@ export class Controller {
     } finally {
       this.dispatching = false;
     }
+    if (this.reloginWindow && this.st.shared.reported > 0 && this.st.shared.phase !== 'ended') this.closeReloginWindow();
     const at = this.st.dueAt;
     if (at === null) this.timer.clear();
     else this.timer.set(at);
@@ -226,11 +268,26 @@ export class Controller {
       case 'endView': {
         page.warning?.hide();
         page.notice?.set(false);
+        // Kept in both modes: the user may close the locked tab rather than sign in again.
         const draftsKept = (page.drafts?.save() ?? 0) > 0;
-        page.lock?.lock(effect.reason, options.endUrl(effect.reason, currentPath()), draftsKept);
+        const inPlace = this.config.inPlace && effect.reason !== 'logged-out';
+        page.lock?.lock(effect.reason, options.endUrl(effect.reason, currentPath()), draftsKept, inPlace);
         page.stopActivity();
         return;
       }
+      case 'standBy':
+        this.standBy();
+        return;
+      case 'unlock':
+        page.lock?.unlock();
+        page.drafts?.discard();
+        page.resumeActivity();
+        if (effect.rejoin && this.tabs) this.elect(this.tabs);
+        return;
+      case 'reload':
+        this.stop({ keepLock: true });
+        (this.env.reload ?? (() => this.env.window?.location.reload()))();
+        return;
       case 'emit':
         this.emitter.emit(effect.event, effect.payload);
         return;
@@ -241,6 +298,18 @@ export class Controller {
         this.stop();
         return;
     }
+  }
+
+  /** Signed in, in the sign-in window: the locked tabs have heard it (once posted); it goes away. */
+  private closeReloginWindow(): void {
+    const win = this.env.window;
+    this.reloginWindow = false;
+    void this.lastPost.then(() => {
+      if (!win) return;
+      // A window the browser will not let a script close (opened by a link) stays, as an ordinary one.
+      win.name = '';
+      win.close();
+    });
   }
 
   /**

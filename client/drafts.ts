@@ -50,6 +50,8 @@ export interface DraftKeeper {
    * appear, within {@link DRAFT_RESTORE_WAIT_MS} and before the user's first input.
    */
   restore(): number;
+  /** Deletes this page's saved draft (the page itself is still there: nothing to restore). */
+  discard(): void;
   /** Starts noting which fields the user types in (framework-controlled fields need it). */
   watch(): void;
   /**
@@ -280,6 +282,13 @@ export function createDraftKeeper({
       const count = applyPending();
       if (pending.length) waitForFields(root());
       return count;
+    },
+    discard() {
+      try {
+        storage()?.removeItem(key());
+      } catch {
+        // Storage disabled: nothing was saved.
+      }
     },
     watch() {
       if (watching) return;

@@ -41,7 +41,10 @@ const PING_TIMEOUT_MS = 1000;
  */
 const MAX_OFFLINE_PINGS_PER_S = 5;
 
-const config: MachineConfig = { pingIntervalMs: () => PING_INTERVAL_MS, checkIntervalMs: 5000, fixedSettings: false, loadedAt: 0 };
+/** The one session of the simulation. */
+const SESSION = { id: 's1', createdAt: 0, user: 'u1' };
+
+const config: MachineConfig = { pingIntervalMs: () => PING_INTERVAL_MS, checkIntervalMs: 5000, fixedSettings: false, loadedAt: 0, inPlace: false };
 
 type Action =
   | { kind: 'activity'; tab: number; ms: number }
@@ -114,6 +117,7 @@ class World {
         maxAgeEndsAt: null,
         lostSince: null,
         triedAt: 0,
+        session: null,
       }),
       alive: true,
       frozen: false,
@@ -259,7 +263,7 @@ class World {
       return { kind: 'ended', reason: 'expired' };
     }
     const maxAgeLeft = s.maxAgeEndsAt === null ? null : (s.maxAgeEndsAt - at) / 1000;
-    return { kind: 'ok', idleFor: (at - s.lastActivity) / 1000, warnAfter: WARN, expireAfter: EXPIRE, maxAgeLeft };
+    return { kind: 'ok', idleFor: (at - s.lastActivity) / 1000, warnAfter: WARN, expireAfter: EXPIRE, maxAgeLeft, session: SESSION };
   }
 
   serverEnd(reason: EndReason, at = this.now): void {

@@ -5,7 +5,7 @@ import { ELECTED_SETTLE_MS, initialState, step, type Effect, type MachineConfig,
 import type { SharedState } from './state';
 
 const T0 = Date.UTC(2030, 0, 1);
-const config: MachineConfig = { pingIntervalMs: () => 1000, checkIntervalMs: 8000, fixedSettings: false, loadedAt: T0 };
+const config: MachineConfig = { pingIntervalMs: () => 1000, checkIntervalMs: 8000, fixedSettings: false, loadedAt: T0, inPlace: false };
 const shared: SharedState = {
   lastActivity: T0,
   warnAfter: 100,
@@ -18,6 +18,7 @@ const shared: SharedState = {
   maxAgeEndsAt: null,
   lostSince: null,
   triedAt: 0,
+  session: null,
 };
 
 /** Runs `events` (each at its time) from `state`; returns the last state and every effect. */

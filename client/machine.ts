@@ -21,7 +21,7 @@
  *   ends are decided with the server's answer.
  */
 import type { EndReason } from '../shared/protocol';
-import { atMaxAge, expireAt, mergePhase, warnAt, type SharedState } from './state';
+import { atMaxAge, expireAt, mergePhase, newerSession, sameUser, warnAt, type SharedState } from './state';
 import { backoffDelay } from './timers';
 import type { PingResult } from './transport';
 
@@ -69,8 +69,11 @@ export type TabMessage =
   | { type: 'ping'; activity: number; nextBy: number; from: Sender }
   /** A follower passed a deadline: the leader re-checks (its timers may be throttled) and answers. */
   | { type: 'nudge' }
-  /** The session ended; `confirmed` once the server knows (then tabs leave the page). */
-  | { type: 'end'; reason: EndReason; confirmed: boolean };
+  /**
+   * The session ended; `confirmed` once the server knows (then tabs leave the page, or wait in
+   * place). `session`: which one (a tab of a later session ignores it).
+   */
+  | { type: 'end'; reason: EndReason; confirmed: boolean; session?: string | null };
 
 /** Who sent a `state` or `ping`: its tab id, whether it leads, and the highest leader term it knows. */
 export interface Sender {
@@ -89,6 +92,11 @@ export interface MachineConfig {
   fixedSettings: boolean;
   /** When this page was loaded (epoch ms): a session that ended before never was live here. */
   loadedAt: number;
+  /**
+   * Re-login in place: an end other than `logged-out` keeps the page, locked, until the same user
+   * signs in again (see {@link TabState.standby}); otherwise the tab leaves (`finish`).
+   */
+  inPlace: boolean;
 }
 
 /** A ping this tab has sent and not yet had the answer of. */
@@ -147,6 +155,11 @@ export interface TabState {
   confirmFailures: number;
   confirmAt: number;
   finished: boolean;
+  /**
+   * Ended in place: the page stays locked, out of the election and silent, until a later session
+   * of the same user shows up (another tab's state, or this tab's own check on `resume`).
+   */
+  standby: boolean;
 }
 
 /** What happens to a tab. Times are epoch ms. */
@@ -175,7 +188,9 @@ export type MachineEvent =
   /** A logout's outcome. */
   | { type: 'loggedOut'; ok: boolean; jitter: number }
   /** A response of the app announced the end (`watchFetch`). */
-  | { type: 'ended'; reason: EndReason };
+  | { type: 'ended'; reason: EndReason }
+  /** The app's own login UI succeeded (or the user says so): a locked tab asks the server now. */
+  | { type: 'resume' };
 
 /** What the controller does for the machine. */
 export type Effect =
@@ -207,7 +222,16 @@ export type Effect =
   /** The end is final and the server knows: leave the page (once the posts went out). */
   | { type: 'finish'; reason: EndReason }
   /** This page has no session (a login or public page): stop quietly, no lock, no navigation. */
-  | { type: 'quiet' };
+  | { type: 'quiet' }
+  /** Ended in place: leave the election, keep listening, keep the page locked. */
+  | { type: 'standBy' }
+  /**
+   * A later session of the same user took over: show the page again (`rejoin`: and rejoin the
+   * election, after a stand-by).
+   */
+  | { type: 'unlock'; rejoin: boolean }
+  /** Another user signed in in this browser: this page must not stay (reload it, still hidden). */
+  | { type: 'reload' };
 
 export interface StepResult {
   state: TabState;
@@ -245,6 +269,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     confirmFailures: 0,
     confirmAt: -Infinity,
     finished: false,
+    standby: false,
   };
 }
 
@@ -366,6 +391,7 @@ class Run {
         this.fx.push({ type: 'logout' });
         return;
       case 'elected':
+        if (st.standby) return; // a late callback of the election it left
         st.term += 1;
         this.setLeader(true);
         // A new leader asks the server (its settings and its view) once the old one's last words
@@ -399,6 +425,10 @@ class Run {
         return;
       case 'loggedOut':
         this.onLoggedOut(event.ok, event.jitter);
+        return;
+      case 'resume':
+        // Only a tab whose session ended asks; a live one has nothing to resume.
+        if (this.s.phase === 'ended' && !st.finished) this.pingNow(false, false);
         return;
       case 'ended':
         // A tab no answer ever confirmed cannot tell from a header alone whether its page had the
@@ -522,8 +552,11 @@ class Run {
 
   // ---- server talk ---------------------------------------------------------------------------
 
-  /** Sends a ping now (or right after the one in flight, with `again`), and announces it. */
-  private pingNow(again: boolean): void {
+  /**
+   * Sends a ping now (or right after the one in flight, with `again`), and announces it (not a
+   * locked tab's check for a new session: the others have nothing to learn from it).
+   */
+  private pingNow(again: boolean, announce = true): void {
     const { st, s, now, config } = this;
     if (st.flight) {
       if (again) st.pingAgain = true;
@@ -537,12 +570,17 @@ class Run {
     st.nextPingBy = now + config.pingIntervalMs(s.warnAfter);
     st.unreportedSince = null;
     this.fx.push({ type: 'ping', flight });
-    this.post({ type: 'ping', activity: flight.activity, nextBy: st.nextPingBy, from: this.sender() });
+    if (announce) this.post({ type: 'ping', activity: flight.activity, nextBy: st.nextPingBy, from: this.sender() });
   }
 
   private onPinged(flight: Flight, result: PingResult, jitter: number): void {
     const { st, s, now, config } = this;
     if (st.flight?.sentAt === flight.sentAt) st.flight = null;
+    // A locked tab's check only looks for a later session of its user; nothing else changes.
+    if (st.standby) {
+      if (result.kind === 'ok') this.sessionChanged(result, flight);
+      return;
+    }
     // Only a ping sent at or after the deadline answers the expiry check (an older one is stale).
     const wasExpiryCheck = st.expiryCheckSince !== null && flight.sentAt >= st.expiryCheckSince;
     if (wasExpiryCheck) st.expiryCheckSince = null;
@@ -573,6 +611,8 @@ class Run {
       }
       return;
     }
+    if (this.sessionChanged(result, flight)) return;
+    if (result.session && !s.session) s.session = result.session;
     st.failures = 0;
     st.retryAt = -Infinity;
     s.reported = Math.max(s.reported, flight.activity);
@@ -648,6 +688,8 @@ class Run {
     const { st } = this;
     switch (message.type) {
       case 'hello':
+        // A locked tab waiting in place has nothing to tell a new tab: that one asks the server.
+        if (st.standby) return;
         this.mergeActivity(message.at, false);
         this.postState();
         return;
@@ -661,6 +703,7 @@ class Run {
         st.nextPingBy = message.nextBy;
         return;
       case 'state':
+        if (this.otherSession(message)) return;
         this.hearFrom(message.from);
         st.sent = Math.max(st.sent, message.sent);
         if (message.from.leader) st.nextPingBy = message.nextBy;
@@ -670,7 +713,9 @@ class Run {
         if (st.leader) this.postState();
         return;
       case 'end':
-        this.endFromTab(message.reason, message.confirmed);
+        // The end of an earlier session is no news to a tab of a later one.
+        if (message.session && this.s.session && message.session !== this.s.session.id) return;
+        this.endFromTab(message.reason, message.confirmed, !!message.session);
         return;
     }
   }
@@ -680,9 +725,10 @@ class Run {
     const { s, config } = this;
     if (s.phase === 'ended') return;
     if (incoming.phase === 'ended') {
-      this.endFromTab(incoming.reason ?? 'expired', incoming.confirmed);
+      this.endFromTab(incoming.reason ?? 'expired', incoming.confirmed, !!incoming.session);
       return;
     }
+    if (incoming.session && !s.session) s.session = incoming.session;
     if (!config.fixedSettings && incoming.settingsKnown && (fromLeader || !s.settingsKnown)) {
       Object.assign(s, { warnAfter: incoming.warnAfter, expireAfter: incoming.expireAfter, settingsKnown: true });
     }
@@ -760,7 +806,7 @@ class Run {
       if (!confirmed || s.confirmed) return;
       s.confirmed = true;
       st.confirming = false;
-      if (tell) this.post({ type: 'end', reason: s.reason!, confirmed: true });
+      if (tell) this.post({ type: 'end', reason: s.reason!, confirmed: true, session: s.session?.id ?? null });
       this.finish();
       return;
     }
@@ -777,7 +823,7 @@ class Run {
     this.emit('locked', { reason });
     if (reason === 'expired') this.emit('expire', { at: now });
     this.emit('end', { reason });
-    if (tell) this.post({ type: 'end', reason, confirmed });
+    if (tell) this.post({ type: 'end', reason, confirmed, session: s.session?.id ?? null });
     if (confirmed) this.finish();
   }
 
@@ -787,8 +833,11 @@ class Run {
    * session: the ping's answer says (it ends with the others, or stops quietly on a page loaded
    * after the end). An end decided without the server (offline) is taken at once: it only locks.
    */
-  private endFromTab(reason: EndReason, confirmed: boolean): void {
-    if (confirmed && this.s.reported === 0 && this.s.phase !== 'ended') this.pingNow(false);
+  private endFromTab(reason: EndReason, confirmed: boolean, ofKnownSession = false): void {
+    const { s } = this;
+    // Nor can a tab that does not know its session yet tell whether a named one is its own.
+    const unsure = s.reported === 0 && (confirmed || (ofKnownSession && !s.session));
+    if (unsure && s.phase !== 'ended') this.pingNow(false);
     else this.end(reason, confirmed, false);
   }
 
@@ -813,9 +862,115 @@ class Run {
   }
 
   private finish(): void {
-    if (this.st.finished) return;
-    this.st.finished = true;
-    this.fx.push({ type: 'finish', reason: this.s.reason! });
+    const { st, s, config } = this;
+    if (st.finished || st.standby) return;
+    if (config.inPlace && s.reason !== 'logged-out') {
+      // Locked in place: the user signs in again (elsewhere) and this page goes on.
+      st.standby = true;
+      if (st.leader) this.setLeader(false);
+      this.fx.push({ type: 'standBy' });
+      return;
+    }
+    st.finished = true;
+    this.fx.push({ type: 'finish', reason: s.reason! });
+  }
+
+  // ---- a later session -----------------------------------------------------------------------
+
+  /**
+   * Another tab speaks for another session. An earlier session's tab (stale), or a later one that
+   * ended or that no answer confirmed yet, is no news; a later live session takes over this tab:
+   * the same user's carries it on (unlocked), another user's must not see it. True when handled.
+   */
+  private otherSession(message: Extract<TabMessage, { type: 'state' }>): boolean {
+    const { st, s } = this;
+    const theirs = message.state.session;
+    const mine = s.session;
+    if (!theirs || !mine || theirs.id === mine.id) return false;
+    if (!newerSession(theirs, mine) || message.state.phase === 'ended' || message.state.reported === 0) return true;
+    if (sameUser(theirs, mine)) this.adopt(message.state, message.sent, message.from.leader ? message.nextBy : st.nextPingBy);
+    else this.switchUser();
+    return true;
+  }
+
+  /**
+   * A ping answered for another session than this tab's: the browser signed in again (the server
+   * answers for the cookie, so the answer is the truth). True when handled.
+   */
+  private sessionChanged(result: Extract<PingResult, { kind: 'ok' }>, flight: Flight): boolean {
+    const { s, now, config } = this;
+    if (!result.session || !s.session || result.session.id === s.session.id) return false;
+    if (!sameUser(result.session, s.session)) {
+      this.switchUser();
+      return true;
+    }
+    const serverActivity = Math.min(now, flight.sentAt - result.idleFor * 1000);
+    const settings = config.fixedSettings ? s : result;
+    this.adopt(
+      {
+        lastActivity: serverActivity,
+        warnAfter: settings.warnAfter,
+        expireAfter: settings.expireAfter,
+        settingsKnown: true,
+        phase: 'active',
+        reason: null,
+        confirmed: false,
+        reported: serverActivity,
+        maxAgeEndsAt: result.maxAgeLeft === null ? null : now + result.maxAgeLeft * 1000,
+        lostSince: null,
+        triedAt: now,
+        session: result.session,
+      },
+      serverActivity,
+      now + config.pingIntervalMs(settings.warnAfter),
+    );
+    // The other tabs (locked ones among them) learn it from here.
+    this.postState();
+    return true;
+  }
+
+  /** Carries on with a later session of the same user: its state, fresh; the page shown again. */
+  private adopt(incoming: SharedState, sent: number, nextBy: number): void {
+    const { st, s, now } = this;
+    if (st.finished) return;
+    const locked = s.phase === 'ended' || st.pendingLock !== null;
+    const rejoin = st.standby;
+    if (s.phase === 'warning') this.fx.push({ type: 'hideWarning' });
+    st.shared = { ...incoming, session: incoming.session };
+    Object.assign(st, {
+      standby: false,
+      confirming: false,
+      confirmFailures: 0,
+      confirmAt: -Infinity,
+      pendingLock: null,
+      loggingOut: false,
+      warnCheckUntil: null,
+      expiryCheckSince: null,
+      answerBy: null,
+      nudgedFor: null,
+      pingAgain: false,
+      failures: 0,
+      retryAt: -Infinity,
+      sent: Math.max(sent, incoming.reported),
+      nextPingBy: nextBy,
+      unreportedSince: null,
+      lastPingAt: now,
+    });
+    if (locked) {
+      this.fx.push({ type: 'unlock', rejoin });
+      this.emit('unlocked', {});
+    }
+    if (this.s.phase === 'warning') this.fx.push({ type: 'showWarning', canExtend: !atMaxAge(this.s) });
+  }
+
+  /** Another user's session is the browser's now: this page (the previous user's) must not stay. */
+  private switchUser(): void {
+    const { st, s } = this;
+    if (st.finished) return;
+    if (s.phase !== 'ended' && st.pendingLock === null) this.fx.push({ type: 'lockPending' });
+    st.finished = true;
+    st.standby = false;
+    this.fx.push({ type: 'reload' });
   }
 
   private wake(restored: boolean): void {

@@ -62,6 +62,15 @@ export interface SessionWatchClientOptions {
   /** Called instead of navigating to `endUrl` once the session ended (and the server knows). */
   onEnd?: (reason: EndReason) => void;
   /**
+   * What a tab does once its session ended as `expired`, `revoked` or `lost` (a logout always
+   * leaves). `'in-place'`: the page stays where it is, locked, until the same user signs in again
+   * — from the lock's "Sign in again" (a popup window on `endUrl`), in any other tab, or through
+   * the app's own login UI followed by `client.resume()` — then every tab unlocks, nothing lost;
+   * another user signing in reloads the locked tabs instead. `'navigate'`: the tab goes to `endUrl`
+   * (or calls `onEnd`). Default `'in-place'` with the lock screen and no `onEnd`, else `'navigate'`.
+   */
+  relogin?: 'in-place' | 'navigate';
+  /**
    * Watch every `fetch` of the page: a 401 `session_revoked` / `session_expired` answer ends the
    * session in all tabs at once. Default false (see also `SessionWatchClient.fetch`).
    */
@@ -92,6 +101,7 @@ export interface ResolvedClientOptions {
   loginUrl: string;
   endUrl: (reason: EndReason, next: string) => string;
   onEnd: ((reason: EndReason) => void) | null;
+  relogin: 'in-place' | 'navigate';
   watchFetch: boolean;
   transport: Transport | null;
   election: { responseTime: number; fallbackInterval: number };
@@ -196,6 +206,7 @@ const OPTION_KEYS = Object.keys({
   loginUrl: 1,
   endUrl: 1,
   onEnd: 1,
+  relogin: 1,
   watchFetch: 1,
   transport: 1,
   election: 1,
@@ -240,6 +251,11 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
       return `${loginUrl}${sep}${back}reason=${encodeURIComponent(reason)}`;
     });
 
+  const lock = flag('lock', options.lock, ui);
+  const onEnd = optionalFunction<(reason: EndReason) => void>('onEnd', options.onEnd);
+  const relogin = options.relogin ?? (lock && !onEnd ? 'in-place' : 'navigate');
+  if (relogin !== 'in-place' && relogin !== 'navigate') fail('relogin', '"in-place" or "navigate"', relogin);
+
   return {
     apiPrefix,
     settings: warnAfter === undefined ? null : { warnAfter, expireAfter: expireAfter! },
@@ -250,13 +266,14 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
     activityIntervalMs: (seconds('activityInterval', options.activityInterval) ?? DEFAULTS.activityInterval) * 1000,
     channelName,
     ui,
-    lock: flag('lock', options.lock, ui),
+    lock,
     texts: resolveTexts(options.texts),
     nonce: nonEmptyString('nonce', options.nonce),
     drafts: resolveDrafts(options.drafts),
     loginUrl,
     endUrl,
-    onEnd: optionalFunction('onEnd', options.onEnd),
+    onEnd,
+    relogin,
     watchFetch: flag('watchFetch', options.watchFetch, false),
     transport: transport ?? null,
     election: {

@@ -17,7 +17,8 @@ function setup(options: SessionWatchClientOptions = {}) {
   const server = createFakeTransport({ warnAfter: 30, expireAfter: 60 });
   const navigations: string[] = [];
   const hub = createMemoryHub();
-  const c = new Controller(resolveClientOptions({ transport: server, ...options }), {
+  // Leaving at the end (drafts are what carries the work over); in place has tests of its own.
+  const c = new Controller(resolveClientOptions({ transport: server, relogin: 'navigate', ...options }), {
     window,
     tabs: () => hub.connect(),
     navigate: (u) => navigations.push(u),

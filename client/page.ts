@@ -19,6 +19,8 @@ export interface ControllerEnv {
   navigate?: (url: string) => void;
   /** Default the broadcast-channel tabs. */
   tabs?: TabsFactory;
+  /** Reloads the page (another user signed in). Default `location.reload`. */
+  reload?: () => void;
 }
 
 /** What the page reports to the controller. */
@@ -52,6 +54,8 @@ export interface Page {
   detach(): void;
   /** Stops counting activity (the session ended). */
   stopActivity(): void;
+  /** Counts activity again (the same user signed in again: the page goes on). */
+  resumeActivity(): void;
 }
 
 export function createPage(win: Window | null, options: ResolvedClientOptions, hooks: PageHooks, watchedFetch: typeof fetch): Page {
@@ -124,6 +128,9 @@ export function createPage(win: Window | null, options: ResolvedClientOptions, h
     },
     stopActivity() {
       activity?.stop();
+    },
+    resumeActivity() {
+      activity?.start();
     },
   };
 }

@@ -8,6 +8,31 @@ import type { EndReason } from '../shared/protocol';
 /** Where the session stands, the same in every tab. */
 export type Phase = 'active' | 'warning' | 'ended';
 
+/**
+ * Which server session a state belongs to, as the ping answers say: tabs tell sessions (and users)
+ * apart by it. In one browser a newer session replaces an older one (one cookie jar).
+ */
+export interface SessionIdentity {
+  /** The session's public id. */
+  id: string;
+  /** Its creation on the server (epoch ms): the newer session is the browser's current one. */
+  createdAt: number;
+  /** The server's opaque per-user tag, or null when it has none (then no two users compare equal). */
+  user: string | null;
+}
+
+/** True when both are the same user, known to be (a null tag never matches). */
+export function sameUser(a: SessionIdentity | null, b: SessionIdentity | null): boolean {
+  return !!a && !!b && a.user !== null && a.user === b.user;
+}
+
+/** True when `incoming` is a later session than `mine` (or `mine` is not known yet). */
+export function newerSession(incoming: SessionIdentity | null, mine: SessionIdentity | null): incoming is SessionIdentity {
+  if (!incoming) return false;
+  if (!mine) return true;
+  return incoming.id !== mine.id && incoming.createdAt >= mine.createdAt;
+}
+
 export interface SharedState {
   /** Epoch ms of the newest activity seen in any tab, or reported by the server. Only grows. */
   lastActivity: number;
@@ -33,6 +58,8 @@ export interface SharedState {
   lostSince: number | null;
   /** When the server was last tried (a ping's outcome): the newest outcome wins across tabs. */
   triedAt: number;
+  /** The server session this state belongs to, once a ping answered (null before). */
+  session: SessionIdentity | null;
 }
 
 /** How long before the end the warning shows: the idle warning's lead time. */
@@ -106,10 +133,15 @@ export interface SessionWatchState {
   canExtend: boolean;
   /** True while the server cannot be reached (network down, timeouts, 5xx answers). */
   connectionLost: boolean;
+  /**
+   * True while the page is hidden behind the lock: the session ended (with `relogin: 'in-place'`
+   * the tab waits there for the same user to sign in again), or its end is being confirmed.
+   */
+  locked: boolean;
 }
 
 /** The public snapshot of a state. */
-export function snapshot(s: SharedState, isLeader: boolean, now: number): SessionWatchState {
+export function snapshot(s: SharedState, isLeader: boolean, now: number, locked = s.phase === 'ended'): SessionWatchState {
   const { phase, lastActivity, reason, warnAfter, expireAfter, maxAgeEndsAt } = s;
   return {
     phase,
@@ -123,7 +155,13 @@ export function snapshot(s: SharedState, isLeader: boolean, now: number): Sessio
     maxAgeEndsAt,
     canExtend: !atMaxAge(s),
     connectionLost: s.lostSince !== null,
+    locked,
   };
+}
+
+function isSessionIdentity(value: unknown): value is SessionIdentity {
+  const v = value as SessionIdentity;
+  return typeof v === 'object' && v !== null && typeof v.id === 'string' && Number.isFinite(v.createdAt) && (v.user === null || typeof v.user === 'string');
 }
 
 /** Minimal shape check of a state received from another tab (messages are untrusted data). */
@@ -139,6 +177,7 @@ export function isSharedState(value: unknown): value is SharedState {
     (s.maxAgeEndsAt === null || Number.isFinite(s.maxAgeEndsAt)) &&
     (s.lostSince === null || Number.isFinite(s.lostSince)) &&
     Number.isFinite(s.triedAt) &&
+    (s.session === null || isSessionIdentity(s.session)) &&
     s.warnAfter > 0 &&
     s.expireAfter > s.warnAfter &&
     (s.phase === 'active' || s.phase === 'warning' || s.phase === 'ended')

@@ -13,6 +13,7 @@ const state: SharedState = {
   maxAgeEndsAt: null,
   lostSince: null,
   triedAt: 0,
+  session: null,
 };
 const from = { tab: 'a', leader: true, term: 1 };
 

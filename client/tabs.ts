@@ -31,7 +31,7 @@ export function isTabMessage(value: unknown): value is TabMessage {
     case 'nudge':
       return true;
     case 'end':
-      return isEndReason(m.reason) && typeof m.confirmed === 'boolean';
+      return isEndReason(m.reason) && typeof m.confirmed === 'boolean' && (m.session == null || typeof m.session === 'string');
     default:
       return false;
   }

@@ -17,8 +17,15 @@ const json = (status: number, body: unknown) =>
 
 test('ping posts the idle time as JSON to {apiPrefix}/ping and reads the answer', async () => {
   const { transport, calls } = transportAnswering(async () => json(200, { idleFor: 12.5, warnAfter: 30, expireAfter: 60 }));
-  // A server older than `maxAgeLeft`: no absolute end known.
-  expect(await transport.ping(12.3456789)).toEqual({ kind: 'ok', idleFor: 12.5, warnAfter: 30, expireAfter: 60, maxAgeLeft: null });
+  // A server older than `maxAgeLeft` and the session's identity: no absolute end, no session known.
+  expect(await transport.ping(12.3456789)).toEqual({
+    kind: 'ok',
+    idleFor: 12.5,
+    warnAfter: 30,
+    expireAfter: 60,
+    maxAgeLeft: null,
+    session: null,
+  });
   const [url, init] = calls[0];
   expect(url).toBe('/api/session/ping');
   expect(init).toMatchObject({ method: 'POST', credentials: 'same-origin', cache: 'no-store' });
@@ -94,10 +101,23 @@ test('error codes map to end reasons through the shared protocol', () => {
   expect(parsePingResponse('{"idleFor":0,"warnAfter":1,"expireAfter":2}')).toMatchObject({ kind: 'ok' });
 });
 
+test("the session's identity is read: its id, creation time and the opaque user tag (null when the server has none)", async () => {
+  const answer = (extra: Record<string, unknown>) =>
+    transportAnswering(async () => json(200, { idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft: null, ...extra })).transport.ping(1);
+  const createdAt = '2030-01-01T12:00:00.000Z';
+  expect(await answer({ session: 'abc', createdAt, user: 'tag' })).toMatchObject({
+    session: { id: 'abc', createdAt: Date.parse(createdAt), user: 'tag' },
+  });
+  expect(await answer({ session: 'abc', createdAt, user: null })).toMatchObject({ session: { id: 'abc', user: null } });
+  // Half an identity is none: never a session that cannot be compared.
+  expect(await answer({ session: 'abc', createdAt: 'yesterday', user: 'tag' })).toMatchObject({ kind: 'ok', session: null });
+  expect(await answer({ session: 42, createdAt, user: 'tag' })).toMatchObject({ kind: 'ok', session: null });
+});
+
 test('the absolute end (maxAgeLeft) is read, and a malformed one is a failure, never an end', async () => {
   const answer = (maxAgeLeft: unknown) =>
     transportAnswering(async () => json(200, { idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft })).transport.ping(1);
-  expect(await answer(42.5)).toEqual({ kind: 'ok', idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft: 42.5 });
+  expect(await answer(42.5)).toEqual({ kind: 'ok', idleFor: 1, warnAfter: 30, expireAfter: 60, maxAgeLeft: 42.5, session: null });
   expect(await answer(null)).toMatchObject({ kind: 'ok', maxAgeLeft: null });
   for (const bad of [-1, 'soon', {}]) expect(await answer(bad)).toMatchObject({ kind: 'failed' });
 });

@@ -13,11 +13,12 @@ import {
   type LogoutRequest,
   type PingRequest,
 } from '../shared/protocol';
+import type { SessionIdentity } from './state';
 
 /** Outcome of a ping. */
 export type PingResult =
   /** The server's view after merging our idle time, and its settings. */
-  | { kind: 'ok'; idleFor: number; warnAfter: number; expireAfter: number; maxAgeLeft: number | null }
+  | { kind: 'ok'; idleFor: number; warnAfter: number; expireAfter: number; maxAgeLeft: number | null; session: SessionIdentity | null }
   /**
    * The server says the session is gone (401 with a known error code); `endedFor`: seconds since
    * it ended, when the server knows.
@@ -67,7 +68,11 @@ export function parsePingResponse(text: string): PingResult {
   ) {
     return { kind: 'failed', status: 200, error: 'unexpected response body' };
   }
-  return { kind: 'ok', idleFor, warnAfter, expireAfter, maxAgeLeft };
+  // Absent from servers older than the fields: the session is not known (no in-place unlock).
+  const createdAt = typeof body.createdAt === 'string' ? Date.parse(body.createdAt) : NaN;
+  const user = typeof body.user === 'string' ? body.user : null;
+  const session = typeof body.session === 'string' && Number.isFinite(createdAt) ? { id: body.session, createdAt, user } : null;
+  return { kind: 'ok', idleFor, warnAfter, expireAfter, maxAgeLeft, session };
 }
 
 /** Reads a `401` body: a known error code ends the session; anything else (a proxy's page…) is a failure. */

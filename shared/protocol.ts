@@ -195,6 +195,17 @@ export interface PingResponse {
    * when the server has no `maxAge`. The client warns before it, without offering to extend.
    */
   maxAgeLeft: number | null;
+  /** The session's public id (as in the sessions list): tabs tell sessions apart by it. */
+  session: string;
+  /** When the session was created (ISO-8601, UTC): in one browser, a newer session replaces an older one. */
+  createdAt: string;
+  /**
+   * Opaque value, stable per user (an HMAC of the user id under the server's `secret`): tabs
+   * compare it to tell "the same user signed in again" without learning who. `null` when the
+   * server has no secret: then a sign-in after an end reloads the locked tabs instead of
+   * unlocking them.
+   */
+  user: string | null;
 }
 
 /** Largest accepted `idleFor` (one year, in seconds): anything above is a client bug. */

@@ -8,6 +8,7 @@ import { assertSameOrigin } from '../http/csrf';
 import type { SessionRecord } from '../store/types';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { pingExpires } from '../inactivity/policy';
+import { NO_SECRET_MESSAGE, tagSecret, userTag } from '../tracking/user-tag';
 import { PagingError } from '../tracking/paging';
 
 /** A route handler of a logged-in request: its live record given. */
@@ -127,11 +128,16 @@ export function createRoutes(sw: Core): Middleware {
       record.lastActivity = lastActivity;
       noStore(ctx);
       const { maxAgeMs } = sw.options.policy;
+      const secret = tagSecret(sw.options.secret, ctx);
+      if (secret === undefined) sw.configError('secret', NO_SECRET_MESSAGE);
       const body: PingResponse = {
         idleFor: seconds(time - lastActivity),
         warnAfter: sw.options.warnAfter,
         expireAfter: sw.options.expireAfter,
         maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
+        session: record.id,
+        createdAt: new Date(record.createdAt).toISOString(),
+        user: secret === undefined ? null : userTag(secret, record.userId),
       };
       ctx.body = body;
     }),

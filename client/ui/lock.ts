@@ -1,17 +1,22 @@
 /**
  * The lock screen: once the session ends (or while its end is confirmed with the server), the
  * page's content is hidden and made inert behind an opaque panel, so a tab left open never shows
- * data past expiry, even offline.
+ * data past expiry, even offline. With re-login in place it offers "Sign in again" (a login
+ * window) and, once the same user signed in, gives the page back as it was, focus included.
  */
 import type { EndReason } from '../../shared/protocol';
+import { openReloginWindow, RELOGIN_WINDOW } from '../relogin';
 import type { SessionWatchTexts } from './texts';
 import { element, ensureStyles, uniqueId } from './styles';
 
 export const LOCKED_CLASS = 'sessionwatch-locked';
 
 export interface LockView {
-  /** Hides the page: `checking` while the server is asked, or the end reason (`draftsKept`: say so). */
-  lock(status: 'checking' | EndReason, loginHref: string, draftsKept?: boolean): void;
+  /**
+   * Hides the page: `checking` while the server is asked, or the end reason (`draftsKept`: say
+   * so; `inPlace`: offer to sign in again in a window, the page is kept).
+   */
+  lock(status: 'checking' | EndReason, loginHref: string, draftsKept?: boolean, inPlace?: boolean): void;
   /** Shows the page again (only before the end is final). */
   unlock(): void;
   readonly locked: boolean;
@@ -30,8 +35,10 @@ export function createLockScreen({
 }): LockView {
   let root: HTMLDivElement | undefined;
   let made: { el: Element; inert: boolean; ariaHidden: string | null }[] = [];
+  /** What had the focus before the lock: it gets it back on unlock. */
+  let focusBefore: Element | null = null;
 
-  function render(status: 'checking' | EndReason, loginHref: string, draftsKept: boolean): void {
+  function render(status: 'checking' | EndReason, loginHref: string, draftsKept: boolean, inPlace: boolean): void {
     ensureStyles(doc, nonce);
     root?.remove();
     const titleId = uniqueId('lock-title');
@@ -48,14 +55,27 @@ export function createLockScreen({
     title.id = titleId;
     panel.append(title);
     if (status !== 'checking') {
-      const message = element(doc, 'p', 'sessionwatch-message', texts.endedMessage(status) + (draftsKept ? ` ${texts.draftsKept}` : ''));
+      const said = [texts.endedMessage(status), inPlace ? texts.reloginMessage : draftsKept ? texts.draftsKept : ''];
+      const message = element(doc, 'p', 'sessionwatch-message', said.filter(Boolean).join(' '));
       message.id = messageId;
       panel.setAttribute('aria-describedby', messageId);
-      const link = element(doc, 'a', 'sessionwatch-button sessionwatch-primary', texts.loginAgain);
+      const link = element(doc, 'a', 'sessionwatch-button sessionwatch-primary', inPlace ? texts.signInAgain : texts.loginAgain);
       link.href = loginHref;
       const actions = element(doc, 'div', 'sessionwatch-actions');
       actions.append(link);
       panel.append(message, actions);
+      if (inPlace) {
+        // Without a popup (blocked), the link opens the login page in a tab of that name.
+        link.target = RELOGIN_WINDOW;
+        const waiting = element(doc, 'p', 'sessionwatch-message');
+        waiting.setAttribute('role', 'status');
+        panel.append(waiting);
+        link.addEventListener('click', (event) => {
+          const win = doc.defaultView;
+          if (win && openReloginWindow(win, link.href)) event.preventDefault();
+          waiting.textContent = texts.reloginWaiting;
+        });
+      }
     } else {
       panel.setAttribute('aria-busy', 'true');
     }
@@ -80,11 +100,13 @@ export function createLockScreen({
     get locked() {
       return !!root;
     },
-    lock(status, loginHref, draftsKept = false) {
-      render(status, loginHref, draftsKept);
+    lock(status, loginHref, draftsKept = false, inPlace = false) {
+      if (!root) focusBefore = doc.activeElement;
+      render(status, loginHref, draftsKept, inPlace);
       hidePage();
     },
     unlock() {
+      const hadFocus = root?.contains(doc.activeElement) ?? false;
       root?.remove();
       root = undefined;
       for (const { el, inert, ariaHidden } of made) {
@@ -95,6 +117,10 @@ export function createLockScreen({
       }
       made = [];
       doc.documentElement.classList.remove(LOCKED_CLASS);
+      // Back where the user was (unless they already moved on, or it is gone).
+      const before = focusBefore as HTMLElement | null;
+      if ((hadFocus || doc.activeElement === doc.body) && typeof before?.focus === 'function' && before.isConnected) before.focus();
+      focusBefore = null;
     },
     contains(node) {
       return !!root && node instanceof Node && root.contains(node);

@@ -33,6 +33,12 @@ export interface SessionWatchTexts {
   draftsKept: string;
   /** The link to the login page on the locked page. */
   loginAgain: string;
+  /** Re-login in place: what the locked page says under the reason (the page is kept). */
+  reloginMessage: string;
+  /** Re-login in place: the button that opens the login page in a window. */
+  signInAgain: string;
+  /** Re-login in place: said (politely) once the login window is open. */
+  reloginWaiting: string;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -73,4 +79,7 @@ export const DEFAULT_TEXTS: SessionWatchTexts = {
   endedMessage: (reason) => ENDED_MESSAGES[reason],
   draftsKept: 'What you typed on this page will be back after you log in again.',
   loginAgain: 'Log in again',
+  reloginMessage: 'Sign in again to pick up where you left off: this page stays as it is.',
+  signInAgain: 'Sign in again',
+  reloginWaiting: 'Sign in in the window that opened. This page unlocks by itself once you are signed in.',
 };

@@ -5,6 +5,7 @@
  */
 import type { EndReason } from '../../shared/protocol';
 import type { LogoutResult, PingResult, Transport } from '../../client/transport';
+import type { SessionIdentity } from '../../client/state';
 
 /** How the fake answers the next requests. */
 export type FakeMode =
@@ -32,8 +33,12 @@ export interface FakeTransport extends Transport {
   /** `idleFor` of every ping received, and when. */
   readonly pings: { idleFor: number; at: number }[];
   readonly logouts: number[];
+  /** The browser's current session, as the answers name it. */
+  session: SessionIdentity;
   /** Activity the server saw from elsewhere (an ordinary request of the session). */
   touch(at?: number): void;
+  /** The browser signs in again (as `user`, default the same user): a new live session. */
+  signIn(user?: string): void;
 }
 
 export function createFakeTransport(settings: { warnAfter: number; expireAfter: number; timeoutMs?: number }): FakeTransport {
@@ -48,8 +53,14 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
     timeoutMs: settings.timeoutMs ?? 10_000,
     pings: [],
     logouts: [],
+    session: { id: 's1', createdAt: Date.now(), user: 'u-alice' },
     touch(at = Date.now()) {
       fake.lastActivity = Math.max(fake.lastActivity, at);
+    },
+    signIn(user = fake.session.user ?? 'u-alice') {
+      const n = Number(fake.session.id.slice(1)) + 1;
+      Object.assign(fake, { ended: null, endedAt: null, lastActivity: Date.now(), maxAgeEndsAt: null });
+      fake.session = { id: `s${n}`, createdAt: Date.now(), user };
     },
     async ping(idleFor): Promise<PingResult> {
       const now = Date.now();
@@ -75,6 +86,7 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
         warnAfter: fake.warnAfter,
         expireAfter: fake.expireAfter,
         maxAgeLeft,
+        session: { ...fake.session },
       };
     },
     async logout(reason): Promise<LogoutResult> {

@@ -28,7 +28,7 @@ export const appSession = (ctx: Koa.Context) => ctx.session as AppSession | null
 
 export async function startMiniApp(
   options: SessionWatchOptions = {},
-  { sessionStore }: { sessionStore?: ExternalSessionStore } = {},
+  { sessionStore, keys = ['mini-app-key'] }: { sessionStore?: ExternalSessionStore; keys?: string[] | null } = {},
 ): Promise<MiniApp> {
   const clock = {
     now: Date.UTC(2030, 0, 1),
@@ -39,9 +39,10 @@ export async function startMiniApp(
   const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0, passive: ['/poll'], now: () => clock.now, ...options });
   await sw.migrate();
   const app = new Koa();
-  app.keys = ['mini-app-key'];
+  // No keys: unsigned cookies (koa-session needs keys only to sign them).
+  if (keys) app.keys = keys;
   app.silent = true;
-  app.use(session({ key: 'sid', sameSite: 'lax', store: sessionStore as never }, app));
+  app.use(session({ key: 'sid', sameSite: 'lax', signed: !!keys, store: sessionStore as never }, app));
   app.use(sw.middleware());
   app.use(async (ctx) => {
     if (ctx.path === '/login' && ctx.method === 'POST') {
