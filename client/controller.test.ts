@@ -18,26 +18,30 @@ interface TestTab {
   c: Controller;
   events: { type: SessionWatchEvent; t: number; [key: string]: unknown }[];
   navigations: string[];
+  /** Times the page was reloaded (another user signed in). */
+  reloads: number;
 }
 
-function setup(n: number, options: SessionWatchClientOptions = {}): { server: FakeTransport; tabs: TestTab[] } {
+function setup(n: number, options: SessionWatchClientOptions = {}): { server: FakeTransport; tabs: TestTab[]; open(): TestTab } {
   const server = createFakeTransport({ warnAfter: WARN, expireAfter: EXPIRE, timeoutMs: 10_000 });
   const hub = createMemoryHub();
-  const tabs = Array.from({ length: n }, () => {
+  const open = () => {
     const navigations: string[] = [];
     // Leaving at the end, unless a test asks for in place.
     const c = new Controller(resolveClientOptions({ transport: server, relogin: 'navigate', ...options }), {
       window: null,
       tabs: () => hub.connect(),
       navigate: (url) => navigations.push(url),
+      reload: () => (tab.reloads += 1),
     });
     const events: TestTab['events'] = [];
     for (const type of SESSIONWATCH_EVENTS) {
       c.emitter.on(type, (payload) => events.push({ type, t: Date.now() - START, ...payload }));
     }
-    return { c, events, navigations };
-  });
-  return { server, tabs };
+    const tab: TestTab = { c, events, navigations, reloads: 0 };
+    return tab;
+  };
+  return { server, tabs: Array.from({ length: n }, open), open };
 }
 
 const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
@@ -409,4 +413,123 @@ test('a 404 on the ping (a typo in apiPrefix or prefix) is said once, naming api
   } finally {
     error.mockRestore();
   }
+});
+
+describe('relogin in place', () => {
+  /** Three tabs whose session was revoked: locked in place, waiting. */
+  async function revokedInPlace() {
+    const world = setup(3, { relogin: 'in-place' });
+    await startAll(world.tabs);
+    world.server.ended = 'revoked';
+    world.tabs[1].c.recordActivity(Date.now());
+    await advance(8000);
+    return world;
+  }
+  const leaders = (tabs: TestTab[]) => tabs.filter((t) => t.c.getState().isLeader);
+
+  test('the end locks every tab where it is: no navigation, no leader, no request while locked', async () => {
+    const { server, tabs } = await revokedInPlace();
+    for (const tab of tabs) {
+      expect(ofType(tab, 'end')).toEqual([objectContaining({ reason: 'revoked' })]);
+      expect(ofType(tab, 'locked')).toEqual([objectContaining({ reason: 'revoked' })]);
+      expect(tab.c.getState()).toMatchObject({ phase: 'ended', locked: true, isLeader: false });
+      expect(tab.navigations).toEqual([]);
+    }
+    const pings = server.pings.length;
+    await advance(10 * 60_000);
+    expect(server.pings).toHaveLength(pings);
+    expect(server.logouts).toEqual([]);
+  });
+
+  test('the same user signs in in another tab: every locked tab unlocks at once, and one tab pings from then on', async () => {
+    const { server, tabs, open } = await revokedInPlace();
+    server.signIn();
+    const signedInAt = Date.now() - START;
+    const fresh = open();
+    fresh.c.start();
+    await advance(ELECTED_SETTLE_MS + 50);
+    for (const tab of tabs) {
+      expect(ofType(tab, 'unlocked')).toEqual([objectContaining({ t: anyNumber() })]);
+      expect(ofType(tab, 'unlocked')[0].t - signedInAt).toBeLessThan(1000);
+      expect(tab.c.getState()).toMatchObject({ phase: 'active', locked: false, reason: null });
+      expect(tab.navigations).toEqual([]);
+      expect(tab.reloads).toBe(0);
+    }
+    // The new session carries on: one leader, and the session ends no tab.
+    const all = [...tabs, fresh];
+    await advance(5000);
+    expect(leaders(all)).toHaveLength(1);
+    fresh.c.stop();
+    await advance(ELECTED_SETTLE_MS + 50);
+    expect(leaders(tabs)).toHaveLength(1);
+    const pings = server.pings.length;
+    tabs[2].c.recordActivity(Date.now());
+    await advance(20_000);
+    expect(server.pings.length - pings).toBeGreaterThan(0);
+    for (const tab of tabs) expect(tab.c.getState().phase).toBe('active');
+  });
+
+  test('another user signs in: the locked tabs reload (still hidden), never unlock', async () => {
+    const { server, tabs, open } = await revokedInPlace();
+    server.signIn('u-bob');
+    const fresh = open();
+    fresh.c.start();
+    await advance(ELECTED_SETTLE_MS + 50);
+    for (const tab of tabs) {
+      expect(tab.reloads).toBe(1);
+      expect(ofType(tab, 'unlocked')).toEqual([]);
+      expect(tab.c.getState().locked).toBe(true);
+    }
+    expect(fresh.c.getState()).toMatchObject({ phase: 'active', locked: false });
+  });
+
+  test("resume() after the app's own login: the tab asks the server, and every tab unlocks", async () => {
+    const { server, tabs } = await revokedInPlace();
+    tabs[0].c.resume(); // not signed in yet: still locked
+    await advance(100);
+    for (const tab of tabs) expect(tab.c.getState().locked).toBe(true);
+    server.signIn();
+    tabs[0].c.resume();
+    await advance(100);
+    for (const tab of tabs) {
+      expect(ofType(tab, 'unlocked')).toHaveLength(1);
+      expect(tab.c.getState().locked).toBe(false);
+    }
+    await advance(ELECTED_SETTLE_MS + 50);
+    expect(leaders(tabs)).toHaveLength(1);
+  });
+
+  test('a logout still leaves, in place or not', async () => {
+    const { server, tabs } = setup(2, { relogin: 'in-place' });
+    await startAll(tabs);
+    await tabs[0].c.logout();
+    await advance(10);
+    expect(server.logouts).toHaveLength(1);
+    for (const tab of tabs) expect(tab.navigations).toEqual(['/?reason=logged-out']);
+  });
+
+  test("a live tab whose session became another user's (signed in elsewhere in this browser) reloads, hidden", async () => {
+    const { server, tabs } = setup(2, { relogin: 'in-place' });
+    await startAll(tabs);
+    server.signIn('u-bob');
+    tabs[1].c.recordActivity(Date.now());
+    await advance(10_000);
+    for (const tab of tabs) {
+      expect(tab.reloads).toBe(1);
+      expect(tab.c.getState().locked).toBe(true);
+    }
+  });
+
+  test('the same user signing in again while the session lives: the tabs carry on with the new session, unseen', async () => {
+    const { server, tabs } = setup(2, { relogin: 'in-place' });
+    await startAll(tabs);
+    server.signIn();
+    tabs[1].c.recordActivity(Date.now());
+    await advance(10_000);
+    for (const tab of tabs) {
+      expect(tab.reloads).toBe(0);
+      expect(ofType(tab, 'locked')).toEqual([]);
+      expect(tab.c.getState().phase).toBe('active');
+    }
+  });
 });

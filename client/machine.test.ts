@@ -1,7 +1,16 @@
 /**
  * Single transitions of the tab machine, by example (the property test covers the whole).
  */
-import { ELECTED_SETTLE_MS, initialState, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
+import {
+  ELECTED_SETTLE_MS,
+  initialState,
+  step,
+  type Effect,
+  type MachineConfig,
+  type MachineEvent,
+  type TabMessage,
+  type TabState,
+} from './machine';
 import type { SharedState } from './state';
 
 const T0 = Date.UTC(2030, 0, 1);
@@ -73,5 +82,170 @@ describe('a tab elected leader', () => {
       [T0 + 1310 + ELECTED_SETTLE_MS, { type: 'tick' }],
     ]);
     expect(pings(again.effects)).toEqual([]);
+  });
+});
+
+describe('relogin in place', () => {
+  const inPlace: MachineConfig = { ...config, inPlace: true };
+  const S1 = { id: 's1', createdAt: T0 - 60_000, user: 'alice' };
+  const later = (user: string | null, id = 's2') => ({ id, createdAt: T0 + 5000, user });
+  const step_ = (state: TabState, events: [number, MachineEvent][], cfg = inPlace) => {
+    const effects: Effect[] = [];
+    for (const [at, event] of events) {
+      const result = step(state, event, at, cfg);
+      state = result.state;
+      effects.push(...result.effects);
+    }
+    return { state, effects };
+  };
+  const types = (effects: Effect[]) => effects.map((e) => (e.type === 'emit' ? `emit:${e.event}` : e.type));
+  const stateOf = (session: SharedState['session'], extra: Partial<SharedState> = {}): TabMessage => ({
+    type: 'state',
+    state: { ...shared, session, reported: T0 + 6000, lastActivity: T0 + 6000, ...extra },
+    sent: T0 + 6000,
+    nextBy: T0 + 20_000,
+    from: { tab: 'p', leader: true, term: 3 },
+  });
+  const revokedAnswer = {
+    type: 'pinged',
+    flight: { sentAt: T0 + 1000, activity: T0, idleFor: 1 },
+    result: { kind: 'ended', reason: 'revoked' },
+    jitter: 0,
+  } as const;
+
+  /** A leader of session S1, revoked: in stand-by. */
+  function standing(): TabState {
+    const live = step_(initialState('a', { ...shared, session: S1 }), [
+      [T0, { type: 'start' }],
+      [T0 + 10, { type: 'elected' }],
+    ]).state;
+    const flying = step_(live, [[T0 + 1000, { type: 'extend' }]]).state;
+    return step_(flying, [[T0 + 1100, { ...revokedAnswer, flight: flying.flight! }]]).state;
+  }
+
+  test('a confirmed end (not a logout) stands by: locked, out of the election, no finish', () => {
+    const live = step_(initialState('a', { ...shared, session: S1 }), [
+      [T0, { type: 'start' }],
+      [T0 + 10, { type: 'elected' }],
+    ]).state;
+    const flying = step_(live, [[T0 + 1000, { type: 'extend' }]]).state;
+    const { state, effects } = step_(flying, [[T0 + 1100, { ...revokedAnswer, flight: flying.flight! }]]);
+    expect(types(effects)).toEqual(expect.arrayContaining(['endView', 'emit:locked', 'emit:end', 'standBy', 'emit:leader']));
+    expect(types(effects)).not.toContain('finish');
+    expect(state).toMatchObject({ standby: true, leader: false, finished: false });
+    expect(state.dueAt).toBeNull();
+    // The same in navigate mode finishes (leaves).
+    const navigating = step_(flying, [[T0 + 1100, { ...revokedAnswer, flight: flying.flight! }]], config);
+    expect(types(navigating.effects)).toContain('finish');
+  });
+
+  test('a logout leaves even in place', () => {
+    const live = step_(initialState('a', { ...shared, session: S1 }), [[T0, { type: 'start' }]]).state;
+    const { effects } = step_(live, [
+      [T0 + 1000, { type: 'logout' }],
+      [T0 + 1100, { type: 'loggedOut', ok: true, jitter: 0 }],
+    ]);
+    expect(types(effects)).toContain('finish');
+    expect(types(effects)).not.toContain('standBy');
+  });
+
+  test("a later live session of the same user unlocks it: the new session's state, fresh, and back in the election", () => {
+    const { state, effects } = step_(standing(), [[T0 + 7000, { type: 'message', message: stateOf(later('alice')) }]]);
+    expect(effects).toEqual(
+      expect.arrayContaining([
+        { type: 'unlock', rejoin: true },
+        { type: 'emit', event: 'unlocked', payload: {} },
+      ]),
+    );
+    expect(state.shared).toMatchObject({ phase: 'active', reason: null, confirmed: false, session: later('alice') });
+    expect(state).toMatchObject({ standby: false, finished: false });
+    expect(pings(effects)).toEqual([]);
+  });
+
+  test("another user's session reloads it, never unlocks", () => {
+    const { state, effects } = step_(standing(), [[T0 + 7000, { type: 'message', message: stateOf(later('bob')) }]]);
+    expect(types(effects)).toContain('reload');
+    expect(types(effects)).not.toContain('unlock');
+    expect(state.shared.phase).toBe('ended');
+    // A server without user tags: no two users compare equal, so it reloads too.
+    expect(types(step_(standing(), [[T0 + 7000, { type: 'message', message: stateOf(later(null)) }]]).effects)).toContain('reload');
+  });
+
+  test('an earlier session, a later one that ended or that no answer confirmed: no news', () => {
+    const older = { id: 's0', createdAt: T0 - 120_000, user: 'alice' };
+    for (const message of [
+      stateOf(older),
+      stateOf(later('alice'), { phase: 'ended', reason: 'expired', confirmed: true }),
+      stateOf(later('alice'), { reported: 0 }),
+    ]) {
+      const { state, effects } = step_(standing(), [[T0 + 7000, { type: 'message', message }]]);
+      expect(effects).toEqual([]);
+      expect(state.standby).toBe(true);
+    }
+  });
+
+  test('stand-by is silent: no answer to a new tab, no ping, no election', () => {
+    const { effects } = step_(standing(), [
+      [T0 + 7000, { type: 'message', message: { type: 'hello', at: T0 + 7000 } }],
+      [T0 + 7100, { type: 'elected' }],
+      [T0 + 600_000, { type: 'tick' }],
+    ]);
+    expect(effects).toEqual([]);
+  });
+
+  test('resume: a check the others do not hear of; the same user answering unlocks it and tells the others', () => {
+    const asked = step_(standing(), [[T0 + 7000, { type: 'resume' }]]);
+    expect(types(asked.effects)).toEqual(['ping']);
+    const flight = asked.state.flight!;
+    const answer = (session: SharedState['session']) =>
+      step_(asked.state, [
+        [
+          T0 + 7050,
+          {
+            type: 'pinged',
+            flight,
+            jitter: 0,
+            result: { kind: 'ok', idleFor: 1, warnAfter: 100, expireAfter: 200, maxAgeLeft: null, session },
+          },
+        ],
+      ]);
+    const unlocked = answer(later('alice'));
+    expect(types(unlocked.effects)).toEqual(expect.arrayContaining(['unlock', 'emit:unlocked', 'post']));
+    expect(unlocked.state.shared).toMatchObject({ phase: 'active', session: later('alice'), lastActivity: T0 + 6000 });
+    expect(types(answer(later('bob')).effects)).toContain('reload');
+    // Not signed in yet (the old session's end again), or the server unreachable: still locked, silent.
+    for (const result of [{ kind: 'ended', reason: 'revoked' } as const, { kind: 'failed', error: 'offline' } as const]) {
+      const still = step_(asked.state, [[T0 + 7050, { type: 'pinged', flight, jitter: 0, result }]]);
+      expect(still.effects).toEqual([]);
+      expect(still.state.standby).toBe(true);
+    }
+  });
+
+  test("a live tab's answer naming another user's session: hidden at once, then reloaded", () => {
+    const live = step_(initialState('a', { ...shared, session: S1 }), [
+      [T0, { type: 'start' }],
+      [T0 + 10, { type: 'elected' }],
+      [T0 + 1000, { type: 'extend' }],
+    ]).state;
+    const { effects } = step_(live, [
+      [
+        T0 + 1050,
+        {
+          type: 'pinged',
+          flight: live.flight!,
+          jitter: 0,
+          result: { kind: 'ok', idleFor: 0, warnAfter: 100, expireAfter: 200, maxAgeLeft: null, session: later('bob') },
+        },
+      ],
+    ]);
+    expect(types(effects)).toEqual(['lockPending', 'emit:locked', 'reload']);
+  });
+
+  test("the end of an earlier session (a stale tab's) does not end a tab of a later one", () => {
+    const live = step_(initialState('a', { ...shared, session: later('alice') }), [[T0, { type: 'start' }]]).state;
+    const { state } = step_(live, [
+      [T0 + 100, { type: 'message', message: { type: 'end', reason: 'revoked', confirmed: true, session: 's1' } }],
+    ]);
+    expect(state.shared.phase).toBe('active');
   });
 });

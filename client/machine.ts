@@ -967,7 +967,7 @@ class Run {
   private switchUser(): void {
     const { st, s } = this;
     if (st.finished) return;
-    if (s.phase !== 'ended' && st.pendingLock === null) this.fx.push({ type: 'lockPending' });
+    this.lockPending('logout');
     st.finished = true;
     st.standby = false;
     this.fx.push({ type: 'reload' });
