@@ -99,7 +99,9 @@ describe('SessionWatch with a manual clock', () => {
     await app.stop();
     app = await startMiniApp({ warnAfter: 60, expireAfter: 100, secret: 'one-secret-for-all-instances' }, { keys: ['something-else'] });
     expect((await (await login()).post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body.user).toBe(tag);
-    expect(() => new SessionWatch({ secret: 'short-pw' })).toThrow(/"secret" must be a string of at least 16 characters \(got 8 characters\)/);
+    expect(() => new SessionWatch({ secret: 'short-pw' })).toThrow(
+      /"secret" must be a string of at least 16 characters \(got 8 characters\)/,
+    );
     expect(() => new SessionWatch({ secret: 'short-pw' })).not.toThrow(/short-pw/);
   });
 

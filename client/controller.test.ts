@@ -22,7 +22,7 @@ interface TestTab {
   reloads: number;
 }
 
-function setup(n: number, options: SessionWatchClientOptions = {}): { server: FakeTransport; tabs: TestTab[]; open(): TestTab } {
+function setup(n: number, options: SessionWatchClientOptions = {}): { server: FakeTransport; tabs: TestTab[]; open: () => TestTab } {
   const server = createFakeTransport({ warnAfter: WARN, expireAfter: EXPIRE, timeoutMs: 10_000 });
   const hub = createMemoryHub();
   const open = () => {

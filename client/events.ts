@@ -23,10 +23,14 @@ export interface SessionWatchEventMap {
   /**
    * The page is locked: `reason` null while the end is checked with the server (at the deadline,
    * during a logout), else the session ended. An app without the default UI (`ui: false`,
-   * `lock: false`) hides its content here.
+   * `lock: false`) hides its content here; with `relogin: 'in-place'` it offers to sign in again
+   * (`client.relogin()` from a click, or its own login UI and then `client.resume()`).
    */
   locked: { reason: EndReason | null };
-  /** A lock pending the server's answer is lifted: the session goes on. */
+  /**
+   * The page is shown again: a lock pending the server's answer is lifted, or (in place) the same
+   * user signed in again — the tab carries on with the new session, its page as it was.
+   */
   unlocked: Record<string, never>;
   /**
    * The server can no longer be reached (`lost`: network down, timeouts, 5xx answers), or can

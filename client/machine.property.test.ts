@@ -44,7 +44,13 @@ const MAX_OFFLINE_PINGS_PER_S = 5;
 /** The one session of the simulation. */
 const SESSION = { id: 's1', createdAt: 0, user: 'u1' };
 
-const config: MachineConfig = { pingIntervalMs: () => PING_INTERVAL_MS, checkIntervalMs: 5000, fixedSettings: false, loadedAt: 0, inPlace: false };
+const config: MachineConfig = {
+  pingIntervalMs: () => PING_INTERVAL_MS,
+  checkIntervalMs: 5000,
+  fixedSettings: false,
+  loadedAt: 0,
+  inPlace: false,
+};
 
 type Action =
   | { kind: 'activity'; tab: number; ms: number }

@@ -249,3 +249,26 @@ describe('relogin in place', () => {
     expect(state.shared.phase).toBe('active');
   });
 });
+
+test('locked before any answer named its session: a later session never unlocks it (whose page is unknown), it reloads', () => {
+  const inPlace: MachineConfig = { ...config, inPlace: true };
+  let st = initialState('a', shared);
+  for (const [at, event] of [
+    [T0, { type: 'start' }],
+    [T0 + 10, { type: 'message', message: { type: 'end', reason: 'revoked', confirmed: false } }],
+  ] as [number, MachineEvent][])
+    st = step(st, event, at, inPlace).state;
+  expect(st.shared.phase).toBe('ended');
+  const confirmed = step(st, { type: 'message', message: { type: 'end', reason: 'revoked', confirmed: true } }, T0 + 20, inPlace).state;
+  expect(confirmed.standby).toBe(true);
+  const later: TabMessage = {
+    type: 'state',
+    state: { ...shared, session: { id: 's2', createdAt: T0, user: 'alice' }, reported: T0 + 30 },
+    sent: T0 + 30,
+    nextBy: T0 + 9000,
+    from: { tab: 'p', leader: true, term: 1 },
+  };
+  const { effects } = step(confirmed, { type: 'message', message: later }, T0 + 40, inPlace);
+  expect(effects.map((e) => e.type)).toContain('reload');
+  expect(effects.map((e) => e.type)).not.toContain('unlock');
+});

@@ -886,6 +886,11 @@ class Run {
     const { st, s } = this;
     const theirs = message.state.session;
     const mine = s.session;
+    // Locked before any answer named its session: whose page this is cannot be told, so not unlocked.
+    if (st.standby && !mine && theirs && message.state.phase !== 'ended' && message.state.reported > 0) {
+      this.switchUser();
+      return true;
+    }
     if (!theirs || !mine || theirs.id === mine.id) return false;
     if (!newerSession(theirs, mine) || message.state.phase === 'ended' || message.state.reported === 0) return true;
     if (sameUser(theirs, mine)) this.adopt(message.state, message.sent, message.from.leader ? message.nextBy : st.nextPingBy);
@@ -898,8 +903,8 @@ class Run {
    * answers for the cookie, so the answer is the truth). True when handled.
    */
   private sessionChanged(result: Extract<PingResult, { kind: 'ok' }>, flight: Flight): boolean {
-    const { s, now, config } = this;
-    if (!result.session || !s.session || result.session.id === s.session.id) return false;
+    const { st, s, now, config } = this;
+    if (!result.session || (!s.session && !st.standby) || result.session.id === s.session?.id) return false;
     if (!sameUser(result.session, s.session)) {
       this.switchUser();
       return true;
@@ -965,7 +970,7 @@ class Run {
 
   /** Another user's session is the browser's now: this page (the previous user's) must not stay. */
   private switchUser(): void {
-    const { st, s } = this;
+    const { st } = this;
     if (st.finished) return;
     this.lockPending('logout');
     st.finished = true;

@@ -8,8 +8,9 @@
 import { act, createElement, StrictMode, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { Controller } from './controller';
+import { ELECTED_SETTLE_MS } from './machine';
 import { createFakeTransport, type FakeTransport } from '../test/support/fake-transport';
-import type { SessionWatchClient } from './index';
+import { clientOf, type SessionWatchClient } from './client';
 import { createMemoryHub } from '../test/support/memory-tabs';
 import { resolveClientOptions, type SessionWatchClientOptions } from './options';
 import { SessionWatchProvider, useSessionWatch, type UseSessionWatchResult } from './react';
@@ -31,15 +32,7 @@ function setup(options: SessionWatchClientOptions = {}) {
     tabs: () => hub.connect(),
     navigate: (url) => navigations.push(url),
   });
-  const sw: SessionWatchClient = {
-    start: () => c.start(),
-    stop: () => c.stop(),
-    extend: () => c.extend(),
-    logout: () => c.logout(),
-    getState: () => c.getState(),
-    on: (event, handler) => c.emitter.on(event, handler),
-    fetch: c.fetch,
-  };
+  const sw = clientOf(c);
   return { server, sw, navigations };
 }
 
@@ -188,6 +181,32 @@ test("every field is the client's state at every moment: server settings, activi
   expect(last().secondsLeft).toBeLessThanOrEqual(20);
   await check(20_000, 251); // warning, countdown, end
   expect(last()).toMatchObject({ phase: 'ended', ended: true, reason: 'expired', secondsLeft: 0 });
+});
+
+test("re-login in place: locked after the end, relogin() opens the sign-in window, resume() after the app's own login unlocks", async () => {
+  const { sw, server, navigations } = setup({ relogin: 'in-place' });
+  await render(createElement(Probe, { client: sw }));
+  await act(async () => {
+    sw.start();
+  });
+  await advance(ELECTED_SETTLE_MS + 10);
+  server.ended = 'revoked';
+  await act(async () => {
+    last().extend();
+  });
+  await advance(10);
+  expect(last()).toMatchObject({ phase: 'ended', ended: true, locked: true, reason: 'revoked' });
+  const open = jest.spyOn(window, 'open').mockReturnValue(null);
+  last().relogin();
+  expect(open).toHaveBeenCalledWith('/?reason=revoked', 'sessionwatch-relogin', expect.stringContaining('popup'));
+  open.mockRestore();
+  server.signIn();
+  await act(async () => {
+    last().resume();
+  });
+  await advance(10);
+  expect(last()).toMatchObject({ phase: 'active', ended: false, locked: false, reason: null });
+  expect(navigations).toEqual([]);
 });
 
 test('the countdown re-renders only the components that read secondsLeft', async () => {

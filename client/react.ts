@@ -8,8 +8,8 @@
  * import { SessionWatchProvider, useSessionWatch } from 'sessionwatch/react';
  *
  * function SessionBanner() {
- *   const { warning, secondsLeft, ended, reason, extend, logout } = useSessionWatch();
- *   if (ended) return <p>Session ended ({reason}).</p>;
+ *   const { warning, secondsLeft, locked, reason, extend, logout, relogin } = useSessionWatch();
+ *   if (locked && reason) return <p>Session ended ({reason}). <button onClick={relogin}>Sign in again</button></p>;
  *   if (!warning) return null;
  *   return (
  *     <div role="alert">
@@ -58,8 +58,16 @@ export interface SessionWatchView {
    * read it is not re-rendered by the countdown.
    */
   secondsLeft: number;
-  /** The session ended, in every tab. */
+  /**
+   * The session ended, in every tab. With re-login in place it may start again: the same user
+   * signs in, and the tabs carry on (`ended` and `locked` go back to false).
+   */
   ended: boolean;
+  /**
+   * The page is hidden behind the lock: the session ended (in place: until the same user signs in
+   * again, see `relogin`), or its end is being confirmed with the server.
+   */
+  locked: boolean;
   /** Why it ended (`expired`, `revoked`, `logged-out`, …), or null. */
   reason: EndReason | null;
   /** This tab is the one talking to the server for all tabs. */
@@ -76,6 +84,13 @@ export interface UseSessionWatchResult extends SessionWatchView {
   extend(): void;
   /** Logs out on the server and in every tab. */
   logout(): Promise<void>;
+  /**
+   * Re-login in place: opens the login page in the sign-in window (call it from a click). Every
+   * locked tab unlocks once the same user signed in there.
+   */
+  relogin(): void;
+  /** Re-login in place with the app's own login UI: call it once that login succeeded; the tabs unlock. */
+  resume(): void;
   /** The client itself (null while rendering on the server). */
   client: SessionWatchClient | null;
 }
@@ -87,6 +102,7 @@ const INITIAL_VIEW: SessionWatchView = Object.freeze({
   warning: false,
   secondsLeft: 0,
   ended: false,
+  locked: false,
   reason: null,
   isLeader: false,
   canExtend: true,
@@ -94,13 +110,14 @@ const INITIAL_VIEW: SessionWatchView = Object.freeze({
 });
 
 function toView(state: SessionWatchState): SessionWatchView {
-  const { phase, reason, secondsLeft, isLeader, canExtend, connectionLost } = state;
+  const { phase, reason, secondsLeft, isLeader, canExtend, connectionLost, locked } = state;
   return {
     phase,
     idle: phase === 'warning' || (phase === 'ended' && reason === 'expired'),
     warning: phase === 'warning',
     secondsLeft,
     ended: phase === 'ended',
+    locked,
     reason,
     isLeader,
     canExtend,
@@ -113,6 +130,7 @@ function sameApartFromSeconds(a: SessionWatchView, b: SessionWatchView): boolean
   return (
     a.phase === b.phase &&
     a.reason === b.reason &&
+    a.locked === b.locked &&
     a.isLeader === b.isLeader &&
     a.canExtend === b.canExtend &&
     a.connectionLost === b.connectionLost
@@ -246,6 +264,8 @@ export function useSessionWatch(client?: SessionWatchClient | null): UseSessionW
     () => ({
       extend: () => sw?.extend(),
       logout: () => (sw ? sw.logout() : Promise.resolve()),
+      relogin: () => void sw?.relogin(),
+      resume: () => sw?.resume(),
     }),
     [sw],
   );

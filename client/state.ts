@@ -161,7 +161,13 @@ export function snapshot(s: SharedState, isLeader: boolean, now: number, locked 
 
 function isSessionIdentity(value: unknown): value is SessionIdentity {
   const v = value as SessionIdentity;
-  return typeof v === 'object' && v !== null && typeof v.id === 'string' && Number.isFinite(v.createdAt) && (v.user === null || typeof v.user === 'string');
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.id === 'string' &&
+    Number.isFinite(v.createdAt) &&
+    (v.user === null || typeof v.user === 'string')
+  );
 }
 
 /** Minimal shape check of a state received from another tab (messages are untrusted data). */
