@@ -32,7 +32,7 @@ export async function lifecycle(ctx: BenchContext): Promise<Row[]> {
   let browser: Browser | undefined;
   try {
     [example, browser] = await Promise.all([
-      startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER }),
+      startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, relogin: 'navigate' }),
       launchBrowser('chromium'),
     ]);
     const path = `/?pingInterval=${PING_INTERVAL_S}`;

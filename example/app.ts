@@ -39,6 +39,11 @@ export interface ExampleConfig {
   queryTimeout?: number;
   /** sessionwatch's `noStore` option (default on: the logged-in pages are `Cache-Control: no-store`). */
   noStore?: boolean;
+  /**
+   * What a tab does when its session ends (the client's `relogin`): `in-place` (default) locks it
+   * where it is until the same user signs in again; `navigate` goes to the login page.
+   */
+  relogin?: 'in-place' | 'navigate';
 }
 
 export interface ExampleApp {
@@ -228,7 +233,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     const reason = typeof ctx.query.reason === 'string' ? ctx.query.reason : undefined;
     const page = pageOf(ctx);
     ctx.body = name
-      ? homePage(page, name, clientScript({ user: name, ...page }))
+      ? homePage(page, name, clientScript({ user: name, relogin: config.relogin, ...page }))
       : loginPage(page, undefined, safeNext(ctx.query.next), reason);
   });
 
@@ -237,7 +242,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     if (!name) return ctx.redirect('/?next=/sessions');
     ctx.type = 'html';
     const page = pageOf(ctx);
-    ctx.body = sessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, ...page }));
+    ctx.body = sessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
   });
 
   router.get('/form', (ctx) => {
@@ -245,7 +250,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     if (!name) return ctx.redirect('/?next=/form');
     ctx.type = 'html';
     const page = pageOf(ctx);
-    ctx.body = formPage(page, name, clientScript({ user: name, drafts: '#long-form', ...page }));
+    ctx.body = formPage(page, name, clientScript({ user: name, drafts: '#long-form', relogin: config.relogin, ...page }));
   });
 
   app.use(router.routes()).use(router.allowedMethods());
@@ -297,5 +302,12 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig & {
     keys: sessionKeys(env, isPostgresUrl(databaseUrl) ? './data' : path.dirname(databaseUrl.replace(/^sqlite:/, ''))),
     proxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     redisUrl: env.REDIS_URL || undefined,
+    relogin: reloginFromEnv(env.SESSION_RELOGIN),
   };
+}
+
+function reloginFromEnv(raw: string | undefined): ExampleConfig['relogin'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'in-place' && raw !== 'navigate') throw new Error(`SESSION_RELOGIN must be "in-place" or "navigate" (got "${raw}")`);
+  return raw;
 }

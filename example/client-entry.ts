@@ -4,7 +4,8 @@
  *
  * Configuration, deliberately small:
  * - on the script tag: `data-drafts="<selector>"` keeps form drafts across a logout,
- *   `data-user="<name>"` is the drafts' owner;
+ *   `data-user="<name>"` is the drafts' owner, `data-relogin="navigate"` leaves for the login page
+ *   at the end (default: sign in again in place);
  * - in the page URL, for tests and demos: `?pingInterval=<seconds>` and `?pingTimeout=<seconds>`.
  * Test hooks: `window.__sessionwatch` is the instance; `window.__sessionwatchEvents` lists its
  * events (`{ type, t, ...payload }`) except `activity`, only counted in `window.__sessionwatchActivity`.
@@ -32,6 +33,7 @@ const options: SessionWatchClientOptions = {
   pingTimeout: seconds('pingTimeout'),
   checkInterval: seconds('checkInterval'),
   watchFetch: true,
+  relogin: script?.dataset.relogin === 'navigate' ? 'navigate' : 'in-place',
   // The page's CSP nonce, for the warning dialog's <style> (the property: browsers hide the attribute).
   nonce: script?.nonce || undefined,
 };

@@ -50,8 +50,14 @@ export const CLIENT_SCRIPT_PATH = '/assets/sessionwatch.js';
  * The `<script>` that loads the sessionwatch client on a logged-in page; `drafts` is the selector
  * of the forms kept across a logout (see example/client-entry.ts for the data attributes).
  */
-export function clientScript({ user, drafts, nonce }: { user: string; drafts?: string } & PageContext): string {
-  const draftAttr = drafts === undefined ? '' : ` data-drafts="${escapeHtml(drafts)}"`;
+export function clientScript({
+  user,
+  drafts,
+  relogin,
+  nonce,
+}: { user: string; drafts?: string; relogin?: 'in-place' | 'navigate' } & PageContext): string {
+  const draftAttr =
+    (drafts === undefined ? '' : ` data-drafts="${escapeHtml(drafts)}"`) + (relogin === 'navigate' ? ' data-relogin="navigate"' : '');
   // The nonce also reaches the client, which gives it to its warning dialog's <style>.
   return `<script type="module" src="${CLIENT_SCRIPT_PATH}" nonce="${escapeHtml(nonce)}" data-sessionwatch data-user="${escapeHtml(user)}"${draftAttr}></script>`;
 }

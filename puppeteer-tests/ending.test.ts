@@ -29,7 +29,7 @@ let browser: Browser;
 const sessions: Session[] = [];
 
 beforeAll(async () => {
-  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: 3, expireAfter: EXPIRE_AFTER }), launchBrowser()]);
+  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: 3, expireAfter: EXPIRE_AFTER, relogin: 'navigate' }), launchBrowser()]);
 });
 
 afterEach(async () => {

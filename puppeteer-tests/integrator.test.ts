@@ -37,9 +37,9 @@ import {
 import { anyNumber } from '../test/support/matchers';
 
 /** Small timings, as the other browser tests use. */
-const FAST = { warnAfter: 4, expireAfter: 8 };
+const FAST = { warnAfter: 4, expireAfter: 8, relogin: 'navigate' } as const;
 /** Long timings: idle tabs neither warn nor expire while the idle check is measured. */
-const SLOW = { warnAfter: 100, expireAfter: 200 };
+const SLOW = { warnAfter: 100, expireAfter: 200, relogin: 'navigate' } as const;
 /** The client's idle-check interval, in seconds (`?checkInterval=` on the example's pages; default 60). */
 const CHECK_INTERVAL = 8;
 const CHECKED = `/?checkInterval=${CHECK_INTERVAL}`;

@@ -44,7 +44,7 @@ beforeAll(async () => {
   // page: apps that turn noStore off, and browsers that keep such pages. (csp.test.ts checks that,
   // by default, Back after a logout does not show a logged-in page.)
   [example, browser] = await Promise.all([
-    startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, noStore: false }),
+    startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, noStore: false, relogin: 'navigate' }),
     launchBrowser('chromium'),
   ]);
 });

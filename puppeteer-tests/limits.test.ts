@@ -37,8 +37,8 @@ const lostStore = new MemorySessionStore();
 
 beforeAll(async () => {
   [limited, storeLoses] = await Promise.all([
-    startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, maxAge: MAX_AGE }),
-    startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, sessionStore: lostStore }),
+    startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, maxAge: MAX_AGE, relogin: 'navigate' }),
+    startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, sessionStore: lostStore, relogin: 'navigate' }),
   ]);
 });
 

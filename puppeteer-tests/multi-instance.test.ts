@@ -27,6 +27,7 @@ beforeAll(async () => {
     expireAfter: EXPIRE_AFTER,
     redisUrl: 'redis://127.0.0.1:6379',
     redisPrefix: `sw-e2e:${randomBytes(4).toString('hex')}:`,
+    relogin: 'navigate' as const,
   };
   instances = [await startExample('postgres', options), await startExample('postgres', options)];
   await waitUntilAcquainted(instances.map((i) => i.sw));

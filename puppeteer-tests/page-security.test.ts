@@ -12,7 +12,7 @@ let example: RunningExample;
 let browser: Browser;
 
 beforeAll(async () => {
-  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: 3, expireAfter: 30 }), launchBrowser()]);
+  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: 3, expireAfter: 30, relogin: 'navigate' }), launchBrowser()]);
 });
 
 afterAll(async () => {

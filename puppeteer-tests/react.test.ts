@@ -19,7 +19,7 @@ let example: RunningExample;
 let bundle: string;
 
 beforeAll(async () => {
-  example = await startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER });
+  example = await startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, relogin: 'navigate' });
   const result = buildSync({
     entryPoints: [path.join(__dirname, 'react-page.ts')],
     bundle: true,

@@ -26,7 +26,7 @@ const EXPIRE_AFTER = 6;
 let example: RunningExample;
 
 beforeAll(async () => {
-  example = await startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER });
+  example = await startExample('sqlite', { warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, relogin: 'navigate' });
 });
 
 afterAll(async () => {
