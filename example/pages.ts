@@ -79,7 +79,7 @@ export function loginPage(page: PageContext, error?: string, next = '/', reason?
      ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
      <form method="post" action="/login">
        <input type="hidden" name="next" value="${escapeHtml(next)}">
-       <label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
+       <label for="username">Username</label><input id="username" name="username" autocomplete="username" required autofocus>
        <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
        <p><button type="submit">Log in</button></p>
      </form>

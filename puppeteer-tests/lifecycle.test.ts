@@ -360,6 +360,8 @@ async function bfcacheTrip(tab: Tab, whileAway: () => Promise<void>): Promise<Tr
   await whileAway();
   session.on('Page.frameNavigated', onNavigated);
   await tab.page.goBack();
+  // This session's events may trail the navigation puppeteer's own session waited for.
+  await until(() => restored !== null || notRestoredReasons.length > 0, { timeout: 1000, what: 'the restore event' }).catch(() => null);
   session.off('Page.frameNavigated', onNavigated);
   session.off('Page.backForwardCacheNotUsed', onNotUsed);
   return { restored, notRestoredReasons };
