@@ -65,7 +65,10 @@ export function createPage(win: Window | null, options: ResolvedClientOptions, h
       ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc, nonce: options.nonce })
       : null;
   const notice = doc && options.ui ? createConnectionNotice({ texts: options.texts, doc, nonce: options.nonce }) : null;
-  const lock = doc && options.lock ? createLockScreen({ texts: options.texts, doc, nonce: options.nonce }) : null;
+  const lock =
+    doc && options.lock
+      ? createLockScreen({ texts: options.texts, doc, nonce: options.nonce, pageFocus: () => warning?.returnFocus ?? null })
+      : null;
   const drafts = doc && options.drafts ? createDraftKeeper({ ...options.drafts, path: currentPath, root: () => doc }) : null;
   const activity: ActivityTracker | null = win
     ? createActivityTracker({

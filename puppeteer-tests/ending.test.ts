@@ -29,7 +29,10 @@ let browser: Browser;
 const sessions: Session[] = [];
 
 beforeAll(async () => {
-  [example, browser] = await Promise.all([startExample('sqlite', { warnAfter: 3, expireAfter: EXPIRE_AFTER, relogin: 'navigate' }), launchBrowser()]);
+  [example, browser] = await Promise.all([
+    startExample('sqlite', { warnAfter: 3, expireAfter: EXPIRE_AFTER, relogin: 'navigate' }),
+    launchBrowser(),
+  ]);
 });
 
 afterEach(async () => {

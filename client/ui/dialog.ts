@@ -20,6 +20,8 @@ export interface WarningView {
   readonly visible: boolean;
   /** True for nodes inside the dialog (their events are not page activity). */
   contains(node: EventTarget | null): boolean;
+  /** While shown: the page element that had the focus before, which gets it back on hide. */
+  readonly returnFocus: Element | null;
   destroy(): void;
 }
 
@@ -164,6 +166,9 @@ export function createWarningDialog({ texts, onStay, onLogout, doc = document, n
     },
     contains(node) {
       return !!root && node instanceof Node && root.contains(node);
+    },
+    get returnFocus() {
+      return root && !root.hidden ? returnFocus : null;
     },
     destroy() {
       this.hide();

@@ -28,10 +28,13 @@ export function createLockScreen({
   texts,
   doc = document,
   nonce,
+  pageFocus = () => null,
 }: {
   texts: SessionWatchTexts;
   doc?: Document;
   nonce?: string | null;
+  /** The page element to give the focus back to when it is in another sessionwatch view (the warning's). */
+  pageFocus?: () => Element | null;
 }): LockView {
   let root: HTMLDivElement | undefined;
   let made: { el: Element; inert: boolean; ariaHidden: string | null }[] = [];
@@ -101,7 +104,10 @@ export function createLockScreen({
       return !!root;
     },
     lock(status, loginHref, draftsKept = false, inPlace = false) {
-      if (!root) focusBefore = doc.activeElement;
+      if (!root) {
+        const active = doc.activeElement;
+        focusBefore = active?.closest('.sessionwatch-root') ? pageFocus() : active;
+      }
       render(status, loginHref, draftsKept, inPlace);
       hidePage();
     },
