@@ -44,13 +44,14 @@ const MAX_OFFLINE_PINGS_PER_S = 5;
 /** The one session of the simulation. */
 const SESSION = { id: 's1', createdAt: 0, user: 'u1' };
 
-const config: MachineConfig = {
+const navigateConfig: MachineConfig = {
   pingIntervalMs: () => PING_INTERVAL_MS,
   checkIntervalMs: 5000,
   fixedSettings: false,
   loadedAt: 0,
   inPlace: false,
 };
+const inPlaceConfig: MachineConfig = { ...navigateConfig, inPlace: true };
 
 type Action =
   | { kind: 'activity'; tab: number; ms: number }
@@ -62,7 +63,9 @@ type Action =
   | { kind: 'thaw'; tab: number }
   | { kind: 'offline' }
   | { kind: 'online' }
-  | { kind: 'revoke' };
+  | { kind: 'revoke' }
+  /** The same user signs in again (in a new tab): a new session; in place, the locked tabs carry on with it. */
+  | { kind: 'signIn' };
 
 interface SimTab {
   index: number;
@@ -87,6 +90,7 @@ interface SimTab {
 }
 
 class World {
+  constructor(readonly config: MachineConfig = navigateConfig) {}
   now = Date.UTC(2030, 0, 1);
   tabs: SimTab[] = [];
   online = true;
@@ -101,6 +105,7 @@ class World {
     endedAt: 0,
     maxAgeEndsAt: null as number | null,
     endedByMaxAge: false,
+    session: { ...SESSION },
   };
   /** Lock holder and queue, like Web Locks. */
   holder: SimTab | null = null;
@@ -143,7 +148,7 @@ class World {
     this.enqueueLock(tab);
   }
 
-  private enqueueLock(tab: SimTab): void {
+  enqueueLock(tab: SimTab): void {
     if (!this.queue.includes(tab)) this.queue.push(tab);
     this.grant();
   }
@@ -191,7 +196,7 @@ class World {
   }
 
   private runOne(tab: SimTab, event: MachineEvent): void {
-    const { state, effects } = step(tab.st, event, this.now, config);
+    const { state, effects } = step(tab.st, event, this.now, this.config);
     if (this.trace) console.log(this.now - this.base, tab.index, JSON.stringify(event), effects.map((e) => JSON.stringify(e)).join(' '));
     tab.st = state;
     for (const effect of effects) this.perform(tab, effect);
@@ -252,7 +257,24 @@ class World {
         this.queueMicro.push(() => this.close(tab));
         return;
       case 'endView':
-        tab.ended = { reason: effect.reason, at: this.now, serverEnded: this.server.ended !== null };
+        tab.ended = { reason: effect.reason, at: this.now, serverEnded: this.sessionEnded(tab) };
+        return;
+      case 'standBy':
+        // The controller leaves the election, and stays on the channel.
+        this.queueMicro.push(() => this.release(tab));
+        return;
+      case 'unlock':
+        tab.ended = null;
+        if (effect.rejoin) this.queueMicro.push(() => this.enqueueLock(tab));
+        return;
+      case 'reload':
+        // This world has one user: only a page that never learnt its session may be reloaded
+        // (whose page it was cannot be told). The page is replaced by a fresh one.
+        if (tab.st.shared.session !== null) this.violations.push(`tab ${tab.index} reloaded at ${this.now - this.base}`);
+        this.queueMicro.push(() => {
+          this.close(tab);
+          this.open();
+        });
         return;
       default:
         return;
@@ -269,11 +291,28 @@ class World {
       return { kind: 'ended', reason: 'expired' };
     }
     const maxAgeLeft = s.maxAgeEndsAt === null ? null : (s.maxAgeEndsAt - at) / 1000;
-    return { kind: 'ok', idleFor: (at - s.lastActivity) / 1000, warnAfter: WARN, expireAfter: EXPIRE, maxAgeLeft, session: SESSION };
+    return {
+      kind: 'ok',
+      idleFor: (at - s.lastActivity) / 1000,
+      warnAfter: WARN,
+      expireAfter: EXPIRE,
+      maxAgeLeft,
+      session: { ...s.session },
+    };
+  }
+
+  /** Sessions the server ended (a sign-in starts another one). */
+  endedSessions = new Set<string>();
+
+  /** True when the server ended the tab's session (any, for a tab that never learnt which). */
+  private sessionEnded(tab: SimTab): boolean {
+    const id = tab.st.shared.session?.id;
+    return this.server.ended !== null || (id === undefined ? this.endedSessions.size > 0 : this.endedSessions.has(id));
   }
 
   serverEnd(reason: EndReason, at = this.now): void {
     if (this.server.ended) return;
+    this.endedSessions.add(this.server.session.id);
     this.server.ended = reason;
     this.server.endedAt = at;
     if (reason !== 'expired' || this.server.endedByMaxAge) return;
@@ -393,6 +432,20 @@ class World {
       case 'revoke':
         this.serverEnd('revoked');
         return;
+      case 'signIn': {
+        if (!this.online) return;
+        const n = Number(this.server.session.id.slice(1)) + 1;
+        Object.assign(this.server, {
+          lastActivity: this.now,
+          ended: null,
+          endedAt: 0,
+          maxAgeEndsAt: null,
+          endedByMaxAge: false,
+          session: { id: `s${n}`, createdAt: this.now, user: SESSION.user },
+        });
+        if (live.length < 4) this.open();
+        return;
+      }
     }
   }
 
@@ -430,13 +483,21 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'offline' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'online' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'revoke' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'signIn' as const }) },
 );
 
 /** No absolute end in most runs; else one within the run's length. */
 const maxAgeArb = fc.option(fc.integer({ min: 5_000, max: 120_000 }), { freq: 3 });
 
-function simulate(tabs: number, actions: Action[], settle: { activeTab: number; maxAgeMs?: number | null }, trace = false): World {
-  const world = new World();
+function simulate(
+  tabs: number,
+  actions: Action[],
+  settle: { activeTab: number; maxAgeMs?: number | null; inPlace?: boolean },
+  trace = false,
+): World {
+  const world = new World(settle.inPlace ? inPlaceConfig : navigateConfig);
+  // Leaving at the end, a tab does not come back: signing in again is the in-place story.
+  if (!settle.inPlace) actions = actions.filter((a) => a.kind !== 'signIn');
   world.trace = trace;
   if (settle.maxAgeMs != null) world.server.maxAgeEndsAt = world.now + settle.maxAgeMs;
   for (let i = 0; i < tabs; i++) world.open();
@@ -464,15 +525,18 @@ test('random lifecycles: the server never expires an active session, tabs end to
       fc.array(actionArb, { maxLength: 30 }),
       fc.nat(7),
       maxAgeArb,
-      (tabs, actions, activeTab, maxAgeMs) => {
-        const world = simulate(tabs, actions, { activeTab, maxAgeMs });
+      fc.boolean(),
+      (tabs, actions, activeTab, maxAgeMs, inPlace) => {
+        const world = simulate(tabs, actions, { activeTab, maxAgeMs, inPlace });
         expect(world.violations).toEqual([]);
         // A page whose first answer says it has no session (never revoked nor expired: logged out)
         // stops quietly; every other page ends with the others.
         const quiet = (t: SimTab) => t.st.shared.phase === 'ended' && t.ended === null;
         for (const tab of world.tabs.filter(quiet)) expect([tab.late, world.server.ended]).toEqual([true, 'logged-out']);
         const alive = world.tabs.filter((t) => t.alive && !quiet(t));
-        const reasons = new Set(alive.map((t) => t.st.shared.reason));
+        // In place, a tab locked with an earlier session keeps that one's reason (its page is locked either way).
+        const current = alive.filter((t) => t.st.shared.session === null || t.st.shared.session.id === world.server.session.id);
+        const reasons = new Set(current.map((t) => t.st.shared.reason));
         if (world.server.ended) {
           // Ended on the server: every open tab knows, with one reason.
           expect(alive.every((t) => t.st.shared.phase === 'ended')).toBe(true);

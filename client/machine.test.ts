@@ -272,3 +272,29 @@ test('locked before any answer named its session: a later session never unlocks 
   expect(effects.map((e) => e.type)).toContain('reload');
   expect(effects.map((e) => e.type)).not.toContain('unlock');
 });
+
+test('a locked tab the user comes back to asks the server (at most once a second), unheard by the others', () => {
+  const inPlace: MachineConfig = { ...config, inPlace: true };
+  let st = initialState('a', { ...shared, session: { id: 's1', createdAt: T0, user: 'alice' } });
+  for (const [at, event] of [
+    [T0, { type: 'start' }],
+    [T0 + 10, { type: 'message', message: { type: 'end', reason: 'revoked', confirmed: true } }],
+  ] as [number, MachineEvent][])
+    st = step(st, event, at, inPlace).state;
+  expect(st.standby).toBe(true);
+  const back = step(st, { type: 'wake' }, T0 + 5000, inPlace);
+  expect(back.effects.map((e) => e.type)).toEqual(['ping']);
+  const answered = step(
+    back.state,
+    {
+      type: 'pinged',
+      flight: back.state.flight!,
+      jitter: 0,
+      result: { kind: 'ended', reason: 'revoked' },
+    },
+    T0 + 5050,
+    inPlace,
+  ).state;
+  expect(step(answered, { type: 'wake' }, T0 + 5500, inPlace).effects).toEqual([]);
+  expect(step(answered, { type: 'wake' }, T0 + 6100, inPlace).effects.map((e) => e.type)).toEqual(['ping']);
+});

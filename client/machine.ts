@@ -31,6 +31,8 @@ import type { PingResult } from './transport';
  * and a ping sent before the "ended" arrives would be a second tab asking the server.
  */
 export const ELECTED_SETTLE_MS = 250;
+/** A locked tab waiting in place asks the server at most this often when the user comes back to it. */
+export const STANDBY_CHECK_MS = 1000;
 /** A follower waits this long past the leader's due time before it takes over. */
 export const TAKEOVER_GRACE_MS = 1500;
 /**
@@ -407,6 +409,12 @@ class Run {
       case 'tick':
         return;
       case 'wake':
+        // A locked tab the user comes back to asks whether they signed in meanwhile (elsewhere,
+        // where no client told the others), at most once a second.
+        if (st.standby) {
+          if (!st.flight && now - st.lastPingAt >= STANDBY_CHECK_MS) this.pingNow(false, false);
+          return;
+        }
         if (event.online) {
           // Back online: retry what failed now rather than after the backoff.
           // Back online: start over (a request that was already out still fails, then retries at once).
@@ -805,6 +813,8 @@ class Run {
     if (s.phase === 'ended') {
       if (!confirmed || s.confirmed) return;
       s.confirmed = true;
+      // Decided here without the server (offline): the server's reason wins.
+      s.reason = reason;
       st.confirming = false;
       if (tell) this.post({ type: 'end', reason: s.reason!, confirmed: true, session: s.session?.id ?? null });
       this.finish();
