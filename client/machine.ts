@@ -816,7 +816,7 @@ class Run {
       // Decided here without the server (offline): the server's reason wins.
       s.reason = reason;
       st.confirming = false;
-      if (tell) this.post({ type: 'end', reason: s.reason!, confirmed: true, session: s.session?.id ?? null });
+      if (tell) this.post({ type: 'end', reason: s.reason, confirmed: true, session: s.session?.id ?? null });
       this.finish();
       return;
     }

@@ -45,7 +45,7 @@ async function allLocked(tabs: Tab[], reason: string): Promise<void> {
     await until(async () => (await state(tab)).phase === 'ended', { timeout: 20_000, what: `tab ${tab.index} locked` });
     expect(await state(tab)).toMatchObject({ reason, locked: true });
     expect(tab.navigations).toEqual([]);
-    expect(await tab.page.$eval('main', (main) => (main).inert)).toBe(true);
+    expect(await tab.page.$eval('main', (main) => main.inert)).toBe(true);
   }
 }
 
@@ -102,7 +102,7 @@ describe.each(BROWSERS)('%s', (kind) => {
       const unlocked = await tab.page.evaluate(() => window.__sessionwatchEvents!.find((e) => e.type === 'unlocked')?.t);
       expect(unlocked! - signedInAt).toBeLessThanOrEqual(1000);
       expect(tab.navigations).toEqual([]);
-      expect(await tab.page.$eval('main', (main) => (main).inert)).toBe(false);
+      expect(await tab.page.$eval('main', (main) => main.inert)).toBe(false);
     }
     expect(await form.page.$eval('#body', (el) => (el as HTMLTextAreaElement).value)).toBe('A half-written report');
     expect(await form.page.evaluate(() => (window as unknown as { __kept: string }).__kept)).toBe('in-memory state');
