@@ -183,7 +183,8 @@ export function isSharedState(value: unknown): value is SharedState {
     (s.maxAgeEndsAt === null || Number.isFinite(s.maxAgeEndsAt)) &&
     (s.lostSince === null || Number.isFinite(s.lostSince)) &&
     Number.isFinite(s.triedAt) &&
-    (s.session === null || isSessionIdentity(s.session)) &&
+    // Absent from clients older than the field (a deploy under way): no session known.
+    (s.session == null || isSessionIdentity(s.session)) &&
     s.warnAfter > 0 &&
     s.expireAfter > s.warnAfter &&
     (s.phase === 'active' || s.phase === 'warning' || s.phase === 'ended')

@@ -25,6 +25,10 @@ test.each([
   { type: 'ping', activity: 1, nextBy: 2, from },
   { type: 'nudge' },
   { type: 'end', reason: 'revoked', confirmed: true },
+  { type: 'end', reason: 'revoked', confirmed: true, session: 's1' },
+  { type: 'state', state: { ...state, session: { id: 's1', createdAt: 5, user: null } }, sent: 1, nextBy: 2, from },
+  // From a client older than the session's identity (a deploy under way).
+  { type: 'state', state: { ...state, session: undefined }, sent: 1, nextBy: 2, from },
 ])('accepts %p', (message) => {
   expect(isTabMessage(message)).toBe(true);
 });
@@ -42,6 +46,9 @@ test.each([
   { type: 'ping', activity: 1, nextBy: 2, from: { ...from, term: 'one' } },
   { type: 'end', reason: 'bored', confirmed: true },
   { type: 'end', reason: 'expired' },
+  { type: 'end', reason: 'expired', confirmed: true, session: 42 },
+  { type: 'state', state: { ...state, session: { id: 's1', createdAt: 'today', user: null } }, sent: 1, nextBy: 2, from },
+  { type: 'state', state: { ...state, session: { id: 's1', createdAt: 5, user: 7 } }, sent: 1, nextBy: 2, from },
   { type: 'reload' },
 ])('rejects %p', (message) => {
   expect(isTabMessage(message)).toBe(false);
