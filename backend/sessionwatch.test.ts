@@ -86,10 +86,16 @@ describe('SessionWatch with a manual clock', () => {
   test('without a secret nor app.keys the tag is null, said once in the log', async () => {
     await app.stop();
     const lines: string[] = [];
-    app = await startMiniApp({ warnAfter: 60, expireAfter: 100, logger: { error: (m: string) => lines.push(m) } }, { keys: null });
+    const errors: unknown[] = [];
+    app = await startMiniApp(
+      { warnAfter: 60, expireAfter: 100, logger: { error: (m: string, e?: unknown) => (lines.push(m), errors.push(e)) } },
+      { keys: null },
+    );
     const c = await login();
     for (let i = 0; i < 2; i++) expect((await c.post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body.user).toBeNull();
     expect(lines).toEqual([stringMatching(/neither the "secret" option nor app.keys/)]);
+    // Advice, not a failure: no error object (nor its stack) with it.
+    expect(errors).toEqual([undefined]);
   });
 
   test('the secret option wins over app.keys, and is never echoed when refused', async () => {

@@ -20,7 +20,8 @@ export interface SessionWatchClient {
   /**
    * Re-login in place: opens the login page (`endUrl`) in the sign-in window, as the lock's
    * "Sign in again" does. Call it from a click (browsers block popups otherwise); null when
-   * blocked or without a window. Once the user signed in there, every locked tab unlocks.
+   * blocked, without a window, or while the session has not ended. Once the user signed in there,
+   * every locked tab unlocks.
    *
    * @example
    * ```ts

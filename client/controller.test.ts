@@ -326,7 +326,8 @@ test('on a page without a session (a login or public page) the first answer is "
     expect(tab.navigations).toEqual([]);
     expect(ofType(tab, 'end')).toEqual([]);
   }
-  expect(tabs[0].c.getState()).toMatchObject({ phase: 'ended', reason: 'logged-out' });
+  // Nothing is locked on such a page, and there is no session to sign in again to.
+  expect(tabs[0].c.getState()).toMatchObject({ phase: 'ended', reason: 'logged-out', locked: false });
 });
 
 test('a live session that the server no longer knows ends every tab (it was live: not a login page)', async () => {

@@ -39,6 +39,7 @@ export class Controller {
   /** In the back/forward cache: out of the channel and the election until restored. */
   private suspended = false;
   private missingApiReported = false;
+  private unhiddenReported = false;
   /** This page is the sign-in window of a re-login in place: it closes once signed in. */
   private reloginWindow: boolean;
 
@@ -95,7 +96,7 @@ export class Controller {
 
   getState(): SessionWatchState {
     const { st } = this;
-    return snapshot(st.shared, st.leader, Date.now(), st.shared.phase === 'ended' || st.pendingLock !== null);
+    return snapshot(st.shared, st.leader, Date.now(), (st.shared.phase === 'ended' && !st.quiet) || st.pendingLock !== null);
   }
 
   start(): void {
@@ -135,11 +136,13 @@ export class Controller {
 
   /**
    * Opens the login page (`endUrl`) in the sign-in window, as the lock's "Sign in again" does;
-   * call it from a click (browsers block popups otherwise). Null without a window, or when blocked.
+   * call it from a click (browsers block popups otherwise). Null without a window, when blocked,
+   * or while the session has not ended.
    */
   relogin(): Window | null {
     const win = this.env.window;
-    if (!win) return null;
+    // Only an ended session has anything to sign in again to (a quiet page has its own login).
+    if (!win || this.st.shared.phase !== 'ended' || this.st.quiet) return null;
     return openReloginWindow(win, this.options.endUrl(this.st.shared.reason ?? 'expired', currentPath()));
   }
 
@@ -272,6 +275,7 @@ export class Controller {
         const draftsKept = (page.drafts?.save() ?? 0) > 0;
         const inPlace = this.config.inPlace && effect.reason !== 'logged-out';
         page.lock?.lock(effect.reason, options.endUrl(effect.reason, currentPath()), draftsKept, inPlace);
+        if (inPlace && !page.lock && this.env.window && !this.emitter.has('locked')) this.reportUnhiddenPage();
         page.stopActivity();
         return;
       }
@@ -310,6 +314,20 @@ export class Controller {
       win.name = '';
       win.close();
     });
+  }
+
+  /**
+   * In place without the lock screen, nothing hides the ended page unless the app does: said once,
+   * loudly, when it happens with nobody listening to `locked`.
+   */
+  private reportUnhiddenPage(): void {
+    if (this.unhiddenReported) return;
+    this.unhiddenReported = true;
+    console.error(
+      "sessionwatch: the session ended and, with relogin: 'in-place' and lock: false (or ui: false), nothing hides this page: " +
+        'listen to the "locked" event to hide it and offer to sign in again (client.relogin() from a click, or your login UI then client.resume()), ' +
+        "or keep the default lock screen, or set relogin: 'navigate'.",
+    );
   }
 
   /**

@@ -73,6 +73,11 @@ export class Emitter {
     };
   }
 
+  /** True when someone listens to `event`. */
+  has(event: SessionWatchEvent): boolean {
+    return (this.handlers.get(event)?.size ?? 0) > 0;
+  }
+
   emit<E extends SessionWatchEvent>(event: E, payload: SessionWatchEventMap[E]): void {
     for (const handler of [...(this.handlers.get(event) ?? [])]) {
       try {

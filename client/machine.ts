@@ -162,6 +162,8 @@ export interface TabState {
    * of the same user shows up (another tab's state, or this tab's own check on `resume`).
    */
   standby: boolean;
+  /** Stopped quietly: a page that never had a session (nothing locked, nothing to sign in again to). */
+  quiet: boolean;
 }
 
 /** What happens to a tab. Times are epoch ms. */
@@ -272,6 +274,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     confirmAt: -Infinity,
     finished: false,
     standby: false,
+    quiet: false,
   };
 }
 
@@ -867,6 +870,7 @@ class Run {
     if (reason !== 'logged-out' && !endedBeforeLoad) return false;
     Object.assign(s, { phase: 'ended', reason: 'logged-out', confirmed: true });
     st.finished = true;
+    st.quiet = true;
     this.fx.push({ type: 'quiet' });
     return true;
   }

@@ -107,6 +107,37 @@ test('headless mode: events only, no DOM added', async () => {
   expect(locked()).toBe(false);
 });
 
+test("in place without the lock screen and nobody listening to 'locked': said once in the console, nothing hidden", async () => {
+  const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const { c, server, navigations } = setup({ ui: false, relogin: 'in-place' });
+  c.start();
+  await advance(300);
+  server.ended = 'revoked';
+  c.extend();
+  await advance(100);
+  expect(c.getState()).toMatchObject({ phase: 'ended', locked: true });
+  expect(navigations).toEqual([]);
+  expect(error).toHaveBeenCalledTimes(1);
+  expect(String(error.mock.calls[0][0])).toMatch(/nothing hides this page: listen to the "locked" event/);
+  error.mockRestore();
+});
+
+test('relogin() opens the sign-in window only once the session ended', async () => {
+  const open = jest.spyOn(window, 'open').mockReturnValue(null);
+  const { c, server } = setup({ relogin: 'in-place' });
+  c.start();
+  await advance(300);
+  expect(c.relogin()).toBeNull();
+  expect(open).not.toHaveBeenCalled();
+  server.ended = 'expired';
+  c.extend();
+  await advance(100);
+  c.relogin();
+  expect(open).toHaveBeenCalledWith('/?reason=expired', 'sessionwatch-relogin', expect.stringContaining('popup'));
+  open.mockRestore();
+  c.stop();
+});
+
 test('onEnd replaces the navigation', async () => {
   const onEnd = jest.fn();
   const { c, navigations } = setup({ onEnd });

@@ -86,9 +86,10 @@ export interface UseSessionWatchResult extends SessionWatchView {
   logout(): Promise<void>;
   /**
    * Re-login in place: opens the login page in the sign-in window (call it from a click). Every
-   * locked tab unlocks once the same user signed in there.
+   * locked tab unlocks once the same user signed in there. Returns the window; null when the
+   * session has not ended, or when the browser blocked the window (say so, and offer a link).
    */
-  relogin(): void;
+  relogin(): Window | null;
   /** Re-login in place with the app's own login UI: call it once that login succeeded; the tabs unlock. */
   resume(): void;
   /** The client itself (null while rendering on the server). */
@@ -264,7 +265,7 @@ export function useSessionWatch(client?: SessionWatchClient | null): UseSessionW
     () => ({
       extend: () => sw?.extend(),
       logout: () => (sw ? sw.logout() : Promise.resolve()),
-      relogin: () => void sw?.relogin(),
+      relogin: () => sw?.relogin() ?? null,
       resume: () => sw?.resume(),
     }),
     [sw],

@@ -134,8 +134,9 @@ export interface SessionWatchState {
   /** True while the server cannot be reached (network down, timeouts, 5xx answers). */
   connectionLost: boolean;
   /**
-   * True while the page is hidden behind the lock: the session ended (with `relogin: 'in-place'`
-   * the tab waits there for the same user to sign in again), or its end is being confirmed.
+   * True while the page must be hidden: the session ended (with `relogin: 'in-place'` the tab
+   * waits there for the same user to sign in again), or its end is being confirmed. False on a
+   * page that never had a session (a login page: the client stopped quietly).
    */
   locked: boolean;
 }

@@ -40,6 +40,11 @@ export class LogOnce {
     this.log(`db:${message}`, `sessionwatch: session database error (requests fail closed with 503): ${message}`, err);
   };
 
+  /** Advice about the setup that needs no error (nothing failed): said the first time `key` is seen. */
+  advise(key: string, message: string): void {
+    this.log(`advice:${key}`, message, undefined);
+  }
+
   private log(key: string, message: string, error: unknown): void {
     if (this.logged.has(key)) return;
     this.logged.add(key);

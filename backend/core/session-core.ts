@@ -54,6 +54,10 @@ export class SessionCore implements Core {
     return this.raw.migrate();
   }
 
+  advise(key: string, message: string): void {
+    this.log.advise(key, message);
+  }
+
   configError(key: string, message: string): SessionWatchConfigError {
     return this.log.configError(key, message);
   }

@@ -67,6 +67,8 @@ export interface Core {
   state(ctx: Context): RequestState;
   /** A configuration error, logged once per `key`, to be thrown. */
   configError(key: string, message: string): SessionWatchConfigError;
+  /** Advice about the setup (nothing failed), logged once per `key`. */
+  advise(key: string, message: string): void;
   /** Marks the request as one whose session has ended: the API's 401 and the header say why. */
   markEnded(ctx: Context, reason: EndReason, endedAt?: number): void;
   /** Logs the browser session out without touching records (see `SessionCore.resetSession`). */

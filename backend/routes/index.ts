@@ -129,7 +129,7 @@ export function createRoutes(sw: Core): Middleware {
       noStore(ctx);
       const { maxAgeMs } = sw.options.policy;
       const secret = tagSecret(sw.options.secret, ctx);
-      if (secret === undefined) sw.configError('secret', NO_SECRET_MESSAGE);
+      if (secret === undefined) sw.advise('secret', NO_SECRET_MESSAGE);
       const body: PingResponse = {
         idleFor: seconds(time - lastActivity),
         warnAfter: sw.options.warnAfter,
