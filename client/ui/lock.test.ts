@@ -36,6 +36,17 @@ test('in place: the page is kept but inert, "Sign in again" opens the login page
   open.mockRestore();
 });
 
+test("unlocked (the user signed in, maybe in another tab's window): the window this tab opened closes", () => {
+  const popup = { focus() {}, close: jest.fn(), closed: false };
+  const open = jest.spyOn(window, 'open').mockReturnValue(popup as unknown as Window);
+  const lock = createLockScreen({ texts: DEFAULT_TEXTS });
+  lock.lock('expired', '/login', false, true);
+  button().dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+  lock.unlock();
+  expect(popup.close).toHaveBeenCalledTimes(1);
+  open.mockRestore();
+});
+
 test('a blocked popup: the link itself opens the login page (in a tab named for the sign-in window)', () => {
   const open = jest.spyOn(window, 'open').mockReturnValue(null);
   const lock = createLockScreen({ texts: DEFAULT_TEXTS });

@@ -40,6 +40,11 @@ export function createLockScreen({
   let made: { el: Element; inert: boolean; ariaHidden: string | null }[] = [];
   /** What had the focus before the lock: it gets it back on unlock. */
   let focusBefore: Element | null = null;
+  /**
+   * The sign-in window this tab opened: closed on unlock (another tab's window may be the one the
+   * user signed in with; this one would stay on the login page).
+   */
+  let opened: Window | null = null;
 
   function render(status: 'checking' | EndReason, loginHref: string, draftsKept: boolean, inPlace: boolean): void {
     ensureStyles(doc, nonce);
@@ -75,7 +80,8 @@ export function createLockScreen({
         panel.append(waiting);
         link.addEventListener('click', (event) => {
           const win = doc.defaultView;
-          if (win && openReloginWindow(win, link.href)) event.preventDefault();
+          opened = win && openReloginWindow(win, link.href);
+          if (opened) event.preventDefault();
           waiting.textContent = texts.reloginWaiting;
         });
       }
@@ -112,6 +118,12 @@ export function createLockScreen({
       hidePage();
     },
     unlock() {
+      try {
+        if (opened && !opened.closed) opened.close();
+      } catch {
+        // Gone already.
+      }
+      opened = null;
       const hadFocus = root?.contains(doc.activeElement) ?? false;
       root?.remove();
       root = undefined;
