@@ -11,12 +11,13 @@ export type { SessionCreatedEvent, SessionEndedEvent, SessionWatchEvents } from 
 export type { SessionWatchOptions, SessionWatchLogger, ResolvedOptions } from './options';
 export type { TrackedSession } from './tracking/records';
 export type { PassiveRule } from './inactivity/passive';
+export type { SessionPolicy, SessionPolicyFunction, SessionPolicyInput, LoginOptions } from './inactivity/session-policy';
 export type { ExternalSessionStore } from './tracking/koa-session-adapter';
 export { assertSameOrigin } from './http/csrf';
 export { SessionWatchHttpError, SessionWatchConfigError, StoreUnavailableError } from './errors';
 
 // Stores of tracked sessions, and the database helpers for apps and knexfiles.
-export type { Store, SessionRecord, SweepCutoffs, SweepResult } from './store/types';
+export type { Store, SessionRecord, SessionLimits, SweepCutoffs, SweepResult } from './store/types';
 export { KnexStore, type KnexStoreOptions } from './store/knex-store';
 export { MemoryStore } from './store/memory-store';
 export { connect, isPostgresUrl, DEFAULT_DATABASE_URL, type ConnectOptions } from './store/connect';

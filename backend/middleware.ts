@@ -1,10 +1,11 @@
 import type { Context, Middleware, Next } from 'koa';
 import { apiPath, endReasonOfError, ERROR, ROUTES, SESSION_ENDED_HEADER, type EndReason, type ErrorBody } from '../shared/protocol';
 import type { Core } from './core/types';
+import type { SessionRecord } from './store/types';
 import { SessionWatchHttpError } from './errors';
 import { hashToken } from './tracking/tokens';
 import { koaSessionOrder, requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
-import { isExpired, shouldTouch } from './inactivity/policy';
+import { isExpired, recordPolicy, shouldTouch } from './inactivity/policy';
 import { createRoutes } from './routes';
 import { applyNoStore } from './http/no-store';
 
@@ -99,7 +100,9 @@ async function nextKeepingEndReason(sw: Core, ctx: Context, next: Next): Promise
  * a live one records activity unless the request is passive (throttled by `touchInterval`).
  */
 async function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): Promise<void> {
-  const { sessionKey, policy, isPassive, now } = sw.options;
+  const { sessionKey, isPassive, now } = sw.options;
+  // Each session by its own limits (stored on its record), else the global ones.
+  const policy = (record: SessionRecord) => recordPolicy(record, sw.options.policy);
   const state = sw.state(ctx);
   const session = sessionOf(ctx);
   const token = session?.[sessionKey];
@@ -113,13 +116,13 @@ async function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<stri
   let record = await sw.store.findByTokenHash(tokenHash);
   const time = now();
   // A cached copy may lag behind activity recorded elsewhere: check the database before ending it.
-  if (record && record.endedAt === null && isExpired(record, policy, time)) {
+  if (record && record.endedAt === null && isExpired(record, policy(record), time)) {
     record = await sw.store.findByTokenHash(tokenHash, { fresh: true });
   }
   let ended: EndReason | undefined;
   if (!record) ended = 'logged-out';
   else if (record.endedAt !== null) ended = record.endReason ?? 'revoked';
-  else if (isExpired(record, policy, time)) {
+  else if (isExpired(record, policy(record), time)) {
     ended = 'expired';
     const expired = await sw.store.end(record.id, 'expired', time);
     if (expired) await sw.ended(expired, 'expired', ctx);
@@ -129,7 +132,7 @@ async function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<stri
     return;
   }
   state.record = record;
-  if (!isPassive(ctx) && !apiPassive.has(ctx.path) && shouldTouch(record!, policy, time)) {
+  if (!isPassive(ctx) && !apiPassive.has(ctx.path) && shouldTouch(record!, policy(record!), time)) {
     const lastActivity = await sw.store.touch(record!.id, time);
     if (lastActivity !== undefined) record!.lastActivity = lastActivity;
   }

@@ -32,6 +32,7 @@ describe('options', () => {
     [{ maxSessionsPerUser: Infinity }, /"maxSessionsPerUser"/],
     [{ noStore: 'yes' }, /"noStore" must be a boolean or a function/],
     [{ noStore: null }, /"noStore"/],
+    [{ policy: { expireAfter: 900 } }, /option "policy" must be a function \(\{ userId, ctx \}\) =>/],
   ])('%j throws a TypeError naming the option', (options, message) => {
     expect(() => resolveOptions({ database, ...(options as object) })).toThrow(TypeError);
     expect(() => resolveOptions({ database, ...(options as object) })).toThrow(message);
@@ -213,5 +214,14 @@ describe('options', () => {
     expect([...resolveOptions({ database, trustedOrigins: ['https://app.example.com/'] }).trustedOrigins]).toEqual([
       'https://app.example.com',
     ]);
+  });
+
+  test('policy: a function, kept as given; the global limits it starts from, touchInterval only when given', () => {
+    const policy = () => ({ expireAfter: 900 });
+    expect(resolveOptions({ database, policy })).toMatchObject({
+      sessionPolicy: policy,
+      globalLimits: { warnAfter: 1740, expireAfter: 1800, maxAge: null, touchInterval: undefined },
+    });
+    expect(resolveOptions({ database, touchInterval: 0, maxAge: 3600 }).globalLimits).toMatchObject({ touchInterval: 0, maxAge: 3600 });
   });
 });

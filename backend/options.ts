@@ -4,6 +4,7 @@ import type { Store } from './store/types';
 import type { ExternalSessionStore } from './tracking/koa-session-adapter';
 import { compilePassive, type PassiveRule } from './inactivity/passive';
 import { defaultTouchInterval, type ActivityPolicy } from './inactivity/policy';
+import type { GlobalLimits, SessionPolicyFunction } from './inactivity/session-policy';
 import { DEFAULT_DATABASE_URL } from './store/connect';
 import { parseDatabaseUrl } from './store/database-url';
 import { assertKnownKeys, assertWarnBeforeExpire, describeValue, positiveSeconds as checkSeconds } from '../shared/option-checks';
@@ -49,9 +50,30 @@ export interface SessionWatchOptions {
   maxAge?: number | null;
   /**
    * Seconds between two activity writes of one session from ordinary requests.
-   * Default `min(60, expireAfter / 20)`.
+   * Default `min(60, expireAfter / 20)`, of each session's own `expireAfter` when a `policy` set
+   * it; a value given here holds for every session.
    */
   touchInterval?: number;
+  /**
+   * Limits per session, decided at each login from the user and the login request: any of
+   * `warnAfter`, `expireAfter` and `maxAge` (seconds; `maxAge: null` for none), the rest from the
+   * global options. Sync or async. The resolved values are stored on the session's record, so
+   * every instance and every restart applies them: the request check, the sweep, the activity
+   * throttle and the ping answer (which the browser client takes its settings from).
+   * `sw.login(ctx, userId, { policy })` overrides the result field by field ("keep me signed in").
+   * A bad result, or a throw, fails the login with an error naming the field; nothing is written.
+   * Default: none (every session uses the global options).
+   *
+   * @example
+   * ```ts
+   * const sw = createSessionWatch({
+   *   policy: async ({ userId }) => ((await isCardholderStaff(userId)) ? { warnAfter: 840, expireAfter: 900 } : undefined),
+   * });
+   * // "Keep me signed in": 14 days of inactivity, no absolute limit.
+   * await sw.login(ctx, user.id, { policy: { warnAfter: 14 * 86400 - 60, expireAfter: 14 * 86400, maxAge: null } });
+   * ```
+   */
+  policy?: SessionPolicyFunction;
   /** Requests that do not count as activity (polling, health checks…). The ping is always passive. */
   passive?: PassiveRule | PassiveRule[];
   /** Seconds between background sweeps that end expired records; `0` or `false` turns it off. Default 60. */
@@ -130,6 +152,7 @@ export const OPTION_KEYS = [
   'expireAfter',
   'maxAge',
   'touchInterval',
+  'policy',
   'passive',
   'sweepInterval',
   'retention',
@@ -157,6 +180,10 @@ export interface ResolvedOptions {
   warnAfter: number;
   expireAfter: number;
   policy: ActivityPolicy;
+  /** The `policy` option: limits per session, decided at login. */
+  sessionPolicy?: SessionPolicyFunction;
+  /** The global limits a session's own start from (seconds). */
+  globalLimits: GlobalLimits;
   isPassive: (ctx: Context) => boolean;
   sweepIntervalMs: number;
   retentionMs: number;
@@ -289,6 +316,11 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   if (touchInterval >= expireAfter) {
     throw new RangeError(`sessionwatch: option "touchInterval" (${touchInterval}) must be less than "expireAfter" (${expireAfter})`);
   }
+  if (options.policy !== undefined && typeof options.policy !== 'function') {
+    throw new TypeError(
+      `sessionwatch: option "policy" must be a function ({ userId, ctx }) => { warnAfter?, expireAfter?, maxAge? } (got ${describeValue(options.policy)})`,
+    );
+  }
   const sweepInterval =
     options.sweepInterval === false ? 0 : nonNegativeSeconds('sweepInterval', options.sweepInterval, DEFAULT_SWEEP_INTERVAL);
   const retention = nonNegativeSeconds('retention', options.retention, DEFAULT_RETENTION);
@@ -330,6 +362,8 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
       touchIntervalMs: touchInterval * 1000,
       maxAgeMs: maxAge === null ? null : maxAge * 1000,
     },
+    sessionPolicy: options.policy,
+    globalLimits: { warnAfter, expireAfter, maxAge, touchInterval: options.touchInterval === undefined ? undefined : touchInterval },
     isPassive: compilePassive(options.passive),
     sweepIntervalMs: sweepInterval * 1000,
     retentionMs: retention * 1000,

@@ -171,6 +171,13 @@ describe('SessionWatch with a manual clock', () => {
     await expect(app.sw.login(fakeCtx, '')).rejects.toThrow(TypeError);
     await expect(app.sw.login(fakeCtx, { id: 1 } as never)).rejects.toThrow(/userId/);
   });
+
+  test('login refuses bad options: not an object, an unknown key', async () => {
+    const koa = new Koa();
+    const fakeCtx = koa.createContext({ headers: {}, socket: {} } as never, {} as never);
+    await expect(app.sw.login(fakeCtx, 'alice', null as never)).rejects.toThrow(/login options must be an object/);
+    await expect(app.sw.login(fakeCtx, 'alice', { polcy: {} } as never)).rejects.toThrow(/unknown login option "polcy" \(known: policy\)/);
+  });
 });
 
 describe('failing closed', () => {

@@ -8,6 +8,7 @@ import { Sweeper } from './inactivity/sweeper';
 import { createMiddleware } from './middleware';
 import { resolveOptions, type ResolvedOptions, type SessionWatchOptions } from './options';
 import type { Store, SweepResult } from './store/types';
+import type { LoginOptions } from './inactivity/session-policy';
 import { PagingError } from './tracking/paging';
 import { toTrackedSession, type TrackedSession } from './tracking/records';
 
@@ -88,9 +89,24 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * useless), links it to a new tracked record and emits `sessionCreated`. Call it before writing
    * your own data into `ctx.session`, which starts empty. Beyond `maxSessionsPerUser` live
    * sessions, the user's least recently active ones are revoked (see `SessionEndedEvent.cause`).
+   *
+   * `options.policy` sets this session's own limits (`warnAfter`, `expireAfter`, `maxAge`), over
+   * the `policy` option's result and the global options. A bad policy (or a `policy` option that
+   * throws) rejects with an error naming the field, before anything is written: the request's
+   * session stays as it was.
+   *
+   * @example
+   * ```ts
+   * // "Keep me signed in": 14 days of inactivity, warned a minute before, no absolute limit.
+   * const remember = { warnAfter: 14 * 86400 - 60, expireAfter: 14 * 86400, maxAge: null };
+   * await sw.login(ctx, user.id, body.remember ? { policy: remember } : {});
+   * ```
    */
-  async login(ctx: Context, userId: string | number): Promise<TrackedSession> {
-    return this.core.login(ctx, userIdOf(userId));
+  async login(ctx: Context, userId: string | number, options: LoginOptions = {}): Promise<TrackedSession> {
+    if (options === null || typeof options !== 'object') throw new TypeError('sessionwatch: login options must be an object { policy? }');
+    const unknown = Object.keys(options).filter((key) => key !== 'policy');
+    if (unknown.length) throw new TypeError(`sessionwatch: unknown login option ${JSON.stringify(unknown[0])} (known: policy)`);
+    return this.core.login(ctx, userIdOf(userId), options);
   }
 
   /**

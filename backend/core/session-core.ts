@@ -2,10 +2,11 @@ import type { EventEmitter } from 'node:events';
 import type { Context } from 'koa';
 import { SESSION_ENDED_HEADER, type EndReason, type SessionListResponse } from '../../shared/protocol';
 import type { SessionWatchConfigError } from '../errors';
-import { isExpired, sweepCutoffs } from '../inactivity/policy';
+import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
+import { resolveSessionLimits, type LoginOptions } from '../inactivity/session-policy';
 import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
-import type { SessionRecord, Store, SweepResult } from '../store/types';
+import type { SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
 import { currentStoreKey, externalStoreOf, regenerateSession } from '../tracking/koa-session-adapter';
 import { pageOf, sortForList, type RecordPage } from '../tracking/paging';
 import { newRecord, toSessionInfo, toTrackedSession, type TrackedSession } from '../tracking/records';
@@ -75,12 +76,14 @@ export class SessionCore implements Core {
   }
 
   /** Logs `userId` (validated) in on this request; see `SessionWatch.login`. */
-  async login(ctx: Context, userId: string): Promise<TrackedSession> {
+  async login(ctx: Context, userId: string, options: LoginOptions = {}): Promise<TrackedSession> {
+    // Decided before anything changes: a bad policy fails the login with the old session intact.
+    const limits = await this.limitsOf(ctx, userId, options.policy);
     await this.endTracked(ctx);
     const session = await regenerateSession(ctx);
     const token = newToken();
     session[this.options.sessionKey] = token;
-    const record = newRecord(ctx, userId, token, currentStoreKey(ctx), this.options.now());
+    const record = newRecord(ctx, userId, token, currentStoreKey(ctx), this.options.now(), limits);
     await this.store.insert(record);
     this.requests.set(ctx, { record });
     // The request may have come from an ended session: this answer is a login, not an end.
@@ -89,6 +92,22 @@ export class SessionCore implements Core {
     this.events.emit('sessionCreated', { session: tracked });
     await this.capSessions(userId, record.id, ctx);
     return tracked;
+  }
+
+  /** The new session's own limits (null: the global options), from the `policy` option and the login's own. */
+  private async limitsOf(ctx: Context, userId: string, fromLogin: unknown): Promise<SessionLimits | null> {
+    const { sessionPolicy, globalLimits } = this.options;
+    let fromOption: unknown;
+    if (sessionPolicy) {
+      try {
+        fromOption = await sessionPolicy({ userId, ctx });
+      } catch (err) {
+        throw new Error(`sessionwatch: the "policy" option threw for this login: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
+      }
+    }
+    return resolveSessionLimits(globalLimits, fromOption, fromLogin);
   }
 
   /**
@@ -165,7 +184,7 @@ export class SessionCore implements Core {
    */
   private async listLive(userId: string): Promise<SessionRecord[]> {
     const now = this.options.now();
-    return (await this.store.listActive(userId)).filter((record) => !isExpired(record, this.options.policy, now));
+    return (await this.store.listActive(userId)).filter((record) => !isExpired(record, recordPolicy(record, this.options.policy), now));
   }
 
   async revokeSession(userId: string, id: string, ctx?: Context): Promise<boolean> {

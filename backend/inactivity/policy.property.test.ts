@@ -5,7 +5,9 @@
  */
 import fc from 'fast-check';
 import { testRecord } from '../../test/support/records';
-import { idleDeadline, isExpired, pingExpires, shouldTouch, sweepCutoffs, type ActivityPolicy } from './policy';
+import type { SessionLimits } from '../store/types';
+import { idleDeadline, isExpired, pingExpires, recordPolicy, shouldTouch, sweepCutoffs, sweepSelects, type ActivityPolicy } from './policy';
+import { resolveSessionLimits } from './session-policy';
 
 /** Whole milliseconds, as `Date.now()` gives. */
 const time = fc.integer({ min: 0, max: 10 ** 9 });
@@ -19,7 +21,79 @@ const policyArb: fc.Arbitrary<ActivityPolicy> = fc
   // touchInterval is 5% of expireAfter by default: a fraction of a millisecond is possible.
   .map(({ expireAfterMs, touchShare, maxAgeMs }) => ({ expireAfterMs, touchIntervalMs: expireAfterMs * touchShare, maxAgeMs }));
 
+/**
+ * A session's own limits as a login resolves them: whole milliseconds from seconds that may have
+ * fractions, with the default throttle or an explicit one.
+ */
+const limitsArb: fc.Arbitrary<SessionLimits> = fc
+  .record({
+    expireAfter: fc.double({ min: 1, max: 86_400, noNaN: true }),
+    warnShare: fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+    maxAge: fc.option(fc.double({ min: 0.001, max: 10 ** 6, noNaN: true }), { nil: null }),
+    touchInterval: fc.option(fc.double({ min: 0, max: 0.9, noNaN: true }), { nil: undefined }),
+  })
+  .map(({ expireAfter, warnShare, maxAge, touchInterval }) => {
+    const global = {
+      warnAfter: 1,
+      expireAfter: 2,
+      maxAge: null,
+      touchInterval: touchInterval === undefined ? undefined : touchInterval * expireAfter,
+    };
+    return resolveSessionLimits(global, undefined, { warnAfter: expireAfter * warnShare, expireAfter, maxAge })!;
+  });
+
 describe('policy properties', () => {
+  test('per-record limits: the sweep selects exactly what isExpired ends with the record own rules, at every boundary', () => {
+    const nearDeadline = fc.oneof(
+      fc.record({ at: fc.constant<'idle' | 'age' | 'any'>('any'), delta: fc.integer({ min: 0, max: 10 ** 9 }) }),
+      fc.record({ at: fc.constantFrom<'idle' | 'age'>('idle', 'age'), delta: fc.integer({ min: -2, max: 2 }) }),
+    );
+    fc.assert(
+      fc.property(
+        policyArb,
+        fc.option(limitsArb, { nil: null }),
+        time,
+        time,
+        nearDeadline,
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (global, limits, createdAt, idle, { at, delta }, fraction) => {
+          const lastActivity = createdAt + idle;
+          const record = testRecord({ createdAt, lastActivity, limits });
+          const own = recordPolicy(record, global);
+          const base =
+            at === 'idle' ? idleDeadline(record, own) : at === 'age' && own.maxAgeMs !== null ? createdAt + own.maxAgeMs : lastActivity;
+          // Own limits are whole milliseconds, so a clock with a fraction of one must agree too.
+          const now = Math.max(lastActivity, Math.floor(base) + delta + (limits ? fraction : 0));
+          expect(sweepSelects(record, sweepCutoffs(global, 0, now))).toBe(isExpired(record, own, now));
+        },
+      ),
+    );
+  });
+
+  test('per-record limits: throttled writes keep both promises with the session own touchInterval', () => {
+    fc.assert(
+      fc.property(
+        limitsArb.map((limits) => ({ ...limits, maxAgeMs: null })),
+        fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 0, max: 10 ** 9 }),
+        (limits, gaps, after) => {
+          const record = testRecord({ createdAt: 0, lastActivity: 0, limits });
+          const policy = recordPolicy(record, { expireAfterMs: 1, touchIntervalMs: 0, maxAgeMs: 1 });
+          let realLast = 0;
+          for (const gap of gaps) {
+            const t = realLast + gap;
+            if (isExpired(record, policy, t)) return;
+            realLast = t;
+            if (shouldTouch(record, policy, t)) record.lastActivity = t;
+          }
+          const now = realLast + after;
+          if (after < limits.expireAfterMs) expect(isExpired(record, policy, now)).toBe(false);
+          if (after >= limits.expireAfterMs + limits.touchIntervalMs) expect(isExpired(record, policy, now)).toBe(true);
+        },
+      ),
+    );
+  });
+
   test('the sweep selects exactly the records isExpired ends (same rule, as query bounds)', () => {
     // `now` is drawn around the two deadlines (±2 ms) as often as anywhere: the boundaries are where
     // a `<` against a `<=` would differ.

@@ -21,6 +21,16 @@ export function defaultTouchInterval(expireAfter: number): number {
 }
 
 /**
+ * The rules that apply to one record: its own stored {@link SessionLimits} when it has them (a
+ * per-session policy), else the global ones (no policy, or a record made before policies existed).
+ */
+export function recordPolicy(record: SessionRecord, global: ActivityPolicy): ActivityPolicy {
+  const { limits } = record;
+  if (!limits) return global;
+  return { expireAfterMs: limits.expireAfterMs, touchIntervalMs: limits.touchIntervalMs, maxAgeMs: limits.maxAgeMs };
+}
+
+/**
  * A throttled write may have skipped up to `touchInterval` of real activity, so the stored
  * `lastActivity` can be that much behind. Ending the session only once `expireAfter +
  * touchInterval` has passed since the stored value guarantees both promises, on any number of
@@ -38,18 +48,34 @@ export function isExpired(record: SessionRecord, policy: ActivityPolicy, now: nu
 
 /**
  * The sweep's cutoffs: the rules of {@link isExpired} as bounds a store can query with (a record
- * whose `lastActivity` is before `idleBefore`, or whose `createdAt` is before `createdBefore`, has
- * expired), plus the retention of ended records. Stored times are whole milliseconds, so "at or
- * before the deadline" (`<=`, as isExpired counts the deadline itself) is "before the next
- * millisecond".
+ * without limits of its own whose `lastActivity` is before `idleBefore`, or whose `createdAt` is
+ * before `createdBefore`, has expired; a record with its own limits, whose deadlines are before
+ * `deadlineBefore`), plus the retention of ended records. Stored times and limits are whole
+ * milliseconds, so "at or before the deadline" (`<=`, as isExpired counts the deadline itself) is
+ * "before the next millisecond".
  */
 export function sweepCutoffs(policy: ActivityPolicy, retentionMs: number, now: number): SweepCutoffs {
   return {
     idleBefore: Math.floor(now - policy.expireAfterMs - policy.touchIntervalMs) + 1,
     createdBefore: policy.maxAgeMs === null ? null : Math.floor(now - policy.maxAgeMs) + 1,
+    deadlineBefore: Math.floor(now) + 1,
     endedBefore: now - retentionMs,
     now,
   };
+}
+
+/**
+ * The sweep's rule for one record, as every store applies it (in SQL for the Knex store): the
+ * cut-offs of {@link sweepCutoffs} against the record's own limits when it has them, else against
+ * the global bounds.
+ */
+export function sweepSelects(record: SessionRecord, cutoffs: SweepCutoffs): boolean {
+  const { limits } = record;
+  if (limits) {
+    if (record.lastActivity + limits.expireAfterMs + limits.touchIntervalMs < cutoffs.deadlineBefore) return true;
+    return limits.maxAgeMs !== null && record.createdAt + limits.maxAgeMs < cutoffs.deadlineBefore;
+  }
+  return record.lastActivity < cutoffs.idleBefore || (cutoffs.createdBefore !== null && record.createdAt < cutoffs.createdBefore);
 }
 
 /** True when an ordinary (non-passive) request should write its activity. */

@@ -7,7 +7,7 @@ import { readJsonObject } from '../http/body';
 import { assertSameOrigin } from '../http/csrf';
 import type { SessionRecord } from '../store/types';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
-import { pingExpires } from '../inactivity/policy';
+import { pingExpires, recordPolicy } from '../inactivity/policy';
 import { NO_SECRET_MESSAGE, tagSecret, userTag } from '../tracking/user-tag';
 import { PagingError } from '../tracking/paging';
 
@@ -110,14 +110,16 @@ export function createRoutes(sw: Core): Middleware {
     withSession('write', async (ctx, record) => {
       const idleFor = parseIdleFor(await readJsonObject(ctx));
       const time = now();
-      if (pingExpires(record, idleFor * 1000, sw.options.policy, time)) {
+      // This session's own limits (stored on its record), else the global ones.
+      const policy = recordPolicy(record, sw.options.policy);
+      if (pingExpires(record, idleFor * 1000, policy, time)) {
         // The cached copy may lag activity recorded by another instance: decide on the stored one.
         const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
         if (!stored || stored.endedAt !== null) {
           await sw.resetSession(ctx, stored?.endReason ?? 'logged-out', stored?.tokenHash);
           throw unauthenticated(sw.state(ctx).ended);
         }
-        if (pingExpires(stored, idleFor * 1000, sw.options.policy, time)) {
+        if (pingExpires(stored, idleFor * 1000, policy, time)) {
           await sw.expire(ctx, stored);
           throw unauthenticated(sw.state(ctx).ended);
         }
@@ -127,13 +129,13 @@ export function createRoutes(sw: Core): Middleware {
       if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
       record.lastActivity = lastActivity;
       noStore(ctx);
-      const { maxAgeMs } = sw.options.policy;
+      const { maxAgeMs } = policy;
       const secret = tagSecret(sw.options.secret, ctx);
       if (secret === undefined) sw.advise('secret', NO_SECRET_MESSAGE);
       const body: PingResponse = {
         idleFor: seconds(time - lastActivity),
-        warnAfter: sw.options.warnAfter,
-        expireAfter: sw.options.expireAfter,
+        warnAfter: record.limits ? record.limits.warnAfterMs / 1000 : sw.options.warnAfter,
+        expireAfter: record.limits ? record.limits.expireAfterMs / 1000 : sw.options.expireAfter,
         maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
         session: record.id,
         createdAt: new Date(record.createdAt).toISOString(),
@@ -149,9 +151,9 @@ export function createRoutes(sw: Core): Middleware {
     // server's own idle time agrees (a client cannot forge it); a logout either way.
     const expired = hasBody(ctx) && parseLogoutReason(await readJsonObject(ctx)) === 'expired';
     const record = expired ? sw.state(ctx).record : undefined;
-    if (record && pingExpires(record, Infinity, sw.options.policy, now())) {
+    if (record && pingExpires(record, Infinity, recordPolicy(record, sw.options.policy), now())) {
       const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
-      if (stored && stored.endedAt === null && pingExpires(stored, Infinity, sw.options.policy, now())) {
+      if (stored && stored.endedAt === null && pingExpires(stored, Infinity, recordPolicy(stored, sw.options.policy), now())) {
         await sw.expire(ctx, stored);
         ctx.status = 204;
         return;

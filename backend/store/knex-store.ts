@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { DeviceType, EndReason } from '../../shared/protocol';
-import type { SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import type { SessionLimits, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import { AGE_DEADLINE, IDLE_DEADLINE } from './migrations';
 import { DEFAULT_TABLE_NAME, migrationConfig } from './migrations';
 
 /** Rows ended per statement by the sweep, so one sweep never holds a long lock. */
@@ -29,11 +30,26 @@ interface Row {
   last_activity: number | string;
   ended_at: number | string | null;
   end_reason: string | null;
+  /** A session's own limits (ms): all four set, or all null (the global options; records before 0.3). */
+  warn_after: number | string | null;
+  expire_after: number | string | null;
+  touch_interval: number | string | null;
+  max_age: number | string | null;
 }
 
 /** Postgres returns bigint columns as strings; SQLite as numbers. */
 function toMillis(value: number | string): number {
   return typeof value === 'number' ? value : Number(value);
+}
+
+function limitsOf(row: Row): SessionLimits | null {
+  if (row.expire_after === null || row.warn_after === null || row.touch_interval === null) return null;
+  return {
+    warnAfterMs: toMillis(row.warn_after),
+    expireAfterMs: toMillis(row.expire_after),
+    touchIntervalMs: toMillis(row.touch_interval),
+    maxAgeMs: row.max_age === null ? null : toMillis(row.max_age),
+  };
 }
 
 function fromRow(row: Row): SessionRecord {
@@ -53,6 +69,7 @@ function fromRow(row: Row): SessionRecord {
     lastActivity: toMillis(row.last_activity),
     endedAt: row.ended_at === null ? null : toMillis(row.ended_at),
     endReason: row.end_reason as EndReason | null,
+    limits: limitsOf(row),
   };
 }
 
@@ -73,6 +90,10 @@ function toRow(record: SessionRecord): Row {
     last_activity: record.lastActivity,
     ended_at: record.endedAt,
     end_reason: record.endReason,
+    warn_after: record.limits?.warnAfterMs ?? null,
+    expire_after: record.limits?.expireAfterMs ?? null,
+    touch_interval: record.limits?.touchIntervalMs ?? null,
+    max_age: record.limits?.maxAgeMs ?? null,
   };
 }
 
@@ -181,15 +202,24 @@ export class KnexStore implements Store {
     return deleted ? record : undefined;
   }
 
-  async sweep({ idleBefore, createdBefore, endedBefore, now }: SweepCutoffs): Promise<SweepResult> {
+  async sweep({ idleBefore, createdBefore, deadlineBefore, endedBefore, now }: SweepCutoffs): Promise<SweepResult> {
     const expired: SessionRecord[] = [];
     for (;;) {
+      // The rule of `sweepSelects` (inactivity/policy.ts). Records with their own limits are found
+      // by their deadlines, each an indexed expression (see migrations.ts), the others by the
+      // global bounds on their indexed columns: every branch is an index range.
       const due = this.table()
         .select('id')
         .whereNull('ended_at')
         .where((q) => {
-          q.where('last_activity', '<', idleBefore);
-          if (createdBefore !== null) q.orWhere('created_at', '<', createdBefore);
+          q.where((legacy) => {
+            legacy.whereNull('expire_after').where((global) => {
+              global.where('last_activity', '<', idleBefore);
+              if (createdBefore !== null) global.orWhere('created_at', '<', createdBefore);
+            });
+          });
+          q.orWhereRaw(`${IDLE_DEADLINE} < ?`, [deadlineBefore]);
+          q.orWhereRaw(`${AGE_DEADLINE} < ?`, [deadlineBefore]);
         })
         .limit(SWEEP_BATCH);
       const rows: Row[] = await this.table()

@@ -1,4 +1,5 @@
 import type { Store, SessionRecord, SweepCutoffs, SweepResult } from './types';
+import { sweepSelects } from '../inactivity/policy';
 
 /**
  * A {@link Store} in a Map: no persistence, one process only. Meant for unit tests, demos and as
@@ -66,13 +67,13 @@ export class MemoryStore implements Store {
     return this.copyOf(record);
   }
 
-  async sweep({ idleBefore, createdBefore, endedBefore, now }: SweepCutoffs): Promise<SweepResult> {
+  async sweep(cutoffs: SweepCutoffs): Promise<SweepResult> {
+    const { endedBefore, now } = cutoffs;
     const expired: SessionRecord[] = [];
     let deleted = 0;
     for (const record of [...this.records.values()]) {
       if (record.endedAt === null) {
-        const tooOld = createdBefore !== null && record.createdAt < createdBefore;
-        if (record.lastActivity < idleBefore || tooOld) {
+        if (sweepSelects(record, cutoffs)) {
           expired.push({ ...record });
           record.endedAt = now;
           record.endReason = 'expired';

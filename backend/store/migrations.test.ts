@@ -6,7 +6,10 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import knexFactory from 'knex';
 import { createTestDatabase } from '../../test/support/databases';
-import { sqliteFilename } from './connect';
+import { testRecord } from '../../test/support/records';
+import { connect, sqliteFilename } from './connect';
+import { KnexStore } from './knex-store';
+import { migrationConfig } from './migrations';
 
 const root = path.resolve(__dirname, '../..');
 const knexCli = path.join(root, 'node_modules', 'knex', 'bin', 'cli.js');
@@ -20,13 +23,14 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
       encoding: 'utf8',
     });
   try {
-    expect(run()).toMatch(/Batch 1 run: 1 migrations/);
+    expect(run()).toMatch(/Batch 1 run: 2 migrations/);
     expect(run()).toMatch(/Already up to date/);
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: sqliteFilename(db.url) }, useNullAsDefault: true });
     try {
       expect(await knex.schema.hasTable('sessionwatch_sessions')).toBe(true);
       expect((await knex<{ name: string }>('sessionwatch_sessions_migrations').select('name')).map((r) => r.name)).toEqual([
         '001_create_sessions',
+        '002_session_limits',
       ]);
     } finally {
       await knex.destroy();
@@ -35,3 +39,41 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
     await db.drop();
   }
 }, 30000);
+
+test('a record made before 002_session_limits reads back without limits and is swept by the global cut-offs', async () => {
+  const db = await createTestDatabase('sqlite');
+  const knex = connect(db.url);
+  const store = new KnexStore(knex);
+  try {
+    await knex.migrate.up(migrationConfig()); // 001 only: the table as 0.2 made it
+    const old = testRecord({ lastActivity: 1_000, createdAt: 1_000 });
+    const { limits: _none, ...fields } = old;
+    await knex('sessionwatch_sessions').insert({
+      id: fields.id,
+      token_hash: fields.tokenHash,
+      store_key: null,
+      user_id: fields.userId,
+      ip: fields.ip,
+      user_agent: fields.userAgent,
+      browser_name: fields.browserName,
+      browser_version: fields.browserVersion,
+      os_name: fields.osName,
+      os_version: fields.osVersion,
+      device_type: fields.deviceType,
+      created_at: fields.createdAt,
+      last_activity: fields.lastActivity,
+    });
+    await store.migrate();
+    expect(await store.findById(old.id)).toEqual(old);
+    // Its own deadlines would be NULL: only the global idle bound can end it.
+    expect(
+      (await store.sweep({ idleBefore: 1_000, createdBefore: null, deadlineBefore: 10 ** 12, endedBefore: 0, now: 5 })).expired,
+    ).toEqual([]);
+    expect(
+      (await store.sweep({ idleBefore: 1_001, createdBefore: null, deadlineBefore: 0, endedBefore: 0, now: 5 })).expired.map((r) => r.id),
+    ).toEqual([old.id]);
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+});

@@ -8,6 +8,15 @@ export function migrationsTableName(tableName: string): string {
   return `${tableName}_migrations`;
 }
 
+/**
+ * The idle deadline of a record with its own limits, as SQL: indexed as written (an expression
+ * index), so the sweep must query it with exactly this text. NULL for records without.
+ */
+export const IDLE_DEADLINE = '(last_activity + expire_after + touch_interval)';
+
+/** The absolute deadline of a record with its own `maxAge`, as SQL (indexed likewise). */
+export const AGE_DEADLINE = '(created_at + max_age)';
+
 interface Migration {
   name: string;
   up(knex: Knex): Promise<void>;
@@ -45,6 +54,30 @@ function migrations(table: string): Migration[] {
       },
       async down(knex) {
         await knex.schema.dropTableIfExists(table);
+      },
+    },
+    {
+      // Per-session limits (the `policy` option, `sw.login(…, { policy })`), in milliseconds. All
+      // NULL for sessions without a policy and for every record made before: those follow the
+      // global options. Nullable columns: adding them rewrites no row, on SQLite or Postgres.
+      name: '002_session_limits',
+      async up(knex) {
+        await knex.schema.alterTable(table, (t) => {
+          t.bigInteger('warn_after').nullable();
+          t.bigInteger('expire_after').nullable();
+          t.bigInteger('touch_interval').nullable();
+          t.bigInteger('max_age').nullable();
+        });
+        // The sweep finds expired sessions with limits of their own by these deadlines.
+        await knex.raw(`CREATE INDEX ?? ON ?? (${IDLE_DEADLINE})`, [`${table}_idle_deadline_index`, table]);
+        await knex.raw(`CREATE INDEX ?? ON ?? (${AGE_DEADLINE})`, [`${table}_age_deadline_index`, table]);
+      },
+      async down(knex) {
+        await knex.raw('DROP INDEX IF EXISTS ??', [`${table}_idle_deadline_index`]);
+        await knex.raw('DROP INDEX IF EXISTS ??', [`${table}_age_deadline_index`]);
+        await knex.schema.alterTable(table, (t) => {
+          t.dropColumns('warn_after', 'expire_after', 'touch_interval', 'max_age');
+        });
       },
     },
   ];

@@ -1,5 +1,19 @@
 import type { DeviceType, EndReason } from '../../shared/protocol';
 
+/**
+ * A session's own time limits, resolved at login from the `policy` option and `sw.login(…, { policy })`
+ * and stored on its record, so that every instance and every restart applies the same ones. Whole
+ * milliseconds.
+ */
+export interface SessionLimits {
+  warnAfterMs: number;
+  expireAfterMs: number;
+  /** The activity-write throttle of this session (see `touchInterval`), rounded up to whole ms. */
+  touchIntervalMs: number;
+  /** Absolute lifetime since login; null: none for this session, whatever the global `maxAge`. */
+  maxAgeMs: number | null;
+}
+
 /** One tracked session as stored. Times are UTC epoch milliseconds. */
 export interface SessionRecord {
   /** Opaque public id (random), shown to users and used in the HTTP API. */
@@ -21,6 +35,8 @@ export interface SessionRecord {
   /** Set when the session ended (revoked or expired); logged-out records are deleted instead. */
   endedAt: number | null;
   endReason: EndReason | null;
+  /** The session's own limits; null for a session without a policy (and records made before migration 002): the global options. */
+  limits: SessionLimits | null;
 }
 
 /** What the expiry sweep ended and removed. */
@@ -37,6 +53,12 @@ export interface SweepCutoffs {
   idleBefore: number;
   /** Active records created before this are expired (absolute lifetime); null when off. */
   createdBefore: number | null;
+  /**
+   * For records with their own {@link SessionLimits} (the two cut-offs above apply only to those
+   * without): expired when `lastActivity + expireAfterMs + touchIntervalMs`, or `createdAt + maxAgeMs`,
+   * is before this.
+   */
+  deadlineBefore: number;
   /** Ended records whose `endedAt` is older than this are deleted. */
   endedBefore: number;
   /** The time recorded as `endedAt`. */

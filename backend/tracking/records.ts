@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Context } from 'koa';
 import type { SessionInfo } from '../../shared/protocol';
-import type { SessionRecord } from '../store/types';
+import type { SessionLimits, SessionRecord } from '../store/types';
 import { MAX_USER_AGENT_LENGTH, parseUserAgent } from './user-agent';
 import { hashToken, newPublicId } from './tokens';
 
@@ -35,8 +35,15 @@ export function recordedIp(ip: string | undefined): string {
   return value.length <= MAX_IP_LENGTH && isIP(value) !== 0 ? value : UNKNOWN_IP;
 }
 
-/** The record of a new login, from the request that logs in. */
-export function newRecord(ctx: Context, userId: string, token: string, storeKey: string | null, now: number): SessionRecord {
+/** The record of a new login, from the request that logs in; `limits`: its own, or null for the global options. */
+export function newRecord(
+  ctx: Context,
+  userId: string,
+  token: string,
+  storeKey: string | null,
+  now: number,
+  limits: SessionLimits | null = null,
+): SessionRecord {
   const userAgent = (ctx.get('user-agent') || '').slice(0, MAX_USER_AGENT_LENGTH);
   return {
     id: newPublicId(),
@@ -50,6 +57,7 @@ export function newRecord(ctx: Context, userId: string, token: string, storeKey:
     lastActivity: now,
     endedAt: null,
     endReason: null,
+    limits,
   };
 }
 

@@ -8,10 +8,12 @@ import Koa from 'koa';
 import session from 'koa-session';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore, SessionWatch, type ExternalSessionStore, type SessionWatchOptions } from '../../backend';
+import { MemoryStore, SessionWatch, type ExternalSessionStore, type LoginOptions, type SessionWatchOptions } from '../../backend';
 
 export interface MiniApp {
   url: string;
+  /** The Koa app (its `error` event sees what the routes threw, e.g. a login that failed). */
+  app: Koa;
   sw: SessionWatch;
   /** The manual clock (epoch ms) sessionwatch reads; move it with `advance`. */
   clock: { now: number; advance(seconds: number): void };
@@ -28,7 +30,16 @@ export const appSession = (ctx: Koa.Context) => ctx.session as AppSession | null
 
 export async function startMiniApp(
   options: SessionWatchOptions = {},
-  { sessionStore, keys = ['mini-app-key'] }: { sessionStore?: ExternalSessionStore; keys?: string[] | null } = {},
+  {
+    sessionStore,
+    keys = ['mini-app-key'],
+    loginOptions,
+  }: {
+    sessionStore?: ExternalSessionStore;
+    keys?: string[] | null;
+    /** The options of `sw.login` for a login request (e.g. a per-login policy from its query). */
+    loginOptions?: (ctx: Koa.Context) => LoginOptions;
+  } = {},
 ): Promise<MiniApp> {
   const clock = {
     now: Date.UTC(2030, 0, 1),
@@ -46,7 +57,7 @@ export async function startMiniApp(
   app.use(sw.middleware());
   app.use(async (ctx) => {
     if (ctx.path === '/login' && ctx.method === 'POST') {
-      await sw.login(ctx, String(ctx.query.user ?? 'alice'));
+      await sw.login(ctx, String(ctx.query.user ?? 'alice'), loginOptions?.(ctx));
       appSession(ctx)!.user = String(ctx.query.user ?? 'alice');
       ctx.body = { ok: true };
     } else if (ctx.path === '/private') {
@@ -58,7 +69,7 @@ export async function startMiniApp(
       ctx.body = user ? { user } : { error: 'unauthenticated' };
     }
   });
-  return { ...(await listen(app, sw)), sw, clock };
+  return { ...(await listen(app, sw)), app, sw, clock };
 }
 
 /** Serves `app` on a free loopback port; `stop` closes the server and `sw`. */

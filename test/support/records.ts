@@ -26,6 +26,7 @@ export function testRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
     lastActivity: 1_000_000 + counter,
     endedAt: null,
     endReason: null,
+    limits: null,
     ...overrides,
   };
 }

@@ -98,7 +98,7 @@ export function storeContract(kind: StoreKind): void {
     const fresh = record({ userId: user, lastActivity: 10_000, createdAt: 9_000 });
     const longEnded = record({ userId: user, endedAt: 10, endReason: 'revoked' });
     for (const r of [idle, old, fresh, longEnded]) await store.insert(r);
-    const result = await store.sweep({ idleBefore: 1_000, createdBefore: 60, endedBefore: 20, now: 10_500 });
+    const result = await store.sweep({ idleBefore: 1_000, createdBefore: 60, deadlineBefore: 10_501, endedBefore: 20, now: 10_500 });
     expect(
       result.expired
         .map((r) => r.id)
@@ -109,8 +109,48 @@ export function storeContract(kind: StoreKind): void {
     expect(result.deleted).toBeGreaterThanOrEqual(1);
     expect(await store.findById(longEnded.id)).toBeUndefined();
     expect((await store.findById(idle.id))!.endReason).toBe('expired');
-    const again = await store.sweep({ idleBefore: 1_000, createdBefore: 60, endedBefore: 20, now: 10_600 });
+    const again = await store.sweep({ idleBefore: 1_000, createdBefore: 60, deadlineBefore: 10_601, endedBefore: 20, now: 10_600 });
     expect(again.expired.map((r) => r.id)).not.toContain(idle.id);
+  });
+
+  test('a record keeps its own limits (maxAge off included); one without reads back null', async () => {
+    const own = record({ limits: { warnAfterMs: 840_000, expireAfterMs: 900_000, touchIntervalMs: 45_000, maxAgeMs: null } });
+    const aged = record({ limits: { warnAfterMs: 1, expireAfterMs: 2, touchIntervalMs: 0, maxAgeMs: 1_209_600_000 } });
+    const plain = record();
+    for (const r of [own, aged, plain]) await store.insert(r);
+    expect(await store.findById(own.id)).toEqual(own);
+    expect(await store.findByTokenHash(aged.tokenHash)).toEqual(aged);
+    expect((await store.findById(plain.id))!.limits).toBeNull();
+    expect((await store.end(own.id, 'revoked', 5))!.limits).toEqual(own.limits);
+  });
+
+  test('sweep ends each record by its own limits, and records without by the global cut-offs, at the millisecond', async () => {
+    const user = `own-${kind}`;
+    const now = 3_000_000;
+    const limits = (expireAfterMs: number, touchIntervalMs: number, maxAgeMs: number | null = null) => ({
+      warnAfterMs: 1,
+      expireAfterMs,
+      touchIntervalMs,
+      maxAgeMs,
+    });
+    // Idle deadline (lastActivity + expireAfter + touchInterval) exactly now: expired; one ms later: not.
+    const shortDue = record({ userId: user, createdAt: 2_000_000, lastActivity: now - 1_050, limits: limits(1_000, 50) });
+    const shortLive = record({ userId: user, createdAt: 2_000_000, lastActivity: now - 1_049, limits: limits(1_000, 50) });
+    // Idle far past the global bound, but a long limit of its own: lives.
+    const long = record({ userId: user, createdAt: 2_000_000, lastActivity: 100, limits: limits(10 ** 9, 60_000) });
+    // Its own maxAge (createdAt + maxAge exactly now): expired, although active; no maxAge of its own: lives.
+    const agedDue = record({ userId: user, createdAt: now - 5_000, lastActivity: now, limits: limits(10 ** 9, 60_000, 5_000) });
+    const noMaxAge = record({ userId: user, createdAt: 1, lastActivity: now, limits: limits(10 ** 9, 60_000, null) });
+    // No limits of its own: the global cut-offs (lastActivity before idleBefore, createdAt before createdBefore).
+    const legacyDue = record({ userId: user, createdAt: 2_000_000, lastActivity: 2_499_999 });
+    const legacyLive = record({ userId: user, createdAt: 2_000_000, lastActivity: 2_500_000 });
+    const legacyOld = record({ userId: user, createdAt: 1_999, lastActivity: now });
+    const all = [shortDue, shortLive, long, agedDue, noMaxAge, legacyDue, legacyLive, legacyOld];
+    for (const r of all) await store.insert(r);
+    const result = await store.sweep({ idleBefore: 2_500_000, createdBefore: 2_000, deadlineBefore: now + 1, endedBefore: 0, now });
+    const ended = result.expired.map((r) => r.id).filter((id) => all.some((r) => r.id === id));
+    expect(ended.sort()).toEqual([shortDue.id, agedDue.id, legacyDue.id, legacyOld.id].sort());
+    expect((await store.listActive(user)).map((r) => r.id).sort()).toEqual([shortLive.id, long.id, noMaxAge.id, legacyLive.id].sort());
   });
 
   test('count counts all or active rows', async () => {
@@ -141,7 +181,15 @@ export async function indexesServeEveryQuery(kind: Exclude<StoreKind, 'memory'>)
               ['sessionwatch_sessions', db.schema!],
             )
           ).rows.map((r) => r.name);
-    for (const expected of ['token_hash_unique', 'store_key_index', 'user_activity_index', 'last_activity_index', 'ended_at_index']) {
+    for (const expected of [
+      'token_hash_unique',
+      'store_key_index',
+      'user_activity_index',
+      'last_activity_index',
+      'ended_at_index',
+      'idle_deadline_index',
+      'age_deadline_index',
+    ]) {
       expect(names.some((n) => n.endsWith(expected))).toBe(true);
     }
   } finally {
