@@ -145,11 +145,14 @@ export function storeContract(kind: StoreKind): void {
     const legacyDue = record({ userId: user, createdAt: 2_000_000, lastActivity: 2_499_999 });
     const legacyLive = record({ userId: user, createdAt: 2_000_000, lastActivity: 2_500_000 });
     const legacyOld = record({ userId: user, createdAt: 1_999, lastActivity: now });
-    const all = [shortDue, shortLive, long, agedDue, noMaxAge, legacyDue, legacyLive, legacyOld];
+    // Past both of their deadlines: ended, and reported, once.
+    const ownBoth = record({ userId: user, createdAt: 1, lastActivity: 1, limits: limits(1_000, 50, 5_000) });
+    const legacyBoth = record({ userId: user, createdAt: 1, lastActivity: 1 });
+    const all = [shortDue, shortLive, long, agedDue, noMaxAge, legacyDue, legacyLive, legacyOld, ownBoth, legacyBoth];
     for (const r of all) await store.insert(r);
     const result = await store.sweep({ idleBefore: 2_500_000, createdBefore: 2_000, deadlineBefore: now + 1, endedBefore: 0, now });
     const ended = result.expired.map((r) => r.id).filter((id) => all.some((r) => r.id === id));
-    expect(ended.sort()).toEqual([shortDue.id, agedDue.id, legacyDue.id, legacyOld.id].sort());
+    expect(ended.sort()).toEqual([shortDue.id, agedDue.id, legacyDue.id, legacyOld.id, ownBoth.id, legacyBoth.id].sort());
     expect((await store.listActive(user)).map((r) => r.id).sort()).toEqual([shortLive.id, long.id, noMaxAge.id, legacyLive.id].sort());
   });
 
