@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DeviceType, EndReason } from '../../shared/protocol';
-import type { SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import type { ActivePageQuery, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
 import { DEFAULT_TABLE_NAME, migrationConfig } from './migrations';
 
 /** Rows ended per statement by the sweep, so one sweep never holds a long lock. */
@@ -142,6 +142,22 @@ export class KnexStore implements Store {
 
   async listActive(userId: string): Promise<SessionRecord[]> {
     const rows = await this.table().where('user_id', userId).whereNull('ended_at').orderBy('last_activity', 'desc');
+    return rows.map(fromRow);
+  }
+
+  async listActivePage({ userId, limit, after }: ActivePageQuery): Promise<SessionRecord[]> {
+    let query = this.table().whereNull('ended_at');
+    if (userId !== undefined) query = query.where('user_id', userId);
+    if (after) {
+      // (last_activity, id) < (after): a range on the activity index, not an offset.
+      query = query.whereRaw('(last_activity < ? OR (last_activity = ? AND id < ?))', [after.lastActivity, after.lastActivity, after.id]);
+    }
+    const rows = await query
+      .orderBy([
+        { column: 'last_activity', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
     return rows.map(fromRow);
   }
 
