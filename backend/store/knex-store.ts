@@ -149,8 +149,11 @@ export class KnexStore implements Store {
     let query = this.table().whereNull('ended_at');
     if (userId !== undefined) query = query.where('user_id', userId);
     if (after) {
-      // (last_activity, id) < (after): a range on the activity index, not an offset.
-      query = query.whereRaw('(last_activity < ? OR (last_activity = ? AND id < ?))', [after.lastActivity, after.lastActivity, after.id]);
+      // (last_activity, id) < (after), written so that the first term is a range on the activity
+      // index (an OR alone would scan from the newest row down: the cost of an offset).
+      query = query
+        .where('last_activity', '<=', after.lastActivity)
+        .whereRaw('(last_activity < ? OR id < ?)', [after.lastActivity, after.id]);
     }
     const rows = await query
       .orderBy([
