@@ -120,7 +120,9 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
       const admin = await fetch(`${server.url}${path}`, { headers: { cookie: adminCookies.get(kind)![0] } });
       const page = (await admin.json()) as { sessions: unknown[]; nextCursor: string | null };
       if (admin.status !== 200 || page.sessions.length !== ADMIN_SESSION_LIST_LIMIT.default || !page.nextCursor) {
-        throw new Error(`admin list on ${kind} (${path}): expected a full page; got ${admin.status} with ${page.sessions?.length} sessions`);
+        throw new Error(
+          `admin list on ${kind} (${path}): expected a full page; got ${admin.status} with ${page.sessions?.length} sessions`,
+        );
       }
     }
   }
