@@ -17,7 +17,7 @@ export { assertSameOrigin } from './http/csrf';
 export { SessionWatchHttpError, SessionWatchConfigError, StoreUnavailableError } from './errors';
 
 // Stores of tracked sessions, and the database helpers for apps and knexfiles.
-export type { Store, SessionRecord, SessionLimits, SweepCutoffs, SweepResult } from './store/types';
+export type { Store, SessionRecord, SessionLimits, SweepCutoffs, SweepResult, ActivePageQuery } from './store/types';
 export { KnexStore, type KnexStoreOptions } from './store/knex-store';
 export { MemoryStore } from './store/memory-store';
 export { connect, isPostgresUrl, DEFAULT_DATABASE_URL, type ConnectOptions } from './store/connect';

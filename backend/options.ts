@@ -131,6 +131,18 @@ export interface SessionWatchOptions {
    * log, and a sign-in after an end reloads the locked tabs instead of unlocking them.
    */
   secret?: string;
+  /**
+   * Turns on the admin API (`GET {apiPrefix}/admin/sessions`, `DELETE {apiPrefix}/admin/sessions/:id`,
+   * `DELETE {apiPrefix}/admin/users/:userId/sessions`): called on each of its requests that has a
+   * live session; `true` lets it through, `false` answers `403 forbidden`. Without it those routes
+   * do not exist (404). A throw fails the request like any error of the app.
+   *
+   * @example
+   * ```ts
+   * createSessionWatch({ isAdmin: (ctx) => ctx.session?.role === 'admin' });
+   * ```
+   */
+  isAdmin?: (ctx: Context) => boolean | Promise<boolean>;
   /** Clock in epoch milliseconds; for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -163,6 +175,7 @@ export const OPTION_KEYS = [
   'queryTimeout',
   'logger',
   'secret',
+  'isAdmin',
   'now',
 ] as const satisfies ReadonlyArray<keyof SessionWatchOptions>;
 
@@ -201,6 +214,8 @@ export interface ResolvedOptions {
   logger: SessionWatchLogger;
   /** The `secret` option; undefined: `app.keys[0]` at request time. */
   secret?: string;
+  /** The `isAdmin` option, or null: no admin API. */
+  isAdmin: ((ctx: Context) => boolean | Promise<boolean>) | null;
   now: () => number;
 }
 
@@ -251,6 +266,14 @@ function maxSessionsPerUser(value: unknown): number | null {
     throw new TypeError(`sessionwatch: option "maxSessionsPerUser" must be a positive integer or null (got ${describeValue(value)})`);
   }
   return value;
+}
+
+function adminCheck(value: unknown): ResolvedOptions['isAdmin'] {
+  if (value === undefined) return null;
+  if (typeof value !== 'function') {
+    throw new TypeError(`sessionwatch: option "isAdmin" must be a function (ctx) => boolean (got ${describeValue(value)})`);
+  }
+  return value as (ctx: Context) => boolean | Promise<boolean>;
 }
 
 function noStore(value: unknown): ResolvedOptions['noStore'] {
@@ -374,6 +397,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     cache: resolveCache(options.cache, isStore(database)),
     logger,
     secret: options.secret,
+    isAdmin: adminCheck(options.isAdmin),
     now: options.now ?? Date.now,
   };
 }

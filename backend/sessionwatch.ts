@@ -145,6 +145,33 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   }
 
   /**
+   * One page of every user's active sessions (or of `userId`'s), newest activity first, for an
+   * administration page: `limit` sessions (1–200, default 50) after `cursor` (the previous page's
+   * `nextCursor`). Keyset paging on the activity index: any page costs the same on a large
+   * table. Throws a RangeError for a bad limit or cursor.
+   *
+   * @example
+   * ```ts
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await sw.listAllSessions({ limit: 200, cursor });
+   *   for (const s of page.sessions) console.log(s.userId, s.ip, s.lastActivity);
+   *   cursor = page.nextCursor ?? undefined;
+   * } while (cursor);
+   * ```
+   */
+  async listAllSessions(options: { userId?: string | number; limit?: number; cursor?: string } = {}): Promise<TrackedSessionPage> {
+    const userId = options.userId === undefined ? undefined : userIdOf(options.userId);
+    try {
+      const page = await this.core.listAllSessionsPage({ userId, limit: options.limit, cursor: options.cursor });
+      return { sessions: page.records.map(toTrackedSession), nextCursor: page.nextCursor };
+    } catch (err) {
+      if (err instanceof PagingError) throw new RangeError(`sessionwatch: listAllSessions: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /**
    * Revokes one session of a user: its next request is logged out. Returns false when the id is
    * unknown, already ended, or belongs to another user (never revoked then).
    */

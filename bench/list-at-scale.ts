@@ -3,12 +3,16 @@
  * in --quick) are seeded straight into `sessionwatch_sessions` of the shared benchmark servers'
  * databases (batched INSERT … SELECT over a generated series, in transactions), then a real login adds an 11th
  * session to one user, and `GET /session/sessions` is measured with autocannon (one connection:
- * the latency of the request itself). SQLite and Postgres, interleaved. The query plans are
- * printed too: the list must be an index lookup, never a scan.
+ * the latency of the request itself). The admin list (`GET /session/admin/sessions`: every user's
+ * sessions, newest activity first, 50 a page) is measured the same way, on its first page and on a
+ * page deep in the table (a cursor). SQLite and Postgres, interleaved. The query plans are printed
+ * too: both lists must use an index, never a scan and sort of the table.
  */
 import knexFactory, { type Knex } from 'knex';
 import type { TestDatabase } from '../test/support/databases';
 import { connect } from '../backend';
+import { ADMIN_SESSION_LIST_LIMIT } from '../shared/protocol';
+import { encodeActivityCursor } from '../backend/tracking/paging';
 import { loginSessions, sharedServer, type ServerHandle } from './lib/servers';
 import { roundRobinCookies, runLoad } from './lib/load';
 import { list, median, percentile, round } from './lib/stats';
@@ -52,9 +56,9 @@ async function seedBatch(knex: Knex, kind: Kind, from: number, to: number, now: 
   });
 }
 
-/** The plan of the list query, as one line. */
-async function listPlan(knex: Knex, kind: Kind, userId: string): Promise<string> {
-  const query = knex(TABLE).where('user_id', userId).whereNull('ended_at').orderBy('last_activity', 'desc').toSQL().toNative();
+/** The plan of a query, as one line. */
+async function planOf(knex: Knex, kind: Kind, builder: Knex.QueryBuilder): Promise<string> {
+  const query = builder.toSQL().toNative();
   if (kind === 'sqlite') {
     const rows: { detail: string }[] = await knex.raw(`EXPLAIN QUERY PLAN ${query.sql}`, query.bindings as never);
     return rows.map((r) => r.detail).join('; ');
@@ -74,12 +78,16 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
   const dbs = new Map<Kind, TestDatabase>(KINDS.map((k, i) => [k, started[i].db!]));
   const servers = new Map<Kind, ServerHandle>(KINDS.map((k, i) => [k, started[i].server]));
   const cookies = new Map<Kind, string[]>();
+  const adminCookies = new Map<Kind, string[]>();
+  const seededAt = Date.now();
+  // A page deep in the table: the position of a seeded row in the middle of the activity range.
+  const deepCursor = encodeActivityCursor({ lastActivity: seededAt - 600_000, id: `seed${String(rowsTotal / 2).padStart(18, '0')}` });
   for (const kind of KINDS) {
     const db = dbs.get(kind)!;
     const knex = connect(db.url, { schema: db.schema });
     try {
       const started = Date.now();
-      const now = Date.now();
+      const now = seededAt;
       for (let from = 0; from < rowsTotal; from += BATCH) await seedBatch(knex, kind, from, Math.min(rowsTotal, from + BATCH), now);
       if (kind === 'postgres') await knex.raw(`ANALYZE ${TABLE}`);
       else await knex.raw('ANALYZE');
@@ -107,10 +115,22 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
         `list on ${kind}: expected ${PER_USER + 1} sessions, current first; got ${res.status} with ${body.sessions?.length} sessions`,
       );
     }
+    adminCookies.set(kind, (await loginSessions(server.url, 1, { userOf: () => 'admin' })).cookies);
+    for (const path of ['/session/admin/sessions', `/session/admin/sessions?cursor=${deepCursor}`]) {
+      const admin = await fetch(`${server.url}${path}`, { headers: { cookie: adminCookies.get(kind)![0] } });
+      const page = (await admin.json()) as { sessions: unknown[]; nextCursor: string | null };
+      if (admin.status !== 200 || page.sessions.length !== ADMIN_SESSION_LIST_LIMIT.default || !page.nextCursor) {
+        throw new Error(
+          `admin list on ${kind} (${path}): expected a full page; got ${admin.status} with ${page.sessions?.length} sessions`,
+        );
+      }
+    }
   }
-  const request = (kind: Kind, path = '/session/sessions') => [
-    { method: 'GET' as const, path, setupRequest: roundRobinCookies(cookies.get(kind)!) },
+  const request = (kind: Kind, path = '/session/sessions', jar = cookies) => [
+    { method: 'GET' as const, path, setupRequest: roundRobinCookies(jar.get(kind)!) },
   ];
+  const ADMIN_PATHS = { first: '/session/admin/sessions', deep: `/session/admin/sessions?cursor=${deepCursor}` } as const;
+  const adminP99s = new Map<string, number[]>();
   for (const kind of KINDS) await runLoad({ url: servers.get(kind)!.url, duration: 1, connections: 1, requests: request(kind) });
   const samples = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
   const p99s = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
@@ -125,6 +145,17 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
       const base = await runLoad({ url: servers.get(kind)!.url, duration: seconds / 2, connections: 1, requests: request(kind, '/me') });
       baseP99s.get(kind)!.push(base.p99);
       failed += result.non2xx + result.errors + result.timeouts + base.non2xx + base.errors;
+      for (const [which, path] of Object.entries(ADMIN_PATHS)) {
+        const admin = await runLoad({
+          url: servers.get(kind)!.url,
+          duration: seconds / 2,
+          connections: 1,
+          requests: request(kind, path, adminCookies),
+        });
+        const key = `${kind} ${which}`;
+        adminP99s.set(key, [...(adminP99s.get(key) ?? []), admin.p99]);
+        failed += admin.non2xx + admin.errors + admin.timeouts;
+      }
     }
     ctx.log(
       `list round ${r + 1}/${rounds}: p99 ${KINDS.map((k) => `${k} ${round(p99s.get(k)![r], 2)} ms (GET /me ${round(baseP99s.get(k)![r], 2)} ms)`).join(', ')}`,
@@ -143,6 +174,19 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
       ),
     );
   }
+  for (const kind of KINDS) {
+    const first = adminP99s.get(`${kind} first`)!;
+    const deep = adminP99s.get(`${kind} deep`)!;
+    rows.push(
+      atMost(
+        `${kind}: GET /session/admin/sessions p99`,
+        round(Math.max(median(first), median(deep)), 2),
+        5,
+        'ms',
+        `every user's sessions, ${ADMIN_SESSION_LIST_LIMIT.default} a page, over ${rowsTotal.toLocaleString('en')} rows: first page p99 ${round(median(first), 2)} ms (${list(first)}), a page mid-table (cursor) ${round(median(deep), 2)} ms (${list(deep)}); median of ${rounds} rounds, 1 connection`,
+      ),
+    );
+  }
   rows.push(atMost('list requests failed', failed, 0));
   // The plans, read after the load (same data, fresh connection).
   for (const kind of KINDS) {
@@ -152,19 +196,34 @@ export async function listAtScale(ctx: BenchContext): Promise<Row[]> {
         ? connect(db.url)
         : knexFactory({ client: 'pg', connection: db.url, searchPath: [db.schema!], pool: { min: 0, max: 1 } });
     try {
-      const plan = await listPlan(knex, kind, user);
-      const scan =
-        kind === 'sqlite'
-          ? /\bSCAN\b(?! USING INDEX| USING COVERING INDEX)/.test(plan) && !/USING INDEX/.test(plan)
-          : /Seq Scan/.test(plan);
-      rows.push({
-        name: `${kind}: list query plan uses an index`,
-        value: scan ? 0 : 1,
-        unit: '',
-        target: 'index, no scan',
-        pass: !scan,
-        note: plan.slice(0, 200),
-      });
+      const queries = [
+        ['list', knex(TABLE).where('user_id', user).whereNull('ended_at').orderBy('last_activity', 'desc')],
+        [
+          'admin list',
+          knex(TABLE)
+            .whereNull('ended_at')
+            .orderBy([
+              { column: 'last_activity', order: 'desc' },
+              { column: 'id', order: 'desc' },
+            ])
+            .limit(ADMIN_SESSION_LIST_LIMIT.default + 1),
+        ],
+      ] as const;
+      for (const [name, builder] of queries) {
+        const plan = await planOf(knex, kind, builder);
+        const scan =
+          kind === 'sqlite'
+            ? /\bSCAN\b(?! USING INDEX| USING COVERING INDEX)/.test(plan) && !/USING INDEX/.test(plan)
+            : /Seq Scan/.test(plan);
+        rows.push({
+          name: `${kind}: ${name} query plan uses an index`,
+          value: scan ? 0 : 1,
+          unit: '',
+          target: 'index, no scan',
+          pass: !scan,
+          note: plan.slice(0, 200),
+        });
+      }
     } finally {
       await knex.destroy();
     }

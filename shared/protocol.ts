@@ -18,6 +18,12 @@ export const ROUTES = {
   ping: '/ping',
   /** `POST` logs the current session out and removes its record. */
   logout: '/logout',
+  /** Administrators (server option `isAdmin`): `GET` lists every user's sessions. */
+  adminSessions: '/admin/sessions',
+  /** Administrators: `DELETE` revokes any session. */
+  adminSession: '/admin/sessions/:id',
+  /** Administrators: `DELETE` revokes every session of a user. */
+  adminUserSessions: '/admin/users/:userId/sessions',
 } as const;
 
 /** Joins `apiPrefix` and a route path: `apiPath('/session', ROUTES.ping)` → `/session/ping`. */
@@ -162,7 +168,22 @@ export interface SessionListResponse {
  */
 export const SESSION_LIST_LIMIT = { default: 100, max: 200 } as const;
 
-/** `200` body of `DELETE {apiPrefix}/sessions`. */
+/** One entry of `GET {apiPrefix}/admin/sessions`: a session of any user, and whose. */
+export interface AdminSessionInfo extends SessionInfo {
+  userId: string;
+}
+
+/** `200` body of `GET {apiPrefix}/admin/sessions?userId=&limit=&cursor=`: newest activity first. */
+export interface AdminSessionListResponse {
+  sessions: AdminSessionInfo[];
+  /** Opaque keyset cursor of the next page (`?cursor=`), or `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** Page sizes of `GET {apiPrefix}/admin/sessions` (`?limit=`). */
+export const ADMIN_SESSION_LIST_LIMIT = { default: 50, max: 200 } as const;
+
+/** `200` body of `DELETE {apiPrefix}/sessions` and `DELETE {apiPrefix}/admin/users/:userId/sessions`. */
 export interface RevokeOthersResponse {
   revoked: number;
 }

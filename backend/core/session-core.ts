@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Context } from 'koa';
-import { SESSION_ENDED_HEADER, type EndReason, type SessionListResponse } from '../../shared/protocol';
+import { ADMIN_SESSION_LIST_LIMIT, SESSION_ENDED_HEADER, type EndReason, type SessionListResponse } from '../../shared/protocol';
 import type { SessionWatchConfigError } from '../errors';
 import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
 import { resolveSessionLimits, type LoginOptions } from '../inactivity/session-policy';
@@ -8,7 +8,7 @@ import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
 import type { SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
 import { currentStoreKey, externalStoreOf, regenerateSession } from '../tracking/koa-session-adapter';
-import { pageOf, sortForList, type RecordPage } from '../tracking/paging';
+import { decodeActivityCursor, encodeActivityCursor, pageLimit, pageOf, sortForList, type RecordPage } from '../tracking/paging';
 import { newRecord, toSessionInfo, toTrackedSession, type TrackedSession } from '../tracking/records';
 import { newToken } from '../tracking/tokens';
 import { LogOnce } from './log-once';
@@ -182,6 +182,24 @@ export class SessionCore implements Core {
    * Active records that a request would still accept now: the store's active list minus those
    * past the same deadline a request is checked against (the sweep ends them later).
    */
+  /**
+   * One page of every user's live sessions (or `userId`'s), newest activity first: keyset paging
+   * in the store, so any page costs an index range, whatever the table's size. Throws
+   * `PagingError` for a bad `limit` or `cursor`. Records past their deadline (not swept yet) are
+   * left out of the page, which may then be shorter than `limit`.
+   */
+  async listAllSessionsPage(paging: { userId?: string; limit?: unknown; cursor?: unknown }): Promise<RecordPage> {
+    const limit = pageLimit(paging.limit, ADMIN_SESSION_LIST_LIMIT);
+    const after = paging.cursor === undefined ? undefined : decodeActivityCursor(paging.cursor);
+    const records = await this.store.listActivePage({ userId: paging.userId, limit: limit + 1, after });
+    const page = records.slice(0, limit);
+    const now = this.options.now();
+    return {
+      records: page.filter((record) => !isExpired(record, recordPolicy(record, this.options.policy), now)),
+      nextCursor: records.length > limit ? encodeActivityCursor(page[limit - 1]) : null,
+    };
+  }
+
   private async listLive(userId: string): Promise<SessionRecord[]> {
     const now = this.options.now();
     return (await this.store.listActive(userId)).filter((record) => !isExpired(record, recordPolicy(record, this.options.policy), now));

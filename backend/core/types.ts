@@ -7,6 +7,7 @@ import type { EndReason, SessionListResponse } from '../../shared/protocol';
 import type { SessionWatchConfigError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { SessionRecord, Store } from '../store/types';
+import type { RecordPage } from '../tracking/paging';
 import type { TrackedSession } from '../tracking/records';
 
 /** Payload of the `sessionCreated` event. */
@@ -83,6 +84,8 @@ export interface Core {
   revokeSession(userId: string, id: string, ctx?: Context): Promise<boolean>;
   /** Revokes every session of `userId` but `exceptId`; returns how many. */
   revokeAll(userId: string, options: { exceptId?: string; ctx?: Context }): Promise<number>;
+  /** One page of every user's live sessions (throws `PagingError` for a bad `limit` or `cursor`). */
+  listAllSessionsPage(paging: { userId?: string; limit?: unknown; cursor?: unknown }): Promise<RecordPage>;
   /** The HTTP list's page (throws `PagingError` for a bad `limit` or `cursor`). */
   sessionInfos(userId: string, currentId: string | undefined, paging?: { limit?: unknown; cursor?: unknown }): Promise<SessionListResponse>;
 }

@@ -10,6 +10,7 @@ import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { pingExpires, recordPolicy } from '../inactivity/policy';
 import { NO_SECRET_MESSAGE, tagSecret, userTag } from '../tracking/user-tag';
 import { PagingError } from '../tracking/paging';
+import { addAdminRoutes } from './admin';
 
 /** A route handler of a logged-in request: its live record given. */
 type SessionHandler = (ctx: RouterContext, record: SessionRecord) => Promise<void>;
@@ -162,6 +163,8 @@ export function createRoutes(sw: Core): Middleware {
     await sw.logout(ctx);
     ctx.status = 204;
   });
+
+  if (sw.options.isAdmin) addAdminRoutes(router, sw, sw.options.isAdmin);
 
   const routes = router.routes() as unknown as Middleware;
   // The apiPrefix belongs to the API: anything else under it is a JSON 404 or 405, never the app's.

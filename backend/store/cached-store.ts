@@ -1,4 +1,4 @@
-import type { SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import type { ActivePageQuery, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
 
 /**
  * How instances tell each other that records changed (revoked, ended, deleted), so that each one's
@@ -100,6 +100,10 @@ export class CachedStore implements Store {
 
   listActive(userId: string): Promise<SessionRecord[]> {
     return this.inner.listActive(userId);
+  }
+
+  listActivePage(query: ActivePageQuery): Promise<SessionRecord[]> {
+    return this.inner.listActivePage(query);
   }
 
   async touch(id: string, at: number): Promise<number | undefined> {

@@ -1,7 +1,7 @@
 import { SessionWatchConfigError, StoreUnavailableError } from '../errors';
 import { isMissingTableError } from './missing-table';
 import type { EndReason } from '../../shared/protocol';
-import type { SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import type { ActivePageQuery, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
 
 /** Told of every guarded call's outcome: the error, or undefined on success. */
 export type StoreObserver = (error: unknown) => void;
@@ -63,6 +63,10 @@ class FailClosedStore implements Store {
 
   listActive(userId: string): Promise<SessionRecord[]> {
     return this.guard(() => this.inner.listActive(userId));
+  }
+
+  listActivePage(query: ActivePageQuery): Promise<SessionRecord[]> {
+    return this.guard(() => this.inner.listActivePage(query));
   }
 
   touch(id: string, at: number): Promise<number | undefined> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DeviceType, EndReason } from '../../shared/protocol';
-import type { SessionLimits, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import type { ActivePageQuery, SessionLimits, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
 import { AGE_DEADLINE, IDLE_DEADLINE } from './migrations';
 import { DEFAULT_TABLE_NAME, migrationConfig } from './migrations';
 
@@ -163,6 +163,25 @@ export class KnexStore implements Store {
 
   async listActive(userId: string): Promise<SessionRecord[]> {
     const rows = await this.table().where('user_id', userId).whereNull('ended_at').orderBy('last_activity', 'desc');
+    return rows.map(fromRow);
+  }
+
+  async listActivePage({ userId, limit, after }: ActivePageQuery): Promise<SessionRecord[]> {
+    let query = this.table().whereNull('ended_at');
+    if (userId !== undefined) query = query.where('user_id', userId);
+    if (after) {
+      // (last_activity, id) < (after), written so that the first term is a range on the activity
+      // index (an OR alone would scan from the newest row down: the cost of an offset).
+      query = query
+        .where('last_activity', '<=', after.lastActivity)
+        .whereRaw('(last_activity < ? OR id < ?)', [after.lastActivity, after.id]);
+    }
+    const rows = await query
+      .orderBy([
+        { column: 'last_activity', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
     return rows.map(fromRow);
   }
 

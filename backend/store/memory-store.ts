@@ -1,4 +1,4 @@
-import type { Store, SessionRecord, SweepCutoffs, SweepResult } from './types';
+import type { ActivePageQuery, Store, SessionRecord, SweepCutoffs, SweepResult } from './types';
 import { sweepSelects } from '../inactivity/policy';
 
 /**
@@ -31,6 +31,15 @@ export class MemoryStore implements Store {
     return [...this.records.values()]
       .filter((r) => r.userId === userId && r.endedAt === null)
       .sort((a, b) => b.lastActivity - a.lastActivity)
+      .map((r) => ({ ...r }));
+  }
+
+  async listActivePage({ userId, limit, after }: ActivePageQuery): Promise<SessionRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => r.endedAt === null && (userId === undefined || r.userId === userId))
+      .filter((r) => !after || r.lastActivity < after.lastActivity || (r.lastActivity === after.lastActivity && r.id < after.id))
+      .sort((a, b) => b.lastActivity - a.lastActivity || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, limit)
       .map((r) => ({ ...r }));
   }
 

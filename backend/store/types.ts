@@ -39,6 +39,15 @@ export interface SessionRecord {
   limits: SessionLimits | null;
 }
 
+/** A page of {@link Store.listActivePage}. */
+export interface ActivePageQuery {
+  /** Only this user's records; all users' without. */
+  userId?: string;
+  limit: number;
+  /** The position of the last record of the previous page; from the start without. */
+  after?: { lastActivity: number; id: string };
+}
+
 /** What the expiry sweep ended and removed. */
 export interface SweepResult {
   /** Records that were active and have now been ended with reason `expired`. */
@@ -82,6 +91,12 @@ export interface Store {
   findById(id: string): Promise<SessionRecord | undefined>;
   /** Active (not ended) records of a user, newest activity first. */
   listActive(userId: string): Promise<SessionRecord[]>;
+  /**
+   * One page of active records of every user (or of `userId`), newest activity first, ties by id
+   * (descending): the `limit` records that come after `after` in that order (keyset paging on
+   * the activity index: no offset, whatever the table's size).
+   */
+  listActivePage(query: ActivePageQuery): Promise<SessionRecord[]>;
   /**
    * Moves `lastActivity` forward to `at` unless it is already later (never backwards).
    * Returns the resulting `lastActivity`, or undefined when the record is missing or ended.

@@ -40,14 +40,30 @@ function decodeCursor(cursor: string): Position {
   return { rank: Number(match[1]) as 0 | 1, lastActivity: Number(match[2]), id: match[3] };
 }
 
-/** Validates a page size: an integer in [1, SESSION_LIST_LIMIT.max]; undefined is the default. */
-export function pageLimit(limit: unknown): number {
-  if (limit === undefined) return SESSION_LIST_LIMIT.default;
+/** Validates a page size: an integer in [1, bounds.max]; undefined is the default. */
+export function pageLimit(limit: unknown, bounds: { default: number; max: number } = SESSION_LIST_LIMIT): number {
+  if (limit === undefined) return bounds.default;
   const value = typeof limit === 'string' && /^\d{1,4}$/.test(limit) ? Number(limit) : limit;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > SESSION_LIST_LIMIT.max) {
-    throw new PagingError(`limit must be an integer from 1 to ${SESSION_LIST_LIMIT.max}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > bounds.max) {
+    throw new PagingError(`limit must be an integer from 1 to ${bounds.max}`);
   }
   return value;
+}
+
+/** A position in the store's activity order (newest first, ties by id), as an opaque cursor. */
+export function encodeActivityCursor(record: Pick<SessionRecord, 'lastActivity' | 'id'>): string {
+  return Buffer.from(`a.${record.lastActivity}.${record.id}`).toString('base64url');
+}
+
+/** The position an {@link encodeActivityCursor} cursor stands for; a PagingError for anything else. */
+export function decodeActivityCursor(cursor: unknown): { lastActivity: number; id: string } {
+  if (typeof cursor !== 'string') throw new PagingError('cursor must be a string');
+  const match =
+    cursor.length <= 64 && /^[A-Za-z0-9_-]+$/.test(cursor)
+      ? /^a\.(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
+      : null;
+  if (!match || !PUBLIC_ID_PATTERN.test(match[2])) throw new PagingError('cursor is not one this server returned');
+  return { lastActivity: Number(match[1]), id: match[2] };
 }
 
 /** One page of a user's records. */

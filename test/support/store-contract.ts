@@ -47,6 +47,27 @@ export function storeContract(kind: StoreKind): void {
     expect((await store.listActive(user)).map((r) => r.id)).toEqual([b.id, c.id, a.id]);
   });
 
+  test('pages the active records of all users (or one), newest activity first, ties by id, after a position', async () => {
+    const user = `page-${kind}`;
+    // Far in the future: these come first in a table other tests filled.
+    const base = 3_000_000_000_000;
+    const records = [5, 4, 4, 4, 3, 1].map((dt, i) => record({ userId: i % 2 ? user : `${user}-other`, lastActivity: base + dt }));
+    const ended = record({ userId: user, lastActivity: base + 9, endedAt: base + 10, endReason: 'expired' });
+    for (const r of [...records, ended]) await store.insert(r);
+    const order = [...records].sort((a, b) => b.lastActivity - a.lastActivity || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+    const seen: string[] = [];
+    let after: { lastActivity: number; id: string } | undefined;
+    for (let i = 0; i < 3; i++) {
+      const page = await store.listActivePage({ limit: 2, after });
+      seen.push(...page.map((r) => r.id));
+      after = { lastActivity: page[1].lastActivity, id: page[1].id };
+    }
+    expect(seen).toEqual(order);
+    const mine = await store.listActivePage({ userId: user, limit: 10, after: { lastActivity: base + 100, id: 'z' } });
+    expect(mine.map((r) => r.id)).toEqual(order.filter((id) => records.find((r) => r.id === id)!.userId === user));
+    expect(mine[0]).toEqual(records.find((r) => r.id === mine[0].id));
+  });
+
   test('touch moves lastActivity forward only, and not on ended records', async () => {
     const r = record({ lastActivity: 5_000 });
     await store.insert(r);

@@ -1,0 +1,96 @@
+/**
+ * The admin API (server option `isAdmin`): every user's sessions, listed and revoked. Mounted on
+ * the same router as the user API, with the same guards plus the administrator check.
+ */
+import type Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
+import { ERROR, ROUTES, type AdminSessionListResponse, type RevokeOthersResponse } from '../../shared/protocol';
+import type { Core } from '../core/types';
+import { SessionWatchHttpError, unauthenticated } from '../errors';
+import { assertSameOrigin } from '../http/csrf';
+import type { SessionRecord } from '../store/types';
+import { PagingError } from '../tracking/paging';
+import { toSessionInfo } from '../tracking/records';
+import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
+
+/** Longest user id the API takes (the server API's rule). */
+const MAX_USER_ID_LENGTH = 255;
+
+/** One query value: absent, or given once (`?userId=a&userId=b` is a 400). */
+function single(ctx: RouterContext, name: string): string | undefined {
+  const value = ctx.query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new SessionWatchHttpError(ERROR.badRequest, `${name} must be given once`);
+  return value;
+}
+
+function userIdParam(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === '' || value.length > MAX_USER_ID_LENGTH) {
+    throw new SessionWatchHttpError(ERROR.badRequest, `userId must be 1 to ${MAX_USER_ID_LENGTH} characters`);
+  }
+  return value;
+}
+
+/**
+ * Adds the admin routes to `router`; `isAdmin` decides who may use them.
+ *
+ * @internal
+ */
+export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Core['options']['isAdmin']>): void {
+  const { trustedOrigins } = sw.options;
+  /** A state-changing route refuses cross-site requests first; then 401 without a session, 403 for a non-admin. */
+  const asAdmin = (kind: 'read' | 'write', handler: (ctx: RouterContext, record: SessionRecord) => Promise<void>) => {
+    return async (ctx: RouterContext) => {
+      if (kind === 'write') assertSameOrigin(ctx, trustedOrigins);
+      const { record, ended } = sw.state(ctx);
+      if (!record) throw unauthenticated(ended);
+      if ((await isAdmin(ctx)) !== true) throw new SessionWatchHttpError(ERROR.forbidden, 'administrators only');
+      ctx.set('Cache-Control', 'no-store');
+      await handler(ctx, record);
+    };
+  };
+
+  router.get(
+    ROUTES.adminSessions,
+    asAdmin('read', async (ctx, record) => {
+      const userId = userIdParam(single(ctx, 'userId'));
+      let body: AdminSessionListResponse;
+      try {
+        const page = await sw.listAllSessionsPage({ userId, limit: single(ctx, 'limit'), cursor: single(ctx, 'cursor') });
+        body = {
+          sessions: page.records.map((r) => ({ ...toSessionInfo(r, record.id), userId: r.userId })),
+          nextCursor: page.nextCursor,
+        };
+      } catch (err) {
+        if (err instanceof PagingError) throw new SessionWatchHttpError(ERROR.badRequest, err.message);
+        throw err;
+      }
+      ctx.body = body;
+    }),
+  );
+
+  router.delete(
+    ROUTES.adminSession,
+    asAdmin('write', async (ctx, record) => {
+      const id = ctx.params.id;
+      const target = PUBLIC_ID_PATTERN.test(id) ? await sw.store.findById(id) : undefined;
+      if (!target || target.endedAt !== null || !(await sw.revokeSession(target.userId, id, ctx))) {
+        throw new SessionWatchHttpError(ERROR.notFound);
+      }
+      // The administrator's own session: logged out now, as the user route does.
+      if (id === record.id) await sw.resetSession(ctx, 'revoked', record.tokenHash);
+      ctx.status = 204;
+    }),
+  );
+
+  router.delete(
+    ROUTES.adminUserSessions,
+    asAdmin('write', async (ctx, record) => {
+      const userId = userIdParam(ctx.params.userId)!;
+      const body: RevokeOthersResponse = { revoked: await sw.revokeAll(userId, { ctx }) };
+      if (userId === record.userId) await sw.resetSession(ctx, 'revoked', record.tokenHash);
+      ctx.body = body;
+    }),
+  );
+}
