@@ -7,10 +7,21 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { assertSameOrigin, connect, createSessionWatch, isPostgresUrl, SessionWatch, type ExternalSessionStore } from '../backend';
-import { authenticate, setUpUsers } from './users';
+import { ADMIN_USERNAMES, authenticate, changePassword, setUpUsers, usernameOf } from './users';
 import { Redis } from 'ioredis';
 import { redisSessionStore } from '../backend/redis';
-import { CLIENT_SCRIPT_PATH, clientScript, formPage, homePage, loginPage, sessionsPage, type PageContext } from './pages';
+import {
+  adminSessionsPage,
+  CLIENT_SCRIPT_PATH,
+  clientScript,
+  formPage,
+  homePage,
+  layout,
+  loginPage,
+  passwordPage,
+  sessionsPage,
+  type PageContext,
+} from './pages';
 import { CLIENT_BUNDLE, ensureClientBundle } from './client-bundle';
 
 /** Settings of the demo app; `fromEnv()` reads them from the environment. */
@@ -21,6 +32,11 @@ export interface ExampleConfig {
   schema?: string;
   warnAfter?: number;
   expireAfter?: number;
+  /** Administrators' sessions (PCI DSS-like): seconds before the warning and the end. Default 840 / 900. */
+  adminWarnAfter?: number;
+  adminExpireAfter?: number;
+  /** "Keep me signed in" sessions: seconds of inactivity before the end (warned a minute before). Default 14 days. */
+  rememberExpireAfter?: number;
   /** Absolute lifetime of a session in seconds, whatever the activity (off when unset). */
   maxAge?: number;
   /** A koa-session external store; default cookie sessions (or Redis with `redisUrl`). */
@@ -66,6 +82,12 @@ function wantsHtml(ctx: Context): boolean {
   return ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
 }
 
+/** The logged-in user's name, from the app's own session data. */
+function username(ctx: Context): string | undefined {
+  const name = (ctx.session as { username?: unknown } | null)?.username;
+  return typeof name === 'string' ? name : undefined;
+}
+
 /** A same-origin path to return to after login, never an open redirect. */
 function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
@@ -100,7 +122,7 @@ async function withContentSecurityPolicy(ctx: Context, next: () => Promise<unkno
 
 /** The page settings of this response (its CSP nonce). */
 function pageOf(ctx: Context): PageContext {
-  return (ctx.state as { page: PageContext }).page;
+  return { ...(ctx.state as { page: PageContext }).page, admin: ADMIN_USERNAMES.has(username(ctx) ?? '') };
 }
 
 /** The client bundle and its source map, served before the session middleware (never activity). */
@@ -117,6 +139,13 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
   // The browser client bundle: built here if missing or stale, so tests and `npm start` both work.
   ensureClientBundle();
   const knex = connect(config.databaseUrl, { schema: config.schema });
+  const adminWarnAfter = config.adminWarnAfter ?? 840;
+  const adminExpireAfter = config.adminExpireAfter ?? 900;
+  const rememberExpireAfter = config.rememberExpireAfter ?? 14 * 24 * 3600;
+  // Said at start, not at the first administrator's login.
+  if (adminWarnAfter >= adminExpireAfter) throw new Error('SESSION_ADMIN_WARN_AFTER must be less than SESSION_ADMIN_EXPIRE_AFTER');
+  if (rememberExpireAfter <= 60)
+    throw new Error('SESSION_REMEMBER_EXPIRE_AFTER must be more than 60 seconds (its warning comes a minute before)');
   // As the README's Redis section: fail a request fast while Redis is unreachable rather than queue it.
   const redis = config.redisUrl && !config.sessionStore ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const sessionStore = config.sessionStore ?? (redis && redisSessionStore(redis, { prefix: config.redisPrefix }));
@@ -131,6 +160,10 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     sweepInterval: config.sweepInterval,
     queryTimeout: config.queryTimeout,
     noStore: config.noStore,
+    // Administrators get shorter timeouts (evaluated at login, stored on the session).
+    policy: async ({ userId }) =>
+      ADMIN_USERNAMES.has((await usernameOf(knex, userId)) ?? '') ? { warnAfter: adminWarnAfter, expireAfter: adminExpireAfter } : {},
+    isAdmin: (ctx) => ADMIN_USERNAMES.has(username(ctx) ?? ''),
   });
   await sw.migrate();
   await setUpUsers(knex, DEMO_USERS);
@@ -172,10 +205,6 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' }));
 
   const router = new Router();
-  const username = (ctx: Context) => {
-    const name = (ctx.session as { username?: unknown } | null)?.username;
-    return typeof name === 'string' ? name : undefined;
-  };
 
   router.post('/login', async (ctx) => {
     assertSameOrigin(ctx, new Set());
@@ -195,8 +224,13 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
       ctx.body = html ? loginPage(pageOf(ctx), 'Wrong username or password.', safeNext(body.next)) : { error: 'invalid_credentials' };
       return;
     }
-    await sw.login(ctx, user.id);
+    const remember = body.remember === true || body.remember === 'on' || body.remember === '1';
+    // "Keep me signed in": a long idle limit for this session only (never for administrators).
+    const keep = remember && !ADMIN_USERNAMES.has(user.username);
+    await sw.login(ctx, user.id, keep ? { policy: { warnAfter: rememberExpireAfter - 60, expireAfter: rememberExpireAfter } } : {});
     (ctx.session as { username?: string }).username = user.username;
+    // The cookie must outlive the idle limit (koa-session's per-session maxAge).
+    if (keep) (ctx.session as { maxAge?: number }).maxAge = (rememberExpireAfter + 24 * 3600) * 1000;
     if (html) ctx.redirect(safeNext(body.next));
     else ctx.body = { username: user.username };
   });
@@ -243,6 +277,65 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     ctx.type = 'html';
     const page = pageOf(ctx);
     ctx.body = sessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
+  });
+
+  router.get('/admin/sessions', (ctx) => {
+    const name = username(ctx);
+    if (!name) return ctx.redirect('/?next=/admin/sessions');
+    const page = pageOf(ctx);
+    if (!page.admin) {
+      ctx.status = 403;
+      ctx.type = 'html';
+      ctx.body = layout("<h1>Administrators only</h1><p>Your account cannot see other users' sessions.</p>", {
+        title: 'Forbidden',
+        username: name,
+        ...page,
+      });
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = adminSessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
+  });
+
+  router.get('/password', (ctx) => {
+    const name = username(ctx);
+    if (!name) return ctx.redirect('/?next=/password');
+    const page = pageOf(ctx);
+    ctx.type = 'html';
+    ctx.body = passwordPage(page, name, undefined, clientScript({ user: name, relogin: config.relogin, ...page }));
+  });
+
+  router.post('/password', async (ctx) => {
+    assertSameOrigin(ctx, new Set());
+    const name = username(ctx);
+    const current = sw.current(ctx);
+    const html = wantsHtml(ctx);
+    if (!name || !current) {
+      ctx.status = 401;
+      ctx.body = { error: 'unauthenticated' };
+      return;
+    }
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const page = pageOf(ctx);
+    const refuse = (status: number, error: string, message: string) => {
+      ctx.status = status;
+      if (html) {
+        ctx.type = 'html';
+        ctx.body = passwordPage(page, name, { error: message }, clientScript({ user: name, relogin: config.relogin, ...page }));
+      } else ctx.body = { error, message };
+    };
+    if (typeof body.current !== 'string' || typeof body.next !== 'string' || body.current.length > 1024 || body.next.length > 1024) {
+      return refuse(400, 'bad_request', 'current and next are required strings');
+    }
+    if (body.next.length < 8) return refuse(400, 'bad_request', 'The new password must have at least 8 characters.');
+    if (!(await changePassword(knex, name, body.current, body.next)))
+      return refuse(403, 'invalid_credentials', 'The current password is wrong.');
+    // OWASP: a password change ends every other session of the user (this one stays).
+    const ended = await sw.revokeAll(current.userId, { exceptId: current.id, ctx });
+    if (html) {
+      ctx.type = 'html';
+      ctx.body = passwordPage(page, name, { ended }, clientScript({ user: name, relogin: config.relogin, ...page }));
+    } else ctx.body = { ended };
   });
 
   router.get('/form', (ctx) => {
@@ -299,6 +392,9 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig & {
     warnAfter: secondsFromEnv(env, 'SESSION_WARN_AFTER'),
     expireAfter: secondsFromEnv(env, 'SESSION_EXPIRE_AFTER'),
     maxAge: secondsFromEnv(env, 'SESSION_MAX_AGE'),
+    adminWarnAfter: secondsFromEnv(env, 'SESSION_ADMIN_WARN_AFTER'),
+    adminExpireAfter: secondsFromEnv(env, 'SESSION_ADMIN_EXPIRE_AFTER'),
+    rememberExpireAfter: secondsFromEnv(env, 'SESSION_REMEMBER_EXPIRE_AFTER'),
     keys: sessionKeys(env, isPostgresUrl(databaseUrl) ? './data' : path.dirname(databaseUrl.replace(/^sqlite:/, ''))),
     proxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     redisUrl: env.REDIS_URL || undefined,

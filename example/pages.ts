@@ -10,6 +10,8 @@ export function escapeHtml(value: string): string {
  */
 export interface PageContext {
   nonce: string;
+  /** The user is an administrator: the nav links to the admin page. */
+  admin?: boolean;
 }
 
 export interface PageOptions extends PageContext {
@@ -19,9 +21,11 @@ export interface PageOptions extends PageContext {
   tail?: string;
 }
 
-export function layout(body: string, { title, username, tail = '', nonce }: PageOptions): string {
+export function layout(body: string, { title, username, tail = '', nonce, admin = false }: PageOptions): string {
   const nav = username
-    ? `<nav><a href="/">Home</a> · <a href="/sessions">Where you're logged in</a> · <a href="/form">Long form</a>
+    ? `<nav><a href="/">Home</a> · <a href="/sessions">Where you're logged in</a> · <a href="/form">Long form</a> · <a href="/password">Change password</a>${
+        admin ? ' · <a href="/admin/sessions">Everyone\'s sessions</a>' : ''
+      }
        <form method="post" action="/logout" class="inline"><button type="submit">Log out ${escapeHtml(username)}</button></form></nav>`
     : '<nav><a href="/">Home</a></nav>';
   return `<!doctype html>
@@ -39,6 +43,8 @@ export function layout(body: string, { title, username, tail = '', nonce }: Page
   button { font: inherit; padding: .3rem .8rem; cursor: pointer; }
   .error { color: #a4001d; }
   .notice { padding: .5rem .75rem; background: #eef4ff; border-left: 4px solid #0b57d0; }
+  label.check { display: flex; gap: .5rem; align-items: center; }
+  label.check input { width: auto; }
 </style></head>
 <body>${nav}<main>${body}</main>${tail}</body></html>`;
 }
@@ -81,6 +87,7 @@ export function loginPage(page: PageContext, error?: string, next = '/', reason?
        <input type="hidden" name="next" value="${escapeHtml(next)}">
        <label for="username">Username</label><input id="username" name="username" autocomplete="username" required autofocus>
        <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+       <p><label class="check"><input type="checkbox" name="remember" value="1"> Keep me signed in on this device</label></p>
        <p><button type="submit">Log in</button></p>
      </form>
      <p>Demo account: <code>johndoe</code> / <code>johndoe</code>.</p>`,
@@ -155,5 +162,63 @@ export function formPage(page: PageContext, username: string, tail?: string): st
        <p><button type="submit">Save</button></p>
      </form>`,
     { title: 'Form', username, tail, ...page },
+  );
+}
+
+/** Every user's sessions, for administrators: rendered in the browser from `GET {prefix}/admin/sessions`, by pages. */
+export function adminSessionsPage(page: PageContext, username: string, prefix: string, tail = ''): string {
+  const script = `<script nonce="${escapeHtml(page.nonce)}">
+const api = ${JSON.stringify(prefix)};
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
+const nv = (p) => p.name ? esc(p.name) + (p.version ? ' ' + esc(p.version) : '') : 'Unknown';
+let next = null;
+async function load(cursor) {
+  const query = cursor ? '?cursor=' + encodeURIComponent(cursor) : '';
+  const res = await fetch(api + '/admin/sessions' + query, { headers: { accept: 'application/json' } });
+  if (res.status !== 200) { document.getElementById('status').textContent = 'Could not load the sessions (' + res.status + ').'; return; }
+  const body = await res.json();
+  const rows = body.sessions.map((s) => '<tr><td>' + esc(s.userId) + '</td><td>' + nv(s.browser) + ' on ' + nv(s.os) + '</td><td>' + esc(s.ip) +
+    '</td><td><time datetime="' + esc(s.lastActivity) + '">' + esc(new Date(s.lastActivity).toLocaleString()) + '</time></td><td>' +
+    (s.current ? '<span class="current">You, here</span>' : '<button data-revoke="' + esc(s.id) + '">Revoke</button>') +
+    ' <button data-revoke-user="' + esc(s.userId) + '">Log out this user everywhere</button></td></tr>').join('');
+  const tbody = document.getElementById('rows');
+  if (cursor) tbody.insertAdjacentHTML('beforeend', rows); else tbody.innerHTML = rows;
+  next = body.nextCursor;
+  document.getElementById('more').hidden = !next;
+}
+document.addEventListener('click', async (event) => {
+  const data = event.target.dataset || {};
+  if (data.revoke) { await fetch(api + '/admin/sessions/' + encodeURIComponent(data.revoke), { method: 'DELETE' }); load(); }
+  if (data.revokeUser) { await fetch(api + '/admin/users/' + encodeURIComponent(data.revokeUser) + '/sessions', { method: 'DELETE' }); load(); }
+  if (event.target.id === 'more' && next) load(next);
+});
+load();
+</script>`;
+  return layout(
+    `<h1>Everyone's sessions</h1>
+     <p id="status" role="status"></p>
+     <table><thead><tr><th>User id</th><th>Browser</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
+     <tbody id="rows"></tbody></table>
+     <p><button id="more" hidden>More</button></p>`,
+    { title: "Everyone's sessions", username, tail: script + tail, admin: true, ...page },
+  );
+}
+
+/** Change password: on success every other session of the user ends (OWASP). */
+export function passwordPage(page: PageContext, username: string, result?: { error?: string; ended?: number }, tail = ''): string {
+  const said = result?.error
+    ? `<p class="error" role="alert">${escapeHtml(result.error)}</p>`
+    : result?.ended !== undefined
+      ? `<p class="notice" role="status">Password changed. ${result.ended === 1 ? '1 other session was' : `${result.ended} other sessions were`} logged out.</p>`
+      : '';
+  return layout(
+    `<h1>Change password</h1>
+     ${said}
+     <form method="post" action="/password">
+       <label for="current">Current password</label><input id="current" name="current" type="password" autocomplete="current-password" required>
+       <label for="next">New password (at least 8 characters)</label><input id="next" name="next" type="password" autocomplete="new-password" minlength="8" required>
+       <p><button type="submit">Change password and log out my other sessions</button></p>
+     </form>`,
+    { title: 'Change password', username, tail, ...page },
   );
 }

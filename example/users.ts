@@ -51,6 +51,29 @@ export async function setUpUsers(knex: Knex, seed: Array<{ username: string; pas
   }
 }
 
+/** The demo's administrators (they may use the admin API, and get its stricter timeouts). */
+export const ADMIN_USERNAMES: ReadonlySet<string> = new Set(['janedoe']);
+
+/** The username of a user id, or undefined. */
+export async function usernameOf(knex: Knex, id: string | number): Promise<string | undefined> {
+  const row = await knex<UserRow>(TABLE)
+    .where({ id: Number(id) })
+    .first();
+  return row?.username;
+}
+
+/**
+ * Sets a new password when `current` is right; false otherwise. The caller ends the user's other
+ * sessions (OWASP: a password change logs out every other device).
+ */
+export async function changePassword(knex: Knex, username: string, current: string, next: string): Promise<boolean> {
+  if (!(await authenticate(knex, username, current))) return false;
+  await knex<UserRow>(TABLE)
+    .where({ username })
+    .update({ password_hash: await hashPassword(next) });
+  return true;
+}
+
 /** The user with these credentials, or undefined. Always runs scrypt, so timing tells nothing. */
 export async function authenticate(knex: Knex, username: string, password: string): Promise<User | undefined> {
   const row = await knex<UserRow>(TABLE).where({ username }).first();
