@@ -295,6 +295,10 @@ test('a locked tab the user comes back to asks the server (at most once a second
     T0 + 5050,
     inPlace,
   ).state;
-  expect(step(answered, { type: 'wake' }, T0 + 5500, inPlace).effects).toEqual([]);
+  const soon = step(answered, { type: 'wake' }, T0 + 5500, inPlace);
+  expect(soon.effects).toEqual([]);
+  // Not dropped: asked when the second is over.
+  expect(soon.state.dueAt).toBe(T0 + 6000);
+  expect(step(soon.state, { type: 'tick' }, T0 + 6000, inPlace).effects.map((e) => e.type)).toEqual(['ping']);
   expect(step(answered, { type: 'wake' }, T0 + 6100, inPlace).effects.map((e) => e.type)).toEqual(['ping']);
 });

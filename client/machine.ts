@@ -162,6 +162,8 @@ export interface TabState {
    * of the same user shows up (another tab's state, or this tab's own check on `resume`).
    */
   standby: boolean;
+  /** In stand-by: the check asked for within {@link STANDBY_CHECK_MS} of the last one is due then, or null. */
+  standbyCheckAt: number | null;
   /** Stopped quietly: a page that never had a session (nothing locked, nothing to sign in again to). */
   quiet: boolean;
 }
@@ -274,6 +276,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     confirmAt: -Infinity,
     finished: false,
     standby: false,
+    standbyCheckAt: null,
     quiet: false,
   };
 }
@@ -297,6 +300,7 @@ export function nextWake(st: TabState, now: number, config: MachineConfig): numb
   const at: number[] = [st.syncUntil];
   if (s.phase === 'ended') {
     if (!s.confirmed && st.leader && !st.confirming) at.push(st.confirmAt);
+    if (st.standby && st.standbyCheckAt !== null) at.push(st.standbyCheckAt);
   } else {
     if (st.leader && !st.flight) at.push(leaderPingDue(st, config));
     if (!st.leader && !st.flight && st.unreportedSince !== null) at.push(watchdogAt(st, config));
@@ -415,7 +419,8 @@ class Run {
         // A locked tab the user comes back to asks whether they signed in meanwhile (elsewhere,
         // where no client told the others), at most once a second.
         if (st.standby) {
-          if (!st.flight && now - st.lastPingAt >= STANDBY_CHECK_MS) this.pingNow(false, false);
+          // Too soon after the last one: the check comes when the second is over, not never.
+          st.standbyCheckAt = Math.max(now, st.lastPingAt + STANDBY_CHECK_MS);
           return;
         }
         if (event.online) {
@@ -456,6 +461,10 @@ class Run {
     if (!st.running || st.finished) return;
     if (s.phase === 'ended') {
       if (!s.confirmed && st.leader && !st.confirming && now >= st.confirmAt) this.confirmEnd();
+      if (st.standby && st.standbyCheckAt !== null && now >= st.standbyCheckAt && !st.flight) {
+        st.standbyCheckAt = null;
+        this.pingNow(false, false);
+      }
       return;
     }
     if (s.lastActivity <= st.sent) st.unreportedSince = null;
@@ -958,6 +967,7 @@ class Run {
     st.shared = { ...incoming, session: incoming.session };
     Object.assign(st, {
       standby: false,
+      standbyCheckAt: null,
       confirming: false,
       confirmFailures: 0,
       confirmAt: -Infinity,
