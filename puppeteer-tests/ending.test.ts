@@ -46,10 +46,17 @@ afterAll(async () => {
   await example?.stop();
 });
 
+/**
+ * Logs in and opens `tabs` tabs on `path`; returns once every tab has the server's settings (the
+ * leader's first ping answered: tests that break the network or the answers start from there).
+ */
 async function login(path: string, tabs = 1): Promise<Session> {
   const session = await Session.login(browser, example.url, path);
   sessions.push(session);
   for (let i = 1; i < tabs; i++) await session.open(path);
+  for (const tab of session.tabs) {
+    await until(async () => (await state(tab)).expireAfter === EXPIRE_AFTER, { timeout: 5000, what: "the server's settings" });
+  }
   return session;
 }
 
