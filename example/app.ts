@@ -196,6 +196,9 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
         sameSite: 'lax',
         // `secure` is left to koa-session: set when the request is HTTPS (or says so via a trusted proxy).
         maxAge: 7 * 24 * 3600 * 1000,
+        // The cookie is sent again when half its life is gone: an active "keep me signed in"
+        // session keeps its cookie (koa-session sends it only on changes otherwise).
+        renew: true,
         store: sessionStore as never,
       },
       app,

@@ -13,6 +13,9 @@ import { PagingError } from '../tracking/paging';
 import { toSessionInfo } from '../tracking/records';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 
+/** The query parameters of the admin list: anything else (`userId[]`…) is a 400, never ignored. */
+const LIST_PARAMS = new Set(['userId', 'limit', 'cursor']);
+
 /** Longest user id the API takes (the server API's rule). */
 const MAX_USER_ID_LENGTH = 255;
 
@@ -39,13 +42,32 @@ function userIdParam(value: string | undefined): string | undefined {
  */
 export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Core['options']['isAdmin']>): void {
   const { trustedOrigins } = sw.options;
+  /** The app's answer; a throw is the app's bug, said (once) and answered as JSON, never a text 500. */
+  const askIsAdmin = async (ctx: RouterContext): Promise<boolean> => {
+    let answer: unknown;
+    try {
+      answer = await isAdmin(ctx);
+    } catch (err) {
+      throw sw.configError(
+        'isAdmin-threw',
+        `sessionwatch: the "isAdmin" option threw: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if (typeof answer !== 'boolean') {
+      sw.advise(
+        'isAdmin-type',
+        `sessionwatch: the "isAdmin" option returned ${JSON.stringify(answer)}, not a boolean: answered 403 (only true lets a request through).`,
+      );
+    }
+    return answer === true;
+  };
   /** A state-changing route refuses cross-site requests first; then 401 without a session, 403 for a non-admin. */
   const asAdmin = (kind: 'read' | 'write', handler: (ctx: RouterContext, record: SessionRecord) => Promise<void>) => {
     return async (ctx: RouterContext) => {
       if (kind === 'write') assertSameOrigin(ctx, trustedOrigins);
       const { record, ended } = sw.state(ctx);
       if (!record) throw unauthenticated(ended);
-      if ((await isAdmin(ctx)) !== true) throw new SessionWatchHttpError(ERROR.forbidden, 'administrators only');
+      if (!(await askIsAdmin(ctx))) throw new SessionWatchHttpError(ERROR.forbidden, 'administrators only');
       ctx.set('Cache-Control', 'no-store');
       await handler(ctx, record);
     };
@@ -54,6 +76,13 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
   router.get(
     ROUTES.adminSessions,
     asAdmin('read', async (ctx, record) => {
+      const unknown = Object.keys(ctx.query).filter((key) => !LIST_PARAMS.has(key));
+      if (unknown.length) {
+        throw new SessionWatchHttpError(
+          ERROR.badRequest,
+          `unknown query parameter ${JSON.stringify(unknown[0])} (known: ${[...LIST_PARAMS].join(', ')})`,
+        );
+      }
       const userId = userIdParam(single(ctx, 'userId'));
       let body: AdminSessionListResponse;
       try {

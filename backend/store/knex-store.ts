@@ -42,6 +42,15 @@ function toMillis(value: number | string): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
+/** Attempts of {@link KnexStore.migrate} when another instance migrates at the same moment (a few seconds in all). */
+const MIGRATE_ATTEMPTS = 20;
+
+/** An error of two migrations started together: a duplicate object, Knex's lock taken, SQLite busy. */
+function isCreationRace(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  return code === '23505' || code === '42P07' || code === 'SQLITE_BUSY' || /already (locked|exists)/i.test(String(message));
+}
+
 function limitsOf(row: Row): SessionLimits | null {
   if (row.expire_after === null || row.warn_after === null || row.touch_interval === null) return null;
   return {
@@ -134,8 +143,43 @@ export class KnexStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    if (this.schema) await this.knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [this.schema]);
-    await this.knex.migrate.latest(migrationConfig(this.tableName));
+    // A pool of one connection could not lend one to the lock and one to the migrations.
+    if (!this.isPostgres || configOf(this.knex).pool?.max === 1) return this.migrateRetrying();
+    // On Postgres, instances starting together take turns: a session advisory lock, held on one
+    // pooled connection while the others run the migrations (Knex's own lock cannot cover the
+    // creation of its lock table).
+    const client = this.knex.client as {
+      acquireConnection(): Promise<{ query(sql: string, values: unknown[]): Promise<unknown> }>;
+      releaseConnection(connection: unknown): Promise<void>;
+    };
+    const connection = await client.acquireConnection();
+    const key = `sessionwatch:migrate:${this.schema ?? ''}:${this.tableName}`;
+    try {
+      await connection.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+      try {
+        await this.migrateRetrying();
+      } finally {
+        await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+      }
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+
+  private async migrateRetrying(): Promise<void> {
+    // Instances starting together on a new database race to create the schema and Knex's own
+    // tables; the loser fails with a duplicate while the winner migrates. Trying again then waits
+    // on Knex's migration lock and finds the work done.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (this.schema) await this.knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [this.schema]);
+        await this.knex.migrate.latest(migrationConfig(this.tableName));
+        return;
+      } catch (err) {
+        if (attempt >= MIGRATE_ATTEMPTS || !isCreationRace(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+      }
+    }
   }
 
   private table() {

@@ -167,3 +167,37 @@ test('without isAdmin the admin routes do not exist', async () => {
     await app.stop();
   }
 });
+
+test('an isAdmin that throws answers JSON 500 (said once in the log); one that answers a non-boolean is a 403, said once', async () => {
+  const lines: string[] = [];
+  const logger = { error: (message: string) => lines.push(message) };
+  for (const [isAdmin, status, error, said] of [
+    [
+      () => {
+        throw new Error('directory down');
+      },
+      500,
+      'misconfigured',
+      /the "isAdmin" option threw: directory down/,
+    ],
+    [() => 1 as unknown as boolean, 403, 'forbidden', /returned 1, not a boolean/],
+  ] as const) {
+    lines.length = 0;
+    const app = await startMiniApp({ isAdmin, logger });
+    try {
+      const c = new TestClient(app.url);
+      await c.post('/login?user=admin');
+      for (let i = 0; i < 2; i++) {
+        const res = await c.get<ErrorBody>('/session/admin/sessions');
+        expect([res.status, res.body.error, res.headers.get('content-type')]).toEqual([
+          status,
+          error,
+          expect.stringContaining('application/json'),
+        ]);
+      }
+      expect(lines).toEqual([expect.stringMatching(said)]);
+    } finally {
+      await app.stop();
+    }
+  }
+});
