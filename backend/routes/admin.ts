@@ -9,7 +9,7 @@ import type { Core } from '../core/types';
 import { SessionWatchHttpError, unauthenticated } from '../errors';
 import { assertSameOrigin } from '../http/csrf';
 import type { SessionRecord } from '../store/types';
-import { PagingError } from '../tracking/paging';
+import { pageOr400 } from '../http/paging';
 import { toSessionInfo } from '../tracking/records';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 
@@ -84,17 +84,11 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
         );
       }
       const userId = userIdParam(single(ctx, 'userId'));
-      let body: AdminSessionListResponse;
-      try {
-        const page = await sw.listAllSessionsPage({ userId, limit: single(ctx, 'limit'), cursor: single(ctx, 'cursor') });
-        body = {
-          sessions: page.records.map((r) => ({ ...toSessionInfo(r, record.id), userId: r.userId })),
-          nextCursor: page.nextCursor,
-        };
-      } catch (err) {
-        if (err instanceof PagingError) throw new SessionWatchHttpError(ERROR.badRequest, err.message);
-        throw err;
-      }
+      const page = await pageOr400(() => sw.listAllSessionsPage({ userId, limit: single(ctx, 'limit'), cursor: single(ctx, 'cursor') }));
+      const body: AdminSessionListResponse = {
+        sessions: page.records.map((r) => ({ ...toSessionInfo(r, record.id), userId: r.userId })),
+        nextCursor: page.nextCursor,
+      };
       ctx.body = body;
     }),
   );

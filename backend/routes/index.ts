@@ -9,7 +9,7 @@ import type { SessionRecord } from '../store/types';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { pingExpires, recordPolicy } from '../inactivity/policy';
 import { NO_SECRET_MESSAGE, tagSecret, userTag } from '../tracking/user-tag';
-import { PagingError } from '../tracking/paging';
+import { pageOr400 } from '../http/paging';
 import { addAdminRoutes } from './admin';
 
 /** A route handler of a logged-in request: its live record given. */
@@ -74,13 +74,7 @@ export function createRoutes(sw: Core): Middleware {
     withSession('read', async (ctx, record) => {
       noStore(ctx);
       const { limit, cursor } = ctx.query;
-      let body: SessionListResponse;
-      try {
-        body = await sw.sessionInfos(record.userId, record.id, { limit, cursor });
-      } catch (err) {
-        if (err instanceof PagingError) throw new SessionWatchHttpError(ERROR.badRequest, err.message);
-        throw err;
-      }
+      const body: SessionListResponse = await pageOr400(() => sw.sessionInfos(record.userId, record.id, { limit, cursor }));
       ctx.body = body;
     }),
   );
