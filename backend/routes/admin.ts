@@ -6,12 +6,11 @@ import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import { ERROR, ROUTES, type AdminSessionListResponse, type RevokeOthersResponse } from '../../shared/protocol';
 import type { Core } from '../core/types';
-import { SessionWatchHttpError, unauthenticated } from '../errors';
-import { assertSameOrigin } from '../http/csrf';
-import type { SessionRecord } from '../store/types';
+import { SessionWatchHttpError } from '../errors';
 import { pageOr400 } from '../http/paging';
 import { toSessionInfo } from '../tracking/records';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
+import { revokeAndAnswer, withSession, type SessionHandler } from './guard';
 
 /** The query parameters of the admin list: anything else (`userId[]`…) is a 400, never ignored. */
 const LIST_PARAMS = new Set(['userId', 'limit', 'cursor']);
@@ -41,7 +40,6 @@ function userIdParam(value: string | undefined): string | undefined {
  * @internal
  */
 export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Core['options']['isAdmin']>): void {
-  const { trustedOrigins } = sw.options;
   /** The app's answer; a throw is the app's bug, said (once) and answered as JSON, never a text 500. */
   const askIsAdmin = async (ctx: RouterContext): Promise<boolean> => {
     let answer: unknown;
@@ -61,17 +59,13 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
     }
     return answer === true;
   };
-  /** A state-changing route refuses cross-site requests first; then 401 without a session, 403 for a non-admin. */
-  const asAdmin = (kind: 'read' | 'write', handler: (ctx: RouterContext, record: SessionRecord) => Promise<void>) => {
-    return async (ctx: RouterContext) => {
-      if (kind === 'write') assertSameOrigin(ctx, trustedOrigins);
-      const { record, ended } = sw.state(ctx);
-      if (!record) throw unauthenticated(ended);
+  /** The session routes' guards (cross-site 403, then 401), then 403 for a non-administrator. */
+  const asAdmin = (kind: 'read' | 'write', handler: SessionHandler) =>
+    withSession(sw, kind, async (ctx, record) => {
       if (!(await askIsAdmin(ctx))) throw new SessionWatchHttpError(ERROR.forbidden, 'administrators only');
       ctx.set('Cache-Control', 'no-store');
       await handler(ctx, record);
-    };
-  };
+    });
 
   router.get(
     ROUTES.adminSessions,
@@ -97,13 +91,9 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
     ROUTES.adminSession,
     asAdmin('write', async (ctx, record) => {
       const id = ctx.params.id;
+      // Any user's: the owner is the record's.
       const target = PUBLIC_ID_PATTERN.test(id) ? await sw.store.findById(id) : undefined;
-      if (!target || target.endedAt !== null || !(await sw.revokeSession(target.userId, id, ctx))) {
-        throw new SessionWatchHttpError(ERROR.notFound);
-      }
-      // The administrator's own session: logged out now, as the user route does.
-      if (id === record.id) await sw.resetSession(ctx, 'revoked', record.tokenHash);
-      ctx.status = 204;
+      await revokeAndAnswer(sw, ctx, record, target?.userId, id);
     }),
   );
 

@@ -1,19 +1,15 @@
-import Router, { type RouterContext } from '@koa/router';
+import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { ERROR, MAX_IDLE_FOR, ROUTES, type PingResponse, type RevokeOthersResponse, type SessionListResponse } from '../../shared/protocol';
 import type { Core } from '../core/types';
 import { SessionWatchHttpError, unauthenticated } from '../errors';
 import { readJsonObject } from '../http/body';
 import { assertSameOrigin } from '../http/csrf';
-import type { SessionRecord } from '../store/types';
-import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { pingExpires, recordPolicy } from '../inactivity/policy';
 import { NO_SECRET_MESSAGE, tagSecret, userTag } from '../tracking/user-tag';
 import { pageOr400 } from '../http/paging';
 import { addAdminRoutes } from './admin';
-
-/** A route handler of a logged-in request: its live record given. */
-type SessionHandler = (ctx: RouterContext, record: SessionRecord) => Promise<void>;
+import { revokeAndAnswer, withSession as guard, type SessionHandler } from './guard';
 
 /** Validates the ping's `idleFor`: a finite number of seconds in [0, MAX_IDLE_FOR]. */
 export function parseIdleFor(body: Record<string, unknown>): number {
@@ -58,16 +54,7 @@ export function createRoutes(sw: Core): Middleware {
   // Strict and case-sensitive: `DELETE /sessions/` (an empty id) must never mean `DELETE /sessions`.
   const router = new Router({ prefix: apiPrefix, strict: true, sensitive: true });
   const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
-  /**
-   * The guards every session route needs, in order: a state-changing (`write`) route refuses
-   * cross-site requests first, then any request without a live session gets the 401 that says why.
-   */
-  const withSession = (kind: 'read' | 'write', handler: SessionHandler) => async (ctx: RouterContext) => {
-    if (kind === 'write') assertSameOrigin(ctx, trustedOrigins);
-    const { record, ended } = sw.state(ctx);
-    if (!record) throw unauthenticated(ended);
-    await handler(ctx, record);
-  };
+  const withSession = (kind: 'read' | 'write', handler: SessionHandler) => guard(sw, kind, handler);
 
   router.get(
     ROUTES.sessions,
@@ -90,13 +77,7 @@ export function createRoutes(sw: Core): Middleware {
   router.delete(
     ROUTES.session,
     withSession('write', async (ctx, record) => {
-      const id = ctx.params.id;
-      // Unknown, malformed and other users' ids all get the same answer.
-      if (!PUBLIC_ID_PATTERN.test(id) || !(await sw.revokeSession(record.userId, id, ctx))) {
-        throw new SessionWatchHttpError(ERROR.notFound);
-      }
-      if (id === record.id) await sw.resetSession(ctx, 'revoked', record.tokenHash);
-      ctx.status = 204;
+      await revokeAndAnswer(sw, ctx, record, record.userId, ctx.params.id);
     }),
   );
 
