@@ -10,6 +10,9 @@ export { SessionWatch, createSessionWatch, type TrackedSessionPage } from './ses
 export type { SessionCreatedEvent, SessionEndedEvent, SessionWatchEvents } from './core/types';
 export type { SessionWatchOptions, SessionWatchLogger, ResolvedOptions } from './options';
 export type { TrackedSession } from './tracking/records';
+export type { HistoryEntry } from './insight/events';
+export type { GeoipOptions, LocateFunction } from './insight/locator';
+export type { IpPrivacy } from './insight/ip-privacy';
 export type { PassiveRule } from './inactivity/passive';
 export type { SessionPolicy, SessionPolicyFunction, SessionPolicyInput, LoginOptions } from './inactivity/session-policy';
 export type { ExternalSessionStore } from './tracking/koa-session-adapter';
@@ -17,7 +20,17 @@ export { assertSameOrigin } from './http/csrf';
 export { SessionWatchHttpError, SessionWatchConfigError, StoreUnavailableError } from './errors';
 
 // Stores of tracked sessions, and the database helpers for apps and knexfiles.
-export type { Store, SessionRecord, SessionLimits, SweepCutoffs, SweepResult, ActivePageQuery } from './store/types';
+export type {
+  Store,
+  SessionRecord,
+  SessionLimits,
+  SweepCutoffs,
+  SweepResult,
+  ActivePageQuery,
+  SecurityEventRecord,
+  EventPageQuery,
+  DeviceKey,
+} from './store/types';
 export { KnexStore, type KnexStoreOptions } from './store/knex-store';
 export { MemoryStore } from './store/memory-store';
 export { connect, isPostgresUrl, DEFAULT_DATABASE_URL, type ConnectOptions } from './store/connect';

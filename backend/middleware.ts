@@ -4,6 +4,7 @@ import type { Core } from './core/types';
 import type { SessionRecord } from './store/types';
 import { SessionWatchHttpError } from './errors';
 import { hashToken } from './tracking/tokens';
+import { UNKNOWN_IP } from './tracking/records';
 import { koaSessionOrder, requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
 import { isExpired, recordPolicy, shouldTouch } from './inactivity/policy';
 import { createRoutes } from './routes';
@@ -132,6 +133,11 @@ async function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<stri
     return;
   }
   state.record = record;
+  // A request from another address than the stored one moves it at once (rare: the only extra
+  // write); the same address costs a memoized lookup and no write. An unknown address (a bad
+  // X-Forwarded-For) never replaces a known one.
+  const address = sw.addressOf(ctx.ip);
+  if (address.stored !== record!.ip && address.stored !== UNKNOWN_IP) await sw.relocate(record!, address);
   if (!isPassive(ctx) && !apiPassive.has(ctx.path) && shouldTouch(record!, policy(record!), time)) {
     const lastActivity = await sw.store.touch(record!.id, time);
     if (lastActivity !== undefined) record!.lastActivity = lastActivity;

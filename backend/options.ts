@@ -12,6 +12,8 @@ import { DEFAULT_TABLE_NAME } from './store/migrations';
 import { DEFAULT_CACHE_ENTRIES } from './store/cached-store';
 import { isKnex, isStore } from './store/assemble';
 import type { Context } from 'koa';
+import { checkLocationOptions, type GeoipOptions, type LocateFunction } from './insight/locator';
+import type { IpPrivacy } from './insight/ip-privacy';
 
 /** Options of {@link createSessionWatch}. Every one is optional; times are in seconds. */
 export interface SessionWatchOptions {
@@ -143,6 +145,45 @@ export interface SessionWatchOptions {
    * ```
    */
   isAdmin?: (ctx: Context) => boolean | Promise<boolean>;
+  /**
+   * Where sessions are: a MaxMind GeoLite2 / GeoIP2 City (or Country) database, read with the
+   * `maxmind` package (`npm install maxmind`; an optional peer). The file is checked at
+   * construction, opened by `migrate()` (a missing package or a bad file rejects it with the
+   * reason). Addresses are looked up at login and when a session's address changes, never on
+   * other requests, and remembered per address. Restart to pick up an updated database. Default:
+   * no location (`location: null`).
+   *
+   * @example
+   * ```ts
+   * createSessionWatch({ geoip: { database: '/var/lib/GeoIP/GeoLite2-City.mmdb' } });
+   * ```
+   */
+  geoip?: GeoipOptions;
+  /**
+   * Your own location source instead of `geoip` (a service, another database): the location of
+   * an address, or null when unknown; sync or async. Given the full address even with
+   * `ipPrivacy: 'truncate'` (only the truncated one is stored). A throw, a wrong shape or more
+   * than 1 s leaves the location empty (said once in the log); a login never fails for it.
+   *
+   * @example
+   * ```ts
+   * createSessionWatch({ locate: async (ip) => (await myGeoService.lookup(ip)) ?? null });
+   * ```
+   */
+  locate?: LocateFunction;
+  /**
+   * How much of each client address is stored (sessions list, `TrackedSession.ip`, security log):
+   * `full` (default) or `truncate`: IPv4 to its /24 (`203.0.113.0`), IPv6 to its /48
+   * (`2001:db8:1::`), before anything is written. The location is looked up from the full address
+   * first, so it stays as precise. Applies to addresses stored from then on.
+   */
+  ipPrivacy?: IpPrivacy;
+  /**
+   * Seconds the security log (`sw.history`, `GET {apiPrefix}/history`) keeps an entry; older ones
+   * are deleted by the sweep. It is also how far back "a sign-in from a new device" looks.
+   * Default 90 days.
+   */
+  historyRetention?: number;
   /** Clock in epoch milliseconds; for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -176,6 +217,10 @@ export const OPTION_KEYS = [
   'logger',
   'secret',
   'isAdmin',
+  'geoip',
+  'locate',
+  'ipPrivacy',
+  'historyRetention',
   'now',
 ] as const satisfies ReadonlyArray<keyof SessionWatchOptions>;
 
@@ -216,11 +261,18 @@ export interface ResolvedOptions {
   secret?: string;
   /** The `isAdmin` option, or null: no admin API. */
   isAdmin: ((ctx: Context) => boolean | Promise<boolean>) | null;
+  /** The location source (`geoip` or `locate`), or null: none. */
+  location: { geoip: GeoipOptions } | { locate: LocateFunction } | null;
+  ipPrivacy: IpPrivacy;
+  historyRetentionMs: number;
   now: () => number;
 }
 
 const DEFAULT_SWEEP_INTERVAL = 60;
 const DEFAULT_RETENTION = 7 * 24 * 3600;
+const DEFAULT_HISTORY_RETENTION = 90 * 24 * 3600;
+/** What a custom Store needs since 0.3 (the security log and the last address). */
+const STORE_METHODS_SINCE_0_3 = ['relocate', 'addEvents', 'listEvents', 'hasLogin'] as const;
 const DEFAULT_MAX_SESSIONS_PER_USER = 100;
 /** Shortest `secret` accepted: 16 characters (an HMAC key, not a password). */
 const MIN_SECRET_LENGTH = 16;
@@ -302,7 +354,16 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
   assertKnownKeys(options, OPTION_KEYS, RENAMED_OPTIONS);
   const database = options.database ?? DEFAULT_DATABASE_URL;
   if (typeof database === 'string') parseDatabaseUrl(database);
-  else if (!isStore(database) && !isKnex(database)) {
+  else if (isStore(database)) {
+    const missing = STORE_METHODS_SINCE_0_3.filter(
+      (method) => typeof (database as unknown as Record<string, unknown>)[method] !== 'function',
+    );
+    if (missing.length) {
+      throw new TypeError(
+        `sessionwatch: the Store given as "database" lacks ${missing.join(', ')} (the security log and last address of 0.3; see the Store interface and MemoryStore)`,
+      );
+    }
+  } else if (!isKnex(database)) {
     throw new TypeError(`sessionwatch: option "database" must be a URL, a Knex instance or a Store (got ${describeValue(database)})`);
   }
   const apiPrefix = options.apiPrefix ?? DEFAULT_API_PREFIX;
@@ -371,6 +432,9 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
       })`,
     );
   }
+  if (options.ipPrivacy !== undefined && options.ipPrivacy !== 'full' && options.ipPrivacy !== 'truncate') {
+    throw new TypeError(`sessionwatch: option "ipPrivacy" must be "full" or "truncate" (got ${describeValue(options.ipPrivacy)})`);
+  }
   return {
     database,
     schema: options.schema === undefined ? undefined : identifier('schema', options.schema, 'public'),
@@ -398,6 +462,9 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     logger,
     secret: options.secret,
     isAdmin: adminCheck(options.isAdmin),
+    location: checkLocationOptions(options.geoip, options.locate),
+    ipPrivacy: options.ipPrivacy ?? 'full',
+    historyRetentionMs: positiveSeconds('historyRetention', options.historyRetention, DEFAULT_HISTORY_RETENTION) * 1000,
     now: options.now ?? Date.now,
   };
 }

@@ -24,6 +24,10 @@ export const ROUTES = {
   adminSession: '/admin/sessions/:id',
   /** Administrators: `DELETE` revokes every session of a user. */
   adminUserSessions: '/admin/users/:userId/sessions',
+  /** `GET` pages the caller's security log (`?limit=&cursor=`), newest first. */
+  history: '/history',
+  /** Administrators: `GET` pages a user's security log. */
+  adminUserHistory: '/admin/users/:userId/history',
 } as const;
 
 /** Joins `apiPrefix` and a route path: `apiPath('/session', ROUTES.ping)` → `/session/ping`. */
@@ -135,13 +139,30 @@ export interface NamedVersion {
   version: string | null;
 }
 
+/**
+ * Where an IP address is, from the server's `geoip` database or its `locate` function. English
+ * names; any field may be null when the database does not know it (a country without a city).
+ */
+export interface Location {
+  city: string | null;
+  country: string | null;
+  /** ISO 3166-1 alpha-2 (`SE`, `GB`). */
+  countryCode: string | null;
+}
+
 /** One entry of `GET {apiPrefix}/sessions`. Timestamps are ISO-8601 in UTC. */
 export interface SessionInfo {
   /** Opaque public id: never the cookie value nor the store key. */
   id: string;
   /** True for the session that made the request. */
   current: boolean;
+  /**
+   * The address the session was last used from (`''` when unknown); with the server's
+   * `ipPrivacy: 'truncate'`, its network only (`203.0.113.0`, `2001:db8:1::`).
+   */
   ip: string;
+  /** Where {@link ip} is; null without a location source or for an address it does not know. */
+  location: Location | null;
   browser: NamedVersion;
   os: NamedVersion;
   device: DeviceType;
@@ -182,6 +203,60 @@ export interface AdminSessionListResponse {
 
 /** Page sizes of `GET {apiPrefix}/admin/sessions` (`?limit=`). */
 export const ADMIN_SESSION_LIST_LIMIT = { default: 50, max: 200 } as const;
+
+/**
+ * What a security log entry records: a sign-in, or how a session ended (see {@link EndReason}:
+ * `logout` is `logged-out`).
+ */
+export const SECURITY_EVENT_TYPES = ['login', 'logout', 'revoked', 'expired', 'lost'] as const;
+
+/** See {@link SECURITY_EVENT_TYPES}. */
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+
+/**
+ * Who revoked a session: `self` (from that very session), `other-session` (the same user from
+ * another of their sessions: "sign out everywhere else", a password change), `admin` (another
+ * user: an administrator) or `server` (the app's server code outside any user's request, or the
+ * `maxSessionsPerUser` cap).
+ */
+export const REVOKED_BY = ['self', 'other-session', 'admin', 'server'] as const;
+
+/** See {@link REVOKED_BY}. */
+export type RevokedBy = (typeof REVOKED_BY)[number];
+
+/** One entry of the security log (`GET {apiPrefix}/history`). */
+export interface SecurityEvent {
+  /** Opaque id of the entry. */
+  id: string;
+  type: SecurityEventType;
+  /** When it happened (ISO-8601, UTC). */
+  at: string;
+  /** The public id of the session it is about (as in the sessions list while it is live). */
+  session: string;
+  /** The session's address at that moment (stored as the server's `ipPrivacy` says). */
+  ip: string;
+  location: Location | null;
+  browser: NamedVersion;
+  os: NamedVersion;
+  device: DeviceType;
+  /** With `revoked`: who revoked it; null for the other types. */
+  by: RevokedBy | null;
+  /**
+   * With `login`: true when the user had no sign-in with the same browser, OS and device type
+   * in the log (within its retention); null for the other types.
+   */
+  newDevice: boolean | null;
+}
+
+/** `200` body of `GET {apiPrefix}/history?limit=&cursor=` (and of the admin variant): newest first. */
+export interface HistoryResponse {
+  events: SecurityEvent[];
+  /** Opaque cursor of the next page (`?cursor=`), or `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** Page sizes of `GET {apiPrefix}/history` (`?limit=`). */
+export const HISTORY_LIMIT = { default: 50, max: 200 } as const;
 
 /** `200` body of `DELETE {apiPrefix}/sessions` and `DELETE {apiPrefix}/admin/users/:userId/sessions`. */
 export interface RevokeOthersResponse {

@@ -1,18 +1,37 @@
 import type { EventEmitter } from 'node:events';
 import type { Context } from 'koa';
-import { ADMIN_SESSION_LIST_LIMIT, SESSION_ENDED_HEADER, type EndReason, type SessionListResponse } from '../../shared/protocol';
+import {
+  ADMIN_SESSION_LIST_LIMIT,
+  HISTORY_LIMIT,
+  SESSION_ENDED_HEADER,
+  type EndReason,
+  type Location,
+  type SessionListResponse,
+} from '../../shared/protocol';
+import { actorOf, EVENT_OF_END, eventOf, type Actor } from '../insight/events';
+import { storedIpOf, type StoredAddress } from '../insight/ip-privacy';
+import { Locator } from '../insight/locator';
 import type { SessionWatchConfigError } from '../errors';
 import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
 import { resolveSessionLimits, type LoginOptions } from '../inactivity/session-policy';
 import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
-import type { SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
+import type { SecurityEventRecord, SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
 import { currentStoreKey, externalStoreOf, regenerateSession } from '../tracking/koa-session-adapter';
-import { decodeActivityCursor, encodeActivityCursor, pageLimit, pageOf, sortForList, type RecordPage } from '../tracking/paging';
+import {
+  decodeActivityCursor,
+  decodeEventCursor,
+  encodeActivityCursor,
+  encodeEventCursor,
+  pageLimit,
+  pageOf,
+  sortForList,
+  type RecordPage,
+} from '../tracking/paging';
 import { newRecord, toSessionInfo, toTrackedSession, type TrackedSession } from '../tracking/records';
 import { newToken } from '../tracking/tokens';
 import { LogOnce } from './log-once';
-import type { Core, RequestState, SessionEndedEvent, SessionWatchEvents } from './types';
+import type { Core, EventPage, RequestState, SessionEndedEvent, SessionWatchEvents } from './types';
 
 /**
  * The session engine behind a `SessionWatch`: the store layers, the per-request state, and every
@@ -30,6 +49,9 @@ export class SessionCore implements Core {
   private readonly startStore: () => void;
   private readonly requests = new WeakMap<Context, RequestState>();
   private readonly log: LogOnce;
+  /** The location source (`geoip` / `locate`), or null. */
+  private readonly locator: Locator | null;
+  readonly addressOf: (rawIp: string) => StoredAddress;
 
   /** `events`: where `sessionCreated` and `sessionEnded` are emitted (the public `SessionWatch`). */
   constructor(
@@ -43,6 +65,8 @@ export class SessionCore implements Core {
     this.store = layers.store;
     this.startStore = () => layers.start();
     this.endedKey = `${options.sessionKey}:ended`;
+    this.locator = options.location && new Locator(options.location, (key, message) => this.log.advise(key, message));
+    this.addressOf = storedIpOf(options.ipPrivacy);
   }
 
   /** Starts the store's background work (the cache's invalidation listener). Idempotent. */
@@ -50,9 +74,36 @@ export class SessionCore implements Core {
     this.startStore();
   }
 
-  /** Creates or updates the sessions table. */
-  migrate(): Promise<void> {
-    return this.raw.migrate();
+  /** Creates or updates the tables; opens the `geoip` database (its setup errors reject here). */
+  async migrate(): Promise<void> {
+    await this.raw.migrate();
+    await this.locator?.ready();
+  }
+
+  /**
+   * Where an address is (null without a location source). A source that cannot start (no
+   * `maxmind` package, a bad file) is the app's setup error: a 500 that says so.
+   */
+  private async locationOf(fullIp: string): Promise<Location | null> {
+    if (!this.locator) return null;
+    try {
+      return await this.locator.locate(fullIp);
+    } catch (err) {
+      throw this.configError('geoip', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async relocate(record: SessionRecord, address: StoredAddress): Promise<void> {
+    const location = await this.locationOf(address.full);
+    if (await this.store.relocate(record.id, address.stored, location)) {
+      record.ip = address.stored;
+      record.location = location;
+    }
+  }
+
+  /** Appends to the security log. */
+  private async logEvents(events: SecurityEventRecord[]): Promise<void> {
+    if (events.length) await this.store.addEvents(events);
   }
 
   advise(key: string, message: string): void {
@@ -83,13 +134,18 @@ export class SessionCore implements Core {
     const session = await regenerateSession(ctx);
     const token = newToken();
     session[this.options.sessionKey] = token;
-    const record = newRecord(ctx, userId, token, currentStoreKey(ctx), this.options.now(), limits);
+    const address = this.addressOf(ctx.ip);
+    const now = this.options.now();
+    const where = { ip: address.stored, location: await this.locationOf(address.full) };
+    const record = newRecord(ctx, userId, token, currentStoreKey(ctx), now, limits, where);
+    const newDevice = !(await this.store.hasLogin(userId, record, now - this.options.historyRetentionMs));
     await this.store.insert(record);
+    await this.logEvents([eventOf(record, 'login', now, { newDevice })]);
     this.requests.set(ctx, { record });
     // The request may have come from an ended session: this answer is a login, not an end.
     ctx.remove(SESSION_ENDED_HEADER);
     const tracked = toTrackedSession(record);
-    this.events.emit('sessionCreated', { session: tracked });
+    this.events.emit('sessionCreated', { session: tracked, newDevice });
     await this.capSessions(userId, record.id, ctx);
     return tracked;
   }
@@ -122,7 +178,7 @@ export class SessionCore implements Core {
     if (live.length <= max) return;
     for (const record of sortForList(live, keepId).slice(max)) {
       const ended = await this.store.end(record.id, 'revoked', this.options.now());
-      if (ended) await this.ended(ended, 'revoked', ctx, 'maxSessionsPerUser');
+      if (ended) await this.ended(ended, 'revoked', ctx, { cause: 'maxSessionsPerUser', actor: actorOf(ended, undefined) });
     }
   }
 
@@ -220,13 +276,24 @@ export class SessionCore implements Core {
     return ended.length;
   }
 
-  /** Ends expired records and deletes old ended ones now. */
+  /** Ends expired records, deletes old ended ones and old security log entries now. */
   async sweep(): Promise<SweepResult> {
     const now = this.options.now();
-    const { policy, retentionMs } = this.options;
-    const result = await this.store.sweep(sweepCutoffs(policy, retentionMs, now));
-    await Promise.all(result.expired.map((record) => this.ended(record, 'expired')));
+    const { policy, retentionMs, historyRetentionMs } = this.options;
+    const result = await this.store.sweep(sweepCutoffs(policy, retentionMs, now, historyRetentionMs));
+    // One insert for the whole batch, rather than one per record.
+    await this.logEvents(result.expired.map((record) => eventOf(record, 'expired', now)));
+    await Promise.all(result.expired.map((record) => this.ended(record, 'expired', undefined, { logged: true })));
     return result;
+  }
+
+  /** One page of a user's security log, newest first; throws `PagingError` for a bad `limit` or `cursor`. */
+  async history(userId: string, paging: { limit?: unknown; cursor?: unknown }): Promise<EventPage> {
+    const limit = pageLimit(paging.limit, HISTORY_LIMIT);
+    const after = paging.cursor === undefined ? undefined : decodeEventCursor(paging.cursor);
+    const events = await this.store.listEvents({ userId, limit: limit + 1, after });
+    const page = events.slice(0, limit);
+    return { events: page, nextCursor: events.length > limit ? encodeEventCursor(page[limit - 1]) : null };
   }
 
   async close(): Promise<void> {
@@ -234,11 +301,20 @@ export class SessionCore implements Core {
   }
 
   /**
-   * Emits `sessionEnded` and destroys the session's external store entry, when there is one and
-   * the store is known. A failure to destroy is ignored: the record has ended, so the entry can no
-   * longer authenticate anyone, and it expires with the store's own TTL.
+   * After a record ended: writes the security log entry (who revoked it: `actor`, else worked out
+   * from the request's own session), destroys the session's external store entry when there is
+   * one and the store is known, and emits `sessionEnded`. A failure to destroy is ignored: the
+   * record has ended, so the entry can no longer authenticate anyone, and it expires with the
+   * store's own TTL. `logged`: the caller wrote the entry already (the sweep, in one batch).
    */
-  async ended(record: SessionRecord, reason: EndReason, ctx?: Context, cause?: SessionEndedEvent['cause']): Promise<void> {
+  async ended(
+    record: SessionRecord,
+    reason: EndReason,
+    ctx?: Context,
+    extra: { cause?: SessionEndedEvent['cause']; actor?: Actor; logged?: boolean } = {},
+  ): Promise<void> {
+    const actor = reason === 'revoked' ? (extra.actor ?? actorOf(record, ctx && this.requests.get(ctx)?.record)) : undefined;
+    if (!extra.logged) await this.logEvents([eventOf(record, EVENT_OF_END[reason], this.options.now(), { actor })]);
     const store = this.options.sessionStore ?? (ctx && externalStoreOf(ctx));
     if (store && record.storeKey) {
       try {
@@ -247,7 +323,12 @@ export class SessionCore implements Core {
         /* see above */
       }
     }
-    this.events.emit('sessionEnded', { session: toTrackedSession(record), reason, ...(cause && { cause }) });
+    this.events.emit('sessionEnded', {
+      session: toTrackedSession(record),
+      reason,
+      ...(actor && { by: actor.by }),
+      ...(extra.cause && { cause: extra.cause }),
+    });
   }
 
   /** Deletes the record of the request's session, if it has a live one (a logout, or a new login). */
@@ -256,6 +337,8 @@ export class SessionCore implements Core {
     if (!record) return;
     this.requests.delete(ctx);
     const deleted = await this.store.delete(record.id);
-    if (deleted) this.events.emit('sessionEnded', { session: toTrackedSession(deleted), reason: 'logged-out' });
+    if (!deleted) return;
+    await this.logEvents([eventOf(deleted, 'logout', this.options.now())]);
+    this.events.emit('sessionEnded', { session: toTrackedSession(deleted), reason: 'logged-out' });
   }
 }

@@ -3,22 +3,34 @@
  * what a request needs to check, end and answer a session, and nothing of the public API.
  */
 import type { Context } from 'koa';
-import type { EndReason, SessionListResponse } from '../../shared/protocol';
+import type { EndReason, RevokedBy, SessionListResponse } from '../../shared/protocol';
+import type { StoredAddress } from '../insight/ip-privacy';
 import type { SessionWatchConfigError } from '../errors';
 import type { ResolvedOptions } from '../options';
-import type { SessionRecord, Store } from '../store/types';
+import type { SecurityEventRecord, SessionRecord, Store } from '../store/types';
 import type { RecordPage } from '../tracking/paging';
 import type { TrackedSession } from '../tracking/records';
 
 /** Payload of the `sessionCreated` event. */
 export interface SessionCreatedEvent {
   session: TrackedSession;
+  /**
+   * True when the security log holds no earlier sign-in of this user from the same browser, OS
+   * and device type (within `historyRetention`): worth telling the user ("a new sign-in to your
+   * account"). A user's first login ever is one too.
+   */
+  newDevice: boolean;
 }
 
 /** Payload of the `sessionEnded` event. */
 export interface SessionEndedEvent {
   session: TrackedSession;
   reason: EndReason;
+  /**
+   * With `revoked`: who revoked it (`self`, `other-session`, `admin` or `server`, see
+   * `RevokedBy`), as the security log records it.
+   */
+  by?: RevokedBy;
   /**
    * Set when sessionwatch itself revoked the session to keep the user within
    * `maxSessionsPerUser` (a newer login made it the least recently active one too many).
@@ -30,6 +42,12 @@ export interface SessionEndedEvent {
 export interface SessionWatchEvents {
   sessionCreated: [SessionCreatedEvent];
   sessionEnded: [SessionEndedEvent];
+}
+
+/** One page of a user's security log. */
+export interface EventPage {
+  events: SecurityEventRecord[];
+  nextCursor: string | null;
 }
 
 /**
@@ -64,6 +82,12 @@ export interface Core {
    * token hash (never the token), so its later requests still get the precise reason.
    */
   readonly endedKey: string;
+  /** A request's address (`ctx.ip`): validated, and as stored (`ipPrivacy`). */
+  addressOf(rawIp: string): StoredAddress;
+  /** Moves a live session's stored address (and location) to the request's; updates `record`. */
+  relocate(record: SessionRecord, address: StoredAddress): Promise<void>;
+  /** One page of a user's security log (throws `PagingError` for a bad `limit` or `cursor`). */
+  history(userId: string, paging: { limit?: unknown; cursor?: unknown }): Promise<EventPage>;
   /** The request's state, created empty on first use. */
   state(ctx: Context): RequestState;
   /** A configuration error, logged once per `key`, to be thrown. */

@@ -64,7 +64,7 @@ describe('policy properties', () => {
             at === 'idle' ? idleDeadline(record, own) : at === 'age' && own.maxAgeMs !== null ? createdAt + own.maxAgeMs : lastActivity;
           // Own limits are whole milliseconds, so a clock with a fraction of one must agree too.
           const now = Math.max(lastActivity, Math.floor(base) + delta + (limits ? fraction : 0));
-          expect(sweepSelects(record, sweepCutoffs(global, 0, now))).toBe(isExpired(record, own, now));
+          expect(sweepSelects(record, sweepCutoffs(global, 0, now, 0))).toBe(isExpired(record, own, now));
         },
       ),
     );
@@ -112,7 +112,7 @@ describe('policy properties', () => {
               ? createdAt + policy.maxAgeMs
               : lastActivity;
         const now = Math.max(lastActivity, base + delta);
-        const { idleBefore, createdBefore } = sweepCutoffs(policy, 0, now);
+        const { idleBefore, createdBefore } = sweepCutoffs(policy, 0, now, 0);
         const swept = record.lastActivity < idleBefore || (createdBefore !== null && record.createdAt < createdBefore);
         expect(swept).toBe(isExpired(record, policy, now));
       }),

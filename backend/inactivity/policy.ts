@@ -50,16 +50,17 @@ export function isExpired(record: SessionRecord, policy: ActivityPolicy, now: nu
  * The sweep's cutoffs: the rules of {@link isExpired} as bounds a store can query with (a record
  * without limits of its own whose `lastActivity` is before `idleBefore`, or whose `createdAt` is
  * before `createdBefore`, has expired; a record with its own limits, whose deadlines are before
- * `deadlineBefore`), plus the retention of ended records. Stored times and limits are whole
+ * `deadlineBefore`), plus the retention of ended records and of the security log. Stored times and limits are whole
  * milliseconds, so "at or before the deadline" (`<=`, as isExpired counts the deadline itself) is
  * "before the next millisecond".
  */
-export function sweepCutoffs(policy: ActivityPolicy, retentionMs: number, now: number): SweepCutoffs {
+export function sweepCutoffs(policy: ActivityPolicy, retentionMs: number, now: number, historyRetentionMs: number): SweepCutoffs {
   return {
     idleBefore: Math.floor(now - policy.expireAfterMs - policy.touchIntervalMs) + 1,
     createdBefore: policy.maxAgeMs === null ? null : Math.floor(now - policy.maxAgeMs) + 1,
     deadlineBefore: Math.floor(now) + 1,
     endedBefore: now - retentionMs,
+    eventsBefore: now - historyRetentionMs,
     now,
   };
 }

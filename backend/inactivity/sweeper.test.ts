@@ -5,7 +5,7 @@
 import type { SweepResult } from '../store/types';
 import { Sweeper } from './sweeper';
 
-const NOTHING: SweepResult = { expired: [], deleted: 0 };
+const NOTHING: SweepResult = { expired: [], deleted: 0, purgedEvents: 0 };
 
 /** A sweeper over a `sweep` mock (by default, one that finds nothing at once). */
 function sweeper(sweepIntervalMs: number, outcome: () => Promise<SweepResult> = async () => NOTHING) {

@@ -1,4 +1,14 @@
-import type { ActivePageQuery, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import type { Location } from '../../shared/protocol';
+import type {
+  ActivePageQuery,
+  DeviceKey,
+  EventPageQuery,
+  SecurityEventRecord,
+  SessionRecord,
+  Store,
+  SweepCutoffs,
+  SweepResult,
+} from './types';
 
 /**
  * How instances tell each other that records changed (revoked, ended, deleted), so that each one's
@@ -124,6 +134,26 @@ export class CachedStore implements Store {
     const ended = await this.inner.endAllOfUser(userId, reason, at, exceptId);
     await this.changed(ended.map((r) => r.id));
     return ended;
+  }
+
+  async relocate(id: string, ip: string, location: Location | null): Promise<boolean> {
+    const moved = await this.inner.relocate(id, ip, location);
+    // Published: another instance serving this session from its copy would take the old address
+    // for the current one and miss the next change back to it.
+    await this.changed([id]);
+    return moved;
+  }
+
+  addEvents(events: SecurityEventRecord[]): Promise<void> {
+    return this.inner.addEvents(events);
+  }
+
+  listEvents(query: EventPageQuery): Promise<SecurityEventRecord[]> {
+    return this.inner.listEvents(query);
+  }
+
+  hasLogin(userId: string, device: DeviceKey, since: number): Promise<boolean> {
+    return this.inner.hasLogin(userId, device, since);
   }
 
   async delete(id: string): Promise<SessionRecord | undefined> {

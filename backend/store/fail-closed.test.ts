@@ -21,7 +21,7 @@ const QUERIES: Array<[string, (store: Store) => Promise<unknown>]> = [
   ['end', (s) => s.end('x', 'revoked', 1)],
   ['endAllOfUser', (s) => s.endAllOfUser('u1', 'revoked', 1)],
   ['delete', (s) => s.delete('x')],
-  ['sweep', (s) => s.sweep({ idleBefore: 0, createdBefore: 0, deadlineBefore: 0, endedBefore: 0, now: 1 })],
+  ['sweep', (s) => s.sweep({ idleBefore: 0, createdBefore: 0, deadlineBefore: 0, endedBefore: 0, eventsBefore: 0, now: 1 })],
   ['count', (s) => s.count()],
 ];
 

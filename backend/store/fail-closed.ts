@@ -1,7 +1,17 @@
 import { SessionWatchConfigError, StoreUnavailableError } from '../errors';
 import { isMissingTableError } from './missing-table';
 import type { EndReason } from '../../shared/protocol';
-import type { ActivePageQuery, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import type { Location } from '../../shared/protocol';
+import type {
+  ActivePageQuery,
+  DeviceKey,
+  EventPageQuery,
+  SecurityEventRecord,
+  SessionRecord,
+  Store,
+  SweepCutoffs,
+  SweepResult,
+} from './types';
 
 /** Told of every guarded call's outcome: the error, or undefined on success. */
 export type StoreObserver = (error: unknown) => void;
@@ -83,6 +93,22 @@ class FailClosedStore implements Store {
 
   delete(id: string): Promise<SessionRecord | undefined> {
     return this.guard(() => this.inner.delete(id));
+  }
+
+  relocate(id: string, ip: string, location: Location | null): Promise<boolean> {
+    return this.guard(() => this.inner.relocate(id, ip, location));
+  }
+
+  addEvents(events: SecurityEventRecord[]): Promise<void> {
+    return this.guard(() => this.inner.addEvents(events));
+  }
+
+  listEvents(query: EventPageQuery): Promise<SecurityEventRecord[]> {
+    return this.guard(() => this.inner.listEvents(query));
+  }
+
+  hasLogin(userId: string, device: DeviceKey, since: number): Promise<boolean> {
+    return this.guard(() => this.inner.hasLogin(userId, device, since));
   }
 
   sweep(cutoffs: SweepCutoffs): Promise<SweepResult> {

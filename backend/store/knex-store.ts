@@ -1,8 +1,18 @@
 import type { Knex } from 'knex';
-import type { DeviceType, EndReason } from '../../shared/protocol';
-import type { ActivePageQuery, SessionLimits, SessionRecord, Store, SweepCutoffs, SweepResult } from './types';
+import type { DeviceType, EndReason, Location, RevokedBy, SecurityEventType } from '../../shared/protocol';
+import type {
+  ActivePageQuery,
+  DeviceKey,
+  EventPageQuery,
+  SecurityEventRecord,
+  SessionLimits,
+  SessionRecord,
+  Store,
+  SweepCutoffs,
+  SweepResult,
+} from './types';
 import { AGE_DEADLINE, IDLE_DEADLINE } from './migrations';
-import { DEFAULT_TABLE_NAME, migrationConfig } from './migrations';
+import { DEFAULT_TABLE_NAME, eventsTableName, migrationConfig } from './migrations';
 
 /** Rows ended per statement by the sweep, so one sweep never holds a long lock. */
 const SWEEP_BATCH = 1000;
@@ -14,12 +24,29 @@ export interface KnexStoreOptions {
   schema?: string;
 }
 
-interface Row {
+/** A location as three columns (all null: none). */
+interface LocationColumns {
+  city: string | null;
+  country: string | null;
+  country_code: string | null;
+}
+
+function locationOf(row: LocationColumns): Location | null {
+  if (row.city === null && row.country === null && row.country_code === null) return null;
+  return { city: row.city, country: row.country, countryCode: row.country_code };
+}
+
+function locationColumns(location: Location | null): LocationColumns {
+  return { city: location?.city ?? null, country: location?.country ?? null, country_code: location?.countryCode ?? null };
+}
+
+interface Row extends LocationColumns {
   id: string;
   token_hash: string;
   store_key: string | null;
   user_id: string;
   ip: string;
+  login_ip: string | null;
   user_agent: string;
   browser_name: string | null;
   browser_version: string | null;
@@ -35,6 +62,67 @@ interface Row {
   expire_after: number | string | null;
   touch_interval: number | string | null;
   max_age: number | string | null;
+}
+
+interface EventRow extends LocationColumns {
+  id: string;
+  user_id: string;
+  type: string;
+  at: number | string;
+  session_id: string;
+  ip: string;
+  browser_name: string | null;
+  browser_version: string | null;
+  os_name: string | null;
+  os_version: string | null;
+  device_type: string;
+  actor: string | null;
+  actor_session_id: string | null;
+  actor_user_id: string | null;
+  /** SQLite stores booleans as 0 / 1. */
+  new_device: boolean | number | null;
+}
+
+function fromEventRow(row: EventRow): SecurityEventRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    type: row.type as SecurityEventType,
+    at: toMillis(row.at),
+    sessionId: row.session_id,
+    ip: row.ip,
+    location: locationOf(row),
+    browserName: row.browser_name,
+    browserVersion: row.browser_version,
+    osName: row.os_name,
+    osVersion: row.os_version,
+    deviceType: row.device_type as DeviceType,
+    by: row.actor as RevokedBy | null,
+    actorSessionId: row.actor_session_id,
+    actorUserId: row.actor_user_id,
+    newDevice: row.new_device === null ? null : Boolean(row.new_device),
+  };
+}
+
+function toEventRow(event: SecurityEventRecord): EventRow {
+  return {
+    id: event.id,
+    user_id: event.userId,
+    type: event.type,
+    at: event.at,
+    session_id: event.sessionId,
+    ip: event.ip,
+    ...locationColumns(event.location),
+    browser_name: event.browserName,
+    browser_version: event.browserVersion,
+    os_name: event.osName,
+    os_version: event.osVersion,
+    device_type: event.deviceType,
+    actor: event.by,
+    actor_session_id: event.actorSessionId,
+    actor_user_id: event.actorUserId,
+    new_device: event.newDevice,
+  };
 }
 
 /** Postgres returns bigint columns as strings; SQLite as numbers. */
@@ -68,6 +156,8 @@ function fromRow(row: Row): SessionRecord {
     storeKey: row.store_key,
     userId: row.user_id,
     ip: row.ip,
+    location: locationOf(row),
+    loginIp: row.login_ip,
     userAgent: row.user_agent,
     browserName: row.browser_name,
     browserVersion: row.browser_version,
@@ -89,6 +179,8 @@ function toRow(record: SessionRecord): Row {
     store_key: record.storeKey,
     user_id: record.userId,
     ip: record.ip,
+    login_ip: record.loginIp,
+    ...locationColumns(record.location),
     user_agent: record.userAgent,
     browser_name: record.browserName,
     browser_version: record.browserVersion,
@@ -186,6 +278,10 @@ export class KnexStore implements Store {
     return this.knex<Row>(this.tableName);
   }
 
+  private events() {
+    return this.knex<EventRow>(eventsTableName(this.tableName));
+  }
+
   async insert(record: SessionRecord): Promise<void> {
     await this.table().insert(toRow(record));
   }
@@ -256,6 +352,42 @@ export class KnexStore implements Store {
     return rows.map(fromRow);
   }
 
+  async relocate(id: string, ip: string, location: Location | null): Promise<boolean> {
+    const updated = await this.table()
+      .where('id', id)
+      .whereNull('ended_at')
+      .update({ ip, ...locationColumns(location) });
+    return updated > 0;
+  }
+
+  async addEvents(events: SecurityEventRecord[]): Promise<void> {
+    // Batches below SQLite's 999 bound parameters (19 columns a row).
+    for (let i = 0; i < events.length; i += 50) await this.events().insert(events.slice(i, i + 50).map(toEventRow));
+  }
+
+  async listEvents({ userId, limit, after }: EventPageQuery): Promise<SecurityEventRecord[]> {
+    let query = this.events().where('user_id', userId);
+    // (at, id) < (after): a range on the (user_id, at, id) index, as the sessions' keyset.
+    if (after) query = query.where('at', '<=', after.at).whereRaw('(at < ? OR id < ?)', [after.at, after.id]);
+    const rows = await query
+      .orderBy([
+        { column: 'at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
+    return rows.map(fromEventRow);
+  }
+
+  async hasLogin(userId: string, device: DeviceKey, since: number): Promise<boolean> {
+    // `where(column, null)` is IS NULL in Knex: an unknown browser matches an unknown browser.
+    const row = await this.events()
+      .select('id')
+      .where({ user_id: userId, type: 'login', browser_name: device.browserName, os_name: device.osName, device_type: device.deviceType })
+      .where('at', '>=', since)
+      .first();
+    return row !== undefined;
+  }
+
   async delete(id: string): Promise<SessionRecord | undefined> {
     // Knex has no DELETE … RETURNING on SQLite; of concurrent deleters only the one that deleted
     // the row reports it.
@@ -265,7 +397,7 @@ export class KnexStore implements Store {
     return deleted ? record : undefined;
   }
 
-  async sweep({ idleBefore, createdBefore, deadlineBefore, endedBefore, now }: SweepCutoffs): Promise<SweepResult> {
+  async sweep({ idleBefore, createdBefore, deadlineBefore, endedBefore, eventsBefore, now }: SweepCutoffs): Promise<SweepResult> {
     const expired: SessionRecord[] = [];
     for (;;) {
       // The rule of `sweepSelects` (inactivity/policy.ts), one index range per arm: records without
@@ -296,7 +428,14 @@ export class KnexStore implements Store {
       deleted += count;
       if (count < SWEEP_BATCH) break;
     }
-    return { expired, deleted };
+    let purgedEvents = 0;
+    for (;;) {
+      const old = this.events().select('id').where('at', '<', eventsBefore).limit(SWEEP_BATCH);
+      const count = await this.events().whereIn('id', old).delete();
+      purgedEvents += count;
+      if (count < SWEEP_BATCH) break;
+    }
+    return { expired, deleted, purgedEvents };
   }
 
   async count(options: { activeOnly?: boolean } = {}): Promise<number> {

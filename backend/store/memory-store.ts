@@ -1,4 +1,14 @@
-import type { ActivePageQuery, Store, SessionRecord, SweepCutoffs, SweepResult } from './types';
+import type { Location } from '../../shared/protocol';
+import type {
+  ActivePageQuery,
+  DeviceKey,
+  EventPageQuery,
+  SecurityEventRecord,
+  Store,
+  SessionRecord,
+  SweepCutoffs,
+  SweepResult,
+} from './types';
 import { sweepSelects } from '../inactivity/policy';
 
 /**
@@ -7,6 +17,7 @@ import { sweepSelects } from '../inactivity/policy';
  */
 export class MemoryStore implements Store {
   private readonly records = new Map<string, SessionRecord>();
+  private events: SecurityEventRecord[] = [];
 
   async migrate(): Promise<void> {}
 
@@ -70,6 +81,38 @@ export class MemoryStore implements Store {
     return ended;
   }
 
+  async relocate(id: string, ip: string, location: Location | null): Promise<boolean> {
+    const record = this.records.get(id);
+    if (!record || record.endedAt !== null) return false;
+    record.ip = ip;
+    record.location = location && { ...location };
+    return true;
+  }
+
+  async addEvents(events: SecurityEventRecord[]): Promise<void> {
+    this.events.push(...events.map((event) => ({ ...event, location: event.location && { ...event.location } })));
+  }
+
+  async listEvents({ userId, limit, after }: EventPageQuery): Promise<SecurityEventRecord[]> {
+    return this.events
+      .filter((e) => e.userId === userId && (!after || e.at < after.at || (e.at === after.at && e.id < after.id)))
+      .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, limit)
+      .map((e) => ({ ...e }));
+  }
+
+  async hasLogin(userId: string, device: DeviceKey, since: number): Promise<boolean> {
+    return this.events.some(
+      (e) =>
+        e.userId === userId &&
+        e.type === 'login' &&
+        e.at >= since &&
+        e.browserName === device.browserName &&
+        e.osName === device.osName &&
+        e.deviceType === device.deviceType,
+    );
+  }
+
   async delete(id: string): Promise<SessionRecord | undefined> {
     const record = this.records.get(id);
     this.records.delete(id);
@@ -92,7 +135,10 @@ export class MemoryStore implements Store {
         deleted++;
       }
     }
-    return { expired, deleted };
+    const kept = this.events.filter((e) => e.at >= cutoffs.eventsBefore);
+    const purgedEvents = this.events.length - kept.length;
+    this.events = kept;
+    return { expired, deleted, purgedEvents };
   }
 
   async count(options: { activeOnly?: boolean } = {}): Promise<number> {

@@ -2,6 +2,7 @@
  * The migrations ship as code and run both ways: programmatically (`sw.migrate()`, covered by every
  * integration test) and with the Knex CLI through `knexfile.ts`.
  */
+import { toTrackedSession } from '../tracking/records';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import knexFactory from 'knex';
@@ -23,7 +24,7 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
       encoding: 'utf8',
     });
   try {
-    expect(run()).toMatch(/Batch 1 run: 2 migrations/);
+    expect(run()).toMatch(/Batch 1 run: 3 migrations/);
     expect(run()).toMatch(/Already up to date/);
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: sqliteFilename(db.url) }, useNullAsDefault: true });
     try {
@@ -31,7 +32,9 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
       expect((await knex<{ name: string }>('sessionwatch_sessions_migrations').select('name')).map((r) => r.name)).toEqual([
         '001_create_sessions',
         '002_session_limits',
+        '003_security_insight',
       ]);
+      expect(await knex.schema.hasTable('sessionwatch_sessions_events')).toBe(true);
     } finally {
       await knex.destroy();
     }
@@ -40,7 +43,7 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
   }
 }, 30000);
 
-test('a record made before 002_session_limits reads back without limits and is swept by the global cut-offs', async () => {
+test('a record made before 002_session_limits (and 003) reads back without limits, login address nor location, and is swept by the global cut-offs', async () => {
   const db = await createTestDatabase('sqlite');
   const knex = connect(db.url);
   const store = new KnexStore(knex);
@@ -64,13 +67,18 @@ test('a record made before 002_session_limits reads back without limits and is s
       last_activity: fields.lastActivity,
     });
     await store.migrate();
-    expect(await store.findById(old.id)).toEqual(old);
+    expect(await store.findById(old.id)).toEqual({ ...old, loginIp: null, location: null });
+    // Its login was at its only recorded address.
+    expect(toTrackedSession((await store.findById(old.id))!).loginIp).toBe(old.ip);
     // Its own deadlines would be NULL: only the global idle bound can end it.
     expect(
-      (await store.sweep({ idleBefore: 1_000, createdBefore: null, deadlineBefore: 10 ** 12, endedBefore: 0, now: 5 })).expired,
+      (await store.sweep({ idleBefore: 1_000, createdBefore: null, deadlineBefore: 10 ** 12, endedBefore: 0, eventsBefore: 0, now: 5 }))
+        .expired,
     ).toEqual([]);
     expect(
-      (await store.sweep({ idleBefore: 1_001, createdBefore: null, deadlineBefore: 0, endedBefore: 0, now: 5 })).expired.map((r) => r.id),
+      (
+        await store.sweep({ idleBefore: 1_001, createdBefore: null, deadlineBefore: 0, endedBefore: 0, eventsBefore: 0, now: 5 })
+      ).expired.map((r) => r.id),
     ).toEqual([old.id]);
   } finally {
     await store.close();

@@ -17,6 +17,11 @@ export const IDLE_DEADLINE = '(last_activity + expire_after + touch_interval)';
 /** The absolute deadline of a record with its own `maxAge`, as SQL (indexed likewise). */
 export const AGE_DEADLINE = '(created_at + max_age)';
 
+/** Name of the security log table of a sessions table. */
+export function eventsTableName(tableName: string): string {
+  return `${tableName}_events`;
+}
+
 interface Migration {
   name: string;
   up(knex: Knex): Promise<void>;
@@ -77,6 +82,48 @@ function migrations(table: string): Migration[] {
         await knex.raw('DROP INDEX IF EXISTS ??', [`${table}_age_deadline_index`]);
         await knex.schema.alterTable(table, (t) => {
           t.dropColumns('warn_after', 'expire_after', 'touch_interval', 'max_age');
+        });
+      },
+    },
+    {
+      // Security insight: the last address of a session and where it is (the login address kept
+      // apart), and the security log. Nullable columns: no existing row is rewritten.
+      name: '003_security_insight',
+      async up(knex) {
+        await knex.schema.alterTable(table, (t) => {
+          t.string('login_ip', 64).nullable();
+          t.string('city', 128).nullable();
+          t.string('country', 128).nullable();
+          t.string('country_code', 2).nullable();
+        });
+        const events = eventsTableName(table);
+        await knex.schema.createTable(events, (t) => {
+          t.string('id', 32).primary();
+          t.string('user_id', 255).notNullable();
+          t.string('type', 16).notNullable();
+          t.bigInteger('at').notNullable().index(`${events}_at_index`);
+          t.string('session_id', 32).notNullable();
+          t.string('ip', 64).notNullable();
+          t.string('city', 128).nullable();
+          t.string('country', 128).nullable();
+          t.string('country_code', 2).nullable();
+          t.string('browser_name', 64).nullable();
+          t.string('browser_version', 64).nullable();
+          t.string('os_name', 64).nullable();
+          t.string('os_version', 64).nullable();
+          t.string('device_type', 16).notNullable();
+          t.string('actor', 16).nullable();
+          t.string('actor_session_id', 32).nullable();
+          t.string('actor_user_id', 255).nullable();
+          t.boolean('new_device').nullable();
+          // A user's log, newest first (the keyset of its pages), and "a login from this kind of browser since".
+          t.index(['user_id', 'at', 'id'], `${events}_user_at_index`);
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(eventsTableName(table));
+        await knex.schema.alterTable(table, (t) => {
+          t.dropColumns('login_ip', 'city', 'country', 'country_code');
         });
       },
     },

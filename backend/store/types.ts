@@ -1,4 +1,4 @@
-import type { DeviceType, EndReason } from '../../shared/protocol';
+import type { DeviceType, EndReason, Location, RevokedBy, SecurityEventType } from '../../shared/protocol';
 
 /**
  * A session's own time limits, resolved at login from the `policy` option and `sw.login(…, { policy })`
@@ -23,7 +23,15 @@ export interface SessionRecord {
   /** The koa-session external store key, when the app uses an external store. */
   storeKey: string | null;
   userId: string;
+  /**
+   * The address the session was last used from (`''` when unknown), as stored (`ipPrivacy`). A
+   * request from another address moves it at once (see {@link Store.relocate}).
+   */
   ip: string;
+  /** Where {@link ip} is; null when unknown or without a location source. */
+  location: Location | null;
+  /** The address of the login (records made before 0.3: null, the login was then at {@link ip}). */
+  loginIp: string | null;
   userAgent: string;
   browserName: string | null;
   browserVersion: string | null;
@@ -37,6 +45,48 @@ export interface SessionRecord {
   endReason: EndReason | null;
   /** The session's own limits; null for a session without a policy (and records made before migration 002): the global options. */
   limits: SessionLimits | null;
+}
+
+/** One entry of the security log as stored. Times are UTC epoch milliseconds. */
+export interface SecurityEventRecord {
+  /** Opaque id (random). */
+  id: string;
+  userId: string;
+  type: SecurityEventType;
+  at: number;
+  /** Public id of the session it is about. */
+  sessionId: string;
+  /** The session's address then, as stored (`ipPrivacy`). */
+  ip: string;
+  location: Location | null;
+  browserName: string | null;
+  browserVersion: string | null;
+  osName: string | null;
+  osVersion: string | null;
+  deviceType: DeviceType;
+  /** With `revoked`: who; null otherwise. */
+  by: RevokedBy | null;
+  /** With `revoked` by `other-session` or `admin`: the session that did it. */
+  actorSessionId: string | null;
+  /** With `revoked` by `admin`: the administrator's user id. */
+  actorUserId: string | null;
+  /** With `login`: first sign-in with this browser, OS and device type (within the retention); null otherwise. */
+  newDevice: boolean | null;
+}
+
+/** A page of {@link Store.listEvents}. */
+export interface EventPageQuery {
+  userId: string;
+  limit: number;
+  /** The position of the last entry of the previous page; from the newest without. */
+  after?: { at: number; id: string };
+}
+
+/** What a browser is, for "a sign-in from a new device" ({@link Store.hasLogin}). */
+export interface DeviceKey {
+  browserName: string | null;
+  osName: string | null;
+  deviceType: DeviceType;
 }
 
 /** A page of {@link Store.listActivePage}. */
@@ -54,6 +104,8 @@ export interface SweepResult {
   expired: SessionRecord[];
   /** Ended records older than the retention period that were deleted. */
   deleted: number;
+  /** Security log entries older than `historyRetention` that were deleted. */
+  purgedEvents: number;
 }
 
 /** Cut-offs for {@link Store.sweep}, as epoch milliseconds. */
@@ -70,6 +122,8 @@ export interface SweepCutoffs {
   deadlineBefore: number;
   /** Ended records whose `endedAt` is older than this are deleted. */
   endedBefore: number;
+  /** Security log entries older than this are deleted. */
+  eventsBefore: number;
   /** The time recorded as `endedAt`. */
   now: number;
 }
@@ -111,7 +165,21 @@ export interface Store {
   endAllOfUser(userId: string, reason: Exclude<EndReason, 'logged-out'>, at: number, exceptId?: string): Promise<SessionRecord[]>;
   /** Deletes a record (logout). Returns it, or undefined when it did not exist. */
   delete(id: string): Promise<SessionRecord | undefined>;
-  /** Ends records that are past their idle or absolute deadline, and deletes old ended records. */
+  /**
+   * Moves an active record's last address (and its location) to `ip`. Returns false when the
+   * record is missing or ended.
+   */
+  relocate(id: string, ip: string, location: Location | null): Promise<boolean>;
+  /** Appends entries to the security log. */
+  addEvents(events: SecurityEventRecord[]): Promise<void>;
+  /** One page of a user's security log, newest first (ties by id, descending), after `after`. */
+  listEvents(query: EventPageQuery): Promise<SecurityEventRecord[]>;
+  /** True when the log has a `login` of `userId` at or after `since` from the same kind of browser. */
+  hasLogin(userId: string, device: DeviceKey, since: number): Promise<boolean>;
+  /**
+   * Ends records that are past their idle or absolute deadline, deletes old ended records and
+   * old security log entries.
+   */
   sweep(cutoffs: SweepCutoffs): Promise<SweepResult>;
   /** Counts rows (all, or active only); for tests, benchmarks and monitoring. */
   count(options?: { activeOnly?: boolean }): Promise<number>;

@@ -50,20 +50,45 @@ export function pageLimit(limit: unknown, bounds: { default: number; max: number
   return value;
 }
 
+/**
+ * A keyset position (a time, then an id; both descending) as an opaque cursor. `kind` tells the
+ * lists apart, so that a cursor of one is refused by another.
+ */
+function encodeKeyset(kind: 'a' | 'e', time: number, id: string): string {
+  return Buffer.from(`${kind}.${time}.${id}`).toString('base64url');
+}
+
+/** The position an {@link encodeKeyset} cursor of `kind` stands for; a PagingError for anything else. */
+function decodeKeyset(kind: 'a' | 'e', cursor: unknown): { time: number; id: string } {
+  if (typeof cursor !== 'string') throw new PagingError('cursor must be a string');
+  const match =
+    cursor.length <= 64 && /^[A-Za-z0-9_-]+$/.test(cursor)
+      ? /^([ae])\.(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
+      : null;
+  if (!match || match[1] !== kind || !PUBLIC_ID_PATTERN.test(match[3])) throw new PagingError('cursor is not one this server returned');
+  return { time: Number(match[2]), id: match[3] };
+}
+
 /** A position in the store's activity order (newest first, ties by id), as an opaque cursor. */
 export function encodeActivityCursor(record: Pick<SessionRecord, 'lastActivity' | 'id'>): string {
-  return Buffer.from(`a.${record.lastActivity}.${record.id}`).toString('base64url');
+  return encodeKeyset('a', record.lastActivity, record.id);
 }
 
 /** The position an {@link encodeActivityCursor} cursor stands for; a PagingError for anything else. */
 export function decodeActivityCursor(cursor: unknown): { lastActivity: number; id: string } {
-  if (typeof cursor !== 'string') throw new PagingError('cursor must be a string');
-  const match =
-    cursor.length <= 64 && /^[A-Za-z0-9_-]+$/.test(cursor)
-      ? /^a\.(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
-      : null;
-  if (!match || !PUBLIC_ID_PATTERN.test(match[2])) throw new PagingError('cursor is not one this server returned');
-  return { lastActivity: Number(match[1]), id: match[2] };
+  const { time, id } = decodeKeyset('a', cursor);
+  return { lastActivity: time, id };
+}
+
+/** A position in a security log (newest first, ties by id), as an opaque cursor. */
+export function encodeEventCursor(event: { at: number; id: string }): string {
+  return encodeKeyset('e', event.at, event.id);
+}
+
+/** The position an {@link encodeEventCursor} cursor stands for; a PagingError for anything else. */
+export function decodeEventCursor(cursor: unknown): { at: number; id: string } {
+  const { time, id } = decodeKeyset('e', cursor);
+  return { at: time, id };
 }
 
 /** One page of a user's records. */

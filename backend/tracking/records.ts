@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Context } from 'koa';
-import type { SessionInfo } from '../../shared/protocol';
+import type { Location, SessionInfo } from '../../shared/protocol';
 import type { SessionLimits, SessionRecord } from '../store/types';
 import { MAX_USER_AGENT_LENGTH, parseUserAgent } from './user-agent';
 import { hashToken, newPublicId } from './tokens';
@@ -9,7 +9,12 @@ import { hashToken, newPublicId } from './tokens';
 export interface TrackedSession {
   id: string;
   userId: string;
+  /** The address it was last used from (`''` when unknown), as stored (`ipPrivacy`). */
   ip: string;
+  /** Where {@link ip} is (option `geoip` or `locate`); null when unknown. */
+  location: Location | null;
+  /** The address of the login, as stored. */
+  loginIp: string;
   userAgent: string;
   browser: SessionInfo['browser'];
   os: SessionInfo['os'];
@@ -35,7 +40,10 @@ export function recordedIp(ip: string | undefined): string {
   return value.length <= MAX_IP_LENGTH && isIP(value) !== 0 ? value : UNKNOWN_IP;
 }
 
-/** The record of a new login, from the request that logs in; `limits`: its own, or null for the global options. */
+/**
+ * The record of a new login, from the request that logs in; `limits`: its own, or null for the
+ * global options; `where`: the address to store and its location (default: the request's, no location).
+ */
 export function newRecord(
   ctx: Context,
   userId: string,
@@ -43,6 +51,7 @@ export function newRecord(
   storeKey: string | null,
   now: number,
   limits: SessionLimits | null = null,
+  where: { ip: string; location: Location | null } = { ip: recordedIp(ctx.ip), location: null },
 ): SessionRecord {
   const userAgent = (ctx.get('user-agent') || '').slice(0, MAX_USER_AGENT_LENGTH);
   return {
@@ -50,7 +59,9 @@ export function newRecord(
     tokenHash: hashToken(token),
     storeKey,
     userId,
-    ip: recordedIp(ctx.ip),
+    ip: where.ip,
+    location: where.location,
+    loginIp: where.ip,
     userAgent,
     ...parseUserAgent(userAgent),
     createdAt: now,
@@ -67,6 +78,8 @@ export function toTrackedSession(record: SessionRecord): TrackedSession {
     id: record.id,
     userId: record.userId,
     ip: record.ip,
+    location: record.location,
+    loginIp: record.loginIp ?? record.ip,
     userAgent: record.userAgent,
     browser: { name: record.browserName, version: record.browserVersion },
     os: { name: record.osName, version: record.osVersion },
@@ -82,6 +95,7 @@ export function toSessionInfo(record: SessionRecord, currentId: string | undefin
     id: record.id,
     current: record.id === currentId,
     ip: record.ip,
+    location: record.location,
     browser: { name: record.browserName, version: record.browserVersion },
     os: { name: record.osName, version: record.osVersion },
     device: record.deviceType,

@@ -16,6 +16,8 @@ export function testRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
     storeKey: null,
     userId: 'u1',
     ip: '127.0.0.1',
+    location: null,
+    loginIp: '127.0.0.1',
     userAgent: 'test',
     browserName: 'Firefox',
     browserVersion: '120.0',

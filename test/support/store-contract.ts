@@ -3,7 +3,8 @@
  * Postgres must behave the same. Registered per kind by backend/store/store.test.ts (memory,
  * SQLite: no service) and test/e2e/store-postgres.test.ts (Postgres).
  */
-import { connect, KnexStore, MemoryStore, type Store } from '../../backend';
+import { randomBytes } from 'node:crypto';
+import { connect, KnexStore, MemoryStore, type SecurityEventRecord, type Store } from '../../backend';
 import { createTestDatabase, type TestDatabase } from './databases';
 import { testRecord as record } from './records';
 
@@ -119,7 +120,14 @@ export function storeContract(kind: StoreKind): void {
     const fresh = record({ userId: user, lastActivity: 10_000, createdAt: 9_000 });
     const longEnded = record({ userId: user, endedAt: 10, endReason: 'revoked' });
     for (const r of [idle, old, fresh, longEnded]) await store.insert(r);
-    const result = await store.sweep({ idleBefore: 1_000, createdBefore: 60, deadlineBefore: 10_501, endedBefore: 20, now: 10_500 });
+    const result = await store.sweep({
+      idleBefore: 1_000,
+      createdBefore: 60,
+      deadlineBefore: 10_501,
+      endedBefore: 20,
+      eventsBefore: 0,
+      now: 10_500,
+    });
     expect(
       result.expired
         .map((r) => r.id)
@@ -130,7 +138,14 @@ export function storeContract(kind: StoreKind): void {
     expect(result.deleted).toBeGreaterThanOrEqual(1);
     expect(await store.findById(longEnded.id)).toBeUndefined();
     expect((await store.findById(idle.id))!.endReason).toBe('expired');
-    const again = await store.sweep({ idleBefore: 1_000, createdBefore: 60, deadlineBefore: 10_601, endedBefore: 20, now: 10_600 });
+    const again = await store.sweep({
+      idleBefore: 1_000,
+      createdBefore: 60,
+      deadlineBefore: 10_601,
+      endedBefore: 20,
+      eventsBefore: 0,
+      now: 10_600,
+    });
     expect(again.expired.map((r) => r.id)).not.toContain(idle.id);
   });
 
@@ -171,10 +186,125 @@ export function storeContract(kind: StoreKind): void {
     const legacyBoth = record({ userId: user, createdAt: 1, lastActivity: 1 });
     const all = [shortDue, shortLive, long, agedDue, noMaxAge, legacyDue, legacyLive, legacyOld, ownBoth, legacyBoth];
     for (const r of all) await store.insert(r);
-    const result = await store.sweep({ idleBefore: 2_500_000, createdBefore: 2_000, deadlineBefore: now + 1, endedBefore: 0, now });
+    const result = await store.sweep({
+      idleBefore: 2_500_000,
+      createdBefore: 2_000,
+      deadlineBefore: now + 1,
+      endedBefore: 0,
+      eventsBefore: 0,
+      now,
+    });
     const ended = result.expired.map((r) => r.id).filter((id) => all.some((r) => r.id === id));
     expect(ended.sort()).toEqual([shortDue.id, agedDue.id, legacyDue.id, legacyOld.id, ownBoth.id, legacyBoth.id].sort());
     expect((await store.listActive(user)).map((r) => r.id).sort()).toEqual([shortLive.id, long.id, noMaxAge.id, legacyLive.id].sort());
+  });
+
+  test('a record keeps its last address, login address and location; relocate moves the live one only', async () => {
+    const where = { city: 'Linköping', country: 'Sweden', countryCode: 'SE' };
+    const r = record({ ip: '89.160.20.112', loginIp: '89.160.20.112', location: where });
+    await store.insert(r);
+    expect(await store.findById(r.id)).toMatchObject({ ip: '89.160.20.112', loginIp: '89.160.20.112', location: where });
+    expect(await store.relocate(r.id, '81.2.69.0', { city: null, country: 'United Kingdom', countryCode: 'GB' })).toBe(true);
+    expect(await store.findById(r.id)).toMatchObject({
+      ip: '81.2.69.0',
+      loginIp: '89.160.20.112',
+      location: { city: null, country: 'United Kingdom', countryCode: 'GB' },
+    });
+    expect(await store.relocate(r.id, '10.0.0.1', null)).toBe(true);
+    expect((await store.findById(r.id))!.location).toBeNull();
+    await store.end(r.id, 'revoked', 5);
+    expect(await store.relocate(r.id, '10.0.0.2', null)).toBe(false);
+    expect(await store.relocate('missing', '10.0.0.2', null)).toBe(false);
+    expect((await store.findById(r.id))!.ip).toBe('10.0.0.1');
+  });
+
+  /** A security log entry of `userId` at `at`, every field set. */
+  const event = (userId: string, at: number, overrides: Partial<SecurityEventRecord> = {}): SecurityEventRecord => ({
+    id: randomBytes(16).toString('base64url'),
+    userId,
+    type: 'login',
+    at,
+    sessionId: randomBytes(16).toString('base64url'),
+    ip: '2001:db8:1::',
+    location: { city: 'London', country: 'United Kingdom', countryCode: 'GB' },
+    browserName: 'Firefox',
+    browserVersion: '120.0',
+    osName: 'Linux',
+    osVersion: null,
+    deviceType: 'desktop',
+    by: null,
+    actorSessionId: null,
+    actorUserId: null,
+    newDevice: true,
+    ...overrides,
+  });
+
+  test('the security log: entries read back whole, one user at a time, newest first, ties by id, after a position', async () => {
+    const user = `log-${kind}`;
+    const revoked = event(user, 50, {
+      type: 'revoked',
+      by: 'admin',
+      actorSessionId: 'x'.repeat(22),
+      actorUserId: 'root',
+      newDevice: null,
+      location: null,
+    });
+    const entries = [
+      event(user, 10),
+      event(user, 30, { newDevice: false }),
+      event(user, 30),
+      event(user, 30),
+      revoked,
+      event(`${user}-other`, 40),
+    ];
+    await store.addEvents(entries);
+    const mine = entries.filter((e) => e.userId === user).sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
+    expect(await store.listEvents({ userId: user, limit: 10 })).toEqual(mine);
+    const seen: SecurityEventRecord[] = [];
+    let after: { at: number; id: string } | undefined;
+    for (;;) {
+      const page = await store.listEvents({ userId: user, limit: 2, after });
+      if (!page.length) break;
+      seen.push(...page);
+      after = page[page.length - 1];
+    }
+    expect(seen.map((e) => e.id)).toEqual(mine.map((e) => e.id));
+  });
+
+  test('hasLogin: a login of the user from the same browser, OS and device type since a time (unknown names match unknown)', async () => {
+    const user = `device-${kind}`;
+    await store.addEvents([
+      event(user, 100),
+      event(user, 200, { browserName: null, osName: null, deviceType: 'other' }),
+      event(user, 300, { type: 'logout', browserName: 'Chrome' }),
+    ]);
+    const firefox = { browserName: 'Firefox', osName: 'Linux', deviceType: 'desktop' } as const;
+    expect(await store.hasLogin(user, firefox, 100)).toBe(true);
+    expect(await store.hasLogin(user, firefox, 101)).toBe(false);
+    expect(await store.hasLogin(user, { ...firefox, deviceType: 'mobile' }, 0)).toBe(false);
+    expect(await store.hasLogin(user, { ...firefox, osName: 'Windows' }, 0)).toBe(false);
+    expect(await store.hasLogin(user, { browserName: null, osName: null, deviceType: 'other' }, 0)).toBe(true);
+    expect(await store.hasLogin(user, { ...firefox, browserName: null }, 0)).toBe(false);
+    expect(await store.hasLogin(user, { ...firefox, browserName: 'Chrome' }, 0)).toBe(false); // a logout is not a login
+    expect(await store.hasLogin(`${user}-nobody`, firefox, 0)).toBe(false);
+  });
+
+  test('the sweep purges security log entries older than its cut-off', async () => {
+    const user = `purge-${kind}`;
+    // Far in the future, so that other tests' entries are all older and purged too.
+    const base = 4_000_000_000_000;
+    const [old, kept] = [event(user, base - 1), event(user, base)];
+    await store.addEvents([old, kept]);
+    const result = await store.sweep({
+      idleBefore: 0,
+      createdBefore: null,
+      deadlineBefore: 0,
+      endedBefore: 0,
+      eventsBefore: base,
+      now: base,
+    });
+    expect(result.purgedEvents).toBeGreaterThanOrEqual(1);
+    expect((await store.listEvents({ userId: user, limit: 10 })).map((e) => e.id)).toEqual([kept.id]);
   });
 
   test('count counts all or active rows', async () => {

@@ -1,0 +1,68 @@
+/**
+ * How much of a client's address sessionwatch stores (option `ipPrivacy`): the whole address, or
+ * only its network, so that the sessions list and the security log still tell "home" from "a
+ * country I never visited" without keeping an address that identifies one subscriber.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { recordedIp } from '../tracking/records';
+
+/** `full`: the address as seen; `truncate`: IPv4 to its /24 (`203.0.113.0`), IPv6 to its /48 (`2001:db8:1::`). */
+export type IpPrivacy = 'full' | 'truncate';
+
+/** The 8 groups of an IPv6 address (a trailing dotted IPv4 part counts as two), or null. */
+function ipv6Groups(ip: string): number[] | null {
+  let text = ip.replace(/%.*$/, '');
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted[1].split('.').map(Number);
+    text = `${text.slice(0, -dotted[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const groups = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+/** The network of `ip` (/24 or /48); anything that is not an address is returned as is. */
+export function truncateIp(ip: string): string {
+  if (isIPv4(ip)) return ip.replace(/\.\d+$/, '.0');
+  if (!isIPv6(ip)) return ip;
+  const groups = ipv6Groups(ip);
+  if (!groups) return ip;
+  const kept = groups.slice(0, 3);
+  // Shortest form: trailing zero groups of the kept part fold into the `::` too.
+  while (kept.length && kept[kept.length - 1] === 0) kept.pop();
+  return `${kept.map((g) => g.toString(16)).join(':')}::`;
+}
+
+/** Addresses remembered by a {@link storedIpOf} function before it starts over. */
+const MEMO_ENTRIES = 10_000;
+
+/** A request's address: validated in full (for the location lookup), and as stored. */
+export interface StoredAddress {
+  /** Valid IPv4 / IPv6 or `''` ({@link recordedIp}): looked up, never stored with `truncate`. */
+  full: string;
+  /** What is stored: {@link full}, truncated when `ipPrivacy` says so. */
+  stored: string;
+}
+
+/**
+ * The address of a request's `ctx.ip`: validated ({@link recordedIp}), and truncated for storing
+ * when `privacy` says so. Memoized: every request of a session compares its address with the
+ * stored one, and the same few addresses come back over and over.
+ */
+export function storedIpOf(privacy: IpPrivacy): (rawIp: string) => StoredAddress {
+  const memo = new Map<string, StoredAddress>();
+  return (rawIp) => {
+    let address = memo.get(rawIp);
+    if (address === undefined) {
+      const full = recordedIp(rawIp);
+      address = { full, stored: privacy === 'truncate' ? truncateIp(full) : full };
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(rawIp, address);
+    }
+    return address;
+  };
+}
