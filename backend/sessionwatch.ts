@@ -11,10 +11,18 @@ import type { Store, SweepResult } from './store/types';
 import type { LoginOptions } from './inactivity/session-policy';
 import { PagingError } from './tracking/paging';
 import { toTrackedSession, type TrackedSession } from './tracking/records';
+import { toHistoryEntry, type HistoryEntry } from './insight/events';
 
 /** One page of {@link SessionWatch.listSessionsPage}. */
 export interface TrackedSessionPage {
   sessions: TrackedSession[];
+  /** Pass it as `cursor` for the next page; `null` on the last one. */
+  nextCursor: string | null;
+}
+
+/** One page of {@link SessionWatch.history}. */
+export interface HistoryPage {
+  events: HistoryEntry[];
   /** Pass it as `cursor` for the next page; `null` on the last one. */
   nextCursor: string | null;
 }
@@ -67,7 +75,10 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
     return this.core.store;
   }
 
-  /** Creates or updates the sessions table (Knex migrations). Safe to call at every start. */
+  /**
+   * Creates or updates the tables (Knex migrations), and opens the `geoip` database: a missing
+   * `maxmind` package or a bad file rejects here. Safe to call at every start.
+   */
   async migrate(): Promise<void> {
     return this.core.migrate();
   }
@@ -185,6 +196,29 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    */
   async revokeAll(userId: string | number, options: { exceptId?: string; ctx?: Context } = {}): Promise<number> {
     return this.core.revokeAll(userIdOf(userId), options);
+  }
+
+  /**
+   * One page of a user's security log, newest first: sign-ins (`newDevice`) and how each session
+   * ended (`logout`, `revoked` with `by`, `expired`, `lost`), with the session's address,
+   * location, browser, OS and device at that moment. `limit` 1–200 (default 50), `cursor` the
+   * previous page's `nextCursor`; throws a RangeError for a bad one. Entries older than
+   * `historyRetention` are gone.
+   *
+   * @example
+   * ```ts
+   * const { events } = await sw.history(user.id, { limit: 20 });
+   * for (const e of events) console.log(e.at, e.type, e.by ?? '', e.location?.city ?? e.ip);
+   * ```
+   */
+  async history(userId: string | number, options: { limit?: number; cursor?: string } = {}): Promise<HistoryPage> {
+    try {
+      const page = await this.core.history(userIdOf(userId), options);
+      return { events: page.events.map(toHistoryEntry), nextCursor: page.nextCursor };
+    } catch (err) {
+      if (err instanceof PagingError) throw new RangeError(`sessionwatch: history: ${err.message}`);
+      throw err;
+    }
   }
 
   /** Ends expired records and deletes old ended ones now (the background sweep calls this). */

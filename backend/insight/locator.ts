@@ -74,8 +74,8 @@ export function checkLocationOptions(geoip: unknown, locate: unknown): { geoip: 
     return { locate: locate as LocateFunction };
   }
   if (geoip === undefined) return null;
-  const database = (geoip as { database?: unknown } | null)?.database;
-  if (typeof geoip !== 'object' || geoip === null || typeof database !== 'string' || database === '') {
+  const database: unknown = typeof geoip === 'object' && geoip !== null ? (geoip as Record<string, unknown>).database : undefined;
+  if (typeof database !== 'string' || database === '') {
     throw new TypeError('sessionwatch: option "geoip" must be { database: "<path to a GeoLite2-City .mmdb file>" }');
   }
   try {

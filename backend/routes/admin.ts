@@ -4,27 +4,17 @@
  */
 import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
-import { ERROR, ROUTES, type AdminSessionListResponse, type RevokeOthersResponse } from '../../shared/protocol';
+import { ERROR, ROUTES, type AdminSessionListResponse, type HistoryResponse, type RevokeOthersResponse } from '../../shared/protocol';
 import type { Core } from '../core/types';
 import { SessionWatchHttpError } from '../errors';
-import { pageOr400 } from '../http/paging';
+import { pageOr400, queryParams } from '../http/paging';
+import { toSecurityEvent } from '../insight/events';
 import { toSessionInfo } from '../tracking/records';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { revokeAndAnswer, withSession, type SessionHandler } from './guard';
 
-/** The query parameters of the admin list: anything else (`userId[]`…) is a 400, never ignored. */
-const LIST_PARAMS = new Set(['userId', 'limit', 'cursor']);
-
 /** Longest user id the API takes (the server API's rule). */
 const MAX_USER_ID_LENGTH = 255;
-
-/** One query value: absent, or given once (`?userId=a&userId=b` is a 400). */
-function single(ctx: RouterContext, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new SessionWatchHttpError(ERROR.badRequest, `${name} must be given once`);
-  return value;
-}
 
 function userIdParam(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -70,19 +60,23 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
   router.get(
     ROUTES.adminSessions,
     asAdmin('read', async (ctx, record) => {
-      const unknown = Object.keys(ctx.query).filter((key) => !LIST_PARAMS.has(key));
-      if (unknown.length) {
-        throw new SessionWatchHttpError(
-          ERROR.badRequest,
-          `unknown query parameter ${JSON.stringify(unknown[0])} (known: ${[...LIST_PARAMS].join(', ')})`,
-        );
-      }
-      const userId = userIdParam(single(ctx, 'userId'));
-      const page = await pageOr400(() => sw.listAllSessionsPage({ userId, limit: single(ctx, 'limit'), cursor: single(ctx, 'cursor') }));
+      const { userId, limit, cursor } = queryParams(ctx, ['userId', 'limit', 'cursor']);
+      const page = await pageOr400(() => sw.listAllSessionsPage({ userId: userIdParam(userId), limit, cursor }));
       const body: AdminSessionListResponse = {
         sessions: page.records.map((r) => ({ ...toSessionInfo(r, record.id), userId: r.userId })),
         nextCursor: page.nextCursor,
       };
+      ctx.body = body;
+    }),
+  );
+
+  router.get(
+    ROUTES.adminUserHistory,
+    asAdmin('read', async (ctx) => {
+      const userId = userIdParam(ctx.params.userId)!;
+      const { limit, cursor } = queryParams(ctx, ['limit', 'cursor']);
+      const page = await pageOr400(() => sw.history(userId, { limit, cursor }));
+      const body: HistoryResponse = { events: page.events.map(toSecurityEvent), nextCursor: page.nextCursor };
       ctx.body = body;
     }),
   );

@@ -1,13 +1,22 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { ERROR, MAX_IDLE_FOR, ROUTES, type PingResponse, type RevokeOthersResponse, type SessionListResponse } from '../../shared/protocol';
+import {
+  ERROR,
+  MAX_IDLE_FOR,
+  ROUTES,
+  type HistoryResponse,
+  type PingResponse,
+  type RevokeOthersResponse,
+  type SessionListResponse,
+} from '../../shared/protocol';
 import type { Core } from '../core/types';
 import { SessionWatchHttpError, unauthenticated } from '../errors';
 import { readJsonObject } from '../http/body';
 import { assertSameOrigin } from '../http/csrf';
 import { pingExpires, recordPolicy } from '../inactivity/policy';
 import { NO_SECRET_MESSAGE, tagSecret, userTag } from '../tracking/user-tag';
-import { pageOr400 } from '../http/paging';
+import { pageOr400, queryParams } from '../http/paging';
+import { toSecurityEvent } from '../insight/events';
 import { addAdminRoutes } from './admin';
 import { revokeAndAnswer, withSession as guard, type SessionHandler } from './guard';
 
@@ -62,6 +71,17 @@ export function createRoutes(sw: Core): Middleware {
       noStore(ctx);
       const { limit, cursor } = ctx.query;
       const body: SessionListResponse = await pageOr400(() => sw.sessionInfos(record.userId, record.id, { limit, cursor }));
+      ctx.body = body;
+    }),
+  );
+
+  router.get(
+    ROUTES.history,
+    withSession('read', async (ctx, record) => {
+      noStore(ctx);
+      const { limit, cursor } = queryParams(ctx, ['limit', 'cursor']);
+      const page = await pageOr400(() => sw.history(record.userId, { limit, cursor }));
+      const body: HistoryResponse = { events: page.events.map(toSecurityEvent), nextCursor: page.nextCursor };
       ctx.body = body;
     }),
   );

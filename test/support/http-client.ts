@@ -17,6 +17,8 @@ export interface RequestOptions {
 export class TestClient {
   /** Cookie name → value, as a browser would keep them. */
   readonly cookies = new Map<string, string>();
+  /** Headers sent with every request (e.g. `x-forwarded-for`: where this browser is). */
+  readonly headers: Record<string, string> = {};
 
   constructor(
     readonly baseUrl: string,
@@ -35,7 +37,7 @@ export class TestClient {
   }
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse<T>> {
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...options.headers };
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...this.headers, ...options.headers };
     if (this.cookies.size) headers.cookie = this.cookieHeader();
     let body = options.body;
     if (options.json !== undefined) {
