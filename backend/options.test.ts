@@ -22,7 +22,22 @@ describe('options', () => {
       queryTimeoutMs: 5000,
       maxSessionsPerUser: 100,
       noStore: 'authenticated-html',
+      location: null,
+      ipPrivacy: 'full',
+      historyRetentionMs: 90 * 24 * 3600 * 1000,
     });
+  });
+
+  test('a custom Store without the methods of 0.3 is refused at construction, naming them', () => {
+    const {
+      relocate: _r,
+      addEvents: _a,
+      ...old
+    } = Object.fromEntries(Object.getOwnPropertyNames(MemoryStore.prototype).map((name) => [name, () => undefined])) as Record<
+      string,
+      unknown
+    >;
+    expect(() => resolveOptions({ database: old as never })).toThrow(/lacks relocate, addEvents/);
   });
 
   test.each([
@@ -33,6 +48,11 @@ describe('options', () => {
     [{ noStore: 'yes' }, /"noStore" must be a boolean or a function/],
     [{ noStore: null }, /"noStore"/],
     [{ policy: { expireAfter: 900 } }, /option "policy" must be a function \(\{ userId, ctx \}\) =>/],
+    [{ ipPrivacy: 'anonymize' }, /option "ipPrivacy" must be "full" or "truncate" \(got "anonymize"\)/],
+    [{ historyRetention: '90d' }, /"historyRetention"/],
+    [{ geoip: './GeoLite2-City.mmdb' }, /option "geoip" must be \{ database/],
+    [{ geoip: { database: '/missing/GeoLite2-City.mmdb' } }, /cannot read the database file/],
+    [{ locate: { url: 'https://geo.example' } }, /option "locate" must be a function/],
   ])('%j throws a TypeError naming the option', (options, message) => {
     expect(() => resolveOptions({ database, ...(options as object) })).toThrow(TypeError);
     expect(() => resolveOptions({ database, ...(options as object) })).toThrow(message);

@@ -240,6 +240,41 @@ describe('misconfiguration', () => {
   });
 });
 
+describe('a geoip database that cannot be opened', () => {
+  test('migrate() rejects with the reason; a login without migrate() answers 500 misconfigured, said once', async () => {
+    const errors: string[] = [];
+    const options = { geoip: { database: __filename }, logger: { error: (message: string) => errors.push(message) } };
+    await expect(new SessionWatch({ database: new MemoryStore(), ...options }).migrate()).rejects.toThrow(/is not a MaxMind database/);
+    const app = await startMiniApp(options, { migrate: false });
+    try {
+      const c = new TestClient(app.url);
+      for (let i = 0; i < 2; i++) {
+        const res = await c.post<{ error: string; message: string }>('/login');
+        expect([res.status, res.body.error]).toEqual([500, 'misconfigured']);
+        expect(res.body.message).toMatch(/is not a MaxMind database/);
+      }
+      expect(errors.filter((e) => /MaxMind/.test(e))).toHaveLength(1);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('without the maxmind package: migrate() says to install it', async () => {
+    jest.resetModules();
+    jest.doMock('maxmind', () => {
+      throw new Error("Cannot find module 'maxmind'");
+    });
+    try {
+      const { SessionWatch: Isolated } = await import('./sessionwatch');
+      const { MemoryStore: Memory } = await import('./store/memory-store');
+      const sw = new Isolated({ database: new Memory(), geoip: { database: __filename } });
+      await expect(sw.migrate()).rejects.toThrow('sessionwatch: option "geoip" needs the maxmind package: npm install maxmind');
+    } finally {
+      jest.dontMock('maxmind');
+    }
+  });
+});
+
 describe('the background sweep', () => {
   afterEach(() => jest.useRealTimers());
 

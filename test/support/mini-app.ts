@@ -34,11 +34,14 @@ export async function startMiniApp(
     sessionStore,
     keys = ['mini-app-key'],
     loginOptions,
+    migrate = true,
   }: {
     sessionStore?: ExternalSessionStore;
     keys?: string[] | null;
     /** The options of `sw.login` for a login request (e.g. a per-login policy from its query). */
     loginOptions?: (ctx: Koa.Context) => LoginOptions;
+    /** false: serve without `sw.migrate()` (an app that forgot it, or whose migrate failed). */
+    migrate?: boolean;
   } = {},
 ): Promise<MiniApp> {
   const clock = {
@@ -48,7 +51,7 @@ export async function startMiniApp(
     },
   };
   const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0, passive: ['/poll'], now: () => clock.now, ...options });
-  await sw.migrate();
+  if (migrate) await sw.migrate();
   const app = new Koa();
   // No keys: unsigned cookies (koa-session needs keys only to sign them).
   if (keys) app.keys = keys;
