@@ -19,13 +19,15 @@ test("an entry is the session's state at that moment; the HTTP view never names 
     ip: '81.2.69.0',
     location: { city: 'London', country: 'United Kingdom', countryCode: 'GB' },
   });
-  const event = eventOf(record, 'revoked', Date.UTC(2030, 0, 1), { actor: { by: 'admin', sessionId: 'ADMINSESSION', userId: 'root-user' } });
+  const event = eventOf(record, 'revoked', Date.UTC(2030, 0, 1), {
+    actor: { by: 'admin', sessionId: 'ADMINSESSION', userId: 'root-user' },
+  });
   expect(event).toMatchObject({
     userId: 'alice',
     sessionId: record.id,
     ip: '81.2.69.0',
     by: 'admin',
-    actorUserId: 'root',
+    actorUserId: 'root-user',
     newDevice: null,
   });
   const view = toSecurityEvent(event);
