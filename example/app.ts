@@ -19,6 +19,7 @@ import {
   layout,
   loginPage,
   passwordPage,
+  securityLogPage,
   sessionsPage,
   type PageContext,
 } from './pages';
@@ -60,6 +61,10 @@ export interface ExampleConfig {
    * where it is until the same user signs in again; `navigate` goes to the login page.
    */
   relogin?: 'in-place' | 'navigate';
+  /** Path of a MaxMind GeoLite2-City `.mmdb` file: sessions and the security log show where they are. Off when unset. */
+  geoipDatabase?: string;
+  /** Where the demo says things on the server ("new sign-in"). Default `console.log`. */
+  log?: (line: string) => void;
 }
 
 export interface ExampleApp {
@@ -164,8 +169,20 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     policy: async ({ userId }) =>
       ADMIN_USERNAMES.has((await usernameOf(knex, userId)) ?? '') ? { warnAfter: adminWarnAfter, expireAfter: adminExpireAfter } : {},
     isAdmin: (ctx) => ADMIN_USERNAMES.has(username(ctx) ?? ''),
+    geoip: config.geoipDatabase ? { database: config.geoipDatabase } : undefined,
   });
   await sw.migrate();
+  // "A new sign-in to your account": where a real app sends its e-mail (see the README).
+  const log = config.log ?? console.log;
+  sw.on('sessionCreated', ({ session, newDevice }) => {
+    if (!newDevice) return;
+    const where = session.location
+      ? [session.location.city, session.location.country].filter(Boolean).join(', ')
+      : session.ip || 'unknown address';
+    log(
+      `new sign-in: user ${session.userId} from ${session.browser.name ?? 'an unknown browser'} on ${session.os.name ?? 'an unknown OS'} (${session.device}), ${where}`,
+    );
+  });
   await setUpUsers(knex, DEMO_USERS);
 
   const app = new Koa();
@@ -280,6 +297,14 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     ctx.type = 'html';
     const page = pageOf(ctx);
     ctx.body = sessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
+  });
+
+  router.get('/security', (ctx) => {
+    const name = username(ctx);
+    if (!name) return ctx.redirect('/?next=/security');
+    ctx.type = 'html';
+    const page = pageOf(ctx);
+    ctx.body = securityLogPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
   });
 
   router.get('/admin/sessions', (ctx) => {
@@ -402,6 +427,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig & {
     proxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     redisUrl: env.REDIS_URL || undefined,
     relogin: reloginFromEnv(env.SESSION_RELOGIN),
+    geoipDatabase: env.GEOIP_DATABASE || undefined,
   };
 }
 

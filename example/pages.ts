@@ -23,7 +23,7 @@ export interface PageOptions extends PageContext {
 
 export function layout(body: string, { title, username, tail = '', nonce, admin = false }: PageOptions): string {
   const nav = username
-    ? `<nav><a href="/">Home</a> · <a href="/sessions">Where you're logged in</a> · <a href="/form">Long form</a> · <a href="/password">Change password</a>${
+    ? `<nav><a href="/">Home</a> · <a href="/sessions">Where you're logged in</a> · <a href="/security">Security log</a> · <a href="/form">Long form</a> · <a href="/password">Change password</a>${
         admin ? ' · <a href="/admin/sessions">Everyone\'s sessions</a>' : ''
       }
        <form method="post" action="/logout" class="inline"><button type="submit">Log out ${escapeHtml(username)}</button></form></nav>`
@@ -104,12 +104,35 @@ export function homePage(page: PageContext, username: string, tail?: string): st
   );
 }
 
-/** The session list, rendered in the browser from `GET {prefix}/sessions`. */
+/**
+ * Helpers of the pages' inline scripts: `esc` (HTML escape), `nv` ("name version" of a browser or
+ * OS), `place` ("city, country" of a location, or the address).
+ */
+const SCRIPT_HELPERS = `const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
+const nv = (p) => p.name ? esc(p.name) + (p.version ? ' ' + esc(p.version) : '') : 'Unknown';
+const place = (l, ip) => l ? esc([l.city, l.country].filter(Boolean).join(', ')) : (ip ? esc(ip) : 'Unknown');`;
+
+/** How long a sign-in from a new device stays announced on the sessions page. */
+const NEW_SIGN_IN_NOTICE_DAYS = 7;
+
+/**
+ * The session list, rendered in the browser from `GET {prefix}/sessions`, with where each one
+ * is, and a notice of recent sign-ins from a new device (from `GET {prefix}/history`).
+ */
 export function sessionsPage(page: PageContext, username: string, prefix: string, tail = ''): string {
   const script = `<script nonce="${escapeHtml(page.nonce)}">
 const api = ${JSON.stringify(prefix)};
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
-const nv = (p) => p.name ? esc(p.name) + (p.version ? ' ' + esc(p.version) : '') : 'Unknown';
+${SCRIPT_HELPERS}
+async function notice(current) {
+  const res = await fetch(api + '/history?limit=50', { headers: { accept: 'application/json' } });
+  if (res.status !== 200) return;
+  const since = Date.now() - ${NEW_SIGN_IN_NOTICE_DAYS} * 864e5;
+  const fresh = (await res.json()).events.filter((e) => e.type === 'login' && e.newDevice && e.session !== current && Date.parse(e.at) > since);
+  document.getElementById('new-sign-ins').innerHTML = fresh.map((e) =>
+    '<p class="notice" role="status"><strong>New sign-in</strong> from ' + nv(e.browser) + ' on ' + nv(e.os) + ' (' + esc(e.device) + '), ' +
+    place(e.location, e.ip) + ', <time datetime="' + esc(e.at) + '">' + esc(new Date(e.at).toLocaleString()) + '</time>. ' +
+    'Not you? Revoke it below and change your password.</p>').join('');
+}
 async function load() {
   const sessions = [];
   let cursor = null;
@@ -123,10 +146,12 @@ async function load() {
   } while (cursor);
   document.getElementById('rows').innerHTML = sessions.map((s) =>
     '<tr data-id="' + esc(s.id) + '"><td>' + nv(s.browser) + '</td><td>' + nv(s.os) + '</td><td>' + esc(s.device) +
-    '</td><td>' + (s.ip ? esc(s.ip) : 'Unknown') + '</td><td><time datetime="' + esc(s.lastActivity) + '">' + new Date(s.lastActivity).toLocaleString() +
+    '</td><td>' + (s.location ? place(s.location) : '') + '</td><td>' + (s.ip ? esc(s.ip) : 'Unknown') + '</td><td><time datetime="' + esc(s.lastActivity) + '">' + new Date(s.lastActivity).toLocaleString() +
     '</time></td><td>' + (s.current ? '<span class="current">This device</span>' :
     '<button data-revoke="' + esc(s.id) + '">Revoke</button>') + '</td></tr>').join('');
   document.getElementById('revoke-others').hidden = sessions.length < 2;
+  const current = sessions.find((s) => s.current);
+  await notice(current && current.id);
 }
 document.addEventListener('click', async (event) => {
   const id = event.target.dataset && event.target.dataset.revoke;
@@ -137,7 +162,8 @@ load();
 </script>`;
   return layout(
     `<h1>Where you're logged in</h1>
-     <table><thead><tr><th>Browser</th><th>OS</th><th>Device</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
+     <div id="new-sign-ins"></div>
+     <table><thead><tr><th>Browser</th><th>OS</th><th>Device</th><th>Location</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
      <tbody id="rows"></tbody></table>
      <p><button id="revoke-others" hidden>Log out all other sessions</button></p>`,
     { title: 'Sessions', username, tail: script + tail, ...page },
@@ -169,16 +195,15 @@ export function formPage(page: PageContext, username: string, tail?: string): st
 export function adminSessionsPage(page: PageContext, username: string, prefix: string, tail = ''): string {
   const script = `<script nonce="${escapeHtml(page.nonce)}">
 const api = ${JSON.stringify(prefix)};
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
-const nv = (p) => p.name ? esc(p.name) + (p.version ? ' ' + esc(p.version) : '') : 'Unknown';
+${SCRIPT_HELPERS}
 let next = null;
 async function load(cursor) {
   const query = cursor ? '?cursor=' + encodeURIComponent(cursor) : '';
   const res = await fetch(api + '/admin/sessions' + query, { headers: { accept: 'application/json' } });
   if (res.status !== 200) { document.getElementById('status').textContent = 'Could not load the sessions (' + res.status + ').'; return; }
   const body = await res.json();
-  const rows = body.sessions.map((s) => '<tr><td>' + esc(s.userId) + '</td><td>' + nv(s.browser) + ' on ' + nv(s.os) + '</td><td>' + esc(s.ip) +
-    '</td><td><time datetime="' + esc(s.lastActivity) + '">' + esc(new Date(s.lastActivity).toLocaleString()) + '</time></td><td>' +
+  const rows = body.sessions.map((s) => '<tr><td>' + esc(s.userId) + '</td><td>' + nv(s.browser) + ' on ' + nv(s.os) + '</td><td>' + place(s.location, s.ip) +
+    '</td><td>' + esc(s.ip) + '</td><td><time datetime="' + esc(s.lastActivity) + '">' + esc(new Date(s.lastActivity).toLocaleString()) + '</time></td><td>' +
     (s.current ? '<span class="current">You, here</span>' : '<button data-revoke="' + esc(s.id) + '">Revoke</button>') +
     ' <button data-revoke-user="' + esc(s.userId) + '">Log out this user everywhere</button></td></tr>').join('');
   const tbody = document.getElementById('rows');
@@ -197,10 +222,54 @@ load();
   return layout(
     `<h1>Everyone's sessions</h1>
      <p id="status" role="status"></p>
-     <table><thead><tr><th>User id</th><th>Browser</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
+     <table><thead><tr><th>User id</th><th>Browser</th><th>Location</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
      <tbody id="rows"></tbody></table>
      <p><button id="more" hidden>More</button></p>`,
     { title: "Everyone's sessions", username, tail: script + tail, admin: true, ...page },
+  );
+}
+
+/**
+ * The security log (`GET {prefix}/history`): sign-ins and how each session ended, newest first,
+ * by pages.
+ */
+export function securityLogPage(page: PageContext, username: string, prefix: string, tail = ''): string {
+  const script = `<script nonce="${escapeHtml(page.nonce)}">
+const api = ${JSON.stringify(prefix)};
+${SCRIPT_HELPERS}
+const BY = { self: 'from that session', 'other-session': 'from another of your sessions', admin: 'by an administrator', server: 'by the system' };
+const what = (e) => ({
+  login: e.newDevice ? '<strong>Signed in from a new device</strong>' : 'Signed in',
+  logout: 'Signed out',
+  revoked: 'Logged out ' + (BY[e.by] || ''),
+  expired: 'Logged out after inactivity',
+  lost: 'Session lost by the server',
+})[e.type] || esc(e.type);
+let next = null;
+async function load(cursor) {
+  const res = await fetch(api + '/history' + (cursor ? '?cursor=' + encodeURIComponent(cursor) : ''), { headers: { accept: 'application/json' } });
+  if (res.status === 401) { location.href = '/?next=/security'; return; }
+  if (res.status !== 200) { document.getElementById('status').textContent = 'Could not load the log (' + res.status + ').'; return; }
+  const body = await res.json();
+  const rows = body.events.map((e) => '<tr><td><time datetime="' + esc(e.at) + '">' + esc(new Date(e.at).toLocaleString()) + '</time></td><td>' +
+    what(e) + '</td><td>' + nv(e.browser) + ' on ' + nv(e.os) + ' (' + esc(e.device) + ')</td><td>' + place(e.location, null) + '</td><td>' +
+    (e.ip ? esc(e.ip) : 'Unknown') + '</td></tr>').join('');
+  const tbody = document.getElementById('rows');
+  if (cursor) tbody.insertAdjacentHTML('beforeend', rows); else tbody.innerHTML = rows;
+  next = body.nextCursor;
+  document.getElementById('more').hidden = !next;
+}
+document.getElementById('more').addEventListener('click', () => next && load(next));
+load();
+</script>`;
+  return layout(
+    `<h1>Security log</h1>
+     <p>Every sign-in to your account and how each session ended, for the last 90 days.</p>
+     <p id="status" role="status"></p>
+     <table><thead><tr><th>When</th><th>What</th><th>Browser</th><th>Location</th><th>IP</th></tr></thead>
+     <tbody id="rows"></tbody></table>
+     <p><button id="more" hidden>Older</button></p>`,
+    { title: 'Security log', username, tail: script + tail, ...page },
   );
 }
 

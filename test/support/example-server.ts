@@ -28,6 +28,8 @@ export async function startExample(kind: DatabaseKind, options: StartOptions = {
     schema: db.schema,
     keys: ['test-secret-key'],
     sweepInterval: 0,
+    // The demo's server log ("new sign-in") would only be noise in test output.
+    log: () => {},
     ...options,
   });
   const server = await new Promise<Server>((resolve) => {
