@@ -27,6 +27,16 @@ export interface HistoryPage {
   nextCursor: string | null;
 }
 
+/** Runs a paged call of the public API: a bad `limit` or `cursor` (a PagingError) becomes a RangeError naming the method. */
+async function paged<T>(method: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof PagingError) throw new RangeError(`sessionwatch: ${method}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** The user id of the public API, checked: a non-empty string or number of at most 255 characters. */
 function userIdOf(userId: unknown): string {
   if ((typeof userId !== 'string' && typeof userId !== 'number') || String(userId) === '' || String(userId).length > 255) {
@@ -146,13 +156,8 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * previous page's `nextCursor`). Throws a RangeError for a bad limit or cursor.
    */
   async listSessionsPage(userId: string | number, options: { limit?: number; cursor?: string } = {}): Promise<TrackedSessionPage> {
-    try {
-      const page = await this.core.listSessionsPage(userIdOf(userId), options);
-      return { sessions: page.records.map(toTrackedSession), nextCursor: page.nextCursor };
-    } catch (err) {
-      if (err instanceof PagingError) throw new RangeError(`sessionwatch: listSessionsPage: ${err.message}`);
-      throw err;
-    }
+    const page = await paged('listSessionsPage', () => this.core.listSessionsPage(userIdOf(userId), options));
+    return { sessions: page.records.map(toTrackedSession), nextCursor: page.nextCursor };
   }
 
   /**
@@ -173,13 +178,10 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    */
   async listAllSessions(options: { userId?: string | number; limit?: number; cursor?: string } = {}): Promise<TrackedSessionPage> {
     const userId = options.userId === undefined ? undefined : userIdOf(options.userId);
-    try {
-      const page = await this.core.listAllSessionsPage({ userId, limit: options.limit, cursor: options.cursor });
-      return { sessions: page.records.map(toTrackedSession), nextCursor: page.nextCursor };
-    } catch (err) {
-      if (err instanceof PagingError) throw new RangeError(`sessionwatch: listAllSessions: ${err.message}`);
-      throw err;
-    }
+    const page = await paged('listAllSessions', () =>
+      this.core.listAllSessionsPage({ userId, limit: options.limit, cursor: options.cursor }),
+    );
+    return { sessions: page.records.map(toTrackedSession), nextCursor: page.nextCursor };
   }
 
   /**
@@ -212,13 +214,8 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * ```
    */
   async history(userId: string | number, options: { limit?: number; cursor?: string } = {}): Promise<HistoryPage> {
-    try {
-      const page = await this.core.history(userIdOf(userId), options);
-      return { events: page.events.map(toHistoryEntry), nextCursor: page.nextCursor };
-    } catch (err) {
-      if (err instanceof PagingError) throw new RangeError(`sessionwatch: history: ${err.message}`);
-      throw err;
-    }
+    const page = await paged('history', () => this.core.history(userIdOf(userId), options));
+    return { events: page.events.map(toHistoryEntry), nextCursor: page.nextCursor };
   }
 
   /** Ends expired records and deletes old ended ones now (the background sweep calls this). */

@@ -291,21 +291,23 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
       : loginPage(page, undefined, safeNext(ctx.query.next), reason);
   });
 
-  router.get('/sessions', (ctx) => {
-    const name = username(ctx);
-    if (!name) return ctx.redirect('/?next=/sessions');
-    ctx.type = 'html';
-    const page = pageOf(ctx);
-    ctx.body = sessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
-  });
+  /**
+   * A page for logged-in users, with the client: anonymous visitors go to the login page and come
+   * back here after. `drafts`: the forms the client keeps across a logout.
+   */
+  const userPage = (path: string, render: (page: PageContext, name: string, client: string) => string, drafts?: string) =>
+    router.get(path, (ctx) => {
+      const name = username(ctx);
+      if (!name) return ctx.redirect(`/?next=${path}`);
+      const page = pageOf(ctx);
+      ctx.type = 'html';
+      ctx.body = render(page, name, clientScript({ user: name, drafts, relogin: config.relogin, ...page }));
+    });
 
-  router.get('/security', (ctx) => {
-    const name = username(ctx);
-    if (!name) return ctx.redirect('/?next=/security');
-    ctx.type = 'html';
-    const page = pageOf(ctx);
-    ctx.body = securityLogPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
-  });
+  userPage('/sessions', (page, name, client) => sessionsPage(page, name, sw.options.apiPrefix, client));
+  userPage('/security', (page, name, client) => securityLogPage(page, name, sw.options.apiPrefix, client));
+  userPage('/password', (page, name, client) => passwordPage(page, name, undefined, client));
+  userPage('/form', (page, name, client) => formPage(page, name, client), '#long-form');
 
   router.get('/admin/sessions', (ctx) => {
     const name = username(ctx);
@@ -323,14 +325,6 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     }
     ctx.type = 'html';
     ctx.body = adminSessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
-  });
-
-  router.get('/password', (ctx) => {
-    const name = username(ctx);
-    if (!name) return ctx.redirect('/?next=/password');
-    const page = pageOf(ctx);
-    ctx.type = 'html';
-    ctx.body = passwordPage(page, name, undefined, clientScript({ user: name, relogin: config.relogin, ...page }));
   });
 
   router.post('/password', async (ctx) => {
@@ -364,14 +358,6 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
       ctx.type = 'html';
       ctx.body = passwordPage(page, name, { ended }, clientScript({ user: name, relogin: config.relogin, ...page }));
     } else ctx.body = { ended };
-  });
-
-  router.get('/form', (ctx) => {
-    const name = username(ctx);
-    if (!name) return ctx.redirect('/?next=/form');
-    ctx.type = 'html';
-    const page = pageOf(ctx);
-    ctx.body = formPage(page, name, clientScript({ user: name, drafts: '#long-form', relogin: config.relogin, ...page }));
   });
 
   app.use(router.routes()).use(router.allowedMethods());

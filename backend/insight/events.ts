@@ -4,6 +4,7 @@
  */
 import type { EndReason, Location, NamedVersion, RevokedBy, SecurityEvent, SecurityEventType, DeviceType } from '../../shared/protocol';
 import type { SecurityEventRecord, SessionRecord } from '../store/types';
+import { browserOf } from '../tracking/records';
 import { newPublicId } from '../tracking/tokens';
 
 /** The log's type of an end. */
@@ -88,9 +89,7 @@ export function toHistoryEntry(event: SecurityEventRecord): HistoryEntry {
     sessionId: event.sessionId,
     ip: event.ip,
     location: event.location,
-    browser: { name: event.browserName, version: event.browserVersion },
-    os: { name: event.osName, version: event.osVersion },
-    device: event.deviceType,
+    ...browserOf(event),
     by: event.by,
     bySessionId: event.actorSessionId,
     byUserId: event.actorUserId,
@@ -107,9 +106,7 @@ export function toSecurityEvent(event: SecurityEventRecord): SecurityEvent {
     session: event.sessionId,
     ip: event.ip,
     location: event.location,
-    browser: { name: event.browserName, version: event.browserVersion },
-    os: { name: event.osName, version: event.osVersion },
-    device: event.deviceType,
+    ...browserOf(event),
     by: event.by,
     newDevice: event.newDevice,
   };

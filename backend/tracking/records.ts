@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Context } from 'koa';
-import type { Location, SessionInfo } from '../../shared/protocol';
+import type { DeviceType, Location, NamedVersion, SessionInfo } from '../../shared/protocol';
 import type { SessionLimits, SessionRecord } from '../store/types';
 import { MAX_USER_AGENT_LENGTH, parseUserAgent } from './user-agent';
 import { hashToken, newPublicId } from './tokens';
@@ -72,6 +72,19 @@ export function newRecord(
   };
 }
 
+/** What a record (or a security log entry) says of the browser: name/version pairs and the device class. */
+export function browserOf(source: Pick<SessionRecord, 'browserName' | 'browserVersion' | 'osName' | 'osVersion' | 'deviceType'>): {
+  browser: NamedVersion;
+  os: NamedVersion;
+  device: DeviceType;
+} {
+  return {
+    browser: { name: source.browserName, version: source.browserVersion },
+    os: { name: source.osName, version: source.osVersion },
+    device: source.deviceType,
+  };
+}
+
 /** The app-facing view of a record. */
 export function toTrackedSession(record: SessionRecord): TrackedSession {
   return {
@@ -81,9 +94,7 @@ export function toTrackedSession(record: SessionRecord): TrackedSession {
     location: record.location,
     loginIp: record.loginIp ?? record.ip,
     userAgent: record.userAgent,
-    browser: { name: record.browserName, version: record.browserVersion },
-    os: { name: record.osName, version: record.osVersion },
-    device: record.deviceType,
+    ...browserOf(record),
     createdAt: new Date(record.createdAt),
     lastActivity: new Date(record.lastActivity),
   };
@@ -96,9 +107,7 @@ export function toSessionInfo(record: SessionRecord, currentId: string | undefin
     current: record.id === currentId,
     ip: record.ip,
     location: record.location,
-    browser: { name: record.browserName, version: record.browserVersion },
-    os: { name: record.osName, version: record.osVersion },
-    device: record.deviceType,
+    ...browserOf(record),
     createdAt: new Date(record.createdAt).toISOString(),
     lastActivity: new Date(record.lastActivity).toISOString(),
   };

@@ -58,7 +58,8 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
       expect(new Date(s.createdAt).toISOString()).toBe(s.createdAt);
       expect(new Date(s.lastActivity).toISOString()).toBe(s.lastActivity);
       expect(s.ip).toBe('127.0.0.1');
-      expect(Object.keys(s).sort()).toEqual(['browser', 'createdAt', 'current', 'device', 'id', 'ip', 'lastActivity', 'os']);
+      expect(s.location).toBeNull(); // no geoip in the example by default
+      expect(Object.keys(s).sort()).toEqual(['browser', 'createdAt', 'current', 'device', 'id', 'ip', 'lastActivity', 'location', 'os']);
     }
     // The other login sees the same two, itself first.
     const fromFirefox = await firefox.get<SessionListResponse>('/session/sessions');
