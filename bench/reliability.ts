@@ -52,7 +52,13 @@ interface Counters {
 
 async function startBenchExample(kind: DatabaseKind): Promise<{ example: ExampleApp; server: Server; url: string; db: TestDatabase }> {
   const db = await createTestDatabase(kind);
-  const example = await createExampleApp({ databaseUrl: db.url, schema: db.schema, keys: ['bench-secret-key'], sweepInterval: 0 });
+  const example = await createExampleApp({
+    databaseUrl: db.url,
+    schema: db.schema,
+    keys: ['bench-secret-key'],
+    sweepInterval: 0,
+    log: () => {},
+  });
   example.app.use(async (ctx, next) => {
     if (ctx.path !== '/bench/login' || ctx.method !== 'POST') {
       await next();

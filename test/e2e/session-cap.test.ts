@@ -45,7 +45,7 @@ describe.each([...DATABASE_KINDS, 'memory'] as const)('maxSessionsPerUser on %s'
 
     const fourth = await login('carol');
     expect(ended).toEqual([
-      { session: objectContaining({ id: secondId, userId: 'carol' }), reason: 'revoked', cause: 'maxSessionsPerUser' },
+      { session: objectContaining({ id: secondId, userId: 'carol' }), reason: 'revoked', by: 'server', cause: 'maxSessionsPerUser' },
     ]);
     const live = (await app.sw.listSessions('carol')).map((s) => s.id);
     expect(live).toHaveLength(3);

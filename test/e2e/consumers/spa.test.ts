@@ -92,7 +92,14 @@ beforeAll(async () => {
   );
 
   db = await createTestDatabase('sqlite');
-  example = await createExampleApp({ databaseUrl: db.url, keys: ['test-secret-key'], sweepInterval: 0, warnAfter: 3, expireAfter: 25 });
+  example = await createExampleApp({
+    databaseUrl: db.url,
+    keys: ['test-secret-key'],
+    sweepInterval: 0,
+    warnAfter: 3,
+    expireAfter: 25,
+    log: () => {},
+  });
   const handle = example.app.callback(); // Koa answers its own errors: the promise needs no handler
   server = await listen((req, res) => void handle(req, res));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
