@@ -271,8 +271,13 @@ export class SessionCore implements Core {
   }
 
   async revokeAll(userId: string, options: { exceptId?: string; ctx?: Context } = {}): Promise<number> {
-    const ended = await this.store.endAllOfUser(userId, 'revoked', this.options.now(), options.exceptId);
-    await Promise.all(ended.map((record) => this.ended(record, 'revoked', options.ctx)));
+    const now = this.options.now();
+    const ended = await this.store.endAllOfUser(userId, 'revoked', now, options.exceptId);
+    const caller = options.ctx && this.requests.get(options.ctx)?.record;
+    const revoked = ended.map((record) => ({ record, actor: actorOf(record, caller) }));
+    // One insert for all of them (an administrator ending a user's hundred sessions).
+    await this.logEvents(revoked.map(({ record, actor }) => eventOf(record, 'revoked', now, { actor })));
+    await Promise.all(revoked.map(({ record, actor }) => this.ended(record, 'revoked', options.ctx, { actor, logged: true })));
     return ended.length;
   }
 
