@@ -6,7 +6,7 @@
  */
 
 // The server API.
-export { SessionWatch, createSessionWatch, type TrackedSessionPage, type HistoryPage } from './sessionwatch';
+export { SessionWatch, createSessionWatch, type TrackedSessionPage, type HistoryPage, type PageOptions } from './sessionwatch';
 export type { SessionCreatedEvent, SessionEndedEvent, SessionWatchEvents } from './core/types';
 export type { SessionWatchOptions, SessionWatchLogger, ResolvedOptions } from './options';
 export type { TrackedSession } from './tracking/records';

@@ -272,7 +272,7 @@ const DEFAULT_SWEEP_INTERVAL = 60;
 const DEFAULT_RETENTION = 7 * 24 * 3600;
 const DEFAULT_HISTORY_RETENTION = 90 * 24 * 3600;
 /** What a custom Store needs since 0.3 (the security log and the last address). */
-const STORE_METHODS_SINCE_0_3 = ['relocate', 'addEvents', 'listEvents', 'hasLogin'] as const;
+const STORE_METHODS_SINCE_0_3 = ['relocate', 'rewriteAddresses', 'addEvents', 'listEvents', 'hasLogin'] as const;
 const DEFAULT_MAX_SESSIONS_PER_USER = 100;
 /** Shortest `secret` accepted: 16 characters (an HMAC key, not a password). */
 const MIN_SECRET_LENGTH = 16;

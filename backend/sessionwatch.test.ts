@@ -240,6 +240,62 @@ describe('misconfiguration', () => {
   });
 });
 
+describe('listeners of sessionCreated / sessionEnded', () => {
+  test('one that throws, or an async one that rejects, is said once in the log; the login and the logout go on', async () => {
+    const errors: string[] = [];
+    const app = await startMiniApp({ logger: { error: (message) => errors.push(message) } });
+    app.sw.on('sessionCreated', () => {
+      throw new Error('mailer down');
+    });
+    app.sw.on('sessionEnded', async () => {
+      await Promise.resolve();
+      throw new Error('audit down');
+    });
+    try {
+      const c = new TestClient(app.url);
+      for (let i = 0; i < 2; i++) expect((await c.post('/login')).status).toBe(200);
+      expect((await c.get('/me')).status).toBe(200);
+      expect((await c.post('/session/logout')).status).toBe(204);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(errors).toEqual([
+        'sessionwatch: a "sessionCreated" listener failed (mailer down); listeners must handle their own errors',
+        'sessionwatch: a "sessionEnded" listener failed (audit down); listeners must handle their own errors',
+      ]);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('newDevice: a live session from before the security log counts as a known device', async () => {
+    const app = await startMiniApp();
+    try {
+      const c = new TestClient(app.url);
+      await c.post('/login?user=olduser');
+      const [session] = await app.sw.listSessions('olduser');
+      // As after the upgrade that added the log: a live session, no login entry.
+      const store = (app.sw as unknown as { store: MemoryStore }).store;
+      const record = (await store.findById(session.id))!;
+      await app.sw.close();
+      const fresh = new MemoryStore();
+      await fresh.insert(record);
+      const upgraded = await startMiniApp({ database: fresh });
+      try {
+        const created: boolean[] = [];
+        upgraded.sw.on('sessionCreated', ({ newDevice }) => created.push(newDevice));
+        await new TestClient(upgraded.url).post('/login?user=olduser');
+        await new TestClient(upgraded.url, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0').post(
+          '/login?user=olduser',
+        );
+        expect(created).toEqual([false, true]);
+      } finally {
+        await upgraded.stop();
+      }
+    } finally {
+      await app.stop().catch(() => undefined);
+    }
+  });
+});
+
 describe('a geoip database that cannot be opened', () => {
   test('migrate() rejects with the reason; a login without migrate() answers 500 misconfigured, said once', async () => {
     const errors: string[] = [];

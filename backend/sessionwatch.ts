@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { captureRejectionSymbol, EventEmitter } from 'node:events';
 import type { Context, Middleware } from 'koa';
 import { SessionCore } from './core/session-core';
 import type { SessionWatchEvents } from './core/types';
@@ -27,10 +27,35 @@ export interface HistoryPage {
   nextCursor: string | null;
 }
 
-/** Runs a paged call of the public API: a bad `limit` or `cursor` (a PagingError) becomes a RangeError naming the method. */
-async function paged<T>(method: string, call: () => Promise<T>): Promise<T> {
+/** The paging options of the server API: `cursor` may be the previous page's `nextCursor`, null included. */
+export interface PageOptions {
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * Checks a paged call's options (an object of known keys, a numeric `limit`, a string or null
+ * `cursor`: a TypeError naming the method otherwise) and runs it: a bad `limit` or `cursor` value
+ * (a PagingError) becomes a RangeError naming the method.
+ */
+async function paged<T, O extends PageOptions>(
+  method: string,
+  options: O,
+  call: (paging: { limit?: number; cursor?: string }) => Promise<T>,
+  known: readonly string[] = ['limit', 'cursor'],
+): Promise<T> {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`sessionwatch: ${method} options must be an object { ${known.join(', ')} }`);
+  }
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length)
+    throw new TypeError(`sessionwatch: ${method}: unknown option ${JSON.stringify(unknown[0])} (known: ${known.join(', ')})`);
+  if (options.limit !== undefined && typeof options.limit !== 'number')
+    throw new TypeError(`sessionwatch: ${method}: limit must be a number`);
+  const cursor = options.cursor ?? undefined;
+  if (cursor !== undefined && typeof cursor !== 'string') throw new TypeError(`sessionwatch: ${method}: cursor must be a string or null`);
   try {
-    return await call();
+    return await call({ limit: options.limit, cursor });
   } catch (err) {
     if (err instanceof PagingError) throw new RangeError(`sessionwatch: ${method}: ${err.message}`);
     throw err;
@@ -70,10 +95,25 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   private readonly sweeper: Sweeper;
 
   constructor(options: SessionWatchOptions = {}) {
-    super();
+    // An async listener's rejection comes to `[captureRejectionSymbol]`, not to an unhandled rejection.
+    super({ captureRejections: true });
     this.options = resolveOptions(options);
     this.core = new SessionCore(this.options, this);
     this.sweeper = new Sweeper(this);
+  }
+
+  /**
+   * An async `sessionCreated` / `sessionEnded` listener rejected: said once in the log (a crash of
+   * the process, or an `error` event nobody listens to, would be worse).
+   *
+   * @internal
+   */
+  [captureRejectionSymbol]<K>(
+    err: Error,
+    event: keyof SessionWatchEvents | K,
+    ..._args: K extends keyof SessionWatchEvents ? SessionWatchEvents[K] : never
+  ): void {
+    this.core.listenerFailed(String(event), err);
   }
 
   /**
@@ -155,8 +195,8 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * One page of {@link listSessions}: `limit` sessions (1–200, default 100) after `cursor` (the
    * previous page's `nextCursor`). Throws a RangeError for a bad limit or cursor.
    */
-  async listSessionsPage(userId: string | number, options: { limit?: number; cursor?: string } = {}): Promise<TrackedSessionPage> {
-    const page = await paged('listSessionsPage', () => this.core.listSessionsPage(userIdOf(userId), options));
+  async listSessionsPage(userId: string | number, options: PageOptions = {}): Promise<TrackedSessionPage> {
+    const page = await paged('listSessionsPage', options, (paging) => this.core.listSessionsPage(userIdOf(userId), paging));
     return { sessions: page.records.map(toTrackedSession), nextCursor: page.nextCursor };
   }
 
@@ -176,11 +216,13 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * } while (cursor);
    * ```
    */
-  async listAllSessions(options: { userId?: string | number; limit?: number; cursor?: string } = {}): Promise<TrackedSessionPage> {
-    const userId = options.userId === undefined ? undefined : userIdOf(options.userId);
-    const page = await paged('listAllSessions', () =>
-      this.core.listAllSessionsPage({ userId, limit: options.limit, cursor: options.cursor }),
-    );
+  async listAllSessions(options: PageOptions & { userId?: string | number } = {}): Promise<TrackedSessionPage> {
+    const userId = options?.userId === undefined ? undefined : userIdOf(options.userId);
+    const page = await paged('listAllSessions', options, (paging) => this.core.listAllSessionsPage({ userId, ...paging }), [
+      'userId',
+      'limit',
+      'cursor',
+    ]);
     return { sessions: page.records.map(toTrackedSession), nextCursor: page.nextCursor };
   }
 
@@ -213,8 +255,8 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * for (const e of events) console.log(e.at, e.type, e.by ?? '', e.location?.city ?? e.ip);
    * ```
    */
-  async history(userId: string | number, options: { limit?: number; cursor?: string } = {}): Promise<HistoryPage> {
-    const page = await paged('history', () => this.core.history(userIdOf(userId), options));
+  async history(userId: string | number, options: PageOptions = {}): Promise<HistoryPage> {
+    const page = await paged('history', options, (paging) => this.core.history(userIdOf(userId), paging));
     return { events: page.events.map(toHistoryEntry), nextCursor: page.nextCursor };
   }
 

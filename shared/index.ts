@@ -36,6 +36,8 @@ export {
   type RevokedBy,
   type SecurityEvent,
   type HistoryResponse,
+  type AdminSecurityEvent,
+  type AdminHistoryResponse,
   type SessionListResponse,
   type AdminSessionInfo,
   type AdminSessionListResponse,

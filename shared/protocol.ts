@@ -242,15 +242,33 @@ export interface SecurityEvent {
   /** With `revoked`: who revoked it; null for the other types. */
   by: RevokedBy | null;
   /**
+   * With `revoked` by `other-session`: which of the user's sessions did it (its public id); null
+   * otherwise (in the admin variant, also the administrator's session with `admin`).
+   */
+  bySession: string | null;
+  /**
    * With `login`: true when the user had no sign-in with the same browser, OS and device type
    * in the log (within its retention); null for the other types.
    */
   newDevice: boolean | null;
 }
 
-/** `200` body of `GET {apiPrefix}/history?limit=&cursor=` (and of the admin variant): newest first. */
+/** An entry of the admin variant (`GET {apiPrefix}/admin/users/:userId/history`): also which administrator. */
+export interface AdminSecurityEvent extends SecurityEvent {
+  /** With `revoked` by `admin`: the administrator's user id; null otherwise. */
+  byUser: string | null;
+}
+
+/** `200` body of `GET {apiPrefix}/history?limit=&cursor=`: newest first. */
 export interface HistoryResponse {
   events: SecurityEvent[];
+  /** Opaque cursor of the next page (`?cursor=`), or `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** `200` body of `GET {apiPrefix}/admin/users/:userId/history?limit=&cursor=`: newest first. */
+export interface AdminHistoryResponse {
+  events: AdminSecurityEvent[];
   /** Opaque cursor of the next page (`?cursor=`), or `null` on the last page. */
   nextCursor: string | null;
 }

@@ -36,7 +36,9 @@ describe('LogOnce', () => {
     log.observeStore(Object.assign(new Error('relation "sessionwatch_sessions" does not exist'), { code: '42P01' }));
     log.observeStore(new Error('SQLITE_ERROR: no such table: sessionwatch_sessions'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/"sessionwatch_sessions" does not exist: run migrate\(\)/);
+    expect(lines[0]).toMatch(
+      /"sessionwatch_sessions" \(or its security log "sessionwatch_sessions_events"\) does not exist or is older than this version of sessionwatch: run migrate\(\)/,
+    );
   });
 
   it('survives a logger that throws', () => {

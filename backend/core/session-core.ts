@@ -9,14 +9,14 @@ import {
   type SessionListResponse,
 } from '../../shared/protocol';
 import { actorOf, EVENT_OF_END, eventOf, type Actor } from '../insight/events';
-import { storedIpOf, type StoredAddress } from '../insight/ip-privacy';
+import { storedIpOf, truncateIp, type StoredAddress } from '../insight/ip-privacy';
 import { Locator } from '../insight/locator';
 import type { SessionWatchConfigError } from '../errors';
 import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
 import { resolveSessionLimits, type LoginOptions } from '../inactivity/session-policy';
 import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
-import type { SecurityEventRecord, SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
+import type { DeviceKey, SecurityEventRecord, SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
 import { currentStoreKey, externalStoreOf, regenerateSession } from '../tracking/koa-session-adapter';
 import {
   decodeActivityCursor,
@@ -77,6 +77,8 @@ export class SessionCore implements Core {
   /** Creates or updates the tables; opens the `geoip` database (its setup errors reject here). */
   async migrate(): Promise<void> {
     await this.raw.migrate();
+    // Switching `ipPrivacy` on leaves no full address behind, in live or ended records or the log.
+    if (this.options.ipPrivacy === 'truncate') await this.raw.rewriteAddresses(truncateIp);
     await this.locator?.ready();
   }
 
@@ -104,6 +106,25 @@ export class SessionCore implements Core {
   /** Appends to the security log. */
   private async logEvents(events: SecurityEventRecord[]): Promise<void> {
     if (events.length) await this.store.addEvents(events);
+  }
+
+  /**
+   * Emits an event of the public API. A listener that throws (or, through `listenerFailed`, an
+   * async one that rejects) is the app's bug: said once in the log, and the login or the end goes
+   * on — a half-done login (a record without its cookie) would be worse.
+   */
+  private emit<E extends keyof SessionWatchEvents>(event: E, payload: SessionWatchEvents[E][0]): void {
+    try {
+      (this.events as EventEmitter).emit(event, payload);
+    } catch (err) {
+      this.listenerFailed(event, err);
+    }
+  }
+
+  /** A `sessionCreated` / `sessionEnded` listener threw or rejected. */
+  listenerFailed(event: string, err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.log.advise(`listener:${event}`, `sessionwatch: a "${event}" listener failed (${reason}); listeners must handle their own errors`);
   }
 
   advise(key: string, message: string): void {
@@ -138,16 +159,27 @@ export class SessionCore implements Core {
     const now = this.options.now();
     const where = { ip: address.stored, location: await this.locationOf(address.full) };
     const record = newRecord(ctx, userId, token, currentStoreKey(ctx), now, limits, where);
-    const newDevice = !(await this.store.hasLogin(userId, record, now - this.options.historyRetentionMs));
+    const newDevice = !(await this.knowsDevice(userId, record, now));
     await this.store.insert(record);
     await this.logEvents([eventOf(record, 'login', now, { newDevice })]);
     this.requests.set(ctx, { record });
     // The request may have come from an ended session: this answer is a login, not an end.
     ctx.remove(SESSION_ENDED_HEADER);
     const tracked = toTrackedSession(record);
-    this.events.emit('sessionCreated', { session: tracked, newDevice });
+    this.emit('sessionCreated', { session: tracked, newDevice });
     await this.capSessions(userId, record.id, ctx);
     return tracked;
+  }
+
+  /**
+   * True when `userId` signed in from this kind of browser (browser, OS, device type) before: a
+   * login in the security log within its retention, or — for sessions older than the log (right
+   * after the upgrade that added it) — a live session.
+   */
+  private async knowsDevice(userId: string, device: DeviceKey, now: number): Promise<boolean> {
+    if (await this.store.hasLogin(userId, device, now - this.options.historyRetentionMs)) return true;
+    const same = (r: DeviceKey) => r.browserName === device.browserName && r.osName === device.osName && r.deviceType === device.deviceType;
+    return (await this.store.listActive(userId)).some(same);
   }
 
   /** The new session's own limits (null: the global options), from the `policy` option and the login's own. */
@@ -296,7 +328,9 @@ export class SessionCore implements Core {
   async history(userId: string, paging: { limit?: unknown; cursor?: unknown }): Promise<EventPage> {
     const limit = pageLimit(paging.limit, HISTORY_LIMIT);
     const after = paging.cursor === undefined ? undefined : decodeEventCursor(paging.cursor);
-    const events = await this.store.listEvents({ userId, limit: limit + 1, after });
+    // Entries past the retention are left out before the sweep has purged them.
+    const since = this.options.now() - this.options.historyRetentionMs;
+    const events = await this.store.listEvents({ userId, limit: limit + 1, after, since });
     const page = events.slice(0, limit);
     return { events: page, nextCursor: events.length > limit ? encodeEventCursor(page[limit - 1]) : null };
   }
@@ -328,7 +362,7 @@ export class SessionCore implements Core {
         /* see above */
       }
     }
-    this.events.emit('sessionEnded', {
+    this.emit('sessionEnded', {
       session: toTrackedSession(record),
       reason,
       ...(actor && { by: actor.by }),
@@ -344,6 +378,6 @@ export class SessionCore implements Core {
     const deleted = await this.store.delete(record.id);
     if (!deleted) return;
     await this.logEvents([eventOf(deleted, 'logout', this.options.now())]);
-    this.events.emit('sessionEnded', { session: toTrackedSession(deleted), reason: 'logged-out' });
+    this.emit('sessionEnded', { session: toTrackedSession(deleted), reason: 'logged-out' });
   }
 }

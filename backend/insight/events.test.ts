@@ -1,5 +1,5 @@
 import { testRecord } from '../../test/support/records';
-import { actorOf, eventOf, toSecurityEvent } from './events';
+import { actorOf, eventOf, toAdminSecurityEvent, toSecurityEvent } from './events';
 
 describe('actorOf: who revoked a session, from the request that did it', () => {
   const target = { id: 'target', userId: 'alice' };
@@ -42,7 +42,9 @@ test("an entry is the session's state at that moment; the HTTP view never names 
     os: { name: 'Linux', version: null },
     device: 'desktop',
     by: 'admin',
+    bySession: null,
     newDevice: null,
   });
+  expect(toAdminSecurityEvent(event)).toMatchObject({ by: 'admin', bySession: 'ADMINSESSION', byUser: 'root-user' });
   expect(JSON.stringify(view)).not.toMatch(/root-user|ADMINSESSION/);
 });

@@ -2,7 +2,16 @@
  * The security log's entries: made from a session's record when it signs in or ends, and shown
  * to the server API (`sw.history`) and over HTTP (`GET {apiPrefix}/history`).
  */
-import type { EndReason, Location, NamedVersion, RevokedBy, SecurityEvent, SecurityEventType, DeviceType } from '../../shared/protocol';
+import type {
+  AdminSecurityEvent,
+  DeviceType,
+  EndReason,
+  Location,
+  NamedVersion,
+  RevokedBy,
+  SecurityEvent,
+  SecurityEventType,
+} from '../../shared/protocol';
 import type { SecurityEventRecord, SessionRecord } from '../store/types';
 import { browserOf } from '../tracking/records';
 import { newPublicId } from '../tracking/tokens';
@@ -97,7 +106,7 @@ export function toHistoryEntry(event: SecurityEventRecord): HistoryEntry {
   };
 }
 
-/** The HTTP view of an entry: who revoked is a kind, never another user's id or session. */
+/** The user's HTTP view of an entry: who revoked is a kind, and one of their own sessions; never an administrator's ids. */
 export function toSecurityEvent(event: SecurityEventRecord): SecurityEvent {
   return {
     id: event.id,
@@ -108,6 +117,12 @@ export function toSecurityEvent(event: SecurityEventRecord): SecurityEvent {
     location: event.location,
     ...browserOf(event),
     by: event.by,
+    bySession: event.by === 'other-session' ? event.actorSessionId : null,
     newDevice: event.newDevice,
   };
+}
+
+/** An administrator's HTTP view of an entry: also which administrator (user and session). */
+export function toAdminSecurityEvent(event: SecurityEventRecord): AdminSecurityEvent {
+  return { ...toSecurityEvent(event), bySession: event.actorSessionId, byUser: event.actorUserId };
 }

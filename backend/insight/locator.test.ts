@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checkedLocation, checkLocationOptions, LOCATE_TIMEOUT_MS, Locator } from './locator';
+import { checkedLocation, checkLocationOptions, LOCATE_BACKOFF_MS, LOCATE_TIMEOUT_MS, Locator } from './locator';
 
 const GEOIP = path.join(__dirname, '..', '..', 'test', 'fixtures', 'geoip', 'GeoLite2-City-Test.mmdb');
 
@@ -11,9 +11,14 @@ describe('checkLocationOptions', () => {
     expect(checkLocationOptions(undefined, locate)).toEqual({ locate });
     expect(() => checkLocationOptions({ database: GEOIP }, locate)).toThrow(/"geoip" and "locate" are exclusive/);
     expect(() => checkLocationOptions(undefined, 'maxmind')).toThrow(/option "locate" must be a function/);
-    for (const bad of [GEOIP, null, {}, { database: 3 }, { database: '' }]) {
+    for (const bad of [GEOIP, {}, { database: 3 }, { database: '' }]) {
       expect(() => checkLocationOptions(bad, undefined)).toThrow(/option "geoip" must be \{ database/);
     }
+    expect(() => checkLocationOptions({}, undefined)).toThrow(/\(got database: undefined\)/);
+    expect(() => checkLocationOptions({ database: GEOIP, cacheSize: 5 }, undefined)).toThrow(/unknown key "cacheSize" \(known: database\)/);
+    // null is off, like undefined.
+    expect(checkLocationOptions(null, locate)).toEqual({ locate });
+    expect(checkLocationOptions({ database: GEOIP }, null)).toEqual({ geoip: { database: GEOIP } });
   });
 
   test('a database file that cannot be read fails at construction, with the path', () => {
@@ -30,15 +35,16 @@ describe('checkedLocation', () => {
       country: 'Sweden',
       countryCode: 'SE',
     });
-    expect(checkedLocation({ city: 'x'.repeat(300), countryCode: 'SWE' })).toEqual({
+    expect(checkedLocation({ city: 'x'.repeat(300), countryCode: '' })).toEqual({
       city: 'x'.repeat(128),
       country: null,
       countryCode: null,
     });
-    expect(checkedLocation({ city: '', country: 7 })).toBeNull();
+    expect(checkedLocation({ city: '', country: null })).toBeNull();
     expect(checkedLocation(null)).toBeNull();
     expect(checkedLocation(undefined)).toBeNull();
-    expect(checkedLocation('London')).toBeUndefined();
+    for (const wrong of ['London', { city: 5 }, { countryCode: 'france' }, { country: ['SE'] }])
+      expect(checkedLocation(wrong)).toBeUndefined();
   });
 });
 
@@ -69,24 +75,41 @@ describe('Locator with locate', () => {
     expect(locate).toHaveBeenCalledTimes(2);
   });
 
-  test('a throw, a wrong answer or a slow answer leaves the location null, is said once, and is asked again later', async () => {
+  test('a throw, a wrong answer or a slow answer leaves the location null, is said, and rests the source before asking again', async () => {
     jest.useFakeTimers();
     try {
       const said: string[] = [];
+      let calls = 0;
       let answer: () => unknown = () => {
         throw new Error('service down');
       };
-      const locator = new Locator({ locate: () => answer() as null }, (key) => said.push(key));
+      const locator = new Locator(
+        {
+          locate: () => {
+            calls++;
+            return answer() as null;
+          },
+        },
+        (key) => said.push(key),
+      );
       expect(await locator.locate('1.2.3.4')).toBeNull();
-      answer = () => 'London';
+      // Resting: no call, no wait, for every address.
+      expect(await locator.locate('5.6.7.8')).toBeNull();
+      expect(calls).toBe(1);
+      await jest.advanceTimersByTimeAsync(LOCATE_BACKOFF_MS);
+      answer = () => ({ city: 5 });
       expect(await locator.locate('1.2.3.4')).toBeNull();
+      await jest.advanceTimersByTimeAsync(LOCATE_BACKOFF_MS);
       answer = () => new Promise(() => {});
       const slow = locator.locate('1.2.3.4');
       await jest.advanceTimersByTimeAsync(LOCATE_TIMEOUT_MS);
       expect(await slow).toBeNull();
+      await jest.advanceTimersByTimeAsync(LOCATE_BACKOFF_MS);
+      // Failures were not remembered: asked again, and right this time.
       answer = () => ({ country: 'Sweden' });
       expect(await locator.locate('1.2.3.4')).toEqual({ city: null, country: 'Sweden', countryCode: null });
       expect(said).toEqual(['locate-threw', 'locate-type', 'locate-timeout']);
+      expect(calls).toBe(4);
     } finally {
       jest.useRealTimers();
     }

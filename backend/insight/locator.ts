@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Location } from '../../shared/protocol';
+import { describeValue } from '../../shared/option-checks';
 
 /** The `locate` option: the location of an address, or null / undefined when unknown. */
 export type LocateFunction = (ip: string) => Location | null | undefined | Promise<Location | null | undefined>;
@@ -20,6 +21,11 @@ export interface GeoipOptions {
 const CACHE_ENTRIES = 10_000;
 /** Longest a `locate` function may take before the login goes on without a location. */
 export const LOCATE_TIMEOUT_MS = 1000;
+/**
+ * After a `locate` failure (a throw, a wrong answer, a timeout), how long it is left alone: the
+ * requests meanwhile get no location at once instead of each waiting for a failing service.
+ */
+export const LOCATE_BACKOFF_MS = 30_000;
 /** Longest name kept (the column's width). */
 const MAX_NAME_LENGTH = 128;
 
@@ -42,14 +48,32 @@ function name(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, MAX_NAME_LENGTH) : null;
 }
 
-/** A location as returned by the app's `locate`, checked; undefined: not a location at all. */
+/** A field of a location: absent, null or a string. */
+const isName = (value: unknown) => value === undefined || value === null || typeof value === 'string';
+
+/**
+ * A location as returned by the app's `locate`, checked: names trimmed and cut to 128
+ * characters, the country code upper-cased. undefined: not a location (not an object, a field of
+ * another type, a country code that is not two letters).
+ */
 export function checkedLocation(value: unknown): Location | null | undefined {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'object') return undefined;
   const { city, country, countryCode } = value as Record<string, unknown>;
-  const code = typeof countryCode === 'string' && /^[A-Za-z]{2}$/.test(countryCode) ? countryCode.toUpperCase() : null;
+  if (!isName(city) || !isName(country) || !isName(countryCode)) return undefined;
+  if (typeof countryCode === 'string' && countryCode !== '' && !/^[A-Za-z]{2}$/.test(countryCode)) return undefined;
+  const code = typeof countryCode === 'string' && countryCode !== '' ? countryCode.toUpperCase() : null;
   const location = { city: name(city), country: name(country), countryCode: code };
   return location.city === null && location.country === null && location.countryCode === null ? null : location;
+}
+
+/** A wrong answer of `locate`, as the log shows it (objects as JSON, cut short). */
+function shown(value: unknown): string {
+  try {
+    return typeof value === 'object' && value !== null ? JSON.stringify(value).slice(0, 120) : describeValue(value);
+  } catch {
+    return describeValue(value);
+  }
 }
 
 /** The location of a MaxMind record (English names). */
@@ -65,6 +89,9 @@ function fromGeoRecord(record: GeoRecord | null): Location | null {
  * TypeError naming the option. Returns the lookup to use, or null without either.
  */
 export function checkLocationOptions(geoip: unknown, locate: unknown): { geoip: GeoipOptions } | { locate: LocateFunction } | null {
+  // null, like undefined, is "off" (`geoip: env.GEOIP ? { … } : null`).
+  if (geoip === null) geoip = undefined;
+  if (locate === null) locate = undefined;
   if (geoip !== undefined && locate !== undefined) {
     throw new TypeError('sessionwatch: options "geoip" and "locate" are exclusive: give one location source');
   }
@@ -74,9 +101,19 @@ export function checkLocationOptions(geoip: unknown, locate: unknown): { geoip: 
     return { locate: locate as LocateFunction };
   }
   if (geoip === undefined) return null;
-  const database: unknown = typeof geoip === 'object' && geoip !== null ? (geoip as Record<string, unknown>).database : undefined;
+  if (typeof geoip !== 'object' || geoip === null) {
+    throw new TypeError(
+      `sessionwatch: option "geoip" must be { database: "<path to a GeoLite2-City .mmdb file>" } (got ${describeValue(geoip)})`,
+    );
+  }
+  const unknown = Object.keys(geoip).filter((key) => key !== 'database');
+  if (unknown.length)
+    throw new TypeError(`sessionwatch: option "geoip" has an unknown key ${JSON.stringify(unknown[0])} (known: database)`);
+  const { database } = geoip as Record<string, unknown>;
   if (typeof database !== 'string' || database === '') {
-    throw new TypeError('sessionwatch: option "geoip" must be { database: "<path to a GeoLite2-City .mmdb file>" }');
+    throw new TypeError(
+      `sessionwatch: option "geoip" must be { database: "<path to a GeoLite2-City .mmdb file>" } (got database: ${describeValue(database)})`,
+    );
   }
   try {
     fs.accessSync(database, fs.constants.R_OK);
@@ -119,6 +156,8 @@ async function openGeoip(database: string): Promise<GeoReader> {
 export class Locator {
   private readonly cache = new Map<string, Location | null>();
   private reader: Promise<GeoReader> | undefined;
+  /** Until when (epoch ms) a failing `locate` is left alone (see {@link LOCATE_BACKOFF_MS}). */
+  private resting = 0;
 
   constructor(
     private readonly source: { geoip: GeoipOptions } | { locate: LocateFunction },
@@ -154,27 +193,29 @@ export class Locator {
       await this.ready();
       return fromGeoRecord((await this.reader!).get(ip));
     }
+    if (Date.now() < this.resting) return undefined;
+    const failed = (key: string, message: string): undefined => {
+      this.resting = Date.now() + LOCATE_BACKOFF_MS;
+      this.log(key, `${message}; no location for ${LOCATE_BACKOFF_MS / 1000} s, then it is asked again`);
+      return undefined;
+    };
     let timer: NodeJS.Timeout | undefined;
     try {
       const answer = await Promise.race([
         Promise.resolve().then(() => (this.source as { locate: LocateFunction }).locate(ip)),
         new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), LOCATE_TIMEOUT_MS))),
       ]);
-      if (answer === 'timeout') {
-        this.log('locate-timeout', `sessionwatch: the "locate" option took more than ${LOCATE_TIMEOUT_MS} ms: the location is left empty`);
-        return undefined;
-      }
+      if (answer === 'timeout') return failed('locate-timeout', `sessionwatch: the "locate" option took more than ${LOCATE_TIMEOUT_MS} ms`);
       const location = checkedLocation(answer);
       if (location === undefined) {
-        this.log('locate-type', `sessionwatch: the "locate" option returned ${typeof answer}, not { city, country, countryCode } or null`);
+        return failed(
+          'locate-type',
+          `sessionwatch: the "locate" option returned ${shown(answer)}, not { city, country, countryCode } (strings or null; a two-letter code) or null`,
+        );
       }
       return location;
     } catch (err) {
-      this.log(
-        'locate-threw',
-        `sessionwatch: the "locate" option threw: ${err instanceof Error ? err.message : String(err)}; the location is left empty`,
-      );
-      return undefined;
+      return failed('locate-threw', `sessionwatch: the "locate" option threw: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       clearTimeout(timer);
     }

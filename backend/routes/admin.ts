@@ -4,11 +4,11 @@
  */
 import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
-import { ERROR, ROUTES, type AdminSessionListResponse, type HistoryResponse, type RevokeOthersResponse } from '../../shared/protocol';
+import { ERROR, ROUTES, type AdminSessionListResponse, type AdminHistoryResponse, type RevokeOthersResponse } from '../../shared/protocol';
 import type { Core } from '../core/types';
 import { SessionWatchHttpError } from '../errors';
 import { pageOr400, queryParams } from '../http/paging';
-import { toSecurityEvent } from '../insight/events';
+import { toAdminSecurityEvent } from '../insight/events';
 import { toSessionInfo } from '../tracking/records';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
 import { revokeAndAnswer, withSession, type SessionHandler } from './guard';
@@ -76,7 +76,7 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
       const userId = userIdParam(ctx.params.userId)!;
       const { limit, cursor } = queryParams(ctx, ['limit', 'cursor']);
       const page = await pageOr400(() => sw.history(userId, { limit, cursor }));
-      const body: HistoryResponse = { events: page.events.map(toSecurityEvent), nextCursor: page.nextCursor };
+      const body: AdminHistoryResponse = { events: page.events.map(toAdminSecurityEvent), nextCursor: page.nextCursor };
       ctx.body = body;
     }),
   );

@@ -144,6 +144,12 @@ export class CachedStore implements Store {
     return moved;
   }
 
+  async rewriteAddresses(rewrite: (ip: string) => string): Promise<number> {
+    const changed = await this.inner.rewriteAddresses(rewrite);
+    this.clear();
+    return changed;
+  }
+
   addEvents(events: SecurityEventRecord[]): Promise<void> {
     return this.inner.addEvents(events);
   }

@@ -91,6 +91,12 @@ test('an answer just within the timeout is served, and its timer is cleared', as
 test.each([
   ['Postgres undefined_table', Object.assign(new Error('relation "sessionwatch_sessions" does not exist'), { code: '42P01' })],
   ['SQLite no such table', new Error('select * from `sessionwatch_sessions` - SQLITE_ERROR: no such table: sessionwatch_sessions')],
+  [
+    'SQLite no such column (migrate() not run after an upgrade)',
+    new Error('update `sessionwatch_sessions` set `city` = ? - SQLITE_ERROR: no such column: city'),
+  ],
+  ['SQLite has no column named', new Error('insert into `x` - SQLITE_ERROR: table x has no column named login_ip')],
+  ['Postgres undefined_column', Object.assign(new Error('column "city" does not exist'), { code: '42703' })],
 ])('a missing table (%s) becomes a SessionWatchConfigError with the given message, not a 503', async (_name, cause) => {
   const seen: unknown[] = [];
   const store = failClosed(brokenStore(cause), 1000, (error) => seen.push(error), 'the table is missing: run migrate()');

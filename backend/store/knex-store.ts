@@ -32,8 +32,9 @@ interface LocationColumns {
 }
 
 function locationOf(row: LocationColumns): Location | null {
-  if (row.city === null && row.country === null && row.country_code === null) return null;
-  return { city: row.city, country: row.country, countryCode: row.country_code };
+  // `== null`: also undefined, columns a schema before 003 does not have.
+  if (row.city == null && row.country == null && row.country_code == null) return null;
+  return { city: row.city ?? null, country: row.country ?? null, countryCode: row.country_code ?? null };
 }
 
 function locationColumns(location: Location | null): LocationColumns {
@@ -157,7 +158,7 @@ function fromRow(row: Row): SessionRecord {
     userId: row.user_id,
     ip: row.ip,
     location: locationOf(row),
-    loginIp: row.login_ip,
+    loginIp: row.login_ip ?? null,
     userAgent: row.user_agent,
     browserName: row.browser_name,
     browserVersion: row.browser_version,
@@ -356,7 +357,8 @@ export class KnexStore implements Store {
     const updated = await this.table()
       .where('id', id)
       .whereNull('ended_at')
-      .update({ ip, ...locationColumns(location) });
+      // A record from before 003 has no login address: the address it leaves is that one.
+      .update({ login_ip: this.knex.raw('COALESCE(login_ip, ip)'), ip, ...locationColumns(location) } as never);
     return updated > 0;
   }
 
@@ -365,8 +367,9 @@ export class KnexStore implements Store {
     for (let i = 0; i < events.length; i += 50) await this.events().insert(events.slice(i, i + 50).map(toEventRow));
   }
 
-  async listEvents({ userId, limit, after }: EventPageQuery): Promise<SecurityEventRecord[]> {
+  async listEvents({ userId, limit, after, since }: EventPageQuery): Promise<SecurityEventRecord[]> {
     let query = this.events().where('user_id', userId);
+    if (since !== undefined) query = query.where('at', '>=', since);
     // (at, id) < (after): a range on the (user_id, at, id) index, as the sessions' keyset.
     if (after) query = query.where('at', '<=', after.at).whereRaw('(at < ? OR id < ?)', [after.at, after.id]);
     const rows = await query
@@ -386,6 +389,27 @@ export class KnexStore implements Store {
       .where('at', '>=', since)
       .first();
     return row !== undefined;
+  }
+
+  async rewriteAddresses(rewrite: (ip: string) => string): Promise<number> {
+    // By distinct value (far fewer than rows): one UPDATE per changed address and column.
+    let changed = 0;
+    const targets: Array<[() => Knex.QueryBuilder, string]> = [
+      [() => this.table(), 'ip'],
+      [() => this.table(), 'login_ip'],
+      [() => this.events(), 'ip'],
+    ];
+    for (const [table, column] of targets) {
+      const values = (await table().distinct(column).whereNotNull(column)) as Array<Record<string, string>>;
+      for (const { [column]: ip } of values) {
+        const rewritten = rewrite(ip);
+        if (rewritten !== ip)
+          changed += await table()
+            .where(column, ip)
+            .update({ [column]: rewritten });
+      }
+    }
+    return changed;
   }
 
   async delete(id: string): Promise<SessionRecord | undefined> {

@@ -84,18 +84,35 @@ export class MemoryStore implements Store {
   async relocate(id: string, ip: string, location: Location | null): Promise<boolean> {
     const record = this.records.get(id);
     if (!record || record.endedAt !== null) return false;
+    record.loginIp ??= record.ip;
     record.ip = ip;
     record.location = location && { ...location };
     return true;
+  }
+
+  async rewriteAddresses(rewrite: (ip: string) => string): Promise<number> {
+    let changed = 0;
+    const apply = (ip: string) => {
+      const rewritten = rewrite(ip);
+      if (rewritten !== ip) changed++;
+      return rewritten;
+    };
+    for (const record of this.records.values()) {
+      record.ip = apply(record.ip);
+      if (record.loginIp !== null) record.loginIp = apply(record.loginIp);
+    }
+    for (const event of this.events) event.ip = apply(event.ip);
+    return changed;
   }
 
   async addEvents(events: SecurityEventRecord[]): Promise<void> {
     this.events.push(...events.map((event) => ({ ...event, location: event.location && { ...event.location } })));
   }
 
-  async listEvents({ userId, limit, after }: EventPageQuery): Promise<SecurityEventRecord[]> {
+  async listEvents({ userId, limit, after, since }: EventPageQuery): Promise<SecurityEventRecord[]> {
     return this.events
-      .filter((e) => e.userId === userId && (!after || e.at < after.at || (e.at === after.at && e.id < after.id)))
+      .filter((e) => e.userId === userId && (since === undefined || e.at >= since))
+      .filter((e) => !after || e.at < after.at || (e.at === after.at && e.id < after.id))
       .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, limit)
       .map((e) => ({ ...e }));

@@ -80,6 +80,8 @@ export interface EventPageQuery {
   limit: number;
   /** The position of the last entry of the previous page; from the newest without. */
   after?: { at: number; id: string };
+  /** Only entries at or after this time (the retention, before the sweep has purged older ones). */
+  since?: number;
 }
 
 /** What a browser is, for "a sign-in from a new device" ({@link Store.hasLogin}). */
@@ -170,6 +172,12 @@ export interface Store {
    * record is missing or ended.
    */
   relocate(id: string, ip: string, location: Location | null): Promise<boolean>;
+  /**
+   * Replaces every stored address (last and login addresses, security log) by `rewrite(address)`
+   * where it differs; returns how many values changed. `migrate()` runs it with
+   * `ipPrivacy: 'truncate'`, so that switching it on leaves no full address behind.
+   */
+  rewriteAddresses(rewrite: (ip: string) => string): Promise<number>;
   /** Appends entries to the security log. */
   addEvents(events: SecurityEventRecord[]): Promise<void>;
   /** One page of a user's security log, newest first (ties by id, descending), after `after`. */

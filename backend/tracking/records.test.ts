@@ -21,6 +21,11 @@ test('recordedIp keeps valid IPv4/IPv6 addresses, unwraps IPv4-mapped ones, refu
   expect(recordedIp('203.0.113.7')).toBe('203.0.113.7');
   expect(recordedIp('::ffff:203.0.113.7')).toBe('203.0.113.7');
   expect(recordedIp('2001:db8::1')).toBe('2001:db8::1');
+  // A port appended by a proxy is dropped.
+  expect(recordedIp('203.0.113.7:51234')).toBe('203.0.113.7');
+  expect(recordedIp('[2001:db8::1]:443')).toBe('2001:db8::1');
+  expect(recordedIp('[2001:db8::1]')).toBe('2001:db8::1');
+  expect(recordedIp('203.0.113.7:999999')).toBe(UNKNOWN_IP);
   expect(recordedIp('fe80::1%eth0')).toBe('fe80::1%eth0');
   for (const bad of [
     '',

@@ -31,12 +31,18 @@ const MAX_IP_LENGTH = 64;
 
 /**
  * The IP to record: a valid IPv4 or IPv6 address, `::ffff:203.0.113.7` (an IPv4 client of a
- * dual-stack server) shown as `203.0.113.7`; anything else is {@link UNKNOWN_IP}. With
+ * dual-stack server) shown as `203.0.113.7`, a port some proxies append dropped
+ * (`203.0.113.7:51234`, `[2001:db8::1]:443`); anything else is {@link UNKNOWN_IP}. With
  * `app.proxy` the IP comes from `X-Forwarded-For`, which a client can write anything into
  * (markup, a 300-digit number): such values are never stored nor shown to the user.
  */
 export function recordedIp(ip: string | undefined): string {
-  const value = (ip ?? '').trim().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+  const value = (ip ?? '')
+    .trim()
+    // Some proxies append the client's port: `203.0.113.7:51234`, `[2001:db8::1]:443`.
+    .replace(/^(\d+\.\d+\.\d+\.\d+):\d{1,5}$/, '$1')
+    .replace(/^\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\](?::\d{1,5})?$/, '$1')
+    .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
   return value.length <= MAX_IP_LENGTH && isIP(value) !== 0 ? value : UNKNOWN_IP;
 }
 

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { connect, type SessionCreatedEvent, type SessionEndedEvent } from '../../backend';
+import { connect, migrationConfig, type SessionCreatedEvent, type SessionEndedEvent } from '../../backend';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient, USER_AGENTS } from '../support/http-client';
 import { appSession, startMiniApp, type MiniApp } from '../support/mini-app';
@@ -239,6 +239,25 @@ describe.each(DATABASE_KINDS)('security insight on %s', (kind) => {
     for (const e of other) expect(e.newDevice).toBeNull();
   });
 
+  test("sw.history: the previous page's nextCursor (null at the end) goes back as is; bad options are refused, naming them", async () => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof app.sw.history>> = await app.sw.history('pager', { limit: 5, cursor });
+      ids.push(...page.events.map((e) => e.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThan(10);
+    await expect(app.sw.history('pager', { limt: 5 } as never)).rejects.toThrow(
+      'sessionwatch: history: unknown option "limt" (known: limit, cursor)',
+    );
+    await expect(app.sw.history('pager', { limit: '5' } as never)).rejects.toThrow('sessionwatch: history: limit must be a number');
+    await expect(app.sw.history('pager', 'latest' as never)).rejects.toThrow(TypeError);
+    await expect(app.sw.history('pager', { limit: 0 })).rejects.toThrow(RangeError);
+    await expect(app.sw.history('pager', { cursor: 'nope' })).rejects.toThrow(/history: cursor is not one this server returned/);
+  });
+
   test('anonymous 401; bad query 400; another user 403 on the admin variant, which an administrator reads', async () => {
     const anonymous = new TestClient(app.url);
     expect((await history(anonymous)).status).toBe(401);
@@ -277,6 +296,8 @@ describe.each(DATABASE_KINDS)('security insight on %s', (kind) => {
     await c.get('/me'); // expired by now: an entry of its own
     expect((await app.sw.sweep()).purgedEvents).toBe(0);
     app.clock.advance(2 * DAY);
+    // Past the retention, entries are gone from the log at once, before the sweep deletes them.
+    expect((await app.sw.history('keeper')).events.map((e) => e.type)).toEqual(['expired']);
     const { purgedEvents } = await app.sw.sweep();
     expect(purgedEvents).toBeGreaterThan(1);
     expect((await app.sw.history('keeper')).events.map((e) => e.type)).toEqual(['expired']);
@@ -288,34 +309,102 @@ describe.each(DATABASE_KINDS)('security insight on %s', (kind) => {
 });
 
 describe.each(DATABASE_KINDS)("ipPrivacy: 'truncate' on %s", (kind) => {
-  test('no full address is stored, anywhere; the location is still that of the full address', async () => {
+  test('switched on over full addresses: none is left anywhere, none is written; the location is still that of the full address', async () => {
     const db = await createTestDatabase(kind);
-    const knex = connect(db.url, { schema: db.schema });
-    const app = await startMiniApp({ database: knex, schema: db.schema, ipPrivacy: 'truncate', geoip: { database: GEOIP } });
-    app.app.proxy = true;
-    try {
+    const start = async (ipPrivacy: 'full' | 'truncate') => {
+      const app = await startMiniApp({
+        database: connect(db.url, { schema: db.schema }),
+        schema: db.schema,
+        ipPrivacy,
+        geoip: { database: GEOIP },
+      });
+      app.app.proxy = true;
+      return app;
+    };
+    const at = (app: MiniApp, ip: string) => {
       const c = new TestClient(app.url);
-      c.headers['x-forwarded-for'] = '89.160.20.112';
-      await c.post('/login?user=private');
-      app.clock.advance(1);
-      c.headers['x-forwarded-for'] = '2001:db8:1:2::3';
-      await c.get('/me');
-      await c.post('/session/logout');
-      app.clock.advance(1);
-      const d = new TestClient(app.url);
-      d.headers['x-forwarded-for'] = '81.2.69.142';
+      c.headers['x-forwarded-for'] = ip;
+      return c;
+    };
+    // Before: full addresses in live and ended sessions and in the log.
+    let app = await start('full');
+    const live = at(app, '89.160.20.112');
+    await live.post('/login?user=private');
+    app.clock.advance(1);
+    const gone = at(app, '2001:db8:1:2::3');
+    await gone.post('/login?user=private');
+    app.clock.advance(1);
+    await gone.delete(`/session/sessions/${(await current(gone)).id}`);
+    await app.stop();
+    // After: migrate() truncated everything stored; new requests store networks only.
+    app = await start('truncate');
+    app.clock.advance(10); // its clock starts where the first one did
+    // The same browser, on the restarted app (a new port here).
+    const again = at(app, '89.160.20.112');
+    for (const [name, value] of live.cookies) again.cookies.set(name, value);
+    try {
+      expect((await again.get('/me')).status).toBe(200);
+      again.headers['x-forwarded-for'] = '89.160.20.113';
+      expect((await again.get('/me')).status).toBe(200);
+      const d = at(app, '81.2.69.142');
       await d.post('/login?user=private');
-      expect((await d.get<SessionListResponse>('/session/sessions')).body.sessions[0]).toMatchObject({ ip: '81.2.69.0', location: LONDON });
+      app.clock.advance(1);
+      d.headers['x-forwarded-for'] = '2001:db8:1:2::4';
+      await d.get('/me');
+      await d.post('/session/logout');
+      expect((await again.get<SessionListResponse>('/session/sessions')).body.sessions[0]).toMatchObject({
+        ip: '89.160.20.0',
+        location: LINKOPING,
+      });
       const { events } = await app.sw.history('private');
       expect(events.map((e) => [e.type, e.ip])).toEqual([
-        ['login', '81.2.69.0'],
         ['logout', '2001:db8:1::'],
+        ['login', '81.2.69.0'],
+        ['revoked', '2001:db8:1::'],
+        ['login', '2001:db8:1::'],
         ['login', '89.160.20.0'],
       ]);
-      expect(events[2].location).toEqual(LINKOPING);
-      const tables = [knex('sessionwatch_sessions').select('*'), knex('sessionwatch_sessions_events').select('*')];
-      const dump = JSON.stringify(await Promise.all(tables));
-      for (const full of ['89.160.20.112', '81.2.69.142', '2001:db8:1:2::3']) expect(dump).not.toContain(full);
+      expect(events[1].location).toEqual(LONDON);
+      const knex = connect(db.url, { schema: db.schema });
+      try {
+        const dump = JSON.stringify(
+          await Promise.all([knex('sessionwatch_sessions').select('*'), knex('sessionwatch_sessions_events').select('*')]),
+        );
+        for (const full of ['89.160.20.112', '89.160.20.113', '81.2.69.142', '2001:db8:1:2::3', '2001:db8:1:2::4'])
+          expect(dump).not.toContain(full);
+      } finally {
+        await knex.destroy();
+      }
+    } finally {
+      await app.stop();
+      await db.drop();
+    }
+  });
+});
+
+/** The current session of a client, as its list says. */
+async function current(c: TestClient) {
+  return (await c.get<SessionListResponse>('/session/sessions')).body.sessions.find((s) => s.current)!;
+}
+
+describe.each(DATABASE_KINDS)('upgrading on %s without running migrate()', (kind) => {
+  test('a schema of 0.2 (migrations 001-002): logins and lists answer 500 misconfigured saying to run migrate(), never 503', async () => {
+    const db = await createTestDatabase(kind);
+    const knex = connect(db.url, { schema: db.schema });
+    if (db.schema) await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [db.schema]);
+    await knex.migrate.up(migrationConfig());
+    await knex.migrate.up(migrationConfig());
+    await knex.destroy();
+    const logged: string[] = [];
+    const app = await startMiniApp(
+      { database: connect(db.url, { schema: db.schema }), schema: db.schema, logger: { error: (message) => logged.push(message) } },
+      { migrate: false },
+    );
+    try {
+      const res = await new TestClient(app.url).post<ErrorBody>('/login');
+      expect([res.status, res.body.error]).toEqual([500, 'misconfigured']);
+      expect(res.body.message).toMatch(/does not exist or is older than this version of sessionwatch: run migrate\(\)/);
+      expect(logged).toEqual([expect.stringMatching(/run migrate\(\)/)]);
     } finally {
       await app.stop();
       await db.drop();

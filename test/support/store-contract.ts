@@ -218,6 +218,26 @@ export function storeContract(kind: StoreKind): void {
     expect((await store.findById(r.id))!.ip).toBe('10.0.0.1');
   });
 
+  test('relocating a record made before the login address was stored keeps the address it leaves as the login address', async () => {
+    const old = record({ ip: '198.51.100.7', loginIp: null });
+    await store.insert(old);
+    expect(await store.relocate(old.id, '203.0.113.9', null)).toBe(true);
+    expect(await store.findById(old.id)).toMatchObject({ ip: '203.0.113.9', loginIp: '198.51.100.7' });
+    expect(await store.relocate(old.id, '203.0.113.10', null)).toBe(true);
+    expect((await store.findById(old.id))!.loginIp).toBe('198.51.100.7');
+  });
+
+  test('rewriteAddresses rewrites every stored address (last, login, security log) that changes, and counts them', async () => {
+    const r = record({ ip: '10.9.9.9', loginIp: '10.8.8.8' });
+    await store.insert(r);
+    await store.addEvents([event(`rewrite-${kind}`, 1, { ip: '10.9.9.9', sessionId: r.id })]);
+    const rewrite = (ip: string) => (ip.startsWith('10.') ? ip.replace(/\.\d+$/, '.0') : ip);
+    expect(await store.rewriteAddresses(rewrite)).toBeGreaterThanOrEqual(3);
+    expect(await store.findById(r.id)).toMatchObject({ ip: '10.9.9.0', loginIp: '10.8.8.0' });
+    expect((await store.listEvents({ userId: `rewrite-${kind}`, limit: 5 }))[0].ip).toBe('10.9.9.0');
+    expect(await store.rewriteAddresses(rewrite)).toBe(0);
+  });
+
   /** A security log entry of `userId` at `at`, every field set. */
   const event = (userId: string, at: number, overrides: Partial<SecurityEventRecord> = {}): SecurityEventRecord => ({
     id: randomBytes(16).toString('base64url'),
@@ -260,6 +280,7 @@ export function storeContract(kind: StoreKind): void {
     await store.addEvents(entries);
     const mine = entries.filter((e) => e.userId === user).sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
     expect(await store.listEvents({ userId: user, limit: 10 })).toEqual(mine);
+    expect((await store.listEvents({ userId: user, limit: 10, since: 30 })).map((e) => e.at)).toEqual([50, 30, 30, 30]);
     const seen: SecurityEventRecord[] = [];
     let after: { at: number; id: string } | undefined;
     for (;;) {
