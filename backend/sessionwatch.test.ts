@@ -247,6 +247,7 @@ describe('listeners of sessionCreated / sessionEnded', () => {
     app.sw.on('sessionCreated', () => {
       throw new Error('mailer down');
     });
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async listener, as apps write them
     app.sw.on('sessionEnded', async () => {
       await Promise.resolve();
       throw new Error('audit down');
