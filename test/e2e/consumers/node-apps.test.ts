@@ -70,12 +70,12 @@ test('the tarball holds the built entries and no tests, test doubles, bench or e
     for (const ext of ['.js', '.mjs', '.d.ts', '.d.mts', '.js.map']) expect(files).toContain(`dist/${entry}${ext}`);
   }
   expect(files).toContain('dist/browser/sessionwatch.mjs');
-  expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
+  expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']));
   const unwanted = files.filter((f) =>
     /(\.test\.|(^|\/)(bench|example|puppeteer-tests|testing)\/|fake-transport|memory-tabs|\.ts$(?<!\.d\.ts)|\.mts$(?<!\.d\.mts))/.test(f),
   );
   expect(unwanted).toEqual([]);
-  expect(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(f))).toBe(true);
+  expect(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f))).toBe(true);
 });
 
 test('a CommonJS Koa 2 app: require("sessionwatch") on SQLite, koa-session 6 sessions in Redis (require("sessionwatch/redis"))', async () => {
