@@ -293,38 +293,48 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
 
   /**
    * A page for logged-in users, with the client: anonymous visitors go to the login page and come
-   * back here after. `drafts`: the forms the client keeps across a logout.
+   * back here after; with `admin`, other users get a 403 page. `drafts`: the forms the client keeps
+   * across a logout.
    */
-  const userPage = (path: string, render: (page: PageContext, name: string, client: string) => string, drafts?: string) =>
+  const userPage = (
+    path: string,
+    render: (page: PageContext, name: string, client: string, ctx: Context) => string,
+    { drafts, admin = false }: { drafts?: string; admin?: boolean } = {},
+  ) =>
     router.get(path, (ctx) => {
       const name = username(ctx);
-      if (!name) return ctx.redirect(`/?next=${path}`);
+      if (!name) return ctx.redirect(`/?next=${ctx.querystring ? encodeURIComponent(ctx.url) : ctx.path}`);
       const page = pageOf(ctx);
       ctx.type = 'html';
-      ctx.body = render(page, name, clientScript({ user: name, drafts, relogin: config.relogin, ...page }));
+      if (admin && !page.admin) {
+        ctx.status = 403;
+        ctx.body = layout("<h1>Administrators only</h1><p>Your account cannot see other users' sessions.</p>", {
+          title: 'Forbidden',
+          username: name,
+          ...page,
+        });
+        return;
+      }
+      ctx.body = render(page, name, clientScript({ user: name, drafts, relogin: config.relogin, ...page }), ctx);
     });
 
-  userPage('/sessions', (page, name, client) => sessionsPage(page, name, sw.options.apiPrefix, client));
-  userPage('/security', (page, name, client) => securityLogPage(page, name, sw.options.apiPrefix, client));
+  const { apiPrefix } = sw.options;
+  userPage('/sessions', (page, name, client) => sessionsPage(page, name, apiPrefix, client));
+  userPage('/security', (page, name, client) => securityLogPage(page, name, apiPrefix, client));
   userPage('/password', (page, name, client) => passwordPage(page, name, undefined, client));
-  userPage('/form', (page, name, client) => formPage(page, name, client), '#long-form');
+  userPage('/form', (page, name, client) => formPage(page, name, client), { drafts: '#long-form' });
+  userPage('/admin/sessions', (page, name, client) => adminSessionsPage(page, name, apiPrefix, client), { admin: true });
+  userPage(
+    '/admin/security',
+    (page, name, client, ctx) => securityLogPage(page, name, apiPrefix, client, typeof ctx.query.user === 'string' ? ctx.query.user : ''),
+    { admin: true },
+  );
 
-  router.get('/admin/sessions', (ctx) => {
-    const name = username(ctx);
-    if (!name) return ctx.redirect('/?next=/admin/sessions');
-    const page = pageOf(ctx);
-    if (!page.admin) {
-      ctx.status = 403;
-      ctx.type = 'html';
-      ctx.body = layout("<h1>Administrators only</h1><p>Your account cannot see other users' sessions.</p>", {
-        title: 'Forbidden',
-        username: name,
-        ...page,
-      });
-      return;
-    }
-    ctx.type = 'html';
-    ctx.body = adminSessionsPage(page, name, sw.options.apiPrefix, clientScript({ user: name, relogin: config.relogin, ...page }));
+  // A login page link or a bookmark of the form's action: the login page, not a bare 405.
+  router.get('/login', (ctx) => ctx.redirect('/'));
+  // Browsers ask for it on every page: no icon, and no 404 in their console.
+  router.get('/favicon.ico', (ctx) => {
+    ctx.status = 204;
   });
 
   router.post('/password', async (ctx) => {

@@ -45,6 +45,9 @@ export function layout(body: string, { title, username, tail = '', nonce, admin 
   .notice { padding: .5rem .75rem; background: #eef4ff; border-left: 4px solid #0b57d0; }
   label.check { display: flex; gap: .5rem; align-items: center; }
   label.check input { width: auto; }
+  .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  /* Narrow screens: a table scrolls sideways rather than pushing the page wider than the screen. */
+  @media (max-width: 48rem) { table { display: block; overflow-x: auto; } }
 </style></head>
 <body>${nav}<main>${body}</main>${tail}</body></html>`;
 }
@@ -123,15 +126,21 @@ export function sessionsPage(page: PageContext, username: string, prefix: string
   const script = `<script nonce="${escapeHtml(page.nonce)}">
 const api = ${JSON.stringify(prefix)};
 ${SCRIPT_HELPERS}
-async function notice(current) {
+async function notice(current, sessions) {
   const res = await fetch(api + '/history?limit=50', { headers: { accept: 'application/json' } });
   if (res.status !== 200) return;
-  const since = Date.now() - ${NEW_SIGN_IN_NOTICE_DAYS} * 864e5;
-  const fresh = (await res.json()).events.filter((e) => e.type === 'login' && e.newDevice && e.session !== current && Date.parse(e.at) > since);
-  document.getElementById('new-sign-ins').innerHTML = fresh.map((e) =>
-    '<p class="notice" role="status"><strong>New sign-in</strong> from ' + nv(e.browser) + ' on ' + nv(e.os) + ' (' + esc(e.device) + '), ' +
-    place(e.location, e.ip) + ', <time datetime="' + esc(e.at) + '">' + esc(new Date(e.at).toLocaleString()) + '</time>. ' +
-    'Not you? Revoke it below and change your password.</p>').join('');
+  // Sign-ins from a new device since this one signed in (not older than a week), still signed in, not dismissed.
+  const since = Math.max(Date.now() - ${NEW_SIGN_IN_NOTICE_DAYS} * 864e5, current ? Date.parse(current.createdAt) : 0);
+  const live = new Set(sessions.map((s) => s.id));
+  const dismissed = (sessionStorage.getItem('dismissed-sign-ins') || '').split(' ');
+  const fresh = (await res.json()).events.filter((e) =>
+    e.type === 'login' && e.newDevice && live.has(e.session) && (!current || e.session !== current.id) && Date.parse(e.at) > since && !dismissed.includes(e.id));
+  const box = document.getElementById('new-sign-ins');
+  box.hidden = fresh.length === 0;
+  box.dataset.ids = fresh.map((e) => e.id).join(' ');
+  document.getElementById('new-sign-in-list').innerHTML = fresh.map((e) =>
+    '<li>' + nv(e.browser) + ' on ' + nv(e.os) + ' (' + esc(e.device) + '), ' + place(e.location, e.ip) + ', <time datetime="' + esc(e.at) + '">' +
+    esc(new Date(e.at).toLocaleString()) + '</time></li>').join('');
 }
 async function load() {
   const sessions = [];
@@ -148,22 +157,32 @@ async function load() {
     '<tr data-id="' + esc(s.id) + '"><td>' + nv(s.browser) + '</td><td>' + nv(s.os) + '</td><td>' + esc(s.device) +
     '</td><td>' + (s.location ? place(s.location) : '') + '</td><td>' + (s.ip ? esc(s.ip) : 'Unknown') + '</td><td><time datetime="' + esc(s.lastActivity) + '">' + new Date(s.lastActivity).toLocaleString() +
     '</time></td><td>' + (s.current ? '<span class="current">This device</span>' :
-    '<button data-revoke="' + esc(s.id) + '">Revoke</button>') + '</td></tr>').join('');
+    '<button data-revoke="' + esc(s.id) + '" aria-label="Revoke ' + nv(s.browser) + ' on ' + nv(s.os) + (s.location ? ', ' + place(s.location) : '') + '">Revoke</button>') + '</td></tr>').join('');
   document.getElementById('revoke-others').hidden = sessions.length < 2;
   const current = sessions.find((s) => s.current);
-  await notice(current && current.id);
+  await notice(current, sessions);
 }
 document.addEventListener('click', async (event) => {
   const id = event.target.dataset && event.target.dataset.revoke;
   if (id) { await fetch(api + '/sessions/' + encodeURIComponent(id), { method: 'DELETE' }); load(); }
   if (event.target.id === 'revoke-others') { await fetch(api + '/sessions', { method: 'DELETE' }); load(); }
+  if (event.target.id === 'dismiss-sign-ins') {
+    const box = document.getElementById('new-sign-ins');
+    sessionStorage.setItem('dismissed-sign-ins', ((sessionStorage.getItem('dismissed-sign-ins') || '') + ' ' + box.dataset.ids).trim());
+    box.hidden = true;
+    document.querySelector('h1').focus();
+  }
 });
 load();
 </script>`;
   return layout(
-    `<h1>Where you're logged in</h1>
-     <div id="new-sign-ins"></div>
-     <table><thead><tr><th>Browser</th><th>OS</th><th>Device</th><th>Location</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
+    `<h1 tabindex="-1">Where you're logged in</h1>
+     <div id="new-sign-ins" class="notice" role="status" hidden>
+       <p><strong>New sign-in to your account</strong> from a device you had not used before:</p>
+       <ul id="new-sign-in-list"></ul>
+       <p>Not you? Revoke it below and change your password. <button id="dismiss-sign-ins">It was me</button></p>
+     </div>
+     <table><thead><tr><th>Browser</th><th>OS</th><th>Device</th><th>Location</th><th>IP</th><th>Last activity</th><th><span class="sr-only">Actions</span></th></tr></thead>
      <tbody id="rows"></tbody></table>
      <p><button id="revoke-others" hidden>Log out all other sessions</button></p>`,
     { title: 'Sessions', username, tail: script + tail, ...page },
@@ -204,8 +223,9 @@ async function load(cursor) {
   const body = await res.json();
   const rows = body.sessions.map((s) => '<tr><td>' + esc(s.userId) + '</td><td>' + nv(s.browser) + ' on ' + nv(s.os) + '</td><td>' + place(s.location, s.ip) +
     '</td><td>' + esc(s.ip) + '</td><td><time datetime="' + esc(s.lastActivity) + '">' + esc(new Date(s.lastActivity).toLocaleString()) + '</time></td><td>' +
-    (s.current ? '<span class="current">You, here</span>' : '<button data-revoke="' + esc(s.id) + '">Revoke</button>') +
-    ' <button data-revoke-user="' + esc(s.userId) + '">Log out this user everywhere</button></td></tr>').join('');
+    (s.current ? '<span class="current">You, here</span>' : '<button data-revoke="' + esc(s.id) + '" aria-label="Revoke this session of user ' + esc(s.userId) + '">Revoke</button>') +
+    ' <button data-revoke-user="' + esc(s.userId) + '" aria-label="Log out user ' + esc(s.userId) + ' everywhere">Log out this user everywhere</button>' +
+    ' <a href="/admin/security?user=' + encodeURIComponent(s.userId) + '">Security log<span class="sr-only"> of user ' + esc(s.userId) + '</span></a></td></tr>').join('');
   const tbody = document.getElementById('rows');
   if (cursor) tbody.insertAdjacentHTML('beforeend', rows); else tbody.innerHTML = rows;
   next = body.nextCursor;
@@ -222,7 +242,7 @@ load();
   return layout(
     `<h1>Everyone's sessions</h1>
      <p id="status" role="status"></p>
-     <table><thead><tr><th>User id</th><th>Browser</th><th>Location</th><th>IP</th><th>Last activity</th><th></th></tr></thead>
+     <table><thead><tr><th>User id</th><th>Browser</th><th>Location</th><th>IP</th><th>Last activity</th><th><span class="sr-only">Actions</span></th></tr></thead>
      <tbody id="rows"></tbody></table>
      <p><button id="more" hidden>More</button></p>`,
     { title: "Everyone's sessions", username, tail: script + tail, admin: true, ...page },
@@ -231,45 +251,55 @@ load();
 
 /**
  * The security log (`GET {prefix}/history`): sign-ins and how each session ended, newest first,
- * by pages.
+ * by pages. With `of`, a user id: that user's, for administrators (`GET {prefix}/admin/users/:userId/history`).
  */
-export function securityLogPage(page: PageContext, username: string, prefix: string, tail = ''): string {
+export function securityLogPage(page: PageContext, username: string, prefix: string, tail = '', of?: string): string {
+  const path = of === undefined ? '/history' : `/admin/users/${encodeURIComponent(of)}/history`;
+  const here = of === undefined ? '/security' : `/admin/security?user=${encodeURIComponent(of)}`;
   const script = `<script nonce="${escapeHtml(page.nonce)}">
-const api = ${JSON.stringify(prefix)};
+const api = ${JSON.stringify(prefix + path)};
 ${SCRIPT_HELPERS}
-const BY = { self: 'from that session', 'other-session': 'from another of your sessions', admin: 'by an administrator', server: 'by the system' };
+const BY = { self: 'from that session', 'other-session': 'from another of ${of === undefined ? 'your' : 'their'} sessions', admin: 'by an administrator', server: 'by the system' };
 const what = (e) => ({
   login: e.newDevice ? '<strong>Signed in from a new device</strong>' : 'Signed in',
   logout: 'Signed out',
-  revoked: 'Logged out ' + (BY[e.by] || ''),
+  revoked: 'Logged out ' + (BY[e.by] || '') + (e.byUser ? ' (user ' + esc(e.byUser) + ')' : ''),
   expired: 'Logged out after inactivity',
   lost: 'Session lost by the server',
 })[e.type] || esc(e.type);
 let next = null;
+let shown = 0;
 async function load(cursor) {
-  const res = await fetch(api + '/history' + (cursor ? '?cursor=' + encodeURIComponent(cursor) : ''), { headers: { accept: 'application/json' } });
-  if (res.status === 401) { location.href = '/?next=/security'; return; }
-  if (res.status !== 200) { document.getElementById('status').textContent = 'Could not load the log (' + res.status + ').'; return; }
+  const res = await fetch(api + (cursor ? '?cursor=' + encodeURIComponent(cursor) : ''), { headers: { accept: 'application/json' } });
+  if (res.status === 401) { location.href = '/?next=' + encodeURIComponent(${JSON.stringify(here)}); return; }
+  const status = document.getElementById('status');
+  if (res.status !== 200) { status.textContent = 'Could not load the log (' + res.status + ').'; return; }
   const body = await res.json();
   const rows = body.events.map((e) => '<tr><td><time datetime="' + esc(e.at) + '">' + esc(new Date(e.at).toLocaleString()) + '</time></td><td>' +
     what(e) + '</td><td>' + nv(e.browser) + ' on ' + nv(e.os) + ' (' + esc(e.device) + ')</td><td>' + place(e.location, null) + '</td><td>' +
     (e.ip ? esc(e.ip) : 'Unknown') + '</td></tr>').join('');
   const tbody = document.getElementById('rows');
   if (cursor) tbody.insertAdjacentHTML('beforeend', rows); else tbody.innerHTML = rows;
+  shown = (cursor ? shown : 0) + body.events.length;
   next = body.nextCursor;
-  document.getElementById('more').hidden = !next;
+  status.textContent = shown === 0 ? 'Nothing yet.' : 'Showing ' + shown + (next ? ' entries, newest first.' : ' entries: all of them.');
+  const more = document.getElementById('more');
+  // The button goes away on the last page: keep the keyboard user's place (the status that says so).
+  if (!next && document.activeElement === more) status.focus();
+  more.hidden = !next;
 }
 document.getElementById('more').addEventListener('click', () => next && load(next));
 load();
 </script>`;
+  const title = of === undefined ? 'Security log' : `Security log of user ${of}`;
   return layout(
-    `<h1>Security log</h1>
-     <p>Every sign-in to your account and how each session ended, for the last 90 days.</p>
-     <p id="status" role="status"></p>
+    `<h1>${escapeHtml(title)}</h1>
+     <p>${of === undefined ? 'Every sign-in to your account' : 'Every sign-in of this user'} and how each session ended, for the last 90 days.</p>
+     <p id="status" role="status" tabindex="-1"></p>
      <table><thead><tr><th>When</th><th>What</th><th>Browser</th><th>Location</th><th>IP</th></tr></thead>
      <tbody id="rows"></tbody></table>
      <p><button id="more" hidden>Older</button></p>`,
-    { title: 'Security log', username, tail: script + tail, ...page },
+    { title, username, tail: script + tail, ...page },
   );
 }
 

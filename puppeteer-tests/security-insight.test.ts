@@ -38,17 +38,21 @@ describe.each(BROWSERS)('%s', (kind) => {
     expect(logged.slice(before).join('\n')).toMatch(/new sign-in: user \S+ from Firefox on Windows \(desktop\), London, United Kingdom/);
 
     await page.reload();
-    const notice = await page.waitForSelector('#new-sign-ins .notice');
+    const notice = await page.waitForSelector('#new-sign-ins:not([hidden])');
     expect(await notice!.evaluate((n) => n.textContent)).toMatch(
-      /New sign-in from Firefox 120\.0 on Windows 10 \(desktop\), London, United Kingdom/,
+      /New sign-in to your account.*Firefox 120\.0 on Windows 10 \(desktop\), London, United Kingdom/s,
     );
     await page.waitForFunction(() => document.querySelectorAll('#rows tr').length >= 2);
     expect(await page.$eval('#rows', (rows) => rows.textContent)).toContain('London, United Kingdom');
     expect(await axeViolations(page)).toEqual([]);
 
-    // Revoked from here: the log says so.
+    // Revoked from here (the button says which session it ends): the notice goes, the log says so.
+    expect(await page.$eval('#rows button[data-revoke]', (b) => b.getAttribute('aria-label'))).toBe(
+      'Revoke Firefox 120.0 on Windows 10, London, United Kingdom',
+    );
     await page.click('#rows button[data-revoke]');
     await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 1);
+    await page.waitForSelector('#new-sign-ins', { hidden: true });
     await page.goto(`${example.url}/security`);
     await page.waitForFunction(() => document.querySelectorAll('#rows tr').length >= 3);
     const log = await page.$eval('#rows', (rows) => rows.textContent ?? '');
@@ -56,6 +60,16 @@ describe.each(BROWSERS)('%s', (kind) => {
       /Logged out from another of your sessions.*Firefox 120\.0 on Windows 10 \(desktop\)London, United Kingdom81\.2\.69\.142/,
     );
     expect(log).toMatch(/Signed in from a new device/);
+    expect(await page.$eval('#status', (status) => status.textContent)).toMatch(/^Showing \d+ entries: all of them\.$/);
     expect(await axeViolations(page)).toEqual([]);
+
+    // An administrator (janedoe) reads a user's log from the admin page; anyone else gets a 403 page.
+    const johndoeId = (await example.knex('example_users').where({ username: 'johndoe' }).first<{ id: number }>())!.id;
+    const res = await page.goto(`${example.url}/admin/security?user=${johndoeId}`);
+    if (user === 'janedoe') {
+      await page.waitForFunction(() => document.querySelectorAll('#rows tr').length >= 1);
+      expect(await page.$eval('h1', (h) => h.textContent)).toBe(`Security log of user ${johndoeId}`);
+      expect(await axeViolations(page)).toEqual([]);
+    } else expect(res!.status()).toBe(403);
   });
 });
