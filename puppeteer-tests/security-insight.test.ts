@@ -64,7 +64,7 @@ describe.each(BROWSERS)('%s', (kind) => {
     expect(await axeViolations(page)).toEqual([]);
 
     // An administrator (janedoe) reads a user's log from the admin page; anyone else gets a 403 page.
-    const johndoeId = (await example.knex('example_users').where({ username: 'johndoe' }).first<{ id: number }>())!.id;
+    const johndoeId = (await example.knex('example_users').where({ username: 'johndoe' }).first<{ id: number }>()).id;
     const res = await page.goto(`${example.url}/admin/security?user=${johndoeId}`);
     if (user === 'janedoe') {
       await page.waitForFunction(() => document.querySelectorAll('#rows tr').length >= 1);
