@@ -6,6 +6,7 @@ import { connect } from './connect';
 import { KnexStore } from './knex-store';
 import { missingTableMessage } from './missing-table';
 import { PgInvalidationChannel } from './pg-invalidation';
+import { instancesTableName } from './migrations';
 import type { Store } from './types';
 
 /** What {@link assembleStore} needs: the store options of `SessionWatchOptions`, resolved. */
@@ -62,5 +63,8 @@ export function assembleStore(settings: StoreSettings, observe: StoreObserver): 
 function invalidationChannelFor(store: Store, schema: string | undefined): PgInvalidationChannel | undefined {
   if (!(store instanceof KnexStore) || !store.isPostgres) return undefined;
   const name = `sw_${schema ? `${schema}_` : ''}${store.tableName}`.slice(0, 63);
-  return new PgInvalidationChannel(store.knex, store.connectionSettings as string | ClientConfig, name);
+  // Qualified: the listener's own connection does not get the pool's search path. Both names are
+  // SQL identifiers (validated options), so quoting them is enough.
+  const instances = `${schema ? `"${schema}".` : ''}"${instancesTableName(store.tableName)}"`;
+  return new PgInvalidationChannel(store.knex, store.connectionSettings as string | ClientConfig, name, instances);
 }

@@ -24,7 +24,7 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
       encoding: 'utf8',
     });
   try {
-    expect(run()).toMatch(/Batch 1 run: 3 migrations/);
+    expect(run()).toMatch(/Batch 1 run: 4 migrations/);
     expect(run()).toMatch(/Already up to date/);
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: sqliteFilename(db.url) }, useNullAsDefault: true });
     try {
@@ -33,6 +33,7 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
         '001_create_sessions',
         '002_session_limits',
         '003_security_insight',
+        '004_instances',
       ]);
       expect(await knex.schema.hasTable('sessionwatch_sessions_events')).toBe(true);
     } finally {

@@ -17,6 +17,11 @@ export const IDLE_DEADLINE = '(last_activity + expire_after + touch_interval)';
 /** The absolute deadline of a record with its own `maxAge`, as SQL (indexed likewise). */
 export const AGE_DEADLINE = '(created_at + max_age)';
 
+/** Name of the table of live instances (Postgres cache invalidation: a lease row each). */
+export function instancesTableName(tableName: string): string {
+  return `${tableName}_instances`;
+}
+
 /** Name of the security log table of a sessions table. */
 export function eventsTableName(tableName: string): string {
   return `${tableName}_events`;
@@ -125,6 +130,21 @@ function migrations(table: string): Migration[] {
         await knex.schema.alterTable(table, (t) => {
           t.dropColumns('login_ip', 'city', 'country', 'country_code');
         });
+      },
+    },
+    {
+      // Cross-instance cache invalidation on Postgres: each running instance holds a lease row,
+      // renewed every second, so that a publisher knows whom to wait for without every instance
+      // announcing itself to every other (traffic linear in the number of instances). Unused on SQLite.
+      name: '004_instances',
+      async up(knex) {
+        await knex.schema.createTable(instancesTableName(table), (t) => {
+          t.string('id', 32).primary();
+          t.timestamp('expires_at', { useTz: true }).notNullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(instancesTableName(table));
       },
     },
   ];

@@ -7,25 +7,29 @@ import type { InvalidationChannel } from './cached-store';
 /** NOTIFY payloads are limited to 8000 bytes: ids (22 characters) go in batches. */
 const IDS_PER_MESSAGE = 200;
 const MAX_RECONNECT_DELAY_MS = 5000;
-/** How often each instance announces itself on the channel (and so proves its listener works). */
+/** How often each instance proves its own loop: a NOTIFY on its own channel, heard by itself only. */
 const HEARTBEAT_MS = 250;
+/** How often each instance renews its lease (and so stays among the instances a publisher waits for). */
+const LEASE_RENEW_MS = 1000;
+/**
+ * How long a lease lasts without renewal: an instance that died (or lost the database) stops
+ * being waited for this long after its last renewal.
+ */
+const LEASE_MS = 5000;
 /**
  * The documented bound: a cache serves nothing it could not have heard about for longer than
- * this. An instance whose own heartbeat has not come back within it stops serving its cache; a
- * peer not heard from within it is no longer waited for.
+ * this. An instance whose own heartbeat has not come back within it stops serving its cache.
  */
 export const MAX_STALENESS_MS = 1000;
 /**
- * Longest a publisher waits for the other instances to acknowledge an invalidation, and how long
- * after its last announcement an instance is still waited for. Generous, because a slow
- * acknowledgement costs only latency on a rare request (revoke, logout, expiry), while a missed
- * one could let a revoked session through once; an instance that died delays those requests for
- * at most {@link PEER_TIMEOUT_MS}.
+ * Longest a publisher waits for the other instances to acknowledge an invalidation. Generous,
+ * because a slow acknowledgement costs only latency on a rare request (revoke, logout, expiry),
+ * while a missed one could let a revoked session through once; an instance that died delays those
+ * requests until its lease runs out ({@link LEASE_MS}).
  */
 const ACK_WAIT_MS = 2000;
-const PEER_TIMEOUT_MS = 5000;
 
-/** Messages on the channel. */
+/** Messages on the shared channel (`inv`) and on an instance's own channel (`hi`, `ack`). */
 type Message = { t: 'hi'; from: string } | { t: 'inv'; from: string; n: string; ids: string[] } | { t: 'ack'; from: string; n: string };
 
 interface PendingPublish {
@@ -33,26 +37,53 @@ interface PendingPublish {
   done(): void;
 }
 
+/** Traffic of one instance's listener, for monitoring and the scale benchmark. */
+export interface ChannelStats {
+  /** Notifications this instance received (on the shared channel and its own). */
+  delivered: number;
+  /** Notifications it sent (heartbeats, invalidations, acknowledgements). */
+  sent: number;
+}
+
+/** Quotes a channel name for LISTEN (an identifier, not a bindable value). */
+function identifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /**
- * Cross-instance cache invalidation over Postgres LISTEN/NOTIFY, with acknowledgements.
+ * Cross-instance cache invalidation over Postgres LISTEN/NOTIFY, with acknowledgements, and
+ * traffic that grows linearly with the number of instances.
  *
- * Every instance keeps one listening connection and announces itself on it every 250 ms; hearing
- * its own announcement back proves the whole loop works (a silent partition is noticed within
- * {@link MAX_STALENESS_MS}, and the cache stops serving). A publisher (an instance that revoked,
- * logged out or expired sessions) sends the ids and waits until every instance it has heard from
- * recently has evicted them and acknowledged (at most {@link ACK_WAIT_MS}). So when a revocation's
- * response leaves, no other live instance still serves the session from its cache, and the revoked
- * session's next request is refused wherever it lands.
+ * - **Its own loop.** Each instance keeps one listening connection, listens on the shared channel
+ *   and on a channel of its own, and every 250 ms sends a heartbeat on its own channel that only it
+ *   hears: hearing it back proves the whole loop works (a silent partition is noticed within
+ *   {@link MAX_STALENESS_MS}, and the cache stops serving). N instances: 4·N deliveries a second.
+ * - **Membership by lease.** Each instance holds a row in `<table>_instances`, renewed every second
+ *   over that same connection (so a partitioned instance also stops renewing) and expiring 5 s after
+ *   the last renewal. No instance announces itself to the others.
+ * - **Invalidations.** A publisher (an instance that revoked, logged out or expired sessions) reads
+ *   the live leases after its change is committed, sends the ids on the shared channel, and waits
+ *   until every leased instance has evicted them and acknowledged on the publisher's own channel
+ *   (at most {@link ACK_WAIT_MS}). So when a revocation's response leaves, no other live instance
+ *   still serves the session from its cache. N − 1 acknowledgements per invalidation, heard by the
+ *   publisher only.
+ * - **Joining.** An instance serves its cache only once it listens and its lease is committed: a
+ *   publisher that read the leases before that committed its change before, and the joining
+ *   instance starts with an empty cache (and drops any read that was under way).
  */
 export class PgInvalidationChannel implements InvalidationChannel {
-  /** This instance's id on the channel. */
+  /** This instance's id: its lease, and its own channel's suffix. */
   readonly id = randomBytes(6).toString('hex');
+  /** The counters of {@link ChannelStats}. */
+  readonly stats: ChannelStats = { delivered: 0, sent: 0 };
   private listening = false;
+  private leased = false;
   private lastHeard = 0;
-  private listeningSince = 0;
-  private readonly peerSeen = new Map<string, number>();
+  /** Other instances with a live lease, as of the last renewal (for monitoring and tests). */
+  private members: string[] = [];
   private readonly pending = new Map<string, PendingPublish>();
   private heartbeat?: NodeJS.Timeout;
+  private renewal?: NodeJS.Timeout;
   private client?: Client;
   private handler: (ids: string[] | null) => void = () => {};
   private closed = false;
@@ -63,24 +94,28 @@ export class PgInvalidationChannel implements InvalidationChannel {
   constructor(
     private readonly knex: Knex,
     private readonly connection: string | ClientConfig,
-    /** Channel name, per table, so that two apps on one database do not disturb each other. */
+    /** The shared channel's name, per table, so that two apps on one database do not disturb each other. */
     readonly name: string,
+    /** The lease table (`<tableName>_instances`, qualified with the schema when there is one). */
+    private readonly instancesTable: string,
   ) {}
 
-  /**
-   * True while the cache may serve: our own announcement came back recently, and we have been
-   * listening for two heartbeats, so every other instance has heard of us and waits for our
-   * acknowledgement before answering a revocation.
-   */
-  get connected(): boolean {
-    const now = Date.now();
-    return this.listening && now - this.lastHeard < MAX_STALENESS_MS && now - this.listeningSince >= 2 * HEARTBEAT_MS;
+  /** The channel only `instance` listens to (Postgres names: at most 63 bytes). */
+  private channelOf(instance: string): string {
+    return `${this.name.slice(0, 50)}_${instance}`;
   }
 
-  /** Ids of the other instances heard from recently. */
+  /**
+   * True while the cache may serve: our own heartbeat came back recently and our lease is
+   * committed, so every publisher waits for our acknowledgement before answering a revocation.
+   */
+  get connected(): boolean {
+    return this.listening && this.leased && Date.now() - this.lastHeard < MAX_STALENESS_MS;
+  }
+
+  /** Ids of the other instances holding a live lease, as of the last renewal. */
   get peers(): string[] {
-    const now = Date.now();
-    return [...this.peerSeen].filter(([, seen]) => now - seen < PEER_TIMEOUT_MS).map(([id]) => id);
+    return [...this.members];
   }
 
   onInvalidate(handler: (ids: string[] | null) => void): void {
@@ -94,10 +129,12 @@ export class PgInvalidationChannel implements InvalidationChannel {
   }
 
   async publish(ids: string[]): Promise<void> {
+    // Read after the change was committed (the caller awaited it): whoever leases now must evict.
+    const members = this.listening ? await this.liveMembers() : [];
     for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE) {
       const n = randomBytes(8).toString('hex');
-      const acknowledged = this.listening ? this.awaitAcks(n) : undefined;
-      await this.notify(this.knex, { t: 'inv', from: this.id, n, ids: ids.slice(i, i + IDS_PER_MESSAGE) });
+      const acknowledged = this.listening ? this.awaitAcks(n, members) : undefined;
+      await this.notify(this.knex, this.name, { t: 'inv', from: this.id, n, ids: ids.slice(i, i + IDS_PER_MESSAGE) });
       await acknowledged;
     }
   }
@@ -107,20 +144,36 @@ export class PgInvalidationChannel implements InvalidationChannel {
     this.listening = false;
     clearTimeout(this.retryTimer);
     clearInterval(this.heartbeat);
+    clearInterval(this.renewal);
     for (const publish of this.pending.values()) publish.done();
     const client = this.client;
     this.client = undefined;
+    if (client && this.leased) {
+      // Leave at once rather than be waited for until the lease runs out.
+      await client.query(`DELETE FROM ${this.instancesTable} WHERE id = $1`, [this.id]).catch(() => {});
+    }
+    this.leased = false;
     await client?.end().catch(() => {});
   }
 
-  /** Waits for the acks of every peer heard from recently (and our own echo), or the timeout. */
-  private awaitAcks(n: string): Promise<void> {
-    const now = Date.now();
-    const waitingFor = new Set([this.id]);
-    for (const [peer, seen] of this.peerSeen) {
-      if (now - seen < PEER_TIMEOUT_MS) waitingFor.add(peer);
-      else this.peerSeen.delete(peer);
+  /** The other instances with a live lease, read now. */
+  private async liveMembers(): Promise<string[]> {
+    try {
+      const result = await this.knex.raw<{ rows: { id: string }[] }>(
+        `SELECT id FROM ${this.instancesTable} WHERE expires_at > now() AND id <> ?`,
+        [this.id],
+      );
+      return result.rows.map((row) => row.id);
+    } catch {
+      // Unknown members: the publisher waits the whole ACK_WAIT_MS for its own echo at most; the
+      // others' caches stop within MAX_STALENESS_MS if they cannot reach the database either.
+      return this.members;
     }
+  }
+
+  /** Waits for the acks of `members` and our own echo on the shared channel, or the timeout. */
+  private awaitAcks(n: string, members: string[]): Promise<void> {
+    const waitingFor = new Set([this.id, ...members]);
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(), ACK_WAIT_MS);
       const done = () => {
@@ -139,14 +192,16 @@ export class PgInvalidationChannel implements InvalidationChannel {
     if (publish.waitingFor.size === 0) publish.done();
   }
 
-  private notify(via: Knex | Client, message: Message): Promise<unknown> {
+  private notify(via: Knex | Client, channel: string, message: Message): Promise<unknown> {
     const payload = JSON.stringify(message);
+    this.stats.sent++;
     return via !== this.knex
-      ? (via as Client).query('SELECT pg_notify($1, $2)', [this.name, payload])
-      : this.knex.raw('SELECT pg_notify(?, ?)', [this.name, payload]);
+      ? (via as Client).query('SELECT pg_notify($1, $2)', [channel, payload])
+      : this.knex.raw('SELECT pg_notify(?, ?)', [channel, payload]);
   }
 
-  private receive(client: Client, payload: string): void {
+  private receive(client: Client, channel: string, payload: string): void {
+    this.stats.delivered++;
     let message: Message;
     try {
       message = JSON.parse(payload) as Message;
@@ -154,18 +209,30 @@ export class PgInvalidationChannel implements InvalidationChannel {
       this.handler(null); // not ours or malformed: evict everything, to be safe
       return;
     }
-    if (message.from === this.id) {
-      if (message.t === 'hi') this.lastHeard = Date.now();
-      if (message.t === 'inv') this.acknowledged(message.n, this.id);
+    if (channel !== this.name) {
+      // Our own channel: our heartbeat, or an acknowledgement of one of our invalidations.
+      if (message.t === 'hi' && message.from === this.id) this.lastHeard = Date.now();
+      else if (message.t === 'ack') this.acknowledged(message.n, message.from);
       return;
     }
-    if (message.t === 'hi') this.peerSeen.set(message.from, Date.now());
-    else if (message.t === 'ack') this.acknowledged(message.n, message.from);
-    else if (message.t === 'inv') {
-      this.handler(Array.isArray(message.ids) ? message.ids.map(String) : null);
-      // Acknowledge only once evicted (the handler is synchronous).
-      this.notify(client, { t: 'ack', from: this.id, n: message.n }).catch(() => {});
-    } else this.handler(null);
+    if (message.t !== 'inv') return this.handler(null);
+    if (message.from === this.id) return this.acknowledged(message.n, this.id);
+    this.handler(Array.isArray(message.ids) ? message.ids.map(String) : null);
+    // Acknowledge only once evicted (the handler is synchronous), to the publisher alone.
+    this.notify(client, this.channelOf(String(message.from)), { t: 'ack', from: this.id, n: message.n }).catch(() => {});
+  }
+
+  /** Renews our lease (5 s from now, by the database's clock) and reads who else holds one. */
+  private async renew(client: Client): Promise<void> {
+    const result = await client.query<{ id: string }>(
+      `WITH lease AS (
+         INSERT INTO ${this.instancesTable} (id, expires_at) VALUES ($1, now() + $2 * interval '1 millisecond')
+         ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at
+       )
+       SELECT id FROM ${this.instancesTable} WHERE expires_at > now() AND id <> $1`,
+      [this.id, LEASE_MS],
+    );
+    this.members = result.rows.map((row) => row.id);
   }
 
   private async connect(): Promise<void> {
@@ -179,28 +246,38 @@ export class PgInvalidationChannel implements InvalidationChannel {
       if (this.client !== client) return;
       this.client = undefined;
       this.listening = false;
+      this.leased = false;
       clearInterval(this.heartbeat);
+      clearInterval(this.renewal);
       client.end().catch(() => {});
       this.scheduleReconnect();
     };
     client.on('error', lost);
     client.on('end', lost);
     client.on('notification', (message) => {
-      if (message.channel === this.name && message.payload) this.receive(client, message.payload);
+      if (message.payload && (message.channel === this.name || message.channel === this.channelOf(this.id))) {
+        this.receive(client, message.channel, message.payload);
+      }
     });
     try {
       await client.connect();
-      await client.query(`LISTEN "${this.name.replace(/"/g, '""')}"`);
+      await client.query(`LISTEN ${identifier(this.name)}`);
+      await client.query(`LISTEN ${identifier(this.channelOf(this.id))}`);
+      // Leases left by instances that ended without saying so, long expired.
+      await client.query(`DELETE FROM ${this.instancesTable} WHERE expires_at < now() - interval '1 minute'`);
+      await this.renew(client);
       if (this.client !== client || this.closed) return;
-      // Anything may have changed while we were not listening.
+      // Anything may have changed while we were not listening; a read under way is not cached.
       this.handler(null);
-      this.listening = true;
-      this.lastHeard = this.listeningSince = Date.now();
+      this.listening = this.leased = true;
+      this.lastHeard = Date.now();
       this.retryDelay = 100;
-      const announce = () => this.notify(client, { t: 'hi', from: this.id }).catch(lost);
+      const announce = () => this.notify(client, this.channelOf(this.id), { t: 'hi', from: this.id }).catch(lost);
       void announce();
       this.heartbeat = setInterval(() => void announce(), HEARTBEAT_MS);
       this.heartbeat.unref();
+      this.renewal = setInterval(() => void this.renew(client).catch(lost), LEASE_RENEW_MS);
+      this.renewal.unref();
     } catch {
       lost();
     }

@@ -8,7 +8,8 @@ import { CachedStore } from '../../backend/store/cached-store';
 import { waitUntilAcquainted } from '../support/instances';
 import type { SessionRecord } from '../../backend/store/types';
 import { testRecord } from '../support/records';
-import { until } from '../support/wait';
+import { sleep, until } from '../support/wait';
+import { PgInvalidationChannel } from '../../backend/store/pg-invalidation';
 
 describe('two instances on one Postgres', () => {
   let db: TestDatabase;
@@ -59,6 +60,36 @@ describe('two instances on one Postgres', () => {
     expect(await a.revokeSession('u', r.id)).toBe(true);
     // A answered only once B had evicted it: B's very next lookup sees the revocation.
     expect((await b.store.findByTokenHash(r.tokenHash))!.endedAt).not.toBeNull();
+  });
+
+  test('traffic is linear: each instance hears its own heartbeats, every invalidation once, and only its own acknowledgements', async () => {
+    const channelOf = (sw: SessionWatch) => (sw.store as CachedStore).channel as PgInvalidationChannel;
+    const before = [a, b].map((sw) => ({ ...channelOf(sw).stats }));
+    await sleep(1000);
+    const idle = [a, b].map((sw, i) => channelOf(sw).stats.delivered - before[i].delivered);
+    // 4 heartbeats a second, its own only (with two instances, hearing the other's would double it).
+    for (const delivered of idle) expect(delivered).toBeLessThanOrEqual(6);
+    const r = await newSession('linear');
+    const mid = [a, b].map((sw) => channelOf(sw).stats.delivered);
+    expect(await a.revokeSession('u', r.id)).toBe(true);
+    await sleep(50);
+    const after = [a, b].map((sw, i) => channelOf(sw).stats.delivered - mid[i]);
+    // A: its own invalidation echoed + B's acknowledgement (+ a heartbeat or so); B: the invalidation (+ heartbeats).
+    expect(after[0]).toBeGreaterThanOrEqual(2);
+    expect(after[0]).toBeLessThanOrEqual(4);
+    expect(after[1]).toBeGreaterThanOrEqual(1);
+    expect(after[1]).toBeLessThanOrEqual(3);
+  });
+
+  test('a closed instance leaves at once: revocations do not wait for it', async () => {
+    const c = new SessionWatch({ database: db.url, schema: db.schema, sweepInterval: 0 });
+    c.middleware();
+    await waitUntilAcquainted([a, b, c]);
+    await c.close();
+    const r = await newSession('left');
+    const start = Date.now();
+    expect(await a.revokeSession('u', r.id)).toBe(true);
+    expect(Date.now() - start).toBeLessThan(1000); // ACK_WAIT_MS is 2 s
   });
 
   test('a dropped listener stops B from serving its cache until it has reconnected', async () => {
