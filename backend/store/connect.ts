@@ -63,6 +63,11 @@ export interface ConnectOptions {
   schema?: string;
   /** Milliseconds to wait for a pooled connection before failing (default 5000). */
   acquireTimeoutMs?: number;
+  /**
+   * Most pooled Postgres connections (default 10). Many instances on one server must stay within
+   * its `max_connections` (each also holds one listening connection).
+   */
+  poolMax?: number;
 }
 
 /**
@@ -80,7 +85,7 @@ export function connect(url: string, options: ConnectOptions = {}): Knex {
         client: 'pg',
         connection: url,
         searchPath: options.schema ? [options.schema] : undefined,
-        pool: { min: 0, max: 10 },
+        pool: { min: 0, max: options.poolMax ?? 10 },
         acquireConnectionTimeout,
       },
       url,

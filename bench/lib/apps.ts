@@ -14,6 +14,8 @@ export interface TinyAppSpec {
   /** Database URL (sqlite:… or postgres://…); not for `bare`. */
   url?: string;
   schema?: string;
+  /** Most pooled Postgres connections (default 10): many instances on one server share its max_connections. */
+  poolMax?: number;
   /** Extra sessionwatch options (defaults otherwise, with the sweep off). */
   options?: Partial<SessionWatchOptions>;
 }
@@ -177,7 +179,7 @@ export async function createTinyApp(spec: TinyAppSpec): Promise<TinyApp> {
   let knex: Knex | undefined;
   if (spec.variant !== 'bare') {
     if (!spec.url) throw new Error(`variant ${spec.variant} needs a database URL`);
-    knex = connect(spec.url, { schema: spec.schema });
+    knex = connect(spec.url, { schema: spec.schema, poolMax: spec.poolMax });
     writes.attach(knex);
     // The user `admin` may use the admin API (the list-at-scale figure measures it).
     const isAdmin = (ctx: Koa.Context) => (ctx.session as { user?: string } | null)?.user === 'admin';

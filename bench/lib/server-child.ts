@@ -1,16 +1,21 @@
 /**
  * A benchmark server in its own process (forked by `servers.ts`), so the load generator and the
  * server do not share one event loop. argv[2] is a JSON {@link TinyAppSpec}. It tells the parent
- * its port, answers `stats` / `reset` about database writes `cpu` (its user and system CPU time in µs) and `timer` (time spent in sessionwatch's middleware), and exits on `stop`.
+ * its port, answers `stats` / `reset` about database writes, `cpu` (its user and system CPU time in µs),
+ * `timer` (time spent in sessionwatch's middleware) and `channel` (the Postgres invalidation
+ * channel's traffic and state), and exits on `stop`.
  */
 import type { AddressInfo } from 'node:net';
 import { createTinyApp, type TinyAppSpec } from './apps';
+import { CachedStore } from '../../backend/store/cached-store';
+import { PgInvalidationChannel } from '../../backend/store/pg-invalidation';
 
 type Message =
   | { type: 'stats'; id: number; windowMs: number }
   | { type: 'reset'; id: number }
   | { type: 'cpu'; id: number }
   | { type: 'timer'; id: number; reset?: boolean; enabled?: boolean }
+  | { type: 'channel'; id: number }
   | { type: 'stop' };
 
 async function main(): Promise<void> {
@@ -22,7 +27,15 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 60_000;
   process.on('message', (message: Message) => {
     if (message.type === 'stats') process.send!({ type: 'stats', id: message.id, stats: tiny.writes.snapshot(message.windowMs) });
-    else if (message.type === 'cpu') {
+    else if (message.type === 'channel') {
+      // The Postgres invalidation channel: its traffic, whether the cache may serve, whom it knows.
+      const channel = tiny.sw?.store instanceof CachedStore ? tiny.sw.store.channel : undefined;
+      const stats =
+        channel instanceof PgInvalidationChannel
+          ? { ...channel.stats, connected: channel.connected, peers: channel.peers.length }
+          : { delivered: 0, sent: 0, connected: false, peers: 0 };
+      process.send!({ type: 'channel', id: message.id, stats });
+    } else if (message.type === 'cpu') {
       process.send!({ type: 'cpu', id: message.id, stats: process.cpuUsage() });
     } else if (message.type === 'timer') {
       process.send!({ type: 'timer', id: message.id, stats: tiny.timer.summary() });

@@ -21,6 +21,8 @@ export interface ServerHandle {
   cpu(): Promise<number>;
   /** The same, split: user (JavaScript, V8) and system (kernel: sockets, scheduling), µs. */
   cpuUsage(): Promise<{ user: number; system: number }>;
+  /** The Postgres invalidation channel: notifications received and sent so far, whether its cache serves, how many peers it knows. */
+  channel(): Promise<{ delivered: number; sent: number; connected: boolean; peers: number }>;
   /** Time spent in sessionwatch's middleware per request since the last reset (ms percentiles). */
   middlewareTime(options?: {
     reset?: boolean;
@@ -105,6 +107,7 @@ export async function forkServer(spec: TinyAppSpec): Promise<ServerHandle> {
     },
     cpuUsage: () => ask<{ user: number; system: number }>({ type: 'cpu' }, 'cpu'),
     middlewareTime: (options = {}) => ask({ type: 'timer', ...options }, 'timer'),
+    channel: () => ask({ type: 'channel' }, 'channel'),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
