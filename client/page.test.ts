@@ -7,7 +7,8 @@
 import { Controller } from './controller';
 import { createFakeTransport } from '../test/support/fake-transport';
 import { createMemoryHub } from '../test/support/memory-tabs';
-import { resolveClientOptions, type SessionWatchClientOptions } from './options';
+import { resolveClientOptions } from './options';
+import { withDefaults, type SessionWatchClientOptions } from './with-defaults';
 import { SYNC_MS } from './machine';
 import { LOCKED_CLASS } from './ui/lock';
 
@@ -18,7 +19,7 @@ function setup(options: SessionWatchClientOptions = {}) {
   const navigations: string[] = [];
   const hub = createMemoryHub();
   // Leaving at the end (drafts are what carries the work over); in place has tests of its own.
-  const c = new Controller(resolveClientOptions({ transport: server, relogin: 'navigate', ...options }), {
+  const c = new Controller(resolveClientOptions(withDefaults({ transport: server, relogin: 'navigate', ...options })), {
     window,
     tabs: () => hub.connect(),
     navigate: (u) => navigations.push(u),
