@@ -56,9 +56,9 @@ export interface UiViews {
 export interface UiHost {
   doc: Document;
   /** "Stay signed in" (or Escape in the warning). */
-  onStay(): void;
+  onStay: () => void;
   /** "Log out" in the warning. */
-  onLogout(): void;
+  onLogout: () => void;
 }
 
 /** The `ui` option of the headless core: `defaultUi()` from `sessionwatch/client/ui`. */
