@@ -9,7 +9,8 @@ import { initialState, step, type Effect, type MachineConfig, type MachineEvent,
 import { currentPath, pingIntervalMs, type ResolvedClientOptions } from './options';
 import { createPage, type ControllerEnv, type Page } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
-import { createBroadcastTabs, type Tabs } from './tabs';
+import { connectTabs } from './connect-tabs';
+import type { Tabs } from './tabs';
 import { Deadline } from './timers';
 import { isReloginWindow, openReloginWindow } from './relogin';
 import { createFetchTransport, type PingResult, type Transport } from './transport';
@@ -162,7 +163,7 @@ export class Controller {
 
   /** Joins the channel (only: a locked tab listens without standing for leader). */
   private listen(): Tabs {
-    const tabs = (this.tabs = (this.env.tabs ?? (() => createBroadcastTabs(this.options.channelName, this.options.election)))());
+    const tabs = (this.tabs = (this.env.tabs ?? (() => connectTabs(this.options.channelName, this.options.election)))());
     tabs.subscribe((message) => this.tabs === tabs && this.dispatch({ type: 'message', message }));
     return tabs;
   }

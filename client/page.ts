@@ -14,7 +14,7 @@ export interface ControllerEnv {
   window: Window | null;
   /** Leaves the page once the session ended. Default `location.assign`. */
   navigate?: (url: string) => void;
-  /** Default the broadcast-channel tabs. */
+  /** Default the real tabs (`connect-tabs.ts`). */
   tabs?: TabsFactory;
   /** Reloads the page (another user signed in). Default `location.reload`. */
   reload?: () => void;
