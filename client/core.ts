@@ -16,7 +16,7 @@
  * @packageDocumentation
  */
 import { clientOf, type SessionWatchClient } from './client';
-import { Controller } from './controller';
+import { createController } from './controller';
 import { resolveClientOptions, type SessionWatchCoreOptions } from './options';
 
 /**
@@ -32,7 +32,7 @@ import { resolveClientOptions, type SessionWatchCoreOptions } from './options';
  * ```
  */
 export function createSessionWatchClient(options: SessionWatchCoreOptions = {}): SessionWatchClient {
-  return clientOf(new Controller(resolveClientOptions(options), { window: typeof window === 'undefined' ? null : window }));
+  return clientOf(createController(resolveClientOptions(options), { window: typeof window === 'undefined' ? null : window }));
 }
 
 export type { SessionWatchClient } from './client';

@@ -4,7 +4,7 @@
  * One tab with its page: activity from DOM events, the default dialog and lock screen, drafts, the
  * wall-clock re-check on wake-up, and fetch watching.
  */
-import { Controller } from './controller';
+import { createController } from './controller';
 import { createFakeTransport } from '../test/support/fake-transport';
 import { createMemoryHub } from '../test/support/memory-tabs';
 import { resolveClientOptions } from './options';
@@ -19,7 +19,7 @@ function setup(options: SessionWatchClientOptions = {}) {
   const navigations: string[] = [];
   const hub = createMemoryHub();
   // Leaving at the end (drafts are what carries the work over); in place has tests of its own.
-  const c = new Controller(resolveClientOptions(withDefaults({ transport: server, relogin: 'navigate', ...options })), {
+  const c = createController(resolveClientOptions(withDefaults({ transport: server, relogin: 'navigate', ...options })), {
     window,
     tabs: () => hub.connect(),
     navigate: (u) => navigations.push(u),
