@@ -108,7 +108,8 @@ export async function clientSize(_ctx: BenchContext): Promise<Row[]> {
       6,
       'KB',
       `${gz(core)}; one file, broadcast-channel external (its adapter counted); what a page loads up front: ${kb(sum(coreUpFront, 'gzip'))} KB. ` +
-        `No default UI, no drafts: ${core[0].inputs.filter(([file]) => /^client\/(ui|drafts)\//.test(file)).length} of their modules in it`,
+        `No default UI, no drafts: ${core[0].inputs.filter(([file]) => /^client\/(ui|drafts)\//.test(file)).length} of their modules in it. ` +
+        `Of it, the state machine alone is ${kb(sum(machine, 'gzip'))} KB (next row)`,
     ),
     info(
       'headless core: the state machine alone, gzip',
@@ -123,7 +124,8 @@ export async function clientSize(_ctx: BenchContext): Promise<Row[]> {
       12,
       'KB',
       `${gz(fullUpFront)} in ${fullUpFront.length} file(s), code-split as an app's bundler does; broadcast-channel is a chunk of its own ` +
-        `(${gz(libraryChunk)}), loaded only where BroadcastChannel or Web Locks are missing (no current browser)`,
+        `(${gz(libraryChunk)}), loaded only where BroadcastChannel or Web Locks are missing (no current browser). ` +
+        `The default UI and drafts are ${kb(sum(fullWithoutChannel, 'gzip') - sum(core, 'gzip'))} KB of it`,
     ),
     info(
       'full default client, gzip, everything (up front + on demand)',
