@@ -1,34 +1,37 @@
 /** @jest-environment jsdom */
-import { keepDrafts, resolveDraftOptions } from '.';
+import { keepDrafts } from '.';
 
-test('true, a selector, or an object', () => {
-  expect(resolveDraftOptions(true)).toEqual({ selector: 'form', owner: null });
-  expect(resolveDraftOptions('#editor')).toEqual({ selector: '#editor', owner: null });
-  expect(resolveDraftOptions('')).toEqual({ selector: 'form', owner: null });
-  expect(resolveDraftOptions({ owner: 'u1' })).toEqual({ selector: 'form', owner: 'u1' });
+/** What `keepDrafts(options)` saves of this page, as stored: owner and the fields' names. */
+function saved(options?: Parameters<typeof keepDrafts>[0]): { owner: string | null; names: string[] } | null {
+  sessionStorage.clear();
+  keepDrafts(options)
+    .keeper(document, () => '/page')
+    .save();
+  const raw = sessionStorage.getItem('sessionwatch:draft:/page');
+  if (!raw) return null;
+  const draft = JSON.parse(raw) as { owner: string | null; containers: { fields: { name: string }[] }[] };
+  return { owner: draft.owner, names: draft.containers.flatMap((c) => c.fields.map((f) => f.name)) };
+}
+
+beforeEach(() => {
+  document.body.innerHTML = '<form><input name="title"></form><div id="editor"><input name="body"></div>';
+  (document.querySelector('[name=title]') as HTMLInputElement).value = 'in the form';
+  (document.querySelector('[name=body]') as HTMLInputElement).value = 'in the editor';
 });
 
-test('the keeper saves the page’s forms under its path', () => {
-  document.body.innerHTML = '<form><input name="title"></form><div id="editor"><input name="body"></div>';
-  (document.querySelector('[name=title]') as HTMLInputElement).value = 'kept';
-  (document.querySelector('[name=body]') as HTMLInputElement).value = 'not in a form';
-  sessionStorage.clear();
-  expect(
-    keepDrafts()
-      .keeper(document, () => '/page')
-      .save(),
-  ).toBe(1);
-  expect(sessionStorage.getItem('sessionwatch:draft:/page')).toContain('kept');
-  expect(
-    keepDrafts('#editor')
-      .keeper(document, () => '/other')
-      .save(),
-  ).toBe(1);
-  expect(sessionStorage.getItem('sessionwatch:draft:/other')).toContain('not in a form');
+test('every form by default (or true, or an empty selector), no owner', () => {
+  for (const options of [undefined, true as const, '', {}]) expect(saved(options)).toEqual({ owner: null, names: ['title'] });
+});
+
+test('a selector, or { selector, owner }', () => {
+  expect(saved('#editor')).toEqual({ owner: null, names: ['body'] });
+  expect(saved({ selector: '#editor', owner: 'u1' })).toEqual({ owner: 'u1', names: ['body'] });
+  expect(saved({ owner: 'u1' })).toEqual({ owner: 'u1', names: ['title'] });
 });
 
 test.each([
   [3, /"drafts" must be true, a selector or \{ selector, owner \}/],
+  [null, /"drafts" must be true, a selector or \{ selector, owner \}/],
   [{ selector: 5 }, /"drafts.selector" must be a CSS selector/],
   [{ owner: 5 }, /"drafts.owner" must be a string/],
   [{ selectr: 'form' }, /did you mean "selector"\?/],

@@ -29,7 +29,7 @@ export interface DraftOptions {
 }
 
 /** The options as the keeper takes them: `true` (all forms), a selector, or {@link DraftOptions}. */
-export function resolveDraftOptions(drafts: true | string | DraftOptions): { selector: string; owner: string | null } {
+function resolveDraftOptions(drafts: true | string | DraftOptions): { selector: string; owner: string | null } {
   if (drafts === true) return { selector: 'form', owner: null };
   if (typeof drafts === 'string') return { selector: drafts || 'form', owner: null };
   if (typeof drafts !== 'object' || drafts === null) failOption('drafts', 'true, a selector or { selector, owner }', drafts);

@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
-import { defaultUi, resolveTexts } from '.';
+import { defaultUi } from '.';
 import { STYLE_ELEMENT_ID } from './styles';
-import { DEFAULT_TEXTS } from './texts';
+import { DEFAULT_TEXTS, resolveTexts } from './texts';
 
 const host = { doc: document, onStay: () => undefined, onLogout: () => undefined };
 

@@ -13,13 +13,13 @@
  * ```
  * @packageDocumentation
  */
-import { assertKnownKeys, failOption } from '../../shared/option-checks';
+import { assertKnownKeys } from '../../shared/option-checks';
 import { flag, nonEmptyString, optionalObject } from '../option-values';
 import type { SessionWatchUi } from '../plugins';
 import { createWarningDialog } from './dialog';
 import { createLockScreen } from './lock';
 import { createConnectionNotice } from './notice';
-import { DEFAULT_TEXTS, type SessionWatchTexts } from './texts';
+import { resolveTexts, type SessionWatchTexts } from './texts';
 
 /** Options of {@link defaultUi}; all optional. */
 export interface DefaultUiOptions {
@@ -34,20 +34,6 @@ export interface DefaultUiOptions {
   dialog?: boolean;
   /** Hide the page behind a lock screen once the session ends. Default true. */
   lock?: boolean;
-}
-
-/** The texts given, checked one by one against the defaults' kinds, merged over them. */
-export function resolveTexts(texts: unknown): SessionWatchTexts {
-  const given = optionalObject<Record<string, unknown>>('texts', texts, 'an object of texts', {});
-  const merged = { ...DEFAULT_TEXTS } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue;
-    const expected = typeof (DEFAULT_TEXTS as unknown as Record<string, unknown>)[key];
-    if (expected === 'undefined') failOption(`texts.${key}`, `one of ${Object.keys(DEFAULT_TEXTS).join(', ')}`, key);
-    if (typeof value !== expected) failOption(`texts.${key}`, expected === 'function' ? 'a function' : 'a string', value);
-    merged[key] = value;
-  }
-  return merged as unknown as SessionWatchTexts;
 }
 
 /**
