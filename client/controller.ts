@@ -5,14 +5,14 @@
  * than a class: its private parts are then local names, which a minifier shortens.
  */
 import { apiPath, DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER, ROUTES, type EndReason } from '../shared/protocol';
-import { Emitter } from './events';
+import { createEmitter, type Emitter } from './events';
 import { initialState, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
 import { currentPath, pingIntervalMs, type ResolvedClientOptions } from './options';
 import { createPage, type ControllerEnv } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
 import { connectTabs } from './connect-tabs';
 import type { Tabs } from './tabs';
-import { Deadline } from './timers';
+import { createDeadline } from './timers';
 import { isReloginWindow, openReloginWindow } from './relogin';
 import { createFetchTransport, type PingResult } from './transport';
 import { wrapFetch } from './watch-fetch';
@@ -48,7 +48,7 @@ export interface Controller {
 }
 
 export function createController(options: ResolvedClientOptions, env: ControllerEnv): Controller {
-  const emitter = new Emitter();
+  const emitter = createEmitter();
   const settings = options.settings ?? { warnAfter: DEFAULT_WARN_AFTER, expireAfter: DEFAULT_EXPIRE_AFTER };
   let st: TabState = initialState(randomId(), {
     lastActivity: Date.now(),
@@ -73,7 +73,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
   };
   const win = env.window;
   let tabs: Tabs | null = null;
-  const timer = new Deadline(() => dispatch({ type: 'tick' }));
+  const timer = createDeadline(() => dispatch({ type: 'tick' }));
   /** Events that arrive while one is being handled wait their turn (effects may call back). */
   const queue: MachineEvent[] = [];
   let dispatching = false;
