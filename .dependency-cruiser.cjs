@@ -1,7 +1,7 @@
 /**
  * The direction of dependencies (ARCHITECTURE.md), checked in `npm run lint`:
  *   shared ← client, shared ← backend; shipped folders never import tests, the example or the bench;
- *   no import cycles anywhere.
+ *   the headless client core never reaches the default UI or drafts; no import cycles anywhere.
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const SHIPPED = '^(backend|client|shared)/';
@@ -36,6 +36,14 @@ module.exports = {
       comment: 'The browser client talks to the server over HTTP only (the protocol is in shared/).',
       from: { path: '^client/' },
       to: { path: '^backend/' },
+    },
+    {
+      name: 'headless-client-core-never-reaches-the-ui-or-drafts',
+      severity: 'error',
+      comment:
+        'sessionwatch/client/core ships without the default UI and drafts: only an app that imports client/ui or client/drafts gets them (client/core.test.ts checks the bundle too).',
+      from: { path: '^client/core\\.ts$' },
+      to: { path: '^client/(ui|drafts)/', reachable: true },
     },
     {
       name: 'backend-never-imports-client',

@@ -2,12 +2,13 @@
  * The cross-tab state machine on fake time: several controllers share an in-memory hub (tabs) and
  * a fake server; no DOM (the page side has its own tests).
  */
-import { Controller } from './controller';
+import { createController, type Controller } from './controller';
 import { ELECTED_SETTLE_MS } from './machine';
 import { SESSIONWATCH_EVENTS, type SessionWatchEvent } from './events';
 import { createFakeTransport, type FakeTransport } from '../test/support/fake-transport';
 import { createMemoryHub } from '../test/support/memory-tabs';
-import { resolveClientOptions, type SessionWatchClientOptions } from './options';
+import { resolveClientOptions } from './options';
+import { withDefaults, type SessionWatchClientOptions } from './with-defaults';
 import { anyNumber, objectContaining } from '../test/support/matchers';
 
 const WARN = 30;
@@ -28,7 +29,7 @@ function setup(n: number, options: SessionWatchClientOptions = {}): { server: Fa
   const open = () => {
     const navigations: string[] = [];
     // Leaving at the end, unless a test asks for in place.
-    const c = new Controller(resolveClientOptions({ transport: server, relogin: 'navigate', ...options }), {
+    const c = createController(resolveClientOptions(withDefaults({ transport: server, relogin: 'navigate', ...options })), {
       window: null,
       tabs: () => hub.connect(),
       navigate: (url) => navigations.push(url),

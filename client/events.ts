@@ -60,38 +60,43 @@ export const SESSIONWATCH_EVENTS = Object.keys({
 } satisfies Record<SessionWatchEvent, 1>) as readonly SessionWatchEvent[];
 export type Handler<E extends SessionWatchEvent> = (payload: SessionWatchEventMap[E]) => void;
 
-export class Emitter {
-  private readonly handlers = new Map<SessionWatchEvent, Set<(payload: never) => void>>();
-
-  on<E extends SessionWatchEvent>(event: E, handler: Handler<E>): () => void {
-    if (typeof handler !== 'function') throw new TypeError(`sessionwatch: the handler of "${event}" must be a function`);
-    let set = this.handlers.get(event);
-    if (!set) this.handlers.set(event, (set = new Set()));
-    set.add(handler);
-    return () => {
-      set.delete(handler);
-    };
-  }
-
+/** The client's event emitter (one per tab). */
+export interface Emitter {
+  /** Subscribes; returns the unsubscribe function. */
+  on<E extends SessionWatchEvent>(event: E, handler: Handler<E>): () => void;
   /** True when someone listens to `event`. */
-  has(event: SessionWatchEvent): boolean {
-    return (this.handlers.get(event)?.size ?? 0) > 0;
-  }
+  has(event: SessionWatchEvent): boolean;
+  /** Calls every handler of `event`; one that throws is reported, never in the caller's way. */
+  emit<E extends SessionWatchEvent>(event: E, payload: SessionWatchEventMap[E]): void;
+  clear(): void;
+}
 
-  emit<E extends SessionWatchEvent>(event: E, payload: SessionWatchEventMap[E]): void {
-    for (const handler of [...(this.handlers.get(event) ?? [])]) {
-      try {
-        (handler as Handler<E>)(payload);
-      } catch (err) {
-        // An app handler must not break the session logic; report it without throwing.
-        setTimeout(() => {
-          throw err;
-        }, 0);
+/** A new emitter (a closure, not a class: nothing of it needs a name in the minified client). */
+export function createEmitter(): Emitter {
+  const handlers = new Map<SessionWatchEvent, Set<(payload: never) => void>>();
+  return {
+    on(event, handler) {
+      if (typeof handler !== 'function') throw new TypeError(`sessionwatch: the handler of "${event}" must be a function`);
+      let set = handlers.get(event);
+      if (!set) handlers.set(event, (set = new Set()));
+      set.add(handler);
+      return () => {
+        set.delete(handler);
+      };
+    },
+    has: (event) => (handlers.get(event)?.size ?? 0) > 0,
+    emit(event, payload) {
+      for (const handler of [...(handlers.get(event) ?? [])]) {
+        try {
+          (handler as Handler<typeof event>)(payload);
+        } catch (err) {
+          // An app handler must not break the session logic; report it without throwing.
+          setTimeout(() => {
+            throw err;
+          }, 0);
+        }
       }
-    }
-  }
-
-  clear(): void {
-    this.handlers.clear();
-  }
+    },
+    clear: () => handlers.clear(),
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * sessionwatch browser client: inactivity logout that never loses work. One tab (the leader)
  * talks to the server for all tabs of the origin; every tab warns, extends, locks and ends together.
+ * This entry comes with the default UI and draft keeping; `sessionwatch/client/core` is the same
+ * client without them, for apps that draw their own.
  *
  * @example
  * ```ts
@@ -13,13 +15,13 @@
  * ```
  * @packageDocumentation
  */
-import { clientOf, type SessionWatchClient } from './client';
-import { Controller } from './controller';
-import { resolveClientOptions, type SessionWatchClientOptions } from './options';
+import type { SessionWatchClient } from './client';
+import { createSessionWatchClient as createHeadless } from './core';
+import { withDefaults, type SessionWatchClientOptions } from './with-defaults';
 
 /**
- * Creates the inactivity watch of this tab. Options are validated at once (TypeError / RangeError
- * naming the option); nothing runs before `start()`.
+ * Creates the inactivity watch of this tab, with the default UI unless `ui: false`. Options are
+ * validated at once (TypeError / RangeError naming the option); nothing runs before `start()`.
  *
  * @example
  * ```ts
@@ -33,13 +35,14 @@ import { resolveClientOptions, type SessionWatchClientOptions } from './options'
  * ```
  */
 export function createSessionWatchClient(options: SessionWatchClientOptions = {}): SessionWatchClient {
-  return clientOf(new Controller(resolveClientOptions(options), { window: typeof window === 'undefined' ? null : window }));
+  return createHeadless(withDefaults(options));
 }
 
 export type { SessionWatchClient } from './client';
 export type { SessionWatchState } from './state';
 export type { SessionWatchEventMap, SessionWatchEvent, Handler } from './events';
-export type { SessionWatchClientOptions, DraftOptions } from './options';
+export type { SessionWatchClientOptions } from './with-defaults';
+export type { DraftOptions } from './drafts';
 export type { SessionWatchTexts } from './ui/texts';
 export type { Transport, PingResult, LogoutResult } from './transport';
 export type { Phase } from './state';

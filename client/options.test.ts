@@ -1,5 +1,7 @@
 import { defaultPingInterval, pingIntervalMs, resolveClientOptions } from './options';
-import { DEFAULT_TEXTS } from './ui/texts';
+import type { SessionWatchDrafts, SessionWatchUi } from './plugins';
+
+const ui = (locks: boolean): SessionWatchUi => ({ locks, views: () => ({ warning: null, notice: null, lock: null }) });
 
 test('defaults', () => {
   const o = resolveClientOptions();
@@ -9,15 +11,14 @@ test('defaults', () => {
     pingIntervalMs: null,
     pingTimeoutMs: 10_000,
     activityIntervalMs: 500,
-    ui: true,
-    lock: true,
+    ui: null,
     drafts: null,
+    relogin: 'navigate',
     onEnd: null,
     watchFetch: false,
     transport: null,
     election: { responseTime: 100, fallbackInterval: 500 },
   });
-  expect(o.texts).toBe(DEFAULT_TEXTS);
   expect(o.channelName).toBe('sessionwatch||/session');
   expect(o.endUrl('expired', '/form?x=1')).toBe('/?next=%2Fform%3Fx%3D1&reason=expired');
 });
@@ -29,24 +30,18 @@ test('the ping interval defaults to min(60, warnAfter / 4)', () => {
   expect(pingIntervalMs(resolveClientOptions({ pingInterval: 2 }), 40)).toBe(2000);
 });
 
-test('headless mode also drops the lock screen unless asked for', () => {
-  expect(resolveClientOptions({ ui: false })).toMatchObject({ ui: false, lock: false });
-  expect(resolveClientOptions({ ui: false, lock: true })).toMatchObject({ ui: false, lock: true });
+test('headless by default; the ui and drafts plug-ins are taken as given', () => {
+  const drafts: SessionWatchDrafts = { keeper: () => ({ save: () => 0, restore: () => 0, discard() {}, watch() {}, unwatch() {} }) };
+  const withUi = ui(true);
+  expect(resolveClientOptions({ ui: withUi, drafts })).toMatchObject({ ui: withUi, drafts });
+  expect(resolveClientOptions({ ui: false, drafts: false })).toMatchObject({ ui: null, drafts: null });
 });
 
-test('drafts: true, a selector, or an object', () => {
-  expect(resolveClientOptions({ drafts: true }).drafts).toEqual({ selector: 'form', owner: null });
-  expect(resolveClientOptions({ drafts: '#editor' }).drafts).toEqual({ selector: '#editor', owner: null });
-  expect(resolveClientOptions({ drafts: { owner: 'u1' } }).drafts).toEqual({ selector: 'form', owner: 'u1' });
-  expect(resolveClientOptions({ drafts: false }).drafts).toBeNull();
-});
-
-test('texts are merged over the defaults', () => {
-  const countdown = (s: number) => `${s}s`;
-  const { texts } = resolveClientOptions({ texts: { stay: 'Rester connecté', countdown } });
-  expect(texts.stay).toBe('Rester connecté');
-  expect(texts.countdown).toBe(countdown);
-  expect(texts.logout).toBe(DEFAULT_TEXTS.logout);
+test('re-login in place is the default with a UI that locks the page, and no onEnd', () => {
+  expect(resolveClientOptions({ ui: ui(true) }).relogin).toBe('in-place');
+  expect(resolveClientOptions({ ui: ui(false) }).relogin).toBe('navigate');
+  expect(resolveClientOptions({ ui: ui(true), onEnd: () => undefined }).relogin).toBe('navigate');
+  expect(resolveClientOptions({ relogin: 'in-place' }).relogin).toBe('in-place');
 });
 
 test('endUrl keeps a login URL with its own query', () => {
@@ -63,12 +58,12 @@ test.each([
   [{ pingInterval: 0 }, RangeError, /"pingInterval"/],
   [{ pingTimeout: Infinity }, RangeError, /"pingTimeout"/],
   [{ apiPrefix: 'session' }, TypeError, /"apiPrefix"/],
-  [{ ui: 'yes' }, TypeError, /"ui" must be true or false/],
+  [{ ui: true }, TypeError, /"ui" must be defaultUi\(\) \(sessionwatch\/client\/ui\) or false \(got true\)/],
+  [{ ui: {} }, TypeError, /"ui" must be defaultUi\(\)/],
   [{ onEnd: 'home' }, TypeError, /"onEnd" must be a function/],
-  [{ texts: { stay: 42 } }, TypeError, /"texts.stay" must be a string/],
-  [{ texts: { countdown: 'soon' } }, TypeError, /"texts.countdown" must be a function/],
-  [{ texts: { nope: 'x' } }, TypeError, /"texts.nope"/],
-  [{ drafts: 3 }, TypeError, /"drafts"/],
+  [{ drafts: true }, TypeError, /"drafts" must be keepDrafts\(\) \(sessionwatch\/client\/drafts\) or false/],
+  [{ drafts: '#editor' }, TypeError, /"drafts" must be keepDrafts\(\)/],
+  [{ election: 5 }, TypeError, /"election" must be an object/],
   [{ transport: {} }, TypeError, /"transport"/],
   [{ election: { responseTime: -5 } }, RangeError, /"election.responseTime" must be a positive finite number of milliseconds/],
 ])('rejects %p', (options, Kind, message) => {
@@ -87,11 +82,6 @@ test('the default end URL never sends the user back to the login page itself, no
   expect(endUrl('expired', '/login?next=%2Forders&reason=revoked')).toBe('/login?reason=expired');
 });
 
-test('nonce: a non-empty string', () => {
-  expect(resolveClientOptions({ nonce: 'r4nd0m' }).nonce).toBe('r4nd0m');
-  expect(() => resolveClientOptions({ nonce: '' })).toThrow('option "nonce" must be a non-empty string');
-});
-
 test('a misspelt option is refused, naming the closest one, like the server does', () => {
   expect(() => resolveClientOptions({ expireAftr: 60 } as never)).toThrow(
     new TypeError('sessionwatch: unknown option "expireAftr" (did you mean "expireAfter"?)'),
@@ -99,7 +89,6 @@ test('a misspelt option is refused, naming the closest one, like the server does
   expect(() => resolveClientOptions({ election: { responsetime: 5 } } as never)).toThrow(
     'unknown option "responsetime" (did you mean "responseTime"?)',
   );
-  expect(() => resolveClientOptions({ drafts: { selectr: 'form' } } as never)).toThrow('did you mean "selector"?');
   // The server's option was called `prefix` before 0.2.0: a part of the name still finds it.
   expect(() => resolveClientOptions({ prefix: '/auth' } as never)).toThrow('unknown option "prefix" (did you mean "apiPrefix"?)');
 });

@@ -1,25 +1,17 @@
 /**
- * Options of the browser client: the type first, the defaults in one place, validated once by
- * {@link resolveClientOptions} (TypeError / RangeError naming the option).
+ * Options of the headless core (`sessionwatch/client/core`): the type first, the defaults in one
+ * place, validated once by {@link resolveClientOptions} (TypeError / RangeError naming the
+ * option). The default UI and drafts come in as plug-ins (`ui`, `drafts`); `sessionwatch/client`
+ * turns its own options into these (`with-defaults.ts`).
  */
 import { assertKnownKeys, assertWarnBeforeExpire, failOption as fail, positiveSeconds as seconds } from '../shared/option-checks';
 import { DEFAULT_API_PREFIX, type EndReason } from '../shared/protocol';
+import { flag, optionalFunction, optionalObject } from './option-values';
+import type { SessionWatchDrafts, SessionWatchUi } from './plugins';
 import type { Transport } from './transport';
-import { DEFAULT_TEXTS, type SessionWatchTexts } from './ui/texts';
 
-/** Which forms are kept as drafts when a tab is logged out. */
-export interface DraftOptions {
-  /** Containers whose fields are kept (default `form`). */
-  selector?: string;
-  /**
-   * Who the drafts belong to (e.g. the user id): a draft is only restored for the same owner,
-   * so a shared computer never shows one user's text to the next.
-   */
-  owner?: string;
-}
-
-/** Options of {@link createSessionWatchClient}; all optional. Times are in seconds. */
-export interface SessionWatchClientOptions {
+/** Options of the headless `createSessionWatchClient` (`sessionwatch/client/core`); all optional. Times are in seconds. */
+export interface SessionWatchCoreOptions {
   /** Mount point of the server API. Default `/session` (the server's `apiPrefix`). */
   apiPrefix?: string;
   /** Seconds of inactivity before the warning. Default: the server's, from the first ping. */
@@ -40,19 +32,13 @@ export interface SessionWatchClientOptions {
   activityInterval?: number;
   /** Name of the cross-tab channel. Default from the origin and `apiPrefix`. */
   channelName?: string;
-  /** Show the default warning dialog and lock screen. `false`: headless, events only. Default true. */
-  ui?: boolean;
-  /** Hide the page behind a lock screen once the session ends. Default: same as `ui`. */
-  lock?: boolean;
-  /** Texts of the default UI (i18n). */
-  texts?: Partial<SessionWatchTexts>;
   /**
-   * CSP nonce given to the default UI's `<style>` element, for a policy such as
-   * `style-src 'nonce-…'` (the UI sets no inline `style` attributes in markup).
+   * The views: `defaultUi()` from `sessionwatch/client/ui` (the warning dialog, the connection
+   * notice, the lock screen). Default none: headless, the app follows the events.
    */
-  nonce?: string;
-  /** Keep form drafts across a logout: `true` (all forms), a selector, or {@link DraftOptions}. Default off. */
-  drafts?: boolean | string | DraftOptions;
+  ui?: SessionWatchUi | false;
+  /** Keep form drafts across a logout: `keepDrafts()` from `sessionwatch/client/drafts`. Default none. */
+  drafts?: SessionWatchDrafts | false;
   /** The login page. Default `/`. */
   loginUrl?: string;
   /**
@@ -67,7 +53,7 @@ export interface SessionWatchClientOptions {
    * — from the lock's "Sign in again" (a popup window on `endUrl`), in any other tab, or through
    * the app's own login UI followed by `client.resume()` — then every tab unlocks, nothing lost;
    * another user signing in reloads the locked tabs instead. `'navigate'`: the tab goes to `endUrl`
-   * (or calls `onEnd`). Default `'in-place'` with the lock screen and no `onEnd`, else `'navigate'`.
+   * (or calls `onEnd`). Default `'in-place'` with a lock screen (`ui`) and no `onEnd`, else `'navigate'`.
    */
   relogin?: 'in-place' | 'navigate';
   /**
@@ -93,11 +79,8 @@ export interface ResolvedClientOptions {
   pingTimeoutMs: number;
   activityIntervalMs: number;
   channelName: string;
-  ui: boolean;
-  lock: boolean;
-  texts: SessionWatchTexts;
-  nonce: string | null;
-  drafts: { selector: string; owner: string | null } | null;
+  ui: SessionWatchUi | null;
+  drafts: SessionWatchDrafts | null;
   loginUrl: string;
   endUrl: (reason: EndReason, next: string) => string;
   onEnd: ((reason: EndReason) => void) | null;
@@ -126,48 +109,20 @@ export function pingIntervalMs(options: ResolvedClientOptions, warnAfter: number
   return options.pingIntervalMs ?? defaultPingInterval(warnAfter) * 1000;
 }
 
-function optionalFunction<T>(name: string, value: unknown): T | null {
-  if (value === undefined) return null;
-  if (typeof value !== 'function') fail(name, 'a function', value);
-  return value as T;
+/** The `ui` plug-in: an object with `views()` (what `defaultUi()` returns), or none. */
+function resolveUi(ui: unknown): SessionWatchUi | null {
+  if (ui === undefined || ui === false) return null;
+  if (typeof (ui as SessionWatchUi | null)?.views !== 'function') fail('ui', 'defaultUi() (sessionwatch/client/ui) or false', ui);
+  return ui as SessionWatchUi;
 }
 
-function nonEmptyString(name: string, value: unknown): string | null {
-  if (value === undefined) return null;
-  if (typeof value !== 'string' || value === '') fail(name, 'a non-empty string', value);
-  return value;
-}
-
-function flag(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(name, 'true or false', value);
-  return value;
-}
-
-function resolveTexts(texts: unknown): SessionWatchTexts {
-  if (texts === undefined) return DEFAULT_TEXTS;
-  if (typeof texts !== 'object' || texts === null) fail('texts', 'an object of texts', texts);
-  const merged = { ...DEFAULT_TEXTS } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(texts)) {
-    if (value === undefined) continue;
-    const expected = typeof (DEFAULT_TEXTS as unknown as Record<string, unknown>)[key];
-    if (expected === 'undefined') fail(`texts.${key}`, `one of ${Object.keys(DEFAULT_TEXTS).join(', ')}`, key);
-    if (typeof value !== expected) fail(`texts.${key}`, expected === 'function' ? 'a function' : 'a string', value);
-    merged[key] = value;
-  }
-  return merged as unknown as SessionWatchTexts;
-}
-
-function resolveDrafts(drafts: unknown): ResolvedClientOptions['drafts'] {
+/** The `drafts` plug-in: an object with `keeper()` (what `keepDrafts()` returns), or none. */
+function resolveDrafts(drafts: unknown): SessionWatchDrafts | null {
   if (drafts === undefined || drafts === false) return null;
-  if (drafts === true) return { selector: 'form', owner: null };
-  if (typeof drafts === 'string') return { selector: drafts || 'form', owner: null };
-  if (typeof drafts !== 'object' || drafts === null) fail('drafts', 'true, a selector or { selector, owner }', drafts);
-  assertKnownKeys(drafts, ['selector', 'owner']);
-  const { selector = 'form', owner } = drafts as DraftOptions;
-  if (typeof selector !== 'string') fail('drafts.selector', 'a CSS selector', selector);
-  if (owner !== undefined && typeof owner !== 'string') fail('drafts.owner', 'a string', owner);
-  return { selector, owner: owner ?? null };
+  if (typeof (drafts as SessionWatchDrafts | null)?.keeper !== 'function') {
+    fail('drafts', 'keepDrafts() (sessionwatch/client/drafts) or false', drafts);
+  }
+  return drafts as SessionWatchDrafts;
 }
 
 /** The current path and query, as given to `endUrl` (`next`). */
@@ -189,7 +144,7 @@ export function isLoginPage(loginUrl: string, path: string = currentPath()): boo
 }
 
 /** Every option key, so that a misspelt one is refused (the type keeps this list complete). */
-const OPTION_KEYS = Object.keys({
+export const OPTION_KEYS = Object.keys({
   apiPrefix: 1,
   warnAfter: 1,
   expireAfter: 1,
@@ -199,9 +154,6 @@ const OPTION_KEYS = Object.keys({
   activityInterval: 1,
   channelName: 1,
   ui: 1,
-  lock: 1,
-  texts: 1,
-  nonce: 1,
   drafts: 1,
   loginUrl: 1,
   endUrl: 1,
@@ -210,10 +162,10 @@ const OPTION_KEYS = Object.keys({
   watchFetch: 1,
   transport: 1,
   election: 1,
-} satisfies Record<keyof SessionWatchClientOptions, 1>);
+} satisfies Record<keyof SessionWatchCoreOptions, 1>);
 
 /** Validates options once and applies defaults. Throws TypeError / RangeError naming the option. */
-export function resolveClientOptions(options: SessionWatchClientOptions = {}): ResolvedClientOptions {
+export function resolveClientOptions(options: SessionWatchCoreOptions = {}): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('sessionwatch: options must be an object');
   assertKnownKeys(options, OPTION_KEYS);
   const apiPrefix = options.apiPrefix ?? DEFAULT_API_PREFIX;
@@ -230,10 +182,9 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
   if (typeof loginUrl !== 'string' || loginUrl === '') fail('loginUrl', 'a URL', loginUrl);
   const channelName = options.channelName ?? `sessionwatch|${globalThis.location?.origin ?? ''}|${apiPrefix}`;
   if (typeof channelName !== 'string' || channelName === '') fail('channelName', 'a non-empty string', channelName);
-  const election = options.election ?? {};
-  if (typeof election !== 'object' || election === null) fail('election', 'an object', election);
+  const election = optionalObject<NonNullable<SessionWatchCoreOptions['election']>>('election', options.election, 'an object', {});
   assertKnownKeys(election, ['responseTime', 'fallbackInterval']);
-  const ui = flag('ui', options.ui, true);
+  const ui = resolveUi(options.ui);
   const transport = options.transport;
   if (
     transport !== undefined &&
@@ -251,9 +202,8 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
       return `${loginUrl}${sep}${back}reason=${encodeURIComponent(reason)}`;
     });
 
-  const lock = flag('lock', options.lock, ui);
   const onEnd = optionalFunction<(reason: EndReason) => void>('onEnd', options.onEnd);
-  const relogin = options.relogin ?? (lock && !onEnd ? 'in-place' : 'navigate');
+  const relogin = options.relogin ?? (ui?.locks && !onEnd ? 'in-place' : 'navigate');
   if (relogin !== 'in-place' && relogin !== 'navigate') fail('relogin', '"in-place" or "navigate"', relogin);
 
   return {
@@ -266,9 +216,6 @@ export function resolveClientOptions(options: SessionWatchClientOptions = {}): R
     activityIntervalMs: (seconds('activityInterval', options.activityInterval) ?? DEFAULTS.activityInterval) * 1000,
     channelName,
     ui,
-    lock,
-    texts: resolveTexts(options.texts),
-    nonce: nonEmptyString('nonce', options.nonce),
     drafts: resolveDrafts(options.drafts),
     loginUrl,
     endUrl,

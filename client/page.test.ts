@@ -4,10 +4,11 @@
  * One tab with its page: activity from DOM events, the default dialog and lock screen, drafts, the
  * wall-clock re-check on wake-up, and fetch watching.
  */
-import { Controller } from './controller';
+import { createController } from './controller';
 import { createFakeTransport } from '../test/support/fake-transport';
 import { createMemoryHub } from '../test/support/memory-tabs';
-import { resolveClientOptions, type SessionWatchClientOptions } from './options';
+import { resolveClientOptions } from './options';
+import { withDefaults, type SessionWatchClientOptions } from './with-defaults';
 import { SYNC_MS } from './machine';
 import { LOCKED_CLASS } from './ui/lock';
 
@@ -18,7 +19,7 @@ function setup(options: SessionWatchClientOptions = {}) {
   const navigations: string[] = [];
   const hub = createMemoryHub();
   // Leaving at the end (drafts are what carries the work over); in place has tests of its own.
-  const c = new Controller(resolveClientOptions({ transport: server, relogin: 'navigate', ...options }), {
+  const c = createController(resolveClientOptions(withDefaults({ transport: server, relogin: 'navigate', ...options })), {
     window,
     tabs: () => hub.connect(),
     navigate: (u) => navigations.push(u),

@@ -1,15 +1,12 @@
 /**
- * The page side of one tab: the default views (warning dialog, lock screen), draft keeping, the
+ * The page side of one tab: the views and the draft keeper of the plug-ins (`ui`, `drafts`), the
  * activity tracker and the window listeners that re-check deadlines. Without a window (tests,
  * workers) everything here is a no-op.
  */
 import { createActivityTracker, type ActivityTracker } from './activity';
-import { createDraftKeeper, type DraftKeeper } from './drafts';
 import { currentPath, type ResolvedClientOptions } from './options';
+import type { DraftKeeper, LockView, NoticeView, WarningView } from './plugins';
 import type { TabsFactory } from './tabs';
-import { createWarningDialog, type WarningView } from './ui/dialog';
-import { createLockScreen, type LockView } from './ui/lock';
-import { createConnectionNotice, type NoticeView } from './ui/notice';
 
 /** What the controller needs from the page; tests pass fakes. */
 export interface ControllerEnv {
@@ -17,7 +14,7 @@ export interface ControllerEnv {
   window: Window | null;
   /** Leaves the page once the session ended. Default `location.assign`. */
   navigate?: (url: string) => void;
-  /** Default the broadcast-channel tabs. */
+  /** Default the real tabs (`connect-tabs.ts`). */
   tabs?: TabsFactory;
   /** Reloads the page (another user signed in). Default `location.reload`. */
   reload?: () => void;
@@ -44,7 +41,7 @@ export interface PageHooks {
 export interface Page {
   readonly warning: WarningView | null;
   readonly lock: LockView | null;
-  /** The "connection lost" banner (with the default UI). */
+  /** The "connection lost" banner (with a UI that has one). */
   readonly notice: NoticeView | null;
   readonly drafts: DraftKeeper | null;
   /** Puts back this page's draft, once the document is parsed. */
@@ -60,16 +57,10 @@ export interface Page {
 
 export function createPage(win: Window | null, options: ResolvedClientOptions, hooks: PageHooks, watchedFetch: typeof fetch): Page {
   const doc = win?.document;
-  const warning =
-    doc && options.ui
-      ? createWarningDialog({ texts: options.texts, onStay: hooks.onStay, onLogout: hooks.onLogout, doc, nonce: options.nonce })
-      : null;
-  const notice = doc && options.ui ? createConnectionNotice({ texts: options.texts, doc, nonce: options.nonce }) : null;
-  const lock =
-    doc && options.lock
-      ? createLockScreen({ texts: options.texts, doc, nonce: options.nonce, pageFocus: () => warning?.returnFocus ?? null })
-      : null;
-  const drafts = doc && options.drafts ? createDraftKeeper({ ...options.drafts, path: currentPath, root: () => doc }) : null;
+  const views = doc && options.ui ? options.ui.views({ doc, onStay: hooks.onStay, onLogout: hooks.onLogout }) : null;
+  const warning = views?.warning ?? null;
+  const lock = views?.lock ?? null;
+  const drafts = doc && options.drafts ? options.drafts.keeper(doc, currentPath) : null;
   const activity: ActivityTracker | null = win
     ? createActivityTracker({
         target: win,
@@ -90,7 +81,7 @@ export function createPage(win: Window | null, options: ResolvedClientOptions, h
   return {
     warning,
     lock,
-    notice,
+    notice: views?.notice ?? null,
     drafts,
     restoreDrafts() {
       if (!drafts || !doc) return;

@@ -7,12 +7,13 @@
  */
 import { act, createElement, StrictMode, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { Controller } from './controller';
+import { createController } from './controller';
 import { ELECTED_SETTLE_MS } from './machine';
 import { createFakeTransport, type FakeTransport } from '../test/support/fake-transport';
 import { clientOf, type SessionWatchClient } from './client';
 import { createMemoryHub } from '../test/support/memory-tabs';
-import { resolveClientOptions, type SessionWatchClientOptions } from './options';
+import { resolveClientOptions } from './options';
+import { withDefaults, type SessionWatchClientOptions } from './with-defaults';
 import { SessionWatchProvider, useSessionWatch, type UseSessionWatchResult } from './react';
 
 declare global {
@@ -27,7 +28,7 @@ function setup(options: SessionWatchClientOptions = {}) {
   const server: FakeTransport = createFakeTransport({ warnAfter: 30, expireAfter: 60 });
   const navigations: string[] = [];
   const hub = createMemoryHub();
-  const c = new Controller(resolveClientOptions({ transport: server, ui: false, ...options }), {
+  const c = createController(resolveClientOptions(withDefaults({ transport: server, ui: false, ...options })), {
     window,
     tabs: () => hub.connect(),
     navigate: (url) => navigations.push(url),

@@ -1,10 +1,9 @@
 /**
- * Cross-tab coordination on `broadcast-channel`: one channel per origin and API prefix, the
- * messages tabs exchange, and the leader election (Web Locks where available, so a closed or
- * crashed leader is replaced at once; the fallback election is tuned to take over in well under
- * a second).
+ * Cross-tab coordination, what every implementation shares: one channel per origin and API
+ * prefix, the messages tabs exchange (checked before use: other scripts of the origin may post on
+ * the channel), the envelope they travel in, and a tab alone. Which implementation a browser gets
+ * is decided in `connect-tabs.ts`.
  */
-import { BroadcastChannel, createLeaderElection, type LeaderElector } from 'broadcast-channel';
 import { isEndReason } from '../shared/protocol';
 import type { Sender, TabMessage } from './machine';
 import { isSharedState } from './state';
@@ -37,6 +36,18 @@ export function isTabMessage(value: unknown): value is TabMessage {
   }
 }
 
+/** What a tab posts on the channel: its message, marked as sessionwatch's. */
+export interface Envelope {
+  sessionwatch: 1;
+  message: TabMessage;
+}
+
+/** The message of an envelope heard on the channel, or null for anything else. */
+export function openEnvelope(value: unknown): TabMessage | null {
+  const envelope = value as Envelope | null | undefined;
+  return envelope?.sessionwatch === 1 && isTabMessage(envelope.message) ? envelope.message : null;
+}
+
 /** One tab's side of the channel. */
 export interface Tabs {
   /** Sends to every other tab; never rejects. */
@@ -57,161 +68,20 @@ export interface Tabs {
 }
 
 /** One way of electing the leader among the tabs (the channel's part is separate). */
-interface Election {
+export interface Election {
   elect(onLeader: () => void, onDemoted: () => void): void;
   claim(): void;
   resign(): void;
   close(): Promise<void>;
 }
 
+/** Leader election tuning of broadcast-channel's own election (no Web Locks), in milliseconds. */
+export interface ElectionTuning {
+  responseTime: number;
+  fallbackInterval: number;
+}
+
 export type TabsFactory = () => Tabs;
-
-interface Envelope {
-  sessionwatch: 1;
-  message: TabMessage;
-}
-
-/** The real tabs, on a `broadcast-channel` named `name`, electing with Web Locks where available. */
-export function createBroadcastTabs(name: string, election: { responseTime: number; fallbackInterval: number }): Tabs {
-  let channel: BroadcastChannel<Envelope>;
-  try {
-    channel = new BroadcastChannel<Envelope>(name, { webWorkerSupport: false });
-  } catch {
-    return createSoloTabs();
-  }
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  const elector: Election = locks ? webLockElection(locks, `sessionwatch|${name}`) : fallbackElection(channel, election);
-  let closed = false;
-  return {
-    async post(message) {
-      if (closed) return;
-      try {
-        await channel.postMessage({ sessionwatch: 1, message });
-      } catch {
-        // Closed meanwhile (the page is going away): nothing to tell.
-      }
-    },
-    subscribe(handler) {
-      channel.addEventListener('message', (envelope: Envelope) => {
-        if (!closed && envelope?.sessionwatch === 1 && isTabMessage(envelope.message)) handler(envelope.message);
-      });
-    },
-    elect: (onLeader, onDemoted) => elector.elect(onLeader, onDemoted),
-    claim: () => elector.claim(),
-    resign: () => elector.resign(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        await elector.close();
-        await channel.close();
-      } catch {
-        // Already closed.
-      }
-    },
-  };
-}
-
-/**
- * Election on a Web Lock: the holder leads; a crashed or closed leader's lock is released by the
- * browser at once. A frozen or busy leader keeps its lock, so `claim` steals it: the old holder's
- * request then fails with an AbortError, which is how it learns it no longer leads.
- */
-export function webLockElection(locks: LockManager, lockName: string): Election {
-  let onLeader = () => {};
-  let onDemoted = () => {};
-  /** Each request is numbered: only the newest one may lead. */
-  let generation = 0;
-  let queued: AbortController | null = null;
-  let release: (() => void) | null = null;
-  let dead = false;
-
-  function request(steal: boolean): void {
-    if (dead) return;
-    const mine = ++generation;
-    queued?.abort();
-    queued = steal ? null : new AbortController();
-    const options: LockOptions = steal ? { steal: true } : { signal: queued!.signal };
-    locks
-      .request(lockName, options, () => {
-        if (mine !== generation || dead) return undefined; // superseded: let go at once
-        queued = null;
-        return new Promise<void>((resolve) => {
-          release = resolve;
-          onLeader();
-        });
-      })
-      .catch(() => {
-        // Stolen while leading (or an aborted queued request, which needs nothing).
-        if (mine === generation && release && !dead) {
-          release = null;
-          onDemoted();
-          request(false);
-        }
-      });
-  }
-
-  return {
-    elect(leader, demoted) {
-      onLeader = leader;
-      onDemoted = demoted;
-      request(false);
-    },
-    claim() {
-      if (!release) request(true);
-    },
-    resign() {
-      if (!release) return;
-      const held = release;
-      release = null;
-      request(false);
-      held();
-    },
-    async close() {
-      dead = true;
-      queued?.abort();
-      release?.();
-      release = null;
-    },
-  };
-}
-
-/**
- * broadcast-channel's election, where there are no Web Locks. It cannot take a lock away, so a
- * claim makes this tab lead at once; the leader terms in the tabs' messages settle who leads.
- */
-function fallbackElection(channel: BroadcastChannel<Envelope>, options: { responseTime: number; fallbackInterval: number }): Election {
-  const elector: LeaderElector = createLeaderElection(channel, options);
-  let onLeader = () => {};
-  let leading = false;
-  let dead = false;
-  return {
-    elect(leader) {
-      onLeader = leader;
-      elector.awaitLeadership().then(
-        () => {
-          if (!dead && !leading) {
-            leading = true;
-            onLeader();
-          }
-        },
-        () => undefined,
-      );
-    },
-    claim() {
-      if (leading || dead) return;
-      leading = true;
-      onLeader();
-    },
-    resign() {
-      leading = false;
-    },
-    async close() {
-      dead = true;
-      await elector.die();
-    },
-  };
-}
 
 /** A tab alone (no channel available): always the leader. */
 export function createSoloTabs(): Tabs {

@@ -1,11 +1,11 @@
-import { backoffDelay, Deadline, MAX_TIMER_STEP_MS } from './timers';
+import { backoffDelay, createDeadline, MAX_TIMER_STEP_MS } from './timers';
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => jest.useRealTimers());
 
 test('fires once at the instant', () => {
   const fn = jest.fn();
-  const d = new Deadline(fn);
+  const d = createDeadline(fn);
   d.set(Date.now() + 5000);
   jest.advanceTimersByTime(4999);
   expect(fn).not.toHaveBeenCalled();
@@ -18,7 +18,7 @@ test('fires once at the instant', () => {
 
 test('setting again replaces the instant; clear cancels', () => {
   const fn = jest.fn();
-  const d = new Deadline(fn);
+  const d = createDeadline(fn);
   d.set(Date.now() + 1000);
   d.set(Date.now() + 3000);
   jest.advanceTimersByTime(2000);
@@ -30,7 +30,7 @@ test('setting again replaces the instant; clear cancels', () => {
 
 test('long waits are measured against the wall clock in steps', () => {
   const fn = jest.fn();
-  const d = new Deadline(fn);
+  const d = createDeadline(fn);
   d.set(Date.now() + 3 * MAX_TIMER_STEP_MS + 10);
   expect(jest.getTimerCount()).toBe(1);
   jest.advanceTimersByTime(3 * MAX_TIMER_STEP_MS);
@@ -41,7 +41,7 @@ test('long waits are measured against the wall clock in steps', () => {
 
 test('a past instant fires on the next tick', () => {
   const fn = jest.fn();
-  new Deadline(fn).set(Date.now() - 10);
+  createDeadline(fn).set(Date.now() - 10);
   expect(fn).not.toHaveBeenCalled();
   jest.advanceTimersByTime(0);
   expect(fn).toHaveBeenCalledTimes(1);

@@ -8,45 +8,47 @@
 /** Longest single setTimeout: long waits are re-measured against the clock in steps. */
 export const MAX_TIMER_STEP_MS = 15_000;
 
-/** Runs `fn` once, at or soon after an epoch-ms instant. Setting it again replaces the previous instant. */
-export class Deadline {
-  private handle: ReturnType<typeof setTimeout> | undefined;
-  private target: number | null = null;
-
-  constructor(private readonly fn: () => void) {}
-
+/** Runs a function once, at or soon after an epoch-ms instant. Setting it again replaces the previous instant. */
+export interface Deadline {
   /** The pending instant, or null. */
-  get at(): number | null {
-    return this.target;
-  }
+  readonly at: number | null;
+  set(at: number): void;
+  clear(): void;
+}
 
-  set(at: number): void {
-    if (this.target === at && this.handle !== undefined) return;
-    this.clear();
-    this.target = at;
-    this.arm();
-  }
+/** A deadline that runs `fn` (a closure, not a class: nothing of it needs a name in the minified client). */
+export function createDeadline(fn: () => void): Deadline {
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  let target: number | null = null;
 
-  clear(): void {
-    if (this.handle !== undefined) clearTimeout(this.handle);
-    this.handle = undefined;
-    this.target = null;
-  }
-
-  private arm(): void {
-    const wait = Math.max(0, Math.min(MAX_TIMER_STEP_MS, this.target! - Date.now()));
-    this.handle = setTimeout(() => {
-      this.handle = undefined;
-      if (this.target === null) return;
-      if (Date.now() >= this.target) this.fire();
-      else this.arm();
+  const clear = () => {
+    if (handle !== undefined) clearTimeout(handle);
+    handle = undefined;
+    target = null;
+  };
+  const arm = () => {
+    const wait = Math.max(0, Math.min(MAX_TIMER_STEP_MS, target! - Date.now()));
+    handle = setTimeout(() => {
+      handle = undefined;
+      if (target === null) return;
+      if (Date.now() < target) return arm();
+      clear();
+      fn();
     }, wait);
-  }
+  };
 
-  private fire(): void {
-    this.clear();
-    this.fn();
-  }
+  return {
+    get at() {
+      return target;
+    },
+    set(at) {
+      if (target === at && handle !== undefined) return;
+      clear();
+      target = at;
+      arm();
+    },
+    clear,
+  };
 }
 
 /**

@@ -57,18 +57,24 @@ function instrument(page: Page, index: number): Tab {
   return tab;
 }
 
+export interface SessionOptions {
+  /** Runs in every page of the session before its own scripts (e.g. to take an API away). */
+  preload?: () => void;
+}
+
 /** A logged-in browser (incognito context) and its tabs. */
 export class Session {
   readonly tabs: Tab[] = [];
   private constructor(
     readonly baseUrl: string,
     readonly context: BrowserContext,
+    private readonly preload?: () => void,
   ) {}
 
   /** Logs johndoe in, in a fresh context, landing on `path` (which may carry test query parameters). */
-  static async login(browser: Browser, baseUrl: string, path = '/', user = 'johndoe'): Promise<Session> {
-    const session = new Session(baseUrl, await browser.createBrowserContext());
-    const page = await session.context.newPage({ type: 'window' });
+  static async login(browser: Browser, baseUrl: string, path = '/', user = 'johndoe', { preload }: SessionOptions = {}): Promise<Session> {
+    const session = new Session(baseUrl, await browser.createBrowserContext(), preload);
+    const page = await session.newPage();
     const tab = instrument(page, 0);
     await page.goto(`${baseUrl}/?next=${encodeURIComponent(path)}`);
     await logInOnPage(page, user);
@@ -79,9 +85,16 @@ export class Session {
     return session;
   }
 
+  /** A new window of the context, with the preload script if any. */
+  private async newPage(): Promise<Page> {
+    const page = await this.context.newPage({ type: 'window' });
+    if (this.preload) await page.evaluateOnNewDocument(this.preload);
+    return page;
+  }
+
   /** Opens another tab of the same browser on `path`. */
   async open(path = '/'): Promise<Tab> {
-    const page = await this.context.newPage({ type: 'window' });
+    const page = await this.newPage();
     const tab = instrument(page, this.tabs.length);
     await page.goto(this.baseUrl + path);
     await waitForClient(page);

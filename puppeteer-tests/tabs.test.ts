@@ -2,6 +2,8 @@
  * Browser tests (real browsers, real HTTP, real SQLite): tabs coordinate, one tab pings, the
  * warning and the end are the same in every tab. Every test runs in Chromium (DevTools protocol)
  * and in Firefox ESR (WebDriver BiDi). The example runs with warnAfter 3 s and expireAfter 6 s.
+ * Both browsers have BroadcastChannel and Web Locks, so the tabs talk natively; one test takes Web
+ * Locks away, as in an older browser, so that the broadcast-channel library does it.
  */
 import { startExample, type RunningExample } from '../test/support/example-server';
 import { TestClient } from '../test/support/http-client';
@@ -16,6 +18,7 @@ import {
   sleep,
   state,
   until,
+  type SessionOptions,
   waitForEnd,
   waitForEvent,
 } from './support';
@@ -40,8 +43,8 @@ async function meStatus(cookie: string): Promise<number> {
 describe.each(BROWSERS)('%s', (kind) => {
   const suite = browserSuite(kind);
 
-  async function threeTabs(path = '/'): Promise<Session> {
-    const session = (suite.session = await Session.login(suite.browser, example.url, path));
+  async function threeTabs(path = '/', options?: SessionOptions): Promise<Session> {
+    const session = (suite.session = await Session.login(suite.browser, example.url, path, undefined, options));
     await session.open(path);
     await session.open(path);
     return session;
@@ -156,4 +159,49 @@ describe.each(BROWSERS)('%s', (kind) => {
     }
     suite.session!.tabs.splice(suite.session!.tabs.indexOf(leader), 1);
   }, 40_000);
+
+  test('without Web Locks (an older browser): the broadcast-channel library elects one pinger, and a new one when it closes', async () => {
+    const { tabs } = await threeTabs('/', { preload: withoutWebLocks });
+    expect(await tabs[0].page.evaluate(() => 'locks' in navigator)).toBe(false);
+    await keepActive(tabs[0], 1000); // settle: the library elected a leader, which has pinged
+    const start = Date.now();
+    await Promise.all(tabs.map((tab) => keepActive(tab, 4000)));
+    const counts = tabs.map((tab) => countSince(tab.pings, start));
+    expect(counts.filter((n) => n > 0)).toHaveLength(1);
+    const states = await Promise.all(tabs.map(state));
+    expect(states.filter((s) => s.isLeader)).toHaveLength(1);
+    // The library's own election messages went over the channel: it, not Web Locks, elected.
+    expect(await tabs[0].page.evaluate(() => window.__libraryElectionMessages)).toBeGreaterThan(0);
+
+    const leader = tabs[states.findIndex((s) => s.isLeader)];
+    const others = tabs.filter((tab) => tab !== leader);
+    const closedAt = Date.now();
+    await leader.page.close();
+    suite.session!.tabs.splice(suite.session!.tabs.indexOf(leader), 1);
+    await until(async () => (await Promise.all(others.map(state))).filter((s) => s.isLeader).length === 1, {
+      timeout: 3000,
+      what: 'one new leader',
+    });
+    await Promise.all(others.map((tab) => keepActive(tab, 1500)));
+    expect(others.filter((tab) => countSince(tab.pings, closedAt) > 0)).toHaveLength(1);
+  }, 40_000);
 });
+
+declare global {
+  interface Window {
+    /** Messages of broadcast-channel's own election seen on the client's channel (see {@link withoutWebLocks}). */
+    __libraryElectionMessages?: number;
+  }
+}
+
+/**
+ * Preload: the page has no Web Locks (as Safari before 15.4), and counts the broadcast-channel
+ * library's election messages on the client's channel (the example's default channel name).
+ */
+function withoutWebLocks(): void {
+  delete (Navigator.prototype as { locks?: unknown }).locks;
+  window.__libraryElectionMessages = 0;
+  new BroadcastChannel(`sessionwatch|${location.origin}|/session`).onmessage = (event: MessageEvent<{ type?: string } | null>) => {
+    if (event.data?.type === 'internal') window.__libraryElectionMessages! += 1;
+  };
+}

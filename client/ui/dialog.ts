@@ -4,26 +4,12 @@
  * countdown is visual only (aria-hidden); a polite live region announces it at a few milestones so
  * screen readers are not spammed every second.
  */
+import type { WarningView } from '../plugins';
 import type { SessionWatchTexts } from './texts';
 import { element, ensureStyles, uniqueId } from './styles';
 
 /** Seconds left at which the countdown is announced to screen readers. */
 export const ANNOUNCE_AT = [60, 30, 10];
-
-export interface WarningView {
-  /**
-   * Shows the dialog counting down to `deadline()` (epoch ms). `canExtend` false: the end cannot
-   * be pushed back (`maxAge`): the dialog says so, and its main button only closes it.
-   */
-  show(deadline: () => number, canExtend?: boolean): void;
-  hide(): void;
-  readonly visible: boolean;
-  /** True for nodes inside the dialog (their events are not page activity). */
-  contains(node: EventTarget | null): boolean;
-  /** While shown: the page element that had the focus before, which gets it back on hide. */
-  readonly returnFocus: Element | null;
-  destroy(): void;
-}
 
 export interface WarningDialogOptions {
   texts: SessionWatchTexts;

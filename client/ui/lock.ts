@@ -5,24 +5,12 @@
  * window) and, once the same user signed in, gives the page back as it was, focus included.
  */
 import type { EndReason } from '../../shared/protocol';
+import type { LockView } from '../plugins';
 import { openReloginWindow, RELOGIN_WINDOW } from '../relogin';
 import type { SessionWatchTexts } from './texts';
 import { element, ensureStyles, uniqueId } from './styles';
 
 export const LOCKED_CLASS = 'sessionwatch-locked';
-
-export interface LockView {
-  /**
-   * Hides the page: `checking` while the server is asked, or the end reason (`draftsKept`: say
-   * so; `inPlace`: offer to sign in again in a window, the page is kept).
-   */
-  lock(status: 'checking' | EndReason, loginHref: string, draftsKept?: boolean, inPlace?: boolean): void;
-  /** Shows the page again (only before the end is final). */
-  unlock(): void;
-  readonly locked: boolean;
-  contains(node: EventTarget | null): boolean;
-  destroy(): void;
-}
 
 export function createLockScreen({
   texts,

@@ -3,14 +3,9 @@
  * It does not block the page: the user keeps working (activity is kept and reported once the
  * server answers again).
  */
+import type { NoticeView } from '../plugins';
 import type { SessionWatchTexts } from './texts';
 import { element, ensureStyles } from './styles';
-
-export interface NoticeView {
-  /** Shows the notice (`lost`) or takes it down. */
-  set(lost: boolean): void;
-  destroy(): void;
-}
 
 export function createConnectionNotice({
   texts,

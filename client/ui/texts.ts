@@ -1,5 +1,7 @@
-/** Every text the default UI shows, in one overridable object (the `texts` option). */
+/** Every text the default UI shows, in one overridable object (the `texts` option), and its checks. */
+import { failOption } from '../../shared/option-checks';
 import type { EndReason } from '../../shared/protocol';
+import { optionalObject } from '../option-values';
 
 export interface SessionWatchTexts {
   /** Title of the warning dialog. */
@@ -83,3 +85,17 @@ export const DEFAULT_TEXTS: SessionWatchTexts = {
   signInAgain: 'Sign in again',
   reloginWaiting: 'Sign in in the window that opened. This page unlocks by itself once you are signed in.',
 };
+
+/** The texts given, checked one by one against the defaults' kinds, merged over them. */
+export function resolveTexts(texts: unknown): SessionWatchTexts {
+  const given = optionalObject<Record<string, unknown>>('texts', texts, 'an object of texts', {});
+  const merged = { ...DEFAULT_TEXTS } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    const expected = typeof (DEFAULT_TEXTS as unknown as Record<string, unknown>)[key];
+    if (expected === 'undefined') failOption(`texts.${key}`, `one of ${Object.keys(DEFAULT_TEXTS).join(', ')}`, key);
+    if (typeof value !== expected) failOption(`texts.${key}`, expected === 'function' ? 'a function' : 'a string', value);
+    merged[key] = value;
+  }
+  return merged as unknown as SessionWatchTexts;
+}

@@ -12,6 +12,7 @@
  * React's value tracker). Fields that mount after the client starts (a single-page app renders
  * later) are restored when they appear, for a bounded time.
  */
+import type { DraftKeeper } from '../plugins';
 
 export const DRAFT_KEY_PREFIX = 'sessionwatch:draft:';
 /** Older drafts are dropped rather than restored. */
@@ -39,26 +40,6 @@ interface StoredDraft {
   savedAt: number;
   owner: string | null;
   containers: { index: number; fields: FieldDraft[] }[];
-}
-
-export interface DraftKeeper {
-  /** Saves the changed fields of the page; returns the number of fields saved. */
-  save(): number;
-  /**
-   * Reads and deletes this page's draft, and restores it into the fields the user has not filled
-   * yet; returns the number of fields restored now. Fields not there yet are restored when they
-   * appear, within {@link DRAFT_RESTORE_WAIT_MS} and before the user's first input.
-   */
-  restore(): number;
-  /** Deletes this page's saved draft (the page itself is still there: nothing to restore). */
-  discard(): void;
-  /** Starts noting which fields the user types in (framework-controlled fields need it). */
-  watch(): void;
-  /**
-   * Stops noting. Fields still awaited are still restored when they appear (within the wait): a
-   * client stopped and started again at once, as React's StrictMode does, must not lose them.
-   */
-  unwatch(): void;
 }
 
 export interface DraftKeeperOptions {
@@ -175,6 +156,12 @@ function defaultStorage(): Storage | undefined {
   }
 }
 
+/**
+ * The keeper of one page. `restore()` restores the fields there now; those not there yet are
+ * restored when they appear, within {@link DRAFT_RESTORE_WAIT_MS} and before the user's first
+ * input, even across `unwatch()`: a client stopped and started again at once, as React's
+ * StrictMode does, must not lose them.
+ */
 export function createDraftKeeper({
   selector,
   owner,

@@ -1,7 +1,8 @@
 /** @jest-environment jsdom */
 import { act, createElement, useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { createDraftKeeper, DRAFT_KEY_PREFIX, DRAFT_MAX_AGE_MS, DRAFT_RESTORE_WAIT_MS, type DraftKeeper } from './drafts';
+import { createDraftKeeper, DRAFT_KEY_PREFIX, DRAFT_MAX_AGE_MS, DRAFT_RESTORE_WAIT_MS } from './keeper';
+import type { DraftKeeper } from '../plugins';
 
 declare global {
   var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
