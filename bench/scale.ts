@@ -191,7 +191,13 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
         `p50 ${round(percentile(r.revocations, 50), 1)} ms over ${r.revocations.length} revocations under load`,
       ),
       info(`N=${r.n}: requests per CPU-second`, round(r.requestsPerCpuSecond, 0), 'req/s', `${r.requests} requests, all instances' CPU`),
-      atMost(`N=${r.n}: revoked sessions answered 2xx`, r.revokedAnswered2xx, 0, '', `victims tried on all ${r.n} instance(s) right after each answer`),
+      atMost(
+        `N=${r.n}: revoked sessions answered 2xx`,
+        r.revokedAnswered2xx,
+        0,
+        '',
+        `victims tried on all ${r.n} instance(s) right after each answer`,
+      ),
     );
   }
   const exponent = growthExponent(results.map((r) => ({ x: r.n, y: r.messagesPerSecond })));

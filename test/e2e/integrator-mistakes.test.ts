@@ -137,7 +137,11 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
         expect(res.status).toBe(500);
         expect(res.body).toEqual({ error: 'misconfigured', message: stringContaining('run migrate()') });
       }
-      expect(app.logged).toEqual([stringMatching(/sessions table "sessionwatch_sessions" \(or its security log "sessionwatch_sessions_events"\) does not exist or is older than this version of sessionwatch: run migrate\(\)/)]);
+      expect(app.logged).toEqual([
+        stringMatching(
+          /sessions table "sessionwatch_sessions" \(or its security log "sessionwatch_sessions_events"\) does not exist or is older than this version of sessionwatch: run migrate\(\)/,
+        ),
+      ]);
       await app.sw.migrate();
       expect((await c.post('/login')).status).toBe(200);
       expect((await c.get('/me')).status).toBe(200);
