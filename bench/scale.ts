@@ -3,20 +3,23 @@
  * and its invalidation listener, N = 1, 2, 5, 10, 20 (`--quick`: up to 10).
  *
  * Per N, on the same schema and the same sessions (pairs of one user: an actor and a victim):
- * - Idle (no request): channel messages delivered per second, all instances together, and the
- *   CPU each instance spends meanwhile (its listener: heartbeats, lease renewals; everything else
- *   is asleep). Their growth with N is fitted as messages/s ∝ N^k.
+ * - Idle (no request): the CPU each instance spends (its listener: heartbeats, lease renewals;
+ *   everything else is asleep), and the transactions Postgres commits per second for all of them
+ *   (`pg_stat_database`: what the instances cost the server while nothing happens).
  * - Under load (`GET /me` round-robin over the instances at a fixed RATE from WORKERS clients, every
  *   instance warm), with revocations in the mix: an actor session revokes its victim through one
  *   instance (`DELETE {apiPrefix}/sessions/:id`), timed; the moment the answer arrives, the victim's
  *   cookie is tried on every instance (each had it cached): any 2xx is a revoked session answered
  *   as valid. Requests per CPU-second: all requests over all instances' CPU time in the window.
+ *   Channel messages delivered per second: notifications received by all instances in the window
+ *   (invalidations, acknowledgements). Their growth with N is fitted as messages/s ∝ N^k.
  */
-import { createTestDatabase, type TestDatabase } from '../test/support/databases';
+import { PG_TEST_URL, type TestDatabase } from '../test/support/databases';
 import { BENCH_USER_AGENT, cookieHeaderOf, forkServer, type ServerHandle } from './lib/servers';
 import { percentile, round } from './lib/stats';
 import { atMost, info, type BenchContext, type Row } from './lib/types';
 import { until } from '../test/support/wait';
+import { connect } from '../backend/store/connect';
 
 /**
  * The load: a fixed total rate, far under what 2 cores can serve, from WORKERS clients each at its
@@ -27,8 +30,12 @@ const RATE = 400;
 const WORKERS = 8;
 /** Pooled connections per instance: 20 instances (+ a listener each) stay within Postgres's default 100. */
 const POOL_MAX = 3;
-/** Time between two revocations during the load. */
-const REVOKE_EVERY_MS = 100;
+/**
+ * Revocations per second during the load, the same at every N: channel traffic is then comparable
+ * across N (each costs N − 1 deliveries of the invalidation, the publisher's own echo and N − 1
+ * acknowledgements).
+ */
+const REVOKE_RATE = 4;
 
 interface Pair {
   user: string;
@@ -50,6 +57,31 @@ async function get(url: string, cookie: string): Promise<number> {
   return res.status;
 }
 
+/** A fresh Postgres database on the test server (dropped at the end), rather than a schema of the shared one. */
+async function scratchDatabase(): Promise<TestDatabase> {
+  const name = `sw_scale_${process.pid}_${Date.now()}`;
+  const admin = connect(PG_TEST_URL, { poolMax: 1 });
+  try {
+    await admin.raw('CREATE DATABASE ??', [name]);
+  } finally {
+    await admin.destroy();
+  }
+  const url = new URL(PG_TEST_URL);
+  url.pathname = `/${name}`;
+  return {
+    kind: 'postgres',
+    url: url.toString(),
+    async drop() {
+      const dropper = connect(PG_TEST_URL, { poolMax: 1 });
+      try {
+        await dropper.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+      } finally {
+        await dropper.destroy();
+      }
+    },
+  };
+}
+
 /** Least-squares slope of log(y) against log(x): the growth exponent of y in x. */
 export function growthExponent(points: { x: number; y: number }[]): number | null {
   const usable = points.filter((p) => p.x > 0 && p.y > 0);
@@ -66,6 +98,7 @@ export function growthExponent(points: { x: number; y: number }[]): number | nul
 interface Measured {
   n: number;
   messagesPerSecond: number;
+  transactionsPerSecond: number;
   listenerCpuPercent: number;
   revocations: number[];
   revokedAnswered2xx: number;
@@ -78,13 +111,21 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
   const idleSeconds = ctx.quick ? 2 : 4;
   const loadSeconds = ctx.quick ? 2 : 4;
   const pairsPerN = ctx.quick ? 15 : 30;
-  const db: TestDatabase = await createTestDatabase('postgres');
+  // A database of its own: Postgres counts transactions per database, and other work must not show.
+  const db = await scratchDatabase();
+  const stats = connect(db.url, { poolMax: 1 });
+  const transactions = async () => {
+    const result = await stats.raw<{ rows: { n: string }[] }>(
+      'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return Number(result.rows[0].n);
+  };
   const instances: ServerHandle[] = [];
   const results: Measured[] = [];
   try {
     for (const n of counts) {
       while (instances.length < n) {
-        instances.push(await forkServer({ variant: 'postgres', url: db.url, schema: db.schema, poolMax: POOL_MAX }));
+        instances.push(await forkServer({ variant: 'postgres', url: db.url, poolMax: POOL_MAX }));
       }
       ctx.log(`scale: ${n} instance(s) started; waiting until each knows the others`);
       await until(
@@ -96,17 +137,16 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
       );
       const urls = instances.map((s) => s.url);
 
-      // Idle: what the channel costs with nothing happening.
-      const channelBefore = await Promise.all(instances.map((s) => s.channel()));
+      // Idle: what the instances cost with nothing happening (Postgres's statistics lag up to a second: a long window).
+      const xactBefore = await transactions();
       const cpuBefore = await Promise.all(instances.map((s) => s.cpu()));
       const idleStart = Date.now();
       await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
       const idleMs = Date.now() - idleStart;
-      const channelAfter = await Promise.all(instances.map((s) => s.channel()));
       const cpuAfter = await Promise.all(instances.map((s) => s.cpu()));
-      const delivered = channelAfter.reduce((sum, c, i) => sum + c.delivered - channelBefore[i].delivered, 0);
+      // Our own two statistics queries are in the count too: negligible against 5·N per second.
+      const transactionsPerSecond = ((await transactions()) - xactBefore) / (idleMs / 1000);
       const idleCpu = cpuAfter.map((c, i) => c - cpuBefore[i]);
-      const messagesPerSecond = delivered / (idleMs / 1000);
       // µs of CPU per µs of wall time, per instance (median), as a percentage of one core.
       const listenerCpuPercent = (percentile(idleCpu, 50) / (idleMs * 1000)) * 100;
 
@@ -123,6 +163,7 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
       for (const pair of pairs) await Promise.all(urls.map((url) => get(url, pair.victim)));
 
       // Load with revocations in the mix.
+      const channelBefore = await Promise.all(instances.map((s) => s.channel()));
       const cpuLoadBefore = await Promise.all(instances.map((s) => s.cpu()));
       const loadStart = Date.now();
       const deadline = loadStart + loadSeconds * 1000;
@@ -146,7 +187,11 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
       const revocations: number[] = [];
       let revokedAnswered2xx = 0;
       const revoker = async () => {
-        for (let i = 0; i < pairs.length && Date.now() < deadline; i++) {
+        let slot = loadStart;
+        for (let i = 0; i < pairs.length && slot < deadline; i++) {
+          const wait = slot - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          slot += 1000 / REVOKE_RATE;
           const pair = pairs[i];
           const start = performance.now();
           const res = await fetch(`${urls[i % n]}/session/sessions/${pair.victimId}`, {
@@ -161,17 +206,20 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
           const statuses = await Promise.all(urls.map((url) => get(url, pair.victim)));
           requests += statuses.length;
           revokedAnswered2xx += statuses.filter((s) => s >= 200 && s < 300).length;
-          await new Promise((resolve) => setTimeout(resolve, REVOKE_EVERY_MS));
         }
       };
       await Promise.all([...Array.from({ length: WORKERS }, (_, w) => worker(w)), revoker()]);
       const loadMs = Date.now() - loadStart;
       const cpuLoadAfter = await Promise.all(instances.map((s) => s.cpu()));
+      const channelAfter = await Promise.all(instances.map((s) => s.channel()));
+      const delivered = channelAfter.reduce((sum, c, i) => sum + c.delivered - channelBefore[i].delivered, 0);
+      const messagesPerSecond = delivered / (loadMs / 1000);
       const cpuSeconds = cpuLoadAfter.reduce((sum, c, i) => sum + c - cpuLoadBefore[i], 0) / 1e6;
       if (failed) throw new Error(`${failed} of the load's requests failed at N = ${n}`);
       const measured: Measured = {
         n,
         messagesPerSecond,
+        transactionsPerSecond,
         listenerCpuPercent,
         revocations,
         revokedAnswered2xx,
@@ -180,20 +228,32 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
       };
       results.push(measured);
       ctx.log(
-        `scale N=${n}: ${round(messagesPerSecond, 1)} msg/s, listener ${round(listenerCpuPercent, 2)} % CPU, ` +
+        `scale N=${n}: ${round(messagesPerSecond, 1)} msg/s, idle ${round(transactionsPerSecond, 1)} xact/s, listener ${round(listenerCpuPercent, 2)} % CPU, ` +
           `revoke p50 ${round(percentile(revocations, 50), 1)} ms p99 ${round(percentile(revocations, 99), 1)} ms, ` +
           `${round(measured.requestsPerCpuSecond, 0)} req/CPU-s over ${round(loadMs / 1000, 1)} s, revoked 2xx ${revokedAnswered2xx}`,
       );
     }
   } finally {
     await Promise.all(instances.map((s) => s.stop()));
+    await stats.destroy();
     await db.drop();
   }
 
   const rows: Row[] = [];
   for (const r of results) {
     rows.push(
-      info(`N=${r.n}: channel messages delivered / s`, round(r.messagesPerSecond, 1), 'msg/s', 'all instances together, idle'),
+      info(
+        `N=${r.n}: channel messages delivered / s`,
+        round(r.messagesPerSecond, 1),
+        'msg/s',
+        'all instances together, under the load with its revocations (idle: none; heartbeats are round trips, not notifications)',
+      ),
+      info(
+        `N=${r.n}: Postgres transactions / s, idle`,
+        round(r.transactionsPerSecond, 1),
+        'xact/s',
+        'heartbeats (4 per instance) and lease renewals (1)',
+      ),
       info(`N=${r.n}: listener CPU per instance`, round(r.listenerCpuPercent, 3), '% of a core', 'median instance, idle'),
       info(
         `N=${r.n}: revocation response time p50 / p99`,
@@ -216,14 +276,27 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
       ),
     );
   }
-  const exponent = growthExponent(results.map((r) => ({ x: r.n, y: r.messagesPerSecond })));
+  // From N = 2: a lone instance notifies nobody but itself (1 message per revocation, against 2N − 1).
+  const exponent = growthExponent(results.filter((r) => r.n >= 2).map((r) => ({ x: r.n, y: r.messagesPerSecond })));
+  const xactExponent = growthExponent(results.map((r) => ({ x: r.n, y: r.transactionsPerSecond })));
   rows.push(
     atMost(
       'channel messages / s: growth exponent in N',
       exponent === null ? null : round(exponent, 2),
       1.2,
       '',
-      `least-squares slope of log(messages/s) on log(N), N = ${results.map((r) => r.n).join(', ')}; the previous design (every instance heard every heartbeat) grew as N²`,
+      `least-squares slope of log(messages/s) on log(N), N = ${results
+        .filter((r) => r.n >= 2)
+        .map((r) => r.n)
+        .join(
+          ', ',
+        )}, at ${REVOKE_RATE} revocations/s; the previous design (every instance heard every instance's heartbeat, 4·N² a second idle) grew as N²`,
+    ),
+    info(
+      'idle Postgres transactions / s: growth exponent in N',
+      xactExponent === null ? null : round(xactExponent, 2),
+      '',
+      'a NOTIFY wakes every listening backend of the database, so heartbeats by NOTIFY would cost the server N² transactions a second',
     ),
   );
   const largest = results[results.length - 1];

@@ -4,7 +4,7 @@ import { failClosed, type StoreObserver } from './fail-closed';
 import { CachedStore } from './cached-store';
 import { connect } from './connect';
 import { KnexStore } from './knex-store';
-import { missingTableMessage } from './missing-table';
+import { isMissingTableError, missingTableMessage } from './missing-table';
 import { PgInvalidationChannel } from './pg-invalidation';
 import { instancesTableName } from './migrations';
 import type { Store } from './types';
@@ -55,16 +55,20 @@ export function assembleStore(settings: StoreSettings, observe: StoreObserver): 
 
   const guarded = failClosed(raw, queryTimeoutMs, observe, missingTableMessage(tableName));
   if (!cache) return { raw, store: guarded, start: () => {} };
-  const cached = new CachedStore(guarded, { maxEntries: cache.maxEntries, channel: invalidationChannelFor(raw, schema) });
+  const cached = new CachedStore(guarded, { maxEntries: cache.maxEntries, channel: invalidationChannelFor(raw, schema, observe) });
   return { raw, store: cached, start: () => cached.start() };
 }
 
 /** Postgres stores get LISTEN/NOTIFY invalidation; others are single-process (SQLite) or custom. */
-function invalidationChannelFor(store: Store, schema: string | undefined): PgInvalidationChannel | undefined {
+function invalidationChannelFor(store: Store, schema: string | undefined, observe: StoreObserver): PgInvalidationChannel | undefined {
   if (!(store instanceof KnexStore) || !store.isPostgres) return undefined;
   const name = `sw_${schema ? `${schema}_` : ''}${store.tableName}`.slice(0, 63);
   // Qualified: the listener's own connection does not get the pool's search path. Both names are
   // SQL identifiers (validated options), so quoting them is enough.
   const instances = `${schema ? `"${schema}".` : ''}"${instancesTableName(store.tableName)}"`;
-  return new PgInvalidationChannel(store.knex, store.connectionSettings as string | ClientConfig, name, instances);
+  // A missing lease table is said like the store's ("run migrate()"); a dropped connection is not
+  // news (the cache stops serving and the listener reconnects; requests go to the database meanwhile).
+  return new PgInvalidationChannel(store.knex, store.connectionSettings as string | ClientConfig, name, instances, (error) => {
+    if (isMissingTableError(error)) observe(error);
+  });
 }

@@ -7,7 +7,11 @@ import type { InvalidationChannel } from './cached-store';
 /** NOTIFY payloads are limited to 8000 bytes: ids (22 characters) go in batches. */
 const IDS_PER_MESSAGE = 200;
 const MAX_RECONNECT_DELAY_MS = 5000;
-/** How often each instance proves its own loop: a NOTIFY on its own channel, heard by itself only. */
+/**
+ * How often each instance proves its own loop: a round trip on its listening connection. Not a
+ * NOTIFY: Postgres wakes every listening backend of the database on each NOTIFY, whatever its
+ * channel, so N instances notifying 4 times a second would cost the server N² wake-ups.
+ */
 const HEARTBEAT_MS = 250;
 /** How often each instance renews its lease (and so stays among the instances a publisher waits for). */
 const LEASE_RENEW_MS = 1000;
@@ -29,8 +33,8 @@ export const MAX_STALENESS_MS = 1000;
  */
 const ACK_WAIT_MS = 2000;
 
-/** Messages on the shared channel (`inv`) and on an instance's own channel (`hi`, `ack`). */
-type Message = { t: 'hi'; from: string } | { t: 'inv'; from: string; n: string; ids: string[] } | { t: 'ack'; from: string; n: string };
+/** Messages on the shared channel (`inv`) and on an instance's own channel (`ack`). */
+type Message = { t: 'inv'; from: string; n: string; ids: string[] } | { t: 'ack'; from: string; n: string };
 
 interface PendingPublish {
   waitingFor: Set<string>;
@@ -41,8 +45,10 @@ interface PendingPublish {
 export interface ChannelStats {
   /** Notifications this instance received (on the shared channel and its own). */
   delivered: number;
-  /** Notifications it sent (heartbeats, invalidations, acknowledgements). */
+  /** Notifications it sent (invalidations, acknowledgements). */
   sent: number;
+  /** Heartbeat round trips on its listening connection. */
+  heartbeats: number;
 }
 
 /** Quotes a channel name for LISTEN (an identifier, not a bindable value). */
@@ -55,9 +61,11 @@ function identifier(name: string): string {
  * traffic that grows linearly with the number of instances.
  *
  * - **Its own loop.** Each instance keeps one listening connection, listens on the shared channel
- *   and on a channel of its own, and every 250 ms sends a heartbeat on its own channel that only it
- *   hears: hearing it back proves the whole loop works (a silent partition is noticed within
- *   {@link MAX_STALENESS_MS}, and the cache stops serving). N instances: 4·N deliveries a second.
+ *   and on a channel of its own, and every 250 ms makes a round trip on that connection: Postgres
+ *   delivers a notification to a listening session before it answers its next query, so an answer
+ *   proves that everything notified before was heard (a silent partition is noticed within
+ *   {@link MAX_STALENESS_MS}, and the cache stops serving). N instances: 4·N tiny queries a second,
+ *   no notification at all while nothing changes.
  * - **Membership by lease.** Each instance holds a row in `<table>_instances`, renewed every second
  *   over that same connection (so a partitioned instance also stops renewing) and expiring 5 s after
  *   the last renewal. No instance announces itself to the others.
@@ -75,7 +83,7 @@ export class PgInvalidationChannel implements InvalidationChannel {
   /** This instance's id: its lease, and its own channel's suffix. */
   readonly id = randomBytes(6).toString('hex');
   /** The counters of {@link ChannelStats}. */
-  readonly stats: ChannelStats = { delivered: 0, sent: 0 };
+  readonly stats: ChannelStats = { delivered: 0, sent: 0, heartbeats: 0 };
   private listening = false;
   private leased = false;
   private lastHeard = 0;
@@ -90,6 +98,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
   private started = false;
   private retryDelay = 100;
   private retryTimer?: NodeJS.Timeout;
+  /** A heartbeat is on its way. */
+  private beating = false;
 
   constructor(
     private readonly knex: Knex,
@@ -98,6 +108,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
     readonly name: string,
     /** The lease table (`<tableName>_instances`, qualified with the schema when there is one). */
     private readonly instancesTable: string,
+    /** Told of each failure of the listening connection (e.g. the lease table missing: "run migrate()"). */
+    private readonly observe: (error: unknown) => void = () => {},
   ) {}
 
   /** The channel only `instance` listens to (Postgres names: at most 63 bytes). */
@@ -210,9 +222,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
       return;
     }
     if (channel !== this.name) {
-      // Our own channel: our heartbeat, or an acknowledgement of one of our invalidations.
-      if (message.t === 'hi' && message.from === this.id) this.lastHeard = Date.now();
-      else if (message.t === 'ack') this.acknowledged(message.n, message.from);
+      // Our own channel: an acknowledgement of one of our invalidations.
+      if (message.t === 'ack') this.acknowledged(message.n, message.from);
       return;
     }
     if (message.t !== 'inv') return this.handler(null);
@@ -222,10 +233,15 @@ export class PgInvalidationChannel implements InvalidationChannel {
     this.notify(client, this.channelOf(String(message.from)), { t: 'ack', from: this.id, n: message.n }).catch(() => {});
   }
 
-  /** Renews our lease (5 s from now, by the database's clock) and reads who else holds one. */
+  /**
+   * Renews our lease (5 s from now, by the database's clock), removes leases expired for a minute
+   * (instances that died), and reads who else holds one.
+   */
   private async renew(client: Client): Promise<void> {
     const result = await client.query<{ id: string }>(
-      `WITH lease AS (
+      `WITH gone AS (
+         DELETE FROM ${this.instancesTable} WHERE expires_at < now() - interval '1 minute'
+       ), lease AS (
          INSERT INTO ${this.instancesTable} (id, expires_at) VALUES ($1, now() + $2 * interval '1 millisecond')
          ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at
        )
@@ -235,14 +251,29 @@ export class PgInvalidationChannel implements InvalidationChannel {
     this.members = result.rows.map((row) => row.id);
   }
 
+  /** One heartbeat: a round trip on the listening connection (see {@link HEARTBEAT_MS}). */
+  private async beat(client: Client): Promise<void> {
+    // A heartbeat still on its way (a slow or partitioned connection) is not doubled: staleness grows.
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      await client.query('SELECT 1');
+      this.stats.heartbeats++;
+      this.lastHeard = Date.now();
+    } finally {
+      this.beating = false;
+    }
+  }
+
   private async connect(): Promise<void> {
     if (this.closed) return;
     const config = typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection;
     // Named, so a DBA (or a test) can tell the listener apart in pg_stat_activity.
     const PgClient = (this.knex.client as { driver: { Client: typeof Client } }).driver.Client;
-    const client = new PgClient({ ...config, application_name: `sessionwatch-listener ${this.name}` });
+    const client = new PgClient({ ...config, application_name: `sessionwatch-listener ${this.name} ${this.id}`.slice(0, 63) });
     this.client = client;
-    const lost = () => {
+    const lost = (error?: unknown) => {
+      if (error !== undefined) this.observe(error);
       if (this.client !== client) return;
       this.client = undefined;
       this.listening = false;
@@ -263,8 +294,6 @@ export class PgInvalidationChannel implements InvalidationChannel {
       await client.connect();
       await client.query(`LISTEN ${identifier(this.name)}`);
       await client.query(`LISTEN ${identifier(this.channelOf(this.id))}`);
-      // Leases left by instances that ended without saying so, long expired.
-      await client.query(`DELETE FROM ${this.instancesTable} WHERE expires_at < now() - interval '1 minute'`);
       await this.renew(client);
       if (this.client !== client || this.closed) return;
       // Anything may have changed while we were not listening; a read under way is not cached.
@@ -272,14 +301,12 @@ export class PgInvalidationChannel implements InvalidationChannel {
       this.listening = this.leased = true;
       this.lastHeard = Date.now();
       this.retryDelay = 100;
-      const announce = () => this.notify(client, this.channelOf(this.id), { t: 'hi', from: this.id }).catch(lost);
-      void announce();
-      this.heartbeat = setInterval(() => void announce(), HEARTBEAT_MS);
+      this.heartbeat = setInterval(() => void this.beat(client).catch(lost), HEARTBEAT_MS);
       this.heartbeat.unref();
       this.renewal = setInterval(() => void this.renew(client).catch(lost), LEASE_RENEW_MS);
       this.renewal.unref();
-    } catch {
-      lost();
+    } catch (err) {
+      lost(err);
     }
   }
 
