@@ -32,11 +32,3 @@ export function optionalObject<T extends object>(name: string, value: unknown, e
   if (typeof value !== 'object' || value === null) failOption(name, expected, value);
   return value as T;
 }
-
-/**
- * The message for an option given a plug-in's factory instead of what it returns (`ui: defaultUi`
- * for `ui: defaultUi()`): `sessionwatch: option "ui" must be <expected> (got a function: call it, e.g. defaultUi())`.
- */
-export function uncalledFactoryMessage(name: string, expected: string, factory: string): string {
-  return `sessionwatch: option "${name}" must be ${expected} (got a function: call it, e.g. ${factory}())`;
-}

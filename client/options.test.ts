@@ -118,8 +118,7 @@ test.each(['lock', 'texts', 'nonce'])('%s, an option of sessionwatch/client, is 
   const value = { lock: false, texts: { stay: 'Keep working' }, nonce: 'abc' }[key];
   expect(() => resolveClientOptions({ ui: defaultUi(), [key]: value })).toThrow(
     new TypeError(
-      `sessionwatch: unknown option "${key}" (sessionwatch/client/core takes the default UI's options in its ui plug-in: ` +
-        'ui: defaultUi({ lock, texts, nonce }), with defaultUi from sessionwatch/client/ui)',
+      `sessionwatch: unknown option "${key}" (it goes into ui: defaultUi({ lock, texts, nonce }), from sessionwatch/client/ui)`,
     ),
   );
 });

@@ -12,7 +12,7 @@ import {
   positiveSeconds as seconds,
 } from '../shared/option-checks';
 import { DEFAULT_API_PREFIX, type EndReason } from '../shared/protocol';
-import { flag, optionalFunction, optionalObject, uncalledFactoryMessage } from './option-values';
+import { flag, optionalFunction, optionalObject } from './option-values';
 import type { SessionWatchDrafts, SessionWatchUi } from './plugins';
 import type { Transport } from './transport';
 
@@ -116,14 +116,16 @@ export function pingIntervalMs(options: ResolvedClientOptions, warnAfter: number
 }
 
 /**
- * A plug-in option: an object with the method `method` (what `factory()` returns), or none. The
- * factory itself, not called (`ui: defaultUi`), is told to be called.
+ * A plug-in option, `ui` or `drafts`: an object with the method `method` (what `factory()` of
+ * `sessionwatch/client/{name}` returns), or none. The factory itself, not called (`ui: defaultUi`),
+ * is told to be called.
  */
-function resolvePlugin<T>(name: string, value: unknown, method: string, factory: string, from: string): T | null {
+function resolvePlugin<T>(name: string, value: unknown, method: string, factory: string): T | null {
   if (value === undefined || value === false) return null;
-  const expected = `${factory}() (${from}) or false`;
-  if (typeof value === 'function') throw new TypeError(uncalledFactoryMessage(name, expected, factory));
-  if (typeof (value as Record<string, unknown> | null)?.[method] !== 'function') fail(name, expected, value);
+  if (typeof (value as Record<string, unknown> | null)?.[method] !== 'function') {
+    const got = typeof value === 'function' ? `a function: call it, e.g. ${factory}()` : describeValue(value);
+    throw new TypeError(`sessionwatch: option "${name}" must be ${factory}() (sessionwatch/client/${name}) or false (got ${got})`);
+  }
   return value as T;
 }
 
@@ -172,14 +174,14 @@ export const OPTION_KEYS = Object.keys({
  */
 export const UI_OPTION_KEYS = ['lock', 'texts', 'nonce'];
 
-/** Throws a TypeError for the first unknown key of `options`, pointing the default UI's options to `defaultUi()`. */
+/** Throws a TypeError for an unknown key of `options`; the default UI's options are pointed to `defaultUi()`. */
 function assertCoreKeys(options: object): void {
-  const unknown = Object.keys(options).find((key) => !OPTION_KEYS.includes(key));
-  if (unknown !== undefined && UI_OPTION_KEYS.includes(unknown)) {
-    throw new TypeError(
-      `sessionwatch: unknown option ${describeValue(unknown)} (sessionwatch/client/core takes the default UI's options in its ui plug-in: ` +
-        'ui: defaultUi({ lock, texts, nonce }), with defaultUi from sessionwatch/client/ui)',
-    );
+  for (const key of UI_OPTION_KEYS) {
+    if (Object.hasOwn(options, key)) {
+      throw new TypeError(
+        `sessionwatch: unknown option "${key}" (it goes into ui: defaultUi({ lock, texts, nonce }), from sessionwatch/client/ui)`,
+      );
+    }
   }
   assertKnownKeys(options, OPTION_KEYS);
 }
@@ -204,7 +206,7 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
   if (typeof channelName !== 'string' || channelName === '') fail('channelName', 'a non-empty string', channelName);
   const election = optionalObject<NonNullable<SessionWatchCoreOptions['election']>>('election', options.election, 'an object', {});
   assertKnownKeys(election, ['responseTime', 'fallbackInterval']);
-  const ui = resolvePlugin<SessionWatchUi>('ui', options.ui, 'views', 'defaultUi', 'sessionwatch/client/ui');
+  const ui = resolvePlugin<SessionWatchUi>('ui', options.ui, 'views', 'defaultUi');
   const transport = options.transport;
   if (
     transport !== undefined &&
@@ -236,7 +238,7 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
     activityIntervalMs: (seconds('activityInterval', options.activityInterval) ?? DEFAULTS.activityInterval) * 1000,
     channelName,
     ui,
-    drafts: resolvePlugin<SessionWatchDrafts>('drafts', options.drafts, 'keeper', 'keepDrafts', 'sessionwatch/client/drafts'),
+    drafts: resolvePlugin<SessionWatchDrafts>('drafts', options.drafts, 'keeper', 'keepDrafts'),
     loginUrl,
     endUrl,
     onEnd,

@@ -66,7 +66,7 @@ describe("the headless core's plug-ins given to sessionwatch/client say where th
   test('drafts: keepDrafts() (never naming an internal key)', () => {
     const message =
       'sessionwatch: option "drafts" must be true, a selector or { selector, owner } (got a plug-in such as keepDrafts()): ' +
-      "keepDrafts() is for sessionwatch/client/core; sessionwatch/client takes what keepDrafts() would, as it is: drafts: true, drafts: '#editor form' or drafts: { selector, owner }";
+      "keepDrafts() is for sessionwatch/client/core; here, give keepDrafts()'s argument itself (drafts: true, '#editor form' or { selector, owner })";
     expect(() => withDefaults({ drafts: keepDrafts('#editor') } as never)).toThrow(new TypeError(message));
     expect(() => withDefaults({ drafts: keepDrafts('#editor') } as never)).not.toThrow(/keeper/);
     expect(() => withDefaults({ drafts: keepDrafts } as never)).toThrow(
@@ -77,7 +77,7 @@ describe("the headless core's plug-ins given to sessionwatch/client say where th
   test('ui: defaultUi()', () => {
     const message =
       'sessionwatch: option "ui" must be true or false (got a plug-in such as defaultUi()): defaultUi() is for sessionwatch/client/core; ' +
-      'sessionwatch/client has the default UI built in: ui: true (the default), with its lock, texts and nonce as options';
+      'this client has the default UI built in (ui: true; lock, texts and nonce are options of their own)';
     expect(() => withDefaults({ ui: defaultUi({ lock: false }) } as never)).toThrow(new TypeError(message));
     expect(() => withDefaults({ ui: defaultUi } as never)).toThrow(
       new TypeError(message.replace('a plug-in such as defaultUi()', 'a function')),

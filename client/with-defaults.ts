@@ -51,7 +51,7 @@ export function withDefaults(options: SessionWatchClientOptions = {}): SessionWa
     options.ui,
     'views',
     'defaultUi',
-    'sessionwatch/client has the default UI built in: ui: true (the default), with its lock, texts and nonce as options',
+    'this client has the default UI built in (ui: true; lock, texts and nonce are options of their own)',
   );
   refusePlugin(
     'drafts',
@@ -59,7 +59,7 @@ export function withDefaults(options: SessionWatchClientOptions = {}): SessionWa
     options.drafts,
     'keeper',
     'keepDrafts',
-    "sessionwatch/client takes what keepDrafts() would, as it is: drafts: true, drafts: '#editor form' or drafts: { selector, owner }",
+    "here, give keepDrafts()'s argument itself (drafts: true, '#editor form' or { selector, owner })",
   );
   const { ui: dialog, lock: lockGiven, texts, nonce, drafts, ...core } = options;
   const ui = flag('ui', dialog, true);
