@@ -1,7 +1,7 @@
 /**
  * The direction of dependencies (ARCHITECTURE.md), checked in `npm run lint`:
  *   shared ← client, shared ← backend; shipped folders never import tests, the example or the bench;
- *   the headless client core never reaches the default UI or drafts; no import cycles anywhere.
+ *   the headless client core and React entry never reach the default UI or drafts; no import cycles anywhere.
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const SHIPPED = '^(backend|client|shared)/';
@@ -41,9 +41,17 @@ module.exports = {
       name: 'headless-client-core-never-reaches-the-ui-or-drafts',
       severity: 'error',
       comment:
-        'sessionwatch/client/core ships without the default UI and drafts: only an app that imports client/ui or client/drafts gets them (client/core.test.ts checks the bundle too).',
-      from: { path: '^client/core\\.ts$' },
+        'sessionwatch/client/core and sessionwatch/react/core ship without the default UI and drafts: only an app that imports client/ui or client/drafts gets them (client/core.test.ts checks the bundles too).',
+      from: { path: '^client/(core|react-core|react-hook)\\.ts$' },
       to: { path: '^client/(ui|drafts)/', reachable: true },
+    },
+    {
+      name: 'headless-react-never-reaches-the-full-client',
+      severity: 'error',
+      comment:
+        'sessionwatch/react/core takes a client it is given: it never imports the full client (client/index.ts, with-defaults.ts), nor sessionwatch/react, which does.',
+      from: { path: '^client/react-(core|hook)\\.ts$' },
+      to: { path: '^client/(index|with-defaults|react)\\.ts$', reachable: true },
     },
     {
       name: 'backend-never-imports-client',

@@ -5,10 +5,11 @@
  *   dist/{backend,client,shared}/**.js + .d.ts + .js.map   CommonJS and types (tsc, tsconfig.build.json)
  *   dist/backend/index.mjs, dist/backend/redis/index.mjs     ESM for Node: one file each, dependencies external
  *   dist/{client/index,client/core,client/ui/index,         ESM for bundlers: code split, so the entries share
- *        client/drafts/index,client/react,shared/index}.mjs one copy of the client (the full client, the
- *   dist/chunks/*.mjs                                       headless core, its UI and drafts plug-ins, the
- *                                                           React hook) and broadcast-channel's adapter is a
- *                                                           chunk loaded on demand
+ *        client/drafts/index,client/react,                  one copy of the client (the full client, the
+ *        client/react-core,shared/index}.mjs                headless core, its UI and drafts plug-ins, the
+ *   dist/chunks/*.mjs                                       React hook of both React entries) and
+ *                                                           broadcast-channel's adapter is a chunk loaded
+ *                                                           on demand
  *   dist/**.d.mts                                           types of the ESM entries (re-export the .d.ts)
  *   dist/browser/sessionwatch.mjs                           standalone ESM bundle for <script type="module">
  *                                                           without a bundler (broadcast-channel included)
@@ -52,6 +53,7 @@ const BROWSER_ENTRIES = [
   'client/ui/index.ts',
   'client/drafts/index.ts',
   'client/react.ts',
+  'client/react-core.ts',
   'shared/index.ts',
 ];
 const NODE_ENTRIES = ['backend/index.ts', 'backend/redis/index.ts'];

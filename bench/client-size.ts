@@ -10,8 +10,9 @@
  *   shown beside it, and everything in one file (as `sessionwatch/browser` ships it).
  *
  * Printed with the parts that explain the sizes: the state machine alone (the floor of any core
- * that keeps its rules), broadcast-channel's own chunk, the largest inputs, and react-idle-timer's
- * `useIdleTimer` bundled the same way (react external) for comparison.
+ * that keeps its rules), broadcast-channel's own chunk, the largest inputs, the headless React
+ * bindings with the headless core beside `sessionwatch/react` with the full client (up front,
+ * react external), and react-idle-timer's `useIdleTimer` bundled the same way for comparison.
  */
 import { buildSync } from 'esbuild';
 import path from 'node:path';
@@ -100,6 +101,16 @@ export async function clientSize(_ctx: BenchContext): Promise<Row[]> {
   const fullWithoutChannel = bundle({ file: path.join(ROOT, 'client', 'index.ts') }, { external: ['broadcast-channel'] });
   const machine = bundle({ contents: "export { step, initialState, nextWake } from './client/machine';" });
   const idleTimer = bundle({ contents: "export { useIdleTimer } from 'react-idle-timer';" }, { external: ['react', 'react-dom'] });
+  // An app's React bindings with its client, code-split, react external (the app has it anyway).
+  const reactApp = (react: string, client: string) =>
+    bundle(
+      {
+        contents: `export { SessionWatchProvider, useSessionWatch } from './client/${react}'; export { createSessionWatchClient } from './client/${client}';`,
+      },
+      { external: ['react'], split: true },
+    ).filter((f) => f.upFront);
+  const headlessReact = reactApp('react-core', 'core');
+  const fullReact = reactApp('react', 'index');
   const gz = (files: BundleFile[]) => `${sum(files, 'gzip')} B gzip, ${kb(sum(files, 'min'))} KB minified`;
   return [
     atMost(
@@ -168,6 +179,13 @@ export async function clientSize(_ctx: BenchContext): Promise<Row[]> {
       largest(fullUpFront, 8)
         .map(([file, bytes]) => `${file} ${kb(bytes)}`)
         .join(', '),
+    ),
+    info(
+      'headless React (sessionwatch/react/core with sessionwatch/client/core), gzip, loaded up front (react external)',
+      kb(sum(headlessReact, 'gzip')),
+      'KB',
+      `${gz(headlessReact)}, code-split; ${headlessReact.flatMap((f) => f.inputs).filter(([file]) => /^client\/(ui|drafts)\//.test(file)).length} ` +
+        `default UI or drafts modules in it. sessionwatch/react with sessionwatch/client: ${gz(fullReact)} up front`,
     ),
     info('react-idle-timer useIdleTimer, gzip (react external)', kb(sum(idleTimer, 'gzip')), 'KB', `${gz(idleTimer)}; for comparison`),
   ];

@@ -1,8 +1,9 @@
 /**
  * What each entry pulls into an app's bundle, as esbuild bundles it (the same minified ESM build
  * as the size figure, `npm run bench -- --only=size`): the headless core never the default UI nor
- * drafts, whatever its options; the full client both; and either one broadcast-channel only as a
- * chunk loaded on demand, never up front.
+ * drafts, whatever its options, and neither does the headless React entry with it; the full client
+ * both, and so `sessionwatch/react`; and either one broadcast-channel only as a chunk loaded on
+ * demand, never up front.
  */
 import { buildSync, type Metafile } from 'esbuild';
 import path from 'node:path';
@@ -12,8 +13,9 @@ const UI_OR_DRAFTS = /(^|\/)client\/(ui|drafts)\//;
 const LIBRARY = /(^|\/)node_modules\/broadcast-channel\//;
 
 /** The bundle of `contents` (an app's entry module), code-split: each output's inputs, and whether it loads up front. */
-function bundleOf(contents: string): { inputs: string[]; upFront: boolean }[] {
+function bundleOf(contents: string, external: string[] = []): { inputs: string[]; upFront: boolean }[] {
   const { metafile } = buildSync({
+    external,
     stdin: { contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'app.ts' },
     bundle: true,
     splitting: true,
@@ -31,13 +33,26 @@ function bundleOf(contents: string): { inputs: string[]; upFront: boolean }[] {
   const visit = (name: string) => {
     if (upFront.has(name)) return;
     upFront.add(name);
-    for (const imported of metafile.outputs[name].imports) if (imported.kind === 'import-statement') visit(imported.path);
+    for (const imported of metafile.outputs[name].imports)
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
   };
   visit(entry);
   return Object.entries(metafile.outputs).map(([name, output]) => ({ inputs: Object.keys(output.inputs), upFront: upFront.has(name) }));
 }
 
 const inputsOf = (outputs: { inputs: string[] }[]) => outputs.flatMap((output) => output.inputs);
+
+/** A React app rendering the provider of `react` (an entry) with the client of `client`. */
+const reactApp = (react: string, client: string, options = '') => `
+  import { createElement } from 'react';
+  import { createSessionWatchClient } from '${client}';
+  import { SessionWatchProvider, useSessionWatch } from '${react}';
+  function Status() {
+    const { warning, secondsLeft, extend } = useSessionWatch();
+    return warning ? createElement('button', { onClick: extend }, String(secondsLeft)) : null;
+  }
+  export const app = createElement(SessionWatchProvider, { client: createSessionWatchClient(${options}) }, createElement(Status));
+`;
 
 test('the headless core never bundles the default UI nor drafts, whatever the options given', () => {
   const outputs = bundleOf(`
@@ -63,6 +78,30 @@ test('the headless core with the plug-ins imported bundles them', () => {
 test('the full client bundles the default UI and drafts', () => {
   const inputs = inputsOf(
     bundleOf(`import { createSessionWatchClient } from './client'; createSessionWatchClient({ ui: false }).start();`),
+  );
+  expect(inputs).toEqual(expect.arrayContaining(['client/ui/dialog.ts', 'client/ui/lock.ts', 'client/drafts/keeper.ts']));
+});
+
+test('the headless React entry with the headless core bundles neither the default UI nor drafts, nor the full client', () => {
+  const inputs = inputsOf(bundleOf(reactApp('./client/react-core', './client/core', "{ relogin: 'in-place' }"), ['react']));
+  expect(inputs).toEqual(expect.arrayContaining(['client/react-core.ts', 'client/react-hook.ts', 'client/machine.ts']));
+  expect(inputs.filter((file) => UI_OR_DRAFTS.test(file))).toEqual([]);
+  expect(inputs).not.toContain('client/index.ts');
+  expect(inputs).not.toContain('client/with-defaults.ts');
+  expect(inputs).not.toContain('client/react.ts');
+});
+
+test('the same checks see the default UI and drafts in sessionwatch/react, even with a headless client given', () => {
+  // What the headless React entry avoids: the full React entry imports the full client for its `options`.
+  const inputs = inputsOf(bundleOf(reactApp('./client/react', './client/core'), ['react']));
+  expect(inputs).toEqual(expect.arrayContaining(['client/react.ts', 'client/index.ts', 'client/ui/dialog.ts', 'client/drafts/keeper.ts']));
+  expect(inputs.filter((file) => UI_OR_DRAFTS.test(file)).length).toBeGreaterThan(0);
+});
+
+test('the headless React entry with the plug-ins imported bundles them', () => {
+  const app = reactApp('./client/react-core', './client/core', '{ ui: defaultUi(), drafts: keepDrafts() }');
+  const inputs = inputsOf(
+    bundleOf(`import { defaultUi } from './client/ui';\nimport { keepDrafts } from './client/drafts';\n${app}`, ['react']),
   );
   expect(inputs).toEqual(expect.arrayContaining(['client/ui/dialog.ts', 'client/ui/lock.ts', 'client/drafts/keeper.ts']));
 });

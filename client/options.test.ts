@@ -1,5 +1,7 @@
+import { keepDrafts } from './drafts';
 import { defaultPingInterval, pingIntervalMs, resolveClientOptions } from './options';
 import type { SessionWatchDrafts, SessionWatchUi } from './plugins';
+import { defaultUi } from './ui';
 
 const ui = (locks: boolean): SessionWatchUi => ({ locks, views: () => ({ warning: null, notice: null, lock: null }) });
 
@@ -91,4 +93,41 @@ test('a misspelt option is refused, naming the closest one, like the server does
   );
   // The server's option was called `prefix` before 0.2.0: a part of the name still finds it.
   expect(() => resolveClientOptions({ prefix: '/auth' } as never)).toThrow('unknown option "prefix" (did you mean "apiPrefix"?)');
+});
+
+test('a plug-in factory given without calling it says to call it, without dumping its source', () => {
+  expect(() => resolveClientOptions({ ui: defaultUi } as never)).toThrow(
+    new TypeError(
+      'sessionwatch: option "ui" must be defaultUi() (sessionwatch/client/ui) or false (got a function: call it, e.g. defaultUi())',
+    ),
+  );
+  expect(() => resolveClientOptions({ drafts: keepDrafts } as never)).toThrow(
+    new TypeError(
+      'sessionwatch: option "drafts" must be keepDrafts() (sessionwatch/client/drafts) or false (got a function: call it, e.g. keepDrafts())',
+    ),
+  );
+  // Any other function is described as one too, never by its source.
+  expect(() => resolveClientOptions({ transport: () => 'secret source' } as never)).toThrow(
+    'option "transport" must be an object with ping() and logout() (got a function)',
+  );
+  // Called, they are taken.
+  expect(resolveClientOptions({ ui: defaultUi(), drafts: keepDrafts() })).toMatchObject({ ui: { locks: true }, drafts: {} });
+});
+
+test.each(['lock', 'texts', 'nonce'])('%s, an option of sessionwatch/client, is unknown to the core: it goes into defaultUi()', (key) => {
+  const value = { lock: false, texts: { stay: 'Keep working' }, nonce: 'abc' }[key];
+  expect(() => resolveClientOptions({ ui: defaultUi(), [key]: value })).toThrow(
+    new TypeError(
+      `sessionwatch: unknown option "${key}" (it goes into ui: defaultUi({ lock, texts, nonce }), from sessionwatch/client/ui)`,
+    ),
+  );
+});
+
+test("drafts: true or a selector on the core keeps its message: the value is keepDrafts()'s", () => {
+  expect(() => resolveClientOptions({ drafts: true } as never)).toThrow(
+    new TypeError('sessionwatch: option "drafts" must be keepDrafts() (sessionwatch/client/drafts) or false (got true)'),
+  );
+  expect(() => resolveClientOptions({ drafts: '#editor' } as never)).toThrow(
+    new TypeError('sessionwatch: option "drafts" must be keepDrafts() (sessionwatch/client/drafts) or false (got "#editor")'),
+  );
 });

@@ -4,7 +4,13 @@
  * option). The default UI and drafts come in as plug-ins (`ui`, `drafts`); `sessionwatch/client`
  * turns its own options into these (`with-defaults.ts`).
  */
-import { assertKnownKeys, assertWarnBeforeExpire, failOption as fail, positiveSeconds as seconds } from '../shared/option-checks';
+import {
+  assertKnownKeys,
+  assertWarnBeforeExpire,
+  describeValue,
+  failOption as fail,
+  positiveSeconds as seconds,
+} from '../shared/option-checks';
 import { DEFAULT_API_PREFIX, type EndReason } from '../shared/protocol';
 import { flag, optionalFunction, optionalObject } from './option-values';
 import type { SessionWatchDrafts, SessionWatchUi } from './plugins';
@@ -109,20 +115,18 @@ export function pingIntervalMs(options: ResolvedClientOptions, warnAfter: number
   return options.pingIntervalMs ?? defaultPingInterval(warnAfter) * 1000;
 }
 
-/** The `ui` plug-in: an object with `views()` (what `defaultUi()` returns), or none. */
-function resolveUi(ui: unknown): SessionWatchUi | null {
-  if (ui === undefined || ui === false) return null;
-  if (typeof (ui as SessionWatchUi | null)?.views !== 'function') fail('ui', 'defaultUi() (sessionwatch/client/ui) or false', ui);
-  return ui as SessionWatchUi;
-}
-
-/** The `drafts` plug-in: an object with `keeper()` (what `keepDrafts()` returns), or none. */
-function resolveDrafts(drafts: unknown): SessionWatchDrafts | null {
-  if (drafts === undefined || drafts === false) return null;
-  if (typeof (drafts as SessionWatchDrafts | null)?.keeper !== 'function') {
-    fail('drafts', 'keepDrafts() (sessionwatch/client/drafts) or false', drafts);
+/**
+ * A plug-in option, `ui` or `drafts`: an object with the method `method` (what `factory()` of
+ * `sessionwatch/client/{name}` returns), or none. The factory itself, not called (`ui: defaultUi`),
+ * is told to be called.
+ */
+function resolvePlugin<T>(name: string, value: unknown, method: string, factory: string): T | null {
+  if (value === undefined || value === false) return null;
+  if (typeof (value as Record<string, unknown> | null)?.[method] !== 'function') {
+    const got = typeof value === 'function' ? `a function: call it, e.g. ${factory}()` : describeValue(value);
+    throw new TypeError(`sessionwatch: option "${name}" must be ${factory}() (sessionwatch/client/${name}) or false (got ${got})`);
   }
-  return drafts as SessionWatchDrafts;
+  return value as T;
 }
 
 /** The current path and query, as given to `endUrl` (`next`). */
@@ -164,10 +168,28 @@ export const OPTION_KEYS = Object.keys({
   election: 1,
 } satisfies Record<keyof SessionWatchCoreOptions, 1>);
 
+/**
+ * Options of `sessionwatch/client` that the core takes inside its `ui` plug-in,
+ * `defaultUi({ lock, texts, nonce })`: given to the core, they are refused saying so.
+ */
+export const UI_OPTION_KEYS = ['lock', 'texts', 'nonce'];
+
+/** Throws a TypeError for an unknown key of `options`; the default UI's options are pointed to `defaultUi()`. */
+function assertCoreKeys(options: object): void {
+  for (const key of UI_OPTION_KEYS) {
+    if (Object.hasOwn(options, key)) {
+      throw new TypeError(
+        `sessionwatch: unknown option "${key}" (it goes into ui: defaultUi({ lock, texts, nonce }), from sessionwatch/client/ui)`,
+      );
+    }
+  }
+  assertKnownKeys(options, OPTION_KEYS);
+}
+
 /** Validates options once and applies defaults. Throws TypeError / RangeError naming the option. */
 export function resolveClientOptions(options: SessionWatchCoreOptions = {}): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('sessionwatch: options must be an object');
-  assertKnownKeys(options, OPTION_KEYS);
+  assertCoreKeys(options);
   const apiPrefix = options.apiPrefix ?? DEFAULT_API_PREFIX;
   if (typeof apiPrefix !== 'string' || !/^\/[^?#\s]*$/.test(apiPrefix)) fail('apiPrefix', 'a path such as "/session"', apiPrefix);
 
@@ -184,7 +206,7 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
   if (typeof channelName !== 'string' || channelName === '') fail('channelName', 'a non-empty string', channelName);
   const election = optionalObject<NonNullable<SessionWatchCoreOptions['election']>>('election', options.election, 'an object', {});
   assertKnownKeys(election, ['responseTime', 'fallbackInterval']);
-  const ui = resolveUi(options.ui);
+  const ui = resolvePlugin<SessionWatchUi>('ui', options.ui, 'views', 'defaultUi');
   const transport = options.transport;
   if (
     transport !== undefined &&
@@ -216,7 +238,7 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
     activityIntervalMs: (seconds('activityInterval', options.activityInterval) ?? DEFAULTS.activityInterval) * 1000,
     channelName,
     ui,
-    drafts: resolveDrafts(options.drafts),
+    drafts: resolvePlugin<SessionWatchDrafts>('drafts', options.drafts, 'keeper', 'keepDrafts'),
     loginUrl,
     endUrl,
     onEnd,

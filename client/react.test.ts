@@ -14,7 +14,7 @@ import { clientOf, type SessionWatchClient } from './client';
 import { createMemoryHub } from '../test/support/memory-tabs';
 import { resolveClientOptions } from './options';
 import { withDefaults, type SessionWatchClientOptions } from './with-defaults';
-import { SessionWatchProvider, useSessionWatch, type UseSessionWatchResult } from './react';
+import { SessionWatchProvider, useSessionWatch, type SessionWatchProviderProps, type UseSessionWatchResult } from './react';
 
 declare global {
   var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
@@ -319,4 +319,25 @@ test('without a provider or a client, the hook says what is missing', async () =
   }
   await expect(async () => render(createElement(Bare))).rejects.toThrow(/needs a <SessionWatchProvider> above it, or a client/);
   errors.mockRestore();
+});
+
+test('the provider takes options or a client, never both: a type error, and at run time an error saying why', async () => {
+  const { sw } = setup();
+  // @ts-expect-error options or a client, not both
+  const both: SessionWatchProviderProps = { client: sw, options: { ui: false } };
+  // @ts-expect-error the same in createElement (and JSX)
+  const element = createElement(SessionWatchProvider, { client: sw, options: { ui: false } }, createElement(Probe));
+  // Either one alone (or a client that may be undefined, as before) is fine.
+  const maybe = sw as SessionWatchClient | undefined;
+  const props: SessionWatchProviderProps[] = [{ client: sw }, { options: { ui: false } }, { client: maybe }, {}];
+  expect(props).toHaveLength(4);
+
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const message =
+    'sessionwatch: <SessionWatchProvider> takes options (it creates the client) or a client (you created it), not both: ' +
+    'give the options to the createSessionWatchClient(options) that created the client';
+  await expect(async () => render(createElement(SessionWatchProvider, both, createElement(Probe)))).rejects.toThrow(new TypeError(message));
+  await expect(async () => render(element)).rejects.toThrow(message);
+  errors.mockRestore();
+  expect(sw.getState().isLeader).toBe(false); // nothing started
 });

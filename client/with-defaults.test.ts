@@ -4,7 +4,9 @@
  * `sessionwatch/client`'s options: the default UI unless `ui: false` (the lock screen follows `ui`
  * unless `lock` says otherwise), drafts by a flag or a selector, every option checked with its name.
  */
+import { keepDrafts } from './drafts';
 import { resolveClientOptions } from './options';
+import { defaultUi } from './ui';
 import { withDefaults } from './with-defaults';
 
 /** The views the resolved options would draw in this document. */
@@ -58,4 +60,34 @@ test.each([
 
 test('rejects a non-object', () => {
   expect(() => withDefaults(null as never)).toThrow(new TypeError('sessionwatch: options must be an object'));
+});
+
+describe("the headless core's plug-ins given to sessionwatch/client say where they go", () => {
+  test('drafts: keepDrafts() (never naming an internal key)', () => {
+    const message =
+      'sessionwatch: option "drafts" must be true, a selector or { selector, owner } (got a plug-in such as keepDrafts()): ' +
+      "keepDrafts() is for sessionwatch/client/core; here, give keepDrafts()'s argument itself (drafts: true, '#editor form' or { selector, owner })";
+    expect(() => withDefaults({ drafts: keepDrafts('#editor') } as never)).toThrow(new TypeError(message));
+    expect(() => withDefaults({ drafts: keepDrafts('#editor') } as never)).not.toThrow(/keeper/);
+    expect(() => withDefaults({ drafts: keepDrafts } as never)).toThrow(
+      new TypeError(message.replace('a plug-in such as keepDrafts()', 'a function')),
+    );
+  });
+
+  test('ui: defaultUi()', () => {
+    const message =
+      'sessionwatch: option "ui" must be true or false (got a plug-in such as defaultUi()): defaultUi() is for sessionwatch/client/core; ' +
+      'this client has the default UI built in (ui: true; lock, texts and nonce are options of their own)';
+    expect(() => withDefaults({ ui: defaultUi({ lock: false }) } as never)).toThrow(new TypeError(message));
+    expect(() => withDefaults({ ui: defaultUi } as never)).toThrow(
+      new TypeError(message.replace('a plug-in such as defaultUi()', 'a function')),
+    );
+  });
+
+  test('other wrong values keep their messages', () => {
+    expect(() => withDefaults({ ui: {} } as never)).toThrow(
+      new TypeError('sessionwatch: option "ui" must be true or false (got [object Object])'),
+    );
+    expect(() => withDefaults({ drafts: { keeper: 'x' } } as never)).toThrow('unknown option "keeper" (known options: selector, owner)');
+  });
 });

@@ -7,7 +7,7 @@
 import { assertKnownKeys } from '../shared/option-checks';
 import { keepDrafts, type DraftOptions } from './drafts';
 import { flag } from './option-values';
-import { OPTION_KEYS, type SessionWatchCoreOptions } from './options';
+import { OPTION_KEYS, UI_OPTION_KEYS, type SessionWatchCoreOptions } from './options';
 import { defaultUi } from './ui';
 import type { SessionWatchTexts } from './ui/texts';
 
@@ -28,13 +28,39 @@ export interface SessionWatchClientOptions extends Omit<SessionWatchCoreOptions,
   drafts?: boolean | string | DraftOptions;
 }
 
-/** The keys only this entry has (the core takes the UI's as `defaultUi()` options). */
-const UI_KEYS = ['lock', 'texts', 'nonce'];
+/**
+ * Refuses a headless core's plug-in (`defaultUi()`, `keepDrafts()`: an object with `method`), or its
+ * factory, given to this entry, which builds its own: the TypeError says where plug-ins go.
+ */
+function refusePlugin(name: string, expected: string, value: unknown, method: string, factory: string, instead: string): void {
+  const isFactory = typeof value === 'function';
+  if (!isFactory && typeof (value as Record<string, unknown> | null | undefined)?.[method] !== 'function') return;
+  throw new TypeError(
+    `sessionwatch: option "${name}" must be ${expected} (got ${isFactory ? 'a function' : `a plug-in such as ${factory}()`}): ` +
+      `${factory}() is for sessionwatch/client/core; ${instead}`,
+  );
+}
 
 /** The core's options for these: the default UI and drafts as plug-ins. Throws TypeError naming a bad option. */
 export function withDefaults(options: SessionWatchClientOptions = {}): SessionWatchCoreOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('sessionwatch: options must be an object');
-  assertKnownKeys(options, [...OPTION_KEYS, ...UI_KEYS]);
+  assertKnownKeys(options, [...OPTION_KEYS, ...UI_OPTION_KEYS]);
+  refusePlugin(
+    'ui',
+    'true or false',
+    options.ui,
+    'views',
+    'defaultUi',
+    'this client has the default UI built in (ui: true; lock, texts and nonce are options of their own)',
+  );
+  refusePlugin(
+    'drafts',
+    'true, a selector or { selector, owner }',
+    options.drafts,
+    'keeper',
+    'keepDrafts',
+    "here, give keepDrafts()'s argument itself (drafts: true, '#editor form' or { selector, owner })",
+  );
   const { ui: dialog, lock: lockGiven, texts, nonce, drafts, ...core } = options;
   const ui = flag('ui', dialog, true);
   const lock = flag('lock', lockGiven, ui);

@@ -3,15 +3,16 @@
  * the example's `/form` page after the page's own client started, as a single-page app renders
  * after its scripts load. It replaces the server's form fields with a React-controlled textarea,
  * and renders React's own state next to it: the textarea's length, and the hook's `secondsLeft`
- * for the page's client (`window.__sessionwatch`).
+ * for the page's client (`window.__sessionwatch`), handed to the provider of the headless React
+ * entry (`sessionwatch/react/core`) as an app that created its client itself does.
  */
 import { createElement, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useSessionWatch } from '../client/react';
+import { SessionWatchProvider, useSessionWatch } from '../client/react-core';
 
 function Editor() {
   const [body, setBody] = useState('');
-  const { secondsLeft, phase } = useSessionWatch(window.__sessionwatch);
+  const { secondsLeft, phase } = useSessionWatch();
   return createElement(
     'div',
     null,
@@ -29,4 +30,4 @@ function Editor() {
 
 const form = document.getElementById('long-form')!;
 form.replaceChildren();
-createRoot(form).render(createElement(Editor));
+createRoot(form).render(createElement(SessionWatchProvider, { client: window.__sessionwatch ?? null }, createElement(Editor)));

@@ -3,7 +3,8 @@
  * client: a React-controlled textarea gets its draft back — on screen and in React's state — after
  * the session expired and the user logged in again, although React renders after the client
  * restored the page; and `useSessionWatch().secondsLeft` is the client's `getState().secondsLeft`
- * throughout (the server's settings, not the client's 1800 s default). The example runs with
+ * throughout (the server's settings, not the client's 1800 s default). The app hands the page's
+ * client to the provider of the headless React entry (`sessionwatch/react/core`). The example runs with
  * warnAfter 4 s and expireAfter 8 s.
  */
 import { buildSync } from 'esbuild';

@@ -10,6 +10,16 @@ describe('option error wording shared by server and client', () => {
     expect(describeValue(Symbol('s'))).toBe('Symbol(s)');
   });
 
+  test('functions are described briefly, never by their source', () => {
+    function defaultUi() {
+      return { locks: true, secret: 'the whole source would follow' };
+    }
+    expect(describeValue(defaultUi)).toBe('a function');
+    expect(describeValue(() => 1)).toBe('a function');
+    expect(describeValue(class Store {})).toBe('a function');
+    expect(describeValue(async () => undefined)).toBe('a function');
+  });
+
   test('the closest known key is suggested, and nothing when none is close', () => {
     const known = ['warnAfter', 'expireAfter', 'maxAge', 'touchInterval'];
     expect(closestKey('expireAftr', known)).toBe('expireAfter');

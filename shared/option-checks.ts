@@ -4,10 +4,14 @@
  * anywhere.
  */
 
-/** A value as error messages show it: strings JSON-quoted (`"abc"`), anything else as `String()`. */
+/**
+ * A value as error messages show it: strings JSON-quoted (`"abc"`), functions as `a function`
+ * (never their source, which `String()` would dump whole), anything else as `String()`.
+ */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'function') return 'a function';
   return String(value);
 }
 
