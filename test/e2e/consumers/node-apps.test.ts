@@ -66,7 +66,17 @@ test('the tarball holds the built entries and no tests, test doubles, bench or e
     .split('\n')
     .filter(Boolean)
     .map((f) => f.replace(/^package\//, ''));
-  for (const entry of ['backend/index', 'backend/redis/index', 'client/index', 'client/react', 'shared/index']) {
+  for (const entry of [
+    'backend/index',
+    'backend/redis/index',
+    'client/index',
+    'client/core',
+    'client/ui/index',
+    'client/drafts/index',
+    'client/react',
+    'client/react-core',
+    'shared/index',
+  ]) {
     for (const ext of ['.js', '.mjs', '.d.ts', '.d.mts', '.js.map']) expect(files).toContain(`dist/${entry}${ext}`);
   }
   expect(files).toContain('dist/browser/sessionwatch.mjs');
