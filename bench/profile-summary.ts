@@ -4,6 +4,7 @@
  *
  *   BENCH_CPU_PROF=/tmp/prof npm run bench -- --quick --only=overhead,ping
  *   npx ts-node bench/profile-summary.ts /tmp/prof/*.cpuprofile
+ *   npx ts-node bench/profile-summary.ts --detail=koa,koa-session /tmp/prof/*.cpuprofile
  *
  * When the figures marked their load windows (`windows.jsonl` beside the profiles, see
  * `lib/profile-windows.ts`), only the samples inside them count, divided by the requests the
@@ -99,10 +100,10 @@ function ownerOf(stack: ProfileNode[]): string {
   }
   const leaf = stack[0].callFrame;
   if (leaf.functionName === '(garbage collector)') return '(garbage collector)';
-  if (leaf.functionName === '(program)') return '(program: V8, native)';
+  if (leaf.functionName === '(program)') return '(program: V8/native)';
   if (leaf.functionName === '(idle)') return '(idle)';
   // No package on the stack: Node's own work (HTTP parsing, sockets, timers, microtasks).
-  return 'node (http, net, timers)';
+  return 'node (http/net/timers)';
 }
 
 function isIdle(sample: Sample): boolean {
@@ -124,7 +125,17 @@ interface Breakdown {
   oursSelf: Map<string, number>;
   /** Inclusive time of sessionwatch's functions (each counted once per sample). */
   oursInclusive: Map<string, number>;
+  /** Self time by frame of the owners asked for with `--detail=` (the owner's frame nearest the leaf). */
+  detail: Map<string, number>;
 }
+
+/** Owners whose frames are listed one by one (`--detail=koa,node (http, net, timers)`). */
+const DETAIL = new Set(
+  process.argv
+    .filter((arg) => arg.startsWith('--detail='))
+    .flatMap((arg) => arg.slice('--detail='.length).split(','))
+    .filter(Boolean),
+);
 
 function add(map: Map<string, number>, key: string, us: number): void {
   map.set(key, (map.get(key) ?? 0) + us);
@@ -138,6 +149,7 @@ function breakdown(server: string, samples: Sample[], windows: ProfileWindow[]):
     byOwner: new Map(),
     oursSelf: new Map(),
     oursInclusive: new Map(),
+    detail: new Map(),
   };
   const sorted = [...windows].sort((a, b) => a.start - b.start);
   let w = 0;
@@ -148,6 +160,10 @@ function breakdown(server: string, samples: Sample[], windows: ProfileWindow[]):
     result.busy += sample.us;
     const owner = ownerOf(sample.stack);
     add(result.byOwner, owner, sample.us);
+    if (DETAIL.has(owner)) {
+      const frame = sample.stack.find((node) => ownerOfUrl(node.callFrame.url) === owner) ?? sample.stack[0];
+      add(result.detail, `${owner}: ${frameName(frame.callFrame)}`, sample.us);
+    }
     if (owner === 'sessionwatch') {
       const frame = sample.stack.find((node) => ownerOfUrl(node.callFrame.url) === 'sessionwatch')!;
       add(result.oursSelf, frameName(frame.callFrame), sample.us);
@@ -178,6 +194,15 @@ function printBreakdowns(label: string, results: Breakdown[]): void {
     for (const [owner, us] of r.byOwner) owners.set(owner, Math.max(owners.get(owner) ?? 0, perRequest(us, r.requests)));
   for (const [owner] of [...owners].filter(([, us]) => us >= 0.5).sort((a, b) => b[1] - a[1])) {
     console.log(`${`  ${owner}`.padEnd(28)}${results.map((r) => fmt(perRequest(r.byOwner.get(owner) ?? 0, r.requests), width)).join('')}`);
+  }
+  if (DETAIL.size) {
+    const frames = new Map<string, number>();
+    for (const r of results)
+      for (const [name, us] of r.detail) frames.set(name, Math.max(frames.get(name) ?? 0, perRequest(us, r.requests)));
+    console.log(`\nframes of ${[...DETAIL].join(', ')} by self time, µs per request`);
+    for (const [name] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+      console.log(`${results.map((r) => fmt(perRequest(r.detail.get(name) ?? 0, r.requests), width)).join('')}  ${name}`);
+    }
   }
   for (const r of results.filter((x) => x.oursSelf.size)) {
     console.log(`\n${r.server}: sessionwatch's own code by self time (Node internals it calls included), µs per request`);
@@ -253,4 +278,4 @@ function main(files: string[]): void {
   for (const [label, results] of byLabel) printBreakdowns(label, results);
 }
 
-main(process.argv.slice(2));
+main(process.argv.slice(2).filter((arg) => !arg.startsWith('--')));
