@@ -6,7 +6,8 @@ import { SessionWatchHttpError } from './errors';
 import { hashToken } from './tracking/tokens';
 import { UNKNOWN_IP } from './tracking/records';
 import { koaSessionOrder, requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
-import { isExpired, recordPolicy, shouldTouch } from './inactivity/policy';
+import { isExpired, recordPolicy, shouldTouch, type ActivityPolicy } from './inactivity/policy';
+import type { StoredAddress } from './insight/ip-privacy';
 import { createRoutes } from './routes';
 import { applyNoStore } from './http/no-store';
 
@@ -35,6 +36,10 @@ const WITH_MESSAGE = new Set<string>([ERROR.badRequest, ERROR.forbidden, ERROR.m
  * Builds the per-request middleware of a `SessionWatch`: the session check, then the API routes,
  * then the app.
  *
+ * A request whose session is cached and needs no write is checked synchronously (no promise),
+ * then costs one `await` of the app (to add `Cache-Control: no-store` once it has answered) on
+ * top of Koa's own promises.
+ *
  * @internal
  */
 export function createMiddleware(sw: Core): Middleware {
@@ -43,23 +48,50 @@ export function createMiddleware(sw: Core): Middleware {
   const isApi = (path: string) => path === apiPrefix || path.startsWith(`${apiPrefix}/`);
   // A ping reports activity itself; a logout ends the session (and may say its deadline passed).
   const apiPassive = new Set([apiPath(apiPrefix, ROUTES.ping), apiPath(apiPrefix, ROUTES.logout)]);
-  return async function sessionwatch(ctx: Context, next: Next) {
+
+  /** A sessionwatch error becomes its JSON answer; anything else is the app's, and propagates. */
+  const answer = (ctx: Context, err: unknown): void => {
+    if (!(err instanceof SessionWatchHttpError)) throw err;
+    ctx.status = err.status;
+    ctx.body = errorBody(sw, ctx, err);
+  };
+
+  /** The app, then `Cache-Control: no-store` on its answer when due. */
+  const runApp = async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (err) {
+      keepEndReason(sw, ctx, err);
+      answer(ctx, err);
+      return;
+    }
+    try {
+      applyNoStore(sw, ctx);
+    } catch (err) {
+      answer(ctx, err);
+    }
+  };
+
+  /** After the check: the API's own paths go through the router; the app's skip route matching. */
+  const dispatch = (ctx: Context, next: Next): Promise<void> =>
+    isApi(ctx.path) ? routes(ctx, next).then(undefined, (err: unknown) => answer(ctx, err)) : runApp(ctx, next);
+
+  return function sessionwatch(ctx: Context, next: Next): Promise<void> {
+    let pending: Promise<void> | undefined;
     try {
       // Never run untracked: a session sessionwatch cannot see would never expire nor be revoked.
       const order = koaSessionOrder(ctx);
       if (order !== 'ok') throw sw.configError(`order:${order}`, ORDER_MESSAGES[order]);
-      await checkSession(sw, ctx, apiPassive);
-      // Only the API's own paths go through the router: the app's requests skip route matching.
-      if (!isApi(ctx.path)) {
-        await nextKeepingEndReason(sw, ctx, next);
-        return applyNoStore(sw, ctx);
-      }
-      await routes(ctx, next);
+      pending = checkSession(sw, ctx, apiPassive);
     } catch (err) {
-      if (!(err instanceof SessionWatchHttpError)) throw err;
-      ctx.status = err.status;
-      ctx.body = errorBody(sw, ctx, err);
+      answer(ctx, err);
+      return Promise.resolve();
     }
+    if (pending === undefined) return dispatch(ctx, next);
+    return pending.then(
+      () => dispatch(ctx, next),
+      (err: unknown) => answer(ctx, err),
+    );
   };
 }
 
@@ -74,24 +106,19 @@ function errorBody(sw: Core, ctx: Context, err: SessionWatchHttpError): ErrorBod
 }
 
 /**
- * Runs the app. When it throws and Koa's own error handling answers, Koa drops every header set
- * so far but those of the error: the end reason rides on the error, so that the app's error
- * answer still says why the session ended.
+ * The app threw. When Koa's own error handling answers, it drops every header set so far but
+ * those of the error: the end reason rides on the error, so that the app's error answer still
+ * says why the session ended.
  */
-async function nextKeepingEndReason(sw: Core, ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-  } catch (err) {
-    const ended = sw.state(ctx).ended;
-    if (ended && typeof err === 'object' && err !== null) {
-      try {
-        const carrier = err as { headers?: Record<string, string> };
-        carrier.headers = { ...carrier.headers, [SESSION_ENDED_HEADER]: ended };
-      } catch {
-        /* a frozen error: Koa answers without the header */
-      }
+function keepEndReason(sw: Core, ctx: Context, err: unknown): void {
+  const ended = sw.state(ctx).ended;
+  if (ended && typeof err === 'object' && err !== null) {
+    try {
+      const carrier = err as { headers?: Record<string, string> };
+      carrier.headers = { ...carrier.headers, [SESSION_ENDED_HEADER]: ended };
+    } catch {
+      /* a frozen error: Koa answers without the header */
     }
-    throw err;
   }
 }
 
@@ -99,31 +126,44 @@ async function nextKeepingEndReason(sw: Core, ctx: Context, next: Next): Promise
  * Finds the request's tracked session and enforces it: a revoked, expired or unknown session is
  * logged out on this very request (data cleared, cookie reset, external store entry destroyed);
  * a live one records activity unless the request is passive (throttled by `touchInterval`).
+ *
+ * Returns undefined when it is done without waiting for anything — the common case, a live
+ * session whose record is cached and needs no write: hashed once, found in memory (the cache's
+ * own object, not a copy), checked by the pure policy — else a promise of the rest.
  */
-async function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): Promise<void> {
-  const { sessionKey, isPassive, now } = sw.options;
-  // Each session by its own limits (stored on its record), else the global ones.
-  const policy = (record: SessionRecord) => recordPolicy(record, sw.options.policy);
-  const state = sw.state(ctx);
+function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): Promise<void> | undefined {
   const session = sessionOf(ctx);
-  const token = session?.[sessionKey];
-
+  const token = session?.[sw.options.sessionKey];
   if (typeof token !== 'string') {
-    if (session && typeof session[sw.endedKey] === 'string') await explainTombstone(sw, ctx, session[sw.endedKey] as string);
-    else if (session?.isNew) await explainMissingStoreEntry(sw, ctx);
-    return;
+    if (session && typeof session[sw.endedKey] === 'string') return explainTombstone(sw, ctx, session[sw.endedKey] as string);
+    if (session?.isNew) return explainMissingStoreEntry(sw, ctx);
+    return undefined;
   }
   const tokenHash = hashToken(token);
+  const cached = sw.cachedRecord(tokenHash);
+  if (cached !== undefined && cached.endedAt === null) {
+    const time = sw.options.now();
+    // Each session by its own limits (stored on its record), else the global ones.
+    const policy = recordPolicy(cached, sw.options.policy);
+    if (!isExpired(cached, policy, time)) return enforceLive(sw, ctx, cached, policy, time, apiPassive);
+  }
+  // Not cached, ended, or past its deadline by the cached copy: decided on the stored record.
+  return checkStored(sw, ctx, tokenHash, apiPassive);
+}
+
+/** {@link checkSession} from the store: a cache miss, or a session that may have to end. */
+async function checkStored(sw: Core, ctx: Context, tokenHash: string, apiPassive: ReadonlySet<string>): Promise<void> {
+  const policyOf = (record: SessionRecord) => recordPolicy(record, sw.options.policy);
   let record = await sw.store.findByTokenHash(tokenHash);
-  const time = now();
+  const time = sw.options.now();
   // A cached copy may lag behind activity recorded elsewhere: check the database before ending it.
-  if (record && record.endedAt === null && isExpired(record, policy(record), time)) {
+  if (record && record.endedAt === null && isExpired(record, policyOf(record), time)) {
     record = await sw.store.findByTokenHash(tokenHash, { fresh: true });
   }
   let ended: EndReason | undefined;
   if (!record) ended = 'logged-out';
   else if (record.endedAt !== null) ended = record.endReason ?? 'revoked';
-  else if (isExpired(record, policy(record), time)) {
+  else if (isExpired(record, policyOf(record), time)) {
     ended = 'expired';
     const expired = await sw.store.end(record.id, 'expired', time);
     if (expired) await sw.ended(expired, 'expired', ctx);
@@ -132,15 +172,39 @@ async function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<stri
     await sw.resetSession(ctx, ended, record?.tokenHash, record?.endedAt ?? time);
     return;
   }
-  state.record = record;
-  // A request from another address than the stored one moves it at once (rare: the only extra
-  // write); the same address costs a memoized lookup and no write. An unknown address (a bad
-  // X-Forwarded-For) never replaces a known one.
+  await enforceLive(sw, ctx, record!, policyOf(record!), time, apiPassive);
+}
+
+/**
+ * A live session: the request's state holds its record. A request from another address than the
+ * stored one moves it at once (rare: the only extra write); the same address costs a memoized
+ * lookup and no write. An unknown address (a bad X-Forwarded-For) never replaces a known one.
+ * Then the activity write, when due and the request is not passive. Undefined when nothing is
+ * written (no promise).
+ */
+function enforceLive(
+  sw: Core,
+  ctx: Context,
+  record: SessionRecord,
+  policy: ActivityPolicy,
+  time: number,
+  apiPassive: ReadonlySet<string>,
+): Promise<void> | undefined {
+  sw.state(ctx).record = record;
   const address = sw.addressOf(ctx.ip);
-  if (address.stored !== record!.ip && address.stored !== UNKNOWN_IP) await sw.relocate(record!, address);
-  if (!isPassive(ctx) && !apiPassive.has(ctx.path) && shouldTouch(record!, policy(record!), time)) {
-    const lastActivity = await sw.store.touch(record!.id, time);
-    if (lastActivity !== undefined) record!.lastActivity = lastActivity;
+  const moved = address.stored !== record.ip && address.stored !== UNKNOWN_IP;
+  const touch = !sw.options.isPassive(ctx) && !apiPassive.has(ctx.path) && shouldTouch(record, policy, time);
+  if (!moved && !touch) return undefined;
+  return writeLive(sw, record, moved ? address : undefined, touch ? time : undefined);
+}
+
+/** The writes of {@link enforceLive}: the address moved, the activity at `touchAt`. */
+async function writeLive(sw: Core, record: SessionRecord, address: StoredAddress | undefined, touchAt: number | undefined): Promise<void> {
+  if (address) await sw.relocate(record, address);
+  if (touchAt !== undefined) {
+    const lastActivity = await sw.store.touch(record.id, touchAt);
+    // Forward only: the record may be the cache's own copy, which the store moved already.
+    if (lastActivity !== undefined) record.lastActivity = Math.max(record.lastActivity, lastActivity);
   }
 }
 

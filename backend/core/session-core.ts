@@ -16,6 +16,7 @@ import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
 import { resolveSessionLimits, type LoginOptions } from '../inactivity/session-policy';
 import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
+import { CachedStore } from '../store/cached-store';
 import type { DeviceKey, SecurityEventRecord, SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
 import { currentStoreKey, externalStoreOf, regenerateSession } from '../tracking/koa-session-adapter';
 import {
@@ -47,7 +48,13 @@ export class SessionCore implements Core {
   /** The store as given or connected, unguarded: only `migrate()` uses it. */
   private readonly raw: Store;
   private readonly startStore: () => void;
-  private readonly requests = new WeakMap<Context, RequestState>();
+  /** The record cache, when on (`cache` option): requests peek into it synchronously. */
+  private readonly cache: CachedStore | undefined;
+  /**
+   * Where a request's state lives: a property of its Koa context, under a key of this instance
+   * (several instances may serve one app). Cheaper than a WeakMap on every request.
+   */
+  private readonly stateKey = Symbol('sessionwatch request state');
   private readonly log: LogOnce;
   /** The location source (`geoip` / `locate`), or null. */
   private readonly locator: Locator | null;
@@ -63,6 +70,7 @@ export class SessionCore implements Core {
     const layers = assembleStore(options, this.log.observeStore);
     this.raw = layers.raw;
     this.store = layers.store;
+    this.cache = layers.store instanceof CachedStore ? layers.store : undefined;
     this.startStore = () => layers.start();
     this.endedKey = `${options.sessionKey}:ended`;
     this.locator = options.location && new Locator(options.location, (key, message) => this.log.advise(key, message));
@@ -135,15 +143,29 @@ export class SessionCore implements Core {
     return this.log.configError(key, message);
   }
 
+  cachedRecord(tokenHash: string): SessionRecord | undefined {
+    return this.cache?.peek(tokenHash);
+  }
+
+  /** The request's state if it has one yet. */
+  private stateOf(ctx: Context): RequestState | undefined {
+    return (ctx as unknown as Record<symbol, RequestState | undefined>)[this.stateKey];
+  }
+
+  /** Replaces the request's state (undefined: forgets it). */
+  private setState(ctx: Context, state: RequestState | undefined): void {
+    (ctx as unknown as Record<symbol, RequestState | undefined>)[this.stateKey] = state;
+  }
+
   state(ctx: Context): RequestState {
-    let state = this.requests.get(ctx);
-    if (!state) this.requests.set(ctx, (state = {}));
+    let state = this.stateOf(ctx);
+    if (!state) this.setState(ctx, (state = {}));
     return state;
   }
 
   /** The request's live tracked session, or undefined. */
   current(ctx: Context): TrackedSession | undefined {
-    const record = this.requests.get(ctx)?.record;
+    const record = this.stateOf(ctx)?.record;
     return record && toTrackedSession(record);
   }
 
@@ -162,7 +184,7 @@ export class SessionCore implements Core {
     const newDevice = !(await this.knowsDevice(userId, record, now));
     await this.store.insert(record);
     await this.logEvents([eventOf(record, 'login', now, { newDevice })]);
-    this.requests.set(ctx, { record });
+    this.setState(ctx, { record });
     // The request may have come from an ended session: this answer is a login, not an end.
     ctx.remove(SESSION_ENDED_HEADER);
     const tracked = toTrackedSession(record);
@@ -233,7 +255,7 @@ export class SessionCore implements Core {
   }
 
   markEnded(ctx: Context, reason: EndReason, endedAt: number = this.options.now()): void {
-    this.requests.set(ctx, { ended: reason, endedAt });
+    this.setState(ctx, { ended: reason, endedAt });
     ctx.set(SESSION_ENDED_HEADER, reason);
   }
 
@@ -305,7 +327,7 @@ export class SessionCore implements Core {
   async revokeAll(userId: string, options: { exceptId?: string; ctx?: Context } = {}): Promise<number> {
     const now = this.options.now();
     const ended = await this.store.endAllOfUser(userId, 'revoked', now, options.exceptId);
-    const caller = options.ctx && this.requests.get(options.ctx)?.record;
+    const caller = options.ctx && this.stateOf(options.ctx)?.record;
     const revoked = ended.map((record) => ({ record, actor: actorOf(record, caller) }));
     // One insert for all of them (an administrator ending a user's hundred sessions).
     await this.logEvents(revoked.map(({ record, actor }) => eventOf(record, 'revoked', now, { actor })));
@@ -352,7 +374,7 @@ export class SessionCore implements Core {
     ctx?: Context,
     extra: { cause?: SessionEndedEvent['cause']; actor?: Actor; logged?: boolean } = {},
   ): Promise<void> {
-    const actor = reason === 'revoked' ? (extra.actor ?? actorOf(record, ctx && this.requests.get(ctx)?.record)) : undefined;
+    const actor = reason === 'revoked' ? (extra.actor ?? actorOf(record, ctx && this.stateOf(ctx)?.record)) : undefined;
     if (!extra.logged) await this.logEvents([eventOf(record, EVENT_OF_END[reason], this.options.now(), { actor })]);
     const store = this.options.sessionStore ?? (ctx && externalStoreOf(ctx));
     if (store && record.storeKey) {
@@ -372,9 +394,9 @@ export class SessionCore implements Core {
 
   /** Deletes the record of the request's session, if it has a live one (a logout, or a new login). */
   private async endTracked(ctx: Context): Promise<void> {
-    const record = this.requests.get(ctx)?.record;
+    const record = this.stateOf(ctx)?.record;
     if (!record) return;
-    this.requests.delete(ctx);
+    this.setState(ctx, undefined);
     const deleted = await this.store.delete(record.id);
     if (!deleted) return;
     await this.logEvents([eventOf(deleted, 'logout', this.options.now())]);

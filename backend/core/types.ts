@@ -82,6 +82,12 @@ export interface Core {
    * token hash (never the token), so its later requests still get the precise reason.
    */
   readonly endedKey: string;
+  /**
+   * The record of a token hash if the cache holds it and may serve it now: the cache's own object,
+   * found synchronously (see `CachedStore.peek`); undefined otherwise (or with `cache: false`),
+   * and then `store.findByTokenHash` reads it.
+   */
+  cachedRecord(tokenHash: string): SessionRecord | undefined;
   /** A request's address (`ctx.ip`): validated, and as stored (`ipPrivacy`). */
   addressOf(rawIp: string): StoredAddress;
   /** Moves a live session's stored address (and location) to the request's; updates `record`. */

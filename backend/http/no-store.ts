@@ -11,6 +11,17 @@ import type { Core } from '../core/types';
 export function applyNoStore(sw: Pick<Core, 'options' | 'state'>, ctx: Context): void {
   const rule = sw.options.noStore;
   if (rule === false || ctx.res.hasHeader('Cache-Control')) return;
-  const selected = rule === 'authenticated-html' ? sw.state(ctx).record !== undefined && ctx.response.is('html') === 'html' : rule(ctx);
+  const selected = rule === 'authenticated-html' ? sw.state(ctx).record !== undefined && isHtml(ctx) : rule(ctx);
   if (selected) ctx.set('Cache-Control', 'no-store');
+}
+
+/**
+ * True when the response is HTML, as `ctx.response.is('html')` says. Every response of a live
+ * session asks, and most are JSON or assets: a Content-Type that does not even contain `html`
+ * is answered without parsing it.
+ */
+function isHtml(ctx: Context): boolean {
+  const type = ctx.res.getHeader('Content-Type');
+  if (typeof type !== 'string' || !/html/i.test(type)) return false;
+  return ctx.response.is('html') === 'html';
 }

@@ -1,6 +1,7 @@
-import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import Router, { type RouterContext } from '@koa/router';
+import type { Context, Middleware, Next } from 'koa';
 import {
+  apiPath,
   ERROR,
   MAX_IDLE_FOR,
   ROUTES,
@@ -58,7 +59,7 @@ function seconds(ms: number): number {
  *
  * @internal
  */
-export function createRoutes(sw: Core): Middleware {
+export function createRoutes(sw: Core): (ctx: Context, next: Next) => Promise<void> {
   const { apiPrefix, trustedOrigins, now } = sw.options;
   // Strict and case-sensitive: `DELETE /sessions/` (an empty id) must never mean `DELETE /sessions`.
   const router = new Router({ prefix: apiPrefix, strict: true, sensitive: true });
@@ -101,45 +102,44 @@ export function createRoutes(sw: Core): Middleware {
     }),
   );
 
-  router.post(
-    ROUTES.ping,
-    withSession('write', async (ctx, record) => {
-      const idleFor = parseIdleFor(await readJsonObject(ctx));
-      const time = now();
-      // This session's own limits (stored on its record), else the global ones.
-      const policy = recordPolicy(record, sw.options.policy);
-      if (pingExpires(record, idleFor * 1000, policy, time)) {
-        // The cached copy may lag activity recorded by another instance: decide on the stored one.
-        const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
-        if (!stored || stored.endedAt !== null) {
-          await sw.resetSession(ctx, stored?.endReason ?? 'logged-out', stored?.tokenHash);
-          throw unauthenticated(sw.state(ctx).ended);
-        }
-        if (pingExpires(stored, idleFor * 1000, policy, time)) {
-          await sw.expire(ctx, stored);
-          throw unauthenticated(sw.state(ctx).ended);
-        }
+  const ping = withSession('write', async (ctx, record) => {
+    const idleFor = parseIdleFor(await readJsonObject(ctx));
+    const time = now();
+    // This session's own limits (stored on its record), else the global ones.
+    const policy = recordPolicy(record, sw.options.policy);
+    if (pingExpires(record, idleFor * 1000, policy, time)) {
+      // The cached copy may lag activity recorded by another instance: decide on the stored one.
+      const stored = await sw.store.findByTokenHash(record.tokenHash, { fresh: true });
+      if (!stored || stored.endedAt !== null) {
+        await sw.resetSession(ctx, stored?.endReason ?? 'logged-out', stored?.tokenHash);
+        throw unauthenticated(sw.state(ctx).ended);
       }
-      const lastActivity = await sw.store.touch(record.id, Math.round(time - idleFor * 1000));
-      // Revoked or ended between the check and the merge: answer as the next request would.
-      if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
-      record.lastActivity = lastActivity;
-      noStore(ctx);
-      const { maxAgeMs } = policy;
-      const secret = tagSecret(sw.options.secret, ctx);
-      if (secret === undefined) sw.advise('secret', NO_SECRET_MESSAGE);
-      const body: PingResponse = {
-        idleFor: seconds(time - lastActivity),
-        warnAfter: record.limits ? record.limits.warnAfterMs / 1000 : sw.options.warnAfter,
-        expireAfter: record.limits ? record.limits.expireAfterMs / 1000 : sw.options.expireAfter,
-        maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
-        session: record.id,
-        createdAt: new Date(record.createdAt).toISOString(),
-        user: secret === undefined ? null : userTag(secret, record.userId),
-      };
-      ctx.body = body;
-    }),
-  );
+      if (pingExpires(stored, idleFor * 1000, policy, time)) {
+        await sw.expire(ctx, stored);
+        throw unauthenticated(sw.state(ctx).ended);
+      }
+    }
+    const lastActivity = await sw.store.touch(record.id, Math.round(time - idleFor * 1000));
+    // Revoked or ended between the check and the merge: answer as the next request would.
+    if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
+    // Forward only: the record may be the cache's own copy, which the store moved already.
+    record.lastActivity = Math.max(record.lastActivity, lastActivity);
+    noStore(ctx);
+    const { maxAgeMs } = policy;
+    const secret = tagSecret(sw.options.secret, ctx);
+    if (secret === undefined) sw.advise('secret', NO_SECRET_MESSAGE);
+    const body: PingResponse = {
+      idleFor: seconds(time - lastActivity),
+      warnAfter: record.limits ? record.limits.warnAfterMs / 1000 : sw.options.warnAfter,
+      expireAfter: record.limits ? record.limits.expireAfterMs / 1000 : sw.options.expireAfter,
+      maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
+      session: record.id,
+      createdAt: new Date(record.createdAt).toISOString(),
+      user: secret === undefined ? null : userTag(secret, record.userId),
+    };
+    ctx.body = body;
+  });
+  router.post(ROUTES.ping, ping);
 
   router.post(ROUTES.logout, async (ctx) => {
     assertSameOrigin(ctx, trustedOrigins);
@@ -162,8 +162,9 @@ export function createRoutes(sw: Core): Middleware {
   if (sw.options.isAdmin) addAdminRoutes(router, sw, sw.options.isAdmin);
 
   const routes = router.routes() as unknown as Middleware;
+  const pingPath = apiPath(apiPrefix, ROUTES.ping);
   // The apiPrefix belongs to the API: anything else under it is a JSON 404 or 405, never the app's.
-  return async function api(ctx, next) {
+  const routed = async (ctx: Context, next: Next): Promise<void> => {
     const match = router.match(ctx.path, ctx.method);
     if (match.route) {
       await routes(ctx, next);
@@ -174,5 +175,11 @@ export function createRoutes(sw: Core): Middleware {
       throw new SessionWatchHttpError(ERROR.methodNotAllowed);
     }
     throw new SessionWatchHttpError(ERROR.routeNotFound);
+  };
+  // Every open page pings once per ping interval: its one exact path (the router's, strict and
+  // case-sensitive) goes straight to its handler, without matching every route twice.
+  return function api(ctx: Context, next: Next): Promise<void> {
+    if (ctx.method === 'POST' && ctx.path === pingPath) return ping(ctx as RouterContext);
+    return routed(ctx, next);
   };
 }

@@ -47,6 +47,31 @@ describe('CachedStore', () => {
     expect(reads).toBe(1);
   });
 
+  test('peek answers the cached record itself, synchronously, and only while the cache may serve', async () => {
+    expect(store.peek('hash-a')).toBeUndefined(); // not read yet
+    await store.findByTokenHash('hash-a');
+    const first = store.peek('hash-a');
+    expect(first).toMatchObject({ id: 'a', lastActivity: 1 });
+    expect(store.peek('hash-a')).toBe(first); // no copy
+    await store.touch('a', 50);
+    expect(first!.lastActivity).toBe(50); // the store's own writes keep it in step
+    channel.connected = false;
+    expect(store.peek('hash-a')).toBeUndefined();
+    channel.connected = true;
+    await store.end('a', 'revoked', 60);
+    expect(store.peek('hash-a')).toBeUndefined(); // evicted
+    expect(reads).toBe(1);
+  });
+
+  test('a peek counts as a use for the least-recently-used order', async () => {
+    for (const id of ['c', 'd']) await store.insert(record(id));
+    for (const id of ['a', 'b', 'c']) await store.findByTokenHash(`hash-${id}`);
+    store.peek('hash-a'); // a is now the most recent
+    await store.findByTokenHash('hash-d'); // evicts b
+    expect(store.peek('hash-a')).toBeDefined();
+    expect(store.peek('hash-b')).toBeUndefined();
+  });
+
   test('fresh bypasses the cache', async () => {
     await store.findByTokenHash('hash-a');
     await store.findByTokenHash('hash-a', { fresh: true });

@@ -84,16 +84,30 @@ export class CachedStore implements Store {
     return this.inner.insert(record);
   }
 
-  async findByTokenHash(tokenHash: string, options: { fresh?: boolean } = {}): Promise<SessionRecord | undefined> {
-    if (!options.fresh && this.trusted) {
-      const hit = this.byToken.get(tokenHash);
-      if (hit) {
-        // Refresh its place in the LRU order.
-        this.byToken.delete(tokenHash);
-        this.byToken.set(tokenHash, hit);
-        return { ...hit };
-      }
+  /**
+   * The cached record of a token hash, found without a query, a promise or a copy: the request
+   * path's fast lane (a request whose record is cached and needs no write runs synchronously).
+   * Undefined when it is not cached, or while cached records may not be served (see `trusted`):
+   * then {@link findByTokenHash} reads it.
+   *
+   * The object is the cache's own, shared by every request of the session: read it, and change
+   * it only as the store's own writes do (`touch` moves `lastActivity` forward, never back). A
+   * write that changes anything else evicts it first.
+   */
+  peek(tokenHash: string): SessionRecord | undefined {
+    if (!this.trusted) return undefined;
+    const hit = this.byToken.get(tokenHash);
+    if (hit !== undefined) {
+      // Refresh its place in the LRU order.
+      this.byToken.delete(tokenHash);
+      this.byToken.set(tokenHash, hit);
     }
+    return hit;
+  }
+
+  async findByTokenHash(tokenHash: string, options: { fresh?: boolean } = {}): Promise<SessionRecord | undefined> {
+    const hit = options.fresh ? undefined : this.peek(tokenHash);
+    if (hit) return { ...hit };
     const epoch = this.epoch;
     const record = await this.inner.findByTokenHash(tokenHash);
     if (record && this.trusted && epoch === this.epoch) this.remember(record);

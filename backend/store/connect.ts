@@ -2,6 +2,7 @@ import knexFactory, { type Knex } from 'knex';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDatabaseUrl, redact } from './database-url';
+import { reusePreparedStatements, type PreparingConnection } from './sqlite-statements';
 
 /** Default database: an embedded SQLite file, relative to the working directory. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/sessionwatch.sqlite';
@@ -103,11 +104,12 @@ export function connect(url: string, options: ConnectOptions = {}): Knex {
         // One connection: better-sqlite3 is synchronous, so more would only add lock contention.
         min: 1,
         max: 1,
-        afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(conn: PreparingConnection & { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
           try {
             conn.pragma('journal_mode = WAL');
             conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
             conn.pragma('synchronous = NORMAL');
+            reusePreparedStatements(conn);
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

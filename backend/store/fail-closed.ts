@@ -125,21 +125,56 @@ class FailClosedStore implements Store {
   }
 }
 
-async function guard<T>(call: () => Promise<T>, timeoutMs: number, observe: StoreObserver, missingTableMessage: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`store call timed out after ${timeoutMs} ms`)), timeoutMs);
+/**
+ * Runs `call` under the timeout. One promise and one timer per call, no `Promise.race`: every
+ * query of every request (a ping's write, a cache miss) goes through here.
+ */
+function guard<T>(call: () => Promise<T>, timeoutMs: number, observe: StoreObserver, missingTableMessage: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: unknown) => {
+      try {
+        observe(err);
+      } catch {
+        /* an observer's own failure changes nothing: the call failed */
+      }
+      if (err instanceof SessionWatchConfigError || err instanceof StoreUnavailableError) reject(err);
+      else if (isMissingTableError(err)) reject(new SessionWatchConfigError(missingTableMessage));
+      else reject(new StoreUnavailableError(err));
+    };
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      fail(new Error(`store call timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (err) {
+      settled = true;
+      clearTimeout(timer);
+      fail(err);
+      return;
+    }
+    pending.then(
+      (result) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        try {
+          observe(undefined);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        resolve(result);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fail(err);
+      },
+    );
   });
-  try {
-    const result = await Promise.race([call(), timeout]);
-    observe(undefined);
-    return result;
-  } catch (err) {
-    observe(err);
-    if (err instanceof SessionWatchConfigError || err instanceof StoreUnavailableError) throw err;
-    if (isMissingTableError(err)) throw new SessionWatchConfigError(missingTableMessage);
-    throw new StoreUnavailableError(err);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -326,14 +326,25 @@ export class KnexStore implements Store {
     return rows.map(fromRow);
   }
 
+  /**
+   * The SQL of {@link touch}, compiled once by the query builder (bindings: time, then id). Every
+   * ping and every due activity write runs it: as raw SQL it skips building and compiling the
+   * query each time, and Knex still runs it (pool, `query` events, errors).
+   */
+  private touchSql?: string;
+
   async touch(id: string, at: number): Promise<number | undefined> {
-    // One atomic statement: concurrent touches (tabs, instances) can only move it forward.
-    const rows: Array<Pick<Row, 'last_activity'>> = await this.table()
-      .where('id', id)
+    this.touchSql ??= this.table()
+      .where('id', '')
       .whereNull('ended_at')
-      // Integer milliseconds: Postgres refuses a fractional bigint.
-      .update({ last_activity: this.knex.raw(`${this.greatest}(last_activity, ?)`, [Math.round(at)]) } as never)
-      .returning(['last_activity']);
+      .update({ last_activity: this.knex.raw(`${this.greatest}(last_activity, ?)`, [0]) } as never)
+      .returning(['last_activity'])
+      .toSQL().sql;
+    // One atomic statement: concurrent touches (tabs, instances) can only move it forward.
+    // Integer milliseconds: Postgres refuses a fractional bigint.
+    const result: unknown = await this.knex.raw(this.touchSql, [Math.round(at), id]);
+    // A raw query answers the driver's result: rows (better-sqlite3), or `{ rows }` (pg).
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<Pick<Row, 'last_activity'>>;
     return rows.length ? toMillis(rows[0].last_activity) : undefined;
   }
 

@@ -36,6 +36,9 @@ const MISSING_SESSION = 'sessionwatch needs koa-session: add `app.use(session(ap
  */
 const CONTEXT_SESSION_SYMBOLS = new Set(['contextSession instance', 'context#_contextSession']);
 
+/** koa-session's state symbols met so far (one per copy of koa-session the process loaded). */
+const seenSymbols: symbol[] = [];
+
 /**
  * Whether koa-session is in place for this request: `missing` (never set up on this app),
  * `after` (set up, but its middleware has not run yet: mounted after sessionwatch, which would
@@ -44,8 +47,13 @@ const CONTEXT_SESSION_SYMBOLS = new Set(['contextSession instance', 'context#_co
  */
 export function koaSessionOrder(ctx: Context): 'ok' | 'missing' | 'after' {
   if (!('session' in ctx) || !('sessionOptions' in ctx)) return 'missing';
+  // Every request asks: the symbols found before answer it without listing the context's own.
+  for (const symbol of seenSymbols) if (Object.hasOwn(ctx, symbol)) return 'ok';
   for (const symbol of Object.getOwnPropertySymbols(ctx)) {
-    if (symbol.description && CONTEXT_SESSION_SYMBOLS.has(symbol.description)) return 'ok';
+    if (symbol.description && CONTEXT_SESSION_SYMBOLS.has(symbol.description)) {
+      if (seenSymbols.length < CONTEXT_SESSION_SYMBOLS.size * 2) seenSymbols.push(symbol);
+      return 'ok';
+    }
   }
   return 'after';
 }

@@ -2,6 +2,7 @@
  * Public ids and secret tokens: random, URL-safe, of fixed size; the database only sees a token's
  * SHA-256.
  */
+import { createHash } from 'node:crypto';
 import { hashToken, newPublicId, newToken, PUBLIC_ID_PATTERN } from './tokens';
 
 test('a public id is 128 random bits in 22 URL-safe characters, matching PUBLIC_ID_PATTERN', () => {
@@ -37,3 +38,9 @@ test.each(['', 'A'.repeat(21), 'A'.repeat(23), `${'A'.repeat(21)}+`, `${'A'.repe
     expect(PUBLIC_ID_PATTERN.test(id)).toBe(false);
   },
 );
+
+test('hashToken hashes the token as UTF-8, whatever Node API computes it', () => {
+  expect(hashToken('é')).toBe(createHash('sha256').update('é', 'utf8').digest('hex'));
+  const token = newToken();
+  expect(hashToken(token)).toBe(createHash('sha256').update(token).digest('hex'));
+});

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Context } from 'koa';
 import { tagSecret, userTag } from './user-tag';
 
@@ -18,4 +19,15 @@ test('the secret: the option, else app.keys[0], else none', () => {
   expect(tagSecret(undefined, ctxWithKeys(undefined))).toBeUndefined();
   expect(tagSecret(undefined, ctxWithKeys(['']))).toBeUndefined();
   expect(tagSecret(undefined, ctxWithKeys({ sign() {} }))).toBeUndefined();
+});
+
+test('a remembered tag is the HMAC itself, for many users and secrets', () => {
+  const hmac = (secret: string, userId: string) =>
+    createHmac('sha256', secret).update(`sessionwatch:user:${userId}`).digest('base64url').slice(0, 22);
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 12_000; i += 997) {
+      expect(userTag('first-secret-of-length', `u${i}`)).toBe(hmac('first-secret-of-length', `u${i}`));
+      expect(userTag('second-secret-of-length', `u${i}`)).toBe(hmac('second-secret-of-length', `u${i}`));
+    }
+  }
 });

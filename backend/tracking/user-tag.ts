@@ -6,9 +6,32 @@
 import { createHmac } from 'node:crypto';
 import type { Context } from 'koa';
 
-/** HMAC-SHA256 of the user id under `secret`, base64url, 128 bits: stable, and useless without the secret. */
+/** Tags remembered per secret before starting over (a bound on memory, not on correctness). */
+const MEMO_ENTRIES = 10_000;
+const MEMO_SECRETS = 8;
+
+/** Tags already computed, by secret then user id. */
+const memo = new Map<string, Map<string, string>>();
+
+/**
+ * HMAC-SHA256 of the user id under `secret`, base64url, 128 bits: stable, and useless without the
+ * secret. Every ping answer carries one, and the same users ping again and again: a tag is
+ * computed once and remembered (it is no secret: the browser gets it in every answer).
+ */
 export function userTag(secret: string, userId: string): string {
-  return createHmac('sha256', secret).update(`sessionwatch:user:${userId}`).digest('base64url').slice(0, 22);
+  let tags = memo.get(secret);
+  if (tags === undefined) {
+    // Secrets are few (the option, or app.keys[0] as it rotates).
+    if (memo.size >= MEMO_SECRETS) memo.clear();
+    memo.set(secret, (tags = new Map<string, string>()));
+  }
+  let tag = tags.get(userId);
+  if (tag === undefined) {
+    tag = createHmac('sha256', secret).update(`sessionwatch:user:${userId}`).digest('base64url').slice(0, 22);
+    if (tags.size >= MEMO_ENTRIES) tags.clear();
+    tags.set(userId, tag);
+  }
+  return tag;
 }
 
 /** The secret to tag users with: the `secret` option, else the app's first cookie key, else none. */

@@ -61,13 +61,25 @@ function childScript(): { file: string; execArgv: string[] } {
 }
 
 /**
+ * The name a server's profile starts with: its variant, `-nocache` when sessionwatch's cache is
+ * off (`bench/lib/profile-windows.ts` marks load windows under the same name).
+ */
+export function profileName(spec: Pick<TinyAppSpec, 'variant' | 'options'>): string {
+  return `${spec.variant}${spec.options?.cache === false ? '-nocache' : ''}`;
+}
+
+/**
  * Starts a tiny app in a child process. `BENCH_CPU_PROF=<dir>` profiles the servers
  * (`node --cpu-prof`), to see where request time goes.
  */
 export async function forkServer(spec: TinyAppSpec): Promise<ServerHandle> {
   const { file, execArgv } = childScript();
   if (process.env.BENCH_CPU_PROF)
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${spec.variant}-${Date.now()}.cpuprofile`);
+    execArgv.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`,
+      `--cpu-prof-name=${profileName(spec)}-${Date.now()}.cpuprofile`,
+    );
   const child = fork(file, [JSON.stringify(spec)], {
     execArgv,
     cwd: path.resolve(__dirname, '..', '..'),
@@ -169,7 +181,7 @@ export interface SharedServer {
 
 /** Sessions logged in on every shared server. */
 export const SHARED_SESSIONS = 1000;
-const shared = new Map<Variant, Promise<SharedServer>>();
+const shared = new Map<string, Promise<SharedServer>>();
 
 /**
  * Spreads the sessions' `last_activity` over the past `touchIntervalMs`, as if their users had
@@ -191,18 +203,22 @@ async function staggerActivity(db: TestDatabase, touchIntervalMs: number): Promi
  * The tiny app of a variant in its own process, with 1,000 sessions logged in (their activity
  * spread over the last minute, see {@link staggerActivity}), started once and shared by the
  * figures that need it (overhead, ping, list); {@link closeSharedServers} ends them.
+ * `cache: false`: sessionwatch without its record cache (every request reads the database), a
+ * server of its own.
  */
-export function sharedServer(variant: Variant): Promise<SharedServer> {
-  let entry = shared.get(variant);
+export function sharedServer(variant: Variant, { cache = true }: { cache?: boolean } = {}): Promise<SharedServer> {
+  const key = cache ? variant : `${variant}-nocache`;
+  let entry = shared.get(key);
   if (!entry) {
     entry = (async () => {
       const db = variant === 'bare' ? undefined : await createTestDatabase(variant);
-      const server = await forkServer({ variant, url: db?.url, schema: db?.schema });
+      const options = cache ? undefined : { cache: false };
+      const server = await forkServer({ variant, url: db?.url, schema: db?.schema, options });
       const { cookies } = await loginSessions(server.url, SHARED_SESSIONS);
       if (db) await staggerActivity(db, defaultTouchInterval(DEFAULT_EXPIRE_AFTER) * 1000);
       return { server, cookies, db };
     })();
-    shared.set(variant, entry);
+    shared.set(key, entry);
   }
   return entry;
 }
