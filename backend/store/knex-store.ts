@@ -13,6 +13,7 @@ import type {
 } from './types';
 import { AGE_DEADLINE, IDLE_DEADLINE } from './migrations';
 import { DEFAULT_TABLE_NAME, eventsTableName, migrationConfig } from './migrations';
+import { TouchBatch } from './touch-batch';
 
 /** Rows ended per statement by the sweep, so one sweep never holds a long lock. */
 const SWEEP_BATCH = 1000;
@@ -127,6 +128,11 @@ function toEventRow(event: SecurityEventRecord): EventRow {
 }
 
 /** Postgres returns bigint columns as strings; SQLite as numbers. */
+/** The rows of a raw query: the driver's own result, rows (better-sqlite3) or `{ rows }` (pg). */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
 function toMillis(value: number | string): number {
   return typeof value === 'number' ? value : Number(value);
 }
@@ -222,6 +228,8 @@ export class KnexStore implements Store {
     // Two-argument MAX in SQLite is the scalar maximum, as GREATEST is in Postgres.
     this.greatest = /sqlite/i.test(client) ? 'MAX' : 'GREATEST';
     this.isPostgres = /^(pg|postgres(ql)?)$/i.test(client);
+    // better-sqlite3 is synchronous: gather the touches of an event-loop turn (see TouchBatch).
+    this.touches = new TouchBatch((batch) => this.writeTouches(batch), { gather: this.isPostgres ? 'now' : 'turn' });
   }
 
   /** True on Postgres (else SQLite). */
@@ -332,20 +340,73 @@ export class KnexStore implements Store {
    * query each time, and Knex still runs it (pool, `query` events, errors).
    */
   private touchSql?: string;
+  private touchBatchSql?: string;
+  /** Activity writes gathered under load (see `touch-batch.ts`). */
+  private readonly touches: TouchBatch;
 
-  async touch(id: string, at: number): Promise<number | undefined> {
-    this.touchSql ??= this.table()
-      .where('id', '')
-      .whereNull('ended_at')
-      .update({ last_activity: this.knex.raw(`${this.greatest}(last_activity, ?)`, [0]) } as never)
-      .returning(['last_activity'])
-      .toSQL().sql;
-    // One atomic statement: concurrent touches (tabs, instances) can only move it forward.
+  touch(id: string, at: number): Promise<number | undefined> {
     // Integer milliseconds: Postgres refuses a fractional bigint.
-    const result: unknown = await this.knex.raw(this.touchSql, [Math.round(at), id]);
-    // A raw query answers the driver's result: rows (better-sqlite3), or `{ rows }` (pg).
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<Pick<Row, 'last_activity'>>;
-    return rows.length ? toMillis(rows[0].last_activity) : undefined;
+    return this.touches.touch(id, Math.round(at));
+  }
+
+  /**
+   * One atomic statement per batch: concurrent touches (tabs, instances) can only move
+   * `last_activity` forward. A batch of one is the plain `UPDATE … WHERE id = ?`; a larger one joins
+   * the ids and times given as one JSON parameter (one SQL text whatever the size, so SQLite's
+   * prepared statement and Postgres's plan are reused).
+   */
+  private async writeTouches(batch: ReadonlyMap<string, number>): Promise<ReadonlyMap<string, number>> {
+    if (batch.size === 1) {
+      const [[id, at]] = batch;
+      this.touchSql ??= this.table()
+        .where('id', '')
+        .whereNull('ended_at')
+        .update({ last_activity: this.knex.raw(`${this.greatest}(last_activity, ?)`, [0]) } as never)
+        .returning(['last_activity'])
+        .toSQL().sql;
+      const rows = rowsOf<Pick<Row, 'last_activity'>>(await this.knex.raw(this.touchSql, [at, id]));
+      return new Map(rows.length ? [[id, toMillis(rows[0].last_activity)]] : []);
+    }
+    this.touchBatchSql ??= this.isPostgres ? this.pgTouchBatchSql() : this.sqliteTouchBatchSql();
+    // Sorted: Postgres locks the rows in this order (see pgTouchBatchSql).
+    const payload = JSON.stringify([...batch].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, at]) => ({ id, at })));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const rows = rowsOf<Pick<Row, 'id' | 'last_activity'>>(await this.knex.raw(this.touchBatchSql, [payload]));
+        return new Map(rows.map((row) => [row.id, toMillis(row.last_activity)]));
+      } catch (err) {
+        // A deadlock with another multi-row statement (a "revoke all" locks its rows in its own
+        // order): Postgres aborted this one, which changed nothing. Once more.
+        if (attempt >= 3 || (err as { code?: unknown }).code !== '40P01') throw err;
+      }
+    }
+  }
+
+  /**
+   * SQLite: the unary `+` keeps the planner off the `ended_at` index, which it would otherwise
+   * prefer, scanning every live session for each batch instead of looking each id up.
+   */
+  private sqliteTouchBatchSql(): string {
+    const table = this.knex.raw('??', [this.tableName]).toString();
+    return (
+      `UPDATE ${table} SET last_activity = MAX(last_activity, v.at) ` +
+      `FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(?)) AS v ` +
+      `WHERE ${table}.id = v.id AND +${table}.ended_at IS NULL RETURNING ${table}.id, ${table}.last_activity`
+    );
+  }
+
+  /**
+   * Postgres: the rows are locked in id order first, so two batches (of this instance or another)
+   * never wait for each other in a cycle.
+   */
+  private pgTouchBatchSql(): string {
+    const table = this.knex.raw('??', [this.tableName]).toString();
+    return (
+      `WITH v AS (SELECT id, at FROM jsonb_to_recordset(?::jsonb) AS x(id text, at bigint)), ` +
+      `locked AS (SELECT s.id FROM ${table} s JOIN v ON s.id = v.id WHERE s.ended_at IS NULL ORDER BY s.id FOR UPDATE OF s) ` +
+      `UPDATE ${table} AS s SET last_activity = GREATEST(s.last_activity, v.at) FROM v JOIN locked ON locked.id = v.id ` +
+      `WHERE s.id = v.id AND s.ended_at IS NULL RETURNING s.id, s.last_activity`
+    );
   }
 
   async end(id: string, reason: Exclude<EndReason, 'logged-out'>, at: number) {

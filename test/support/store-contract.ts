@@ -82,6 +82,29 @@ export function storeContract(kind: StoreKind): void {
     expect(await store.touch('missing', 11_000)).toBeUndefined();
   });
 
+  test('concurrent touches of many sessions (written in batches) each answer their own session', async () => {
+    const records = Array.from({ length: 40 }, (_, i) => record({ lastActivity: 5_000 + i }));
+    for (const r of records) await store.insert(r);
+    await store.end(records[3].id, 'revoked', 6_000);
+    const touches = records.flatMap((r, i) => [
+      { id: r.id, at: i % 2 ? 8_000 + i : 1_000 }, // odd: forward; even: in the past, no change
+      { id: r.id, at: i % 5 ? 0 : 9_000 + i }, // the same session twice: the later time wins
+    ]);
+    touches.push({ id: 'missing', at: 9_000 });
+    const results = await Promise.all(touches.map((t) => store.touch(t.id, t.at)));
+    const expected = (i: number) => (i === 3 ? undefined : Math.max(5_000 + i, i % 2 ? 8_000 + i : 0, i % 5 ? 0 : 9_000 + i));
+    // Each caller sees its session at least as far as its own touch (a batch may have merged a later one).
+    records.forEach((r, i) => {
+      for (const k of [0, 1]) {
+        const answer = results[i * 2 + k];
+        if (i === 3) expect(answer).toBeUndefined();
+        else expect(answer).toBeGreaterThanOrEqual(Math.max(5_000 + i, touches[i * 2 + k].at));
+      }
+    });
+    expect(results[results.length - 1]).toBeUndefined();
+    for (const [i, r] of records.entries()) expect((await store.findById(r.id))!.lastActivity).toBe(i === 3 ? 5_003 : expected(i));
+  });
+
   test('end succeeds once: concurrent enders get one winner', async () => {
     const r = record();
     await store.insert(r);
@@ -366,6 +389,15 @@ export async function indexesServeEveryQuery(kind: Exclude<StoreKind, 'memory'>)
       'age_deadline_index',
     ]) {
       expect(names.some((n) => n.endsWith(expected))).toBe(true);
+    }
+    if (kind === 'sqlite') {
+      // A batch of touches looks each id up by the primary key, never scans the live sessions.
+      const sql = (store as unknown as { sqliteTouchBatchSql(): string }).sqliteTouchBatchSql();
+      const plan = (await knex.raw<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql}`, ['[]'])).map((r) => r.detail);
+      expect(plan).toEqual([
+        expect.stringMatching(/^SCAN json_each/),
+        expect.stringMatching(/^SEARCH sessionwatch_sessions USING INDEX .*\(id=\?\)$/),
+      ]);
     }
   } finally {
     await store.close();
