@@ -387,7 +387,7 @@ export class KnexStore implements Store {
    * prefer, scanning every live session for each batch instead of looking each id up.
    */
   private sqliteTouchBatchSql(): string {
-    const table = this.knex.raw('??', [this.tableName]).toString();
+    const table = this.knex.raw('??', [this.tableName]).toQuery();
     return (
       `UPDATE ${table} SET last_activity = MAX(last_activity, v.at) ` +
       `FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(?)) AS v ` +
@@ -400,7 +400,7 @@ export class KnexStore implements Store {
    * never wait for each other in a cycle.
    */
   private pgTouchBatchSql(): string {
-    const table = this.knex.raw('??', [this.tableName]).toString();
+    const table = this.knex.raw('??', [this.tableName]).toQuery();
     return (
       `WITH v AS (SELECT id, at FROM jsonb_to_recordset(?::jsonb) AS x(id text, at bigint)), ` +
       `locked AS (SELECT s.id FROM ${table} s JOIN v ON s.id = v.id WHERE s.ended_at IS NULL ORDER BY s.id FOR UPDATE OF s) ` +
