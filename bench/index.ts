@@ -39,6 +39,9 @@ const FIGURES: { name: string; title: string; run: Figure }[] = [
   { name: 'scale', title: '11. Scale-out: N instances on one Postgres (issue 18)', run: scaleOut },
 ];
 
+/** Written by hand (what the figures mean, the targets out of reach); appended to RESULTS.md by every full run. */
+const ANALYSIS = path.join(__dirname, 'ANALYSIS.md');
+
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null } {
   let quick = false;
   let only: string[] | null = null;
@@ -150,6 +153,8 @@ async function main(): Promise<void> {
       '',
       `${passed} targets met, ${failed} missed${errors ? `, ${errors} figure(s) failed to run` : ''}. Every figure, with its target, is in \`bench/results.json\` after a run.`,
       '',
+      // What the numbers mean and why a target is missed, written by hand: kept across runs.
+      ...(fs.existsSync(ANALYSIS) ? [fs.readFileSync(ANALYSIS, 'utf8')] : []),
     ].join('\n');
     fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), md);
   }

@@ -109,8 +109,9 @@ interface Measured {
 export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
   const counts = ctx.quick ? [1, 2, 5, 10] : [1, 2, 5, 10, 20];
   const idleSeconds = ctx.quick ? 2 : 4;
-  const loadSeconds = ctx.quick ? 2 : 4;
-  const pairsPerN = ctx.quick ? 15 : 30;
+  // Revocations at REVOKE_RATE for the whole load: 60 a round in a full run, for a p99 worth the name.
+  const loadSeconds = ctx.quick ? 2 : 15;
+  const pairsPerN = ctx.quick ? 15 : 64;
   // A database of its own: Postgres counts transactions per database, and other work must not show.
   const db = await scratchDatabase();
   const stats = connect(db.url, { poolMax: 1 });
