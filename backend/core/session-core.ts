@@ -16,6 +16,7 @@ import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
 import { resolveSessionLimits, type LoginOptions } from '../inactivity/session-policy';
 import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
+import { isMissingTableError } from '../store/missing-table';
 import { CachedStore } from '../store/cached-store';
 import type { DeviceKey, SecurityEventRecord, SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
 import { currentStoreKey, externalStoreOf, regenerateSession } from '../tracking/koa-session-adapter';
@@ -58,6 +59,8 @@ export class SessionCore implements Core {
   private readonly log: LogOnce;
   /** The location source (`geoip` / `locate`), or null. */
   private readonly locator: Locator | null;
+  /** migrate() calls under way. */
+  private migrating = 0;
   readonly addressOf: (rawIp: string) => StoredAddress;
 
   /** `events`: where `sessionCreated` and `sessionEnded` are emitted (the public `SessionWatch`). */
@@ -67,7 +70,11 @@ export class SessionCore implements Core {
   ) {
     this.options = options;
     this.log = new LogOnce(options.logger, options.tableName);
-    const layers = assembleStore(options, this.log.observeStore);
+    // A missing table while migrate() runs is not news: the app is creating it (the cache's listener,
+    // started by middleware(), may reach the database first on a fresh one).
+    const layers = assembleStore(options, (error) => {
+      if (!(this.migrating > 0 && isMissingTableError(error))) this.log.observeStore(error);
+    });
     this.raw = layers.raw;
     this.store = layers.store;
     this.cache = layers.store instanceof CachedStore ? layers.store : undefined;
@@ -84,7 +91,12 @@ export class SessionCore implements Core {
 
   /** Creates or updates the tables; opens the `geoip` database (its setup errors reject here). */
   async migrate(): Promise<void> {
-    await this.raw.migrate();
+    this.migrating++;
+    try {
+      await this.raw.migrate();
+    } finally {
+      this.migrating--;
+    }
     // Switching `ipPrivacy` on leaves no full address behind, in live or ended records or the log.
     if (this.options.ipPrivacy === 'truncate') await this.raw.rewriteAddresses(truncateIp);
     await this.locator?.ready();

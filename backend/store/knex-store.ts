@@ -419,10 +419,25 @@ export class KnexStore implements Store {
   }
 
   async endAllOfUser(userId: string, reason: Exclude<EndReason, 'logged-out'>, at: number, exceptId?: string) {
-    const query = this.table().where('user_id', userId).whereNull('ended_at');
-    if (exceptId !== undefined) query.whereNot('id', exceptId);
-    const rows: Row[] = await query.update({ ended_at: at, end_reason: reason }).returning('*');
+    const matching = this.table().select('id').where('user_id', userId).whereNull('ended_at');
+    if (exceptId !== undefined) matching.whereNot('id', exceptId);
+    const rows: Row[] = await this.table()
+      .whereIn('id', this.lockedInIdOrder(matching))
+      .whereNull('ended_at')
+      .update({ ended_at: at, end_reason: reason })
+      .returning('*');
     return rows.map(fromRow);
+  }
+
+  /**
+   * Postgres: the ids of `ids` (a `SELECT id` of the table), locked in id order before a statement
+   * changes several rows. Every statement here that changes several rows takes its locks in that
+   * one order (batched touches too), so two of them — a "revoke all" while that user's sessions
+   * ping, a sweep — never wait for each other in a cycle, which Postgres would end as a deadlock.
+   * SQLite has a single writer.
+   */
+  private lockedInIdOrder(ids: Knex.QueryBuilder): Knex.QueryBuilder {
+    return this.isPostgres ? ids.orderBy('id').forUpdate() : ids;
   }
 
   async relocate(id: string, ip: string, location: Location | null): Promise<boolean> {
@@ -509,7 +524,7 @@ export class KnexStore implements Store {
       if (createdBefore !== null) arms.push(active().whereNull('expire_after').where('created_at', '<', createdBefore));
       const due = this.knex.select('id').from(this.knex.unionAll(arms).as('due')).limit(SWEEP_BATCH);
       const rows: Row[] = await this.table()
-        .whereIn('id', due)
+        .whereIn('id', this.lockedInIdOrder(this.table().select('id').whereIn('id', due).whereNull('ended_at')))
         .whereNull('ended_at')
         .update({ ended_at: now, end_reason: 'expired' })
         .returning('*');

@@ -93,6 +93,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
   private heartbeat?: NodeJS.Timeout;
   private renewal?: NodeJS.Timeout;
   private client?: Client;
+  /** The listening connection's queries, one after the other (see {@link query}). */
+  private queries: Promise<unknown> = Promise.resolve();
   private handler: (ids: string[] | null) => void = () => {};
   private closed = false;
   private started = false;
@@ -162,10 +164,21 @@ export class PgInvalidationChannel implements InvalidationChannel {
     this.client = undefined;
     if (client && this.leased) {
       // Leave at once rather than be waited for until the lease runs out.
-      await client.query(`DELETE FROM ${this.instancesTable} WHERE id = $1`, [this.id]).catch(() => {});
+      await this.query(client, `DELETE FROM ${this.instancesTable} WHERE id = $1`, [this.id]).catch(() => {});
     }
     this.leased = false;
     await client?.end().catch(() => {});
+  }
+
+  /**
+   * A query on the listening connection, after the ones before it: heartbeats, lease renewals and
+   * acknowledgements come at their own times, and pg refuses (deprecates) overlapping queries on
+   * one client.
+   */
+  private query<R extends object = object>(client: Client, text: string, values?: unknown[]): Promise<{ rows: R[] }> {
+    const run = this.queries.then(() => client.query<R & Record<string, unknown>>(text, values));
+    this.queries = run.catch(() => {});
+    return run;
   }
 
   /** The other instances with a live lease, read now. */
@@ -208,7 +221,7 @@ export class PgInvalidationChannel implements InvalidationChannel {
     const payload = JSON.stringify(message);
     this.stats.sent++;
     return via !== this.knex
-      ? (via as Client).query('SELECT pg_notify($1, $2)', [channel, payload])
+      ? this.query(via as Client, 'SELECT pg_notify($1, $2)', [channel, payload])
       : this.knex.raw('SELECT pg_notify(?, ?)', [channel, payload]);
   }
 
@@ -238,7 +251,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
    * (instances that died), and reads who else holds one.
    */
   private async renew(client: Client): Promise<void> {
-    const result = await client.query<{ id: string }>(
+    const result = await this.query<{ id: string }>(
+      client,
       `WITH gone AS (
          DELETE FROM ${this.instancesTable} WHERE expires_at < now() - interval '1 minute'
        ), lease AS (
@@ -257,7 +271,7 @@ export class PgInvalidationChannel implements InvalidationChannel {
     if (this.beating) return;
     this.beating = true;
     try {
-      await client.query('SELECT 1');
+      await this.query(client, 'SELECT 1');
       this.stats.heartbeats++;
       this.lastHeard = Date.now();
     } finally {
@@ -272,6 +286,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
     const PgClient = (this.knex.client as { driver: { Client: typeof Client } }).driver.Client;
     const client = new PgClient({ ...config, application_name: `sessionwatch-listener ${this.name} ${this.id}`.slice(0, 63) });
     this.client = client;
+    // A new connection does not wait behind the queries of one that was lost.
+    this.queries = Promise.resolve();
     const lost = (error?: unknown) => {
       if (error !== undefined) this.observe(error);
       if (this.client !== client) return;
@@ -292,8 +308,8 @@ export class PgInvalidationChannel implements InvalidationChannel {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${identifier(this.name)}`);
-      await client.query(`LISTEN ${identifier(this.channelOf(this.id))}`);
+      await this.query(client, `LISTEN ${identifier(this.name)}`);
+      await this.query(client, `LISTEN ${identifier(this.channelOf(this.id))}`);
       await this.renew(client);
       if (this.client !== client || this.closed) return;
       // Anything may have changed while we were not listening; a read under way is not cached.

@@ -166,3 +166,76 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     });
   });
 });
+
+describe.each(DATABASE_KINDS)('activity writes under load on %s', (kind) => {
+  let server: RunningExample;
+  const sessionIds = new WeakMap<TestClient, string>();
+
+  async function loggedIn(): Promise<TestClient> {
+    const c = new TestClient(server.url);
+    server.sw.once('sessionCreated', ({ session }) => sessionIds.set(c, session.id));
+    expect((await c.login()).status).toBe(200);
+    return c;
+  }
+
+  async function storedLastActivity(c: TestClient): Promise<number> {
+    return (await server.sw.store.findById(sessionIds.get(c)!))!.lastActivity;
+  }
+
+  beforeAll(async () => {
+    server = await startExample(kind);
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  test('pings of many sessions at once: each session gets its own activity; a backlog goes in batches', async () => {
+    const clients: TestClient[] = [];
+    // Fewer than maxSessionsPerUser (100): none is revoked by the cap.
+    for (let i = 0; i < 90; i++) clients.push(await loggedIn());
+    const idles = clients.map((_, i) => (i % 7) * 0.2 + 0.1);
+    // Forward only: a session logged in after the time a ping claims keeps its login time.
+    const before = await Promise.all(clients.map((c) => storedLastActivity(c)));
+    const statements: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/\bupdate\b/i.test(q.sql) && q.sql.includes('last_activity')) statements.push(q.sql);
+    };
+    server.knex.on('query', onQuery);
+    const start = Date.now();
+    let replies: { status: number; body: PingResponse }[];
+    try {
+      if (kind === 'postgres') {
+        // A database that does not keep up: the first two pings' writes wait on row locks, the
+        // other 88 pile up behind them, then go in batches once the locks are released.
+        const trx = await server.knex.transaction();
+        await trx.raw('SELECT id FROM sessionwatch_sessions WHERE id IN (?, ?) FOR UPDATE', [
+          sessionIds.get(clients[0])!,
+          sessionIds.get(clients[1])!,
+        ]);
+        const first = [ping<PingResponse>(clients[0], { idleFor: idles[0] })];
+        await sleep(150);
+        first.push(ping<PingResponse>(clients[1], { idleFor: idles[1] }));
+        await sleep(150);
+        const rest = clients.slice(2).map((c, i) => ping<PingResponse>(c, { idleFor: idles[i + 2] }));
+        await sleep(500);
+        await trx.commit();
+        replies = await Promise.all([...first, ...rest]);
+      } else {
+        replies = await Promise.all(clients.map((c, i) => ping<PingResponse>(c, { idleFor: idles[i] })));
+      }
+    } finally {
+      server.knex.off('query', onQuery);
+    }
+    const end = Date.now();
+    expect(replies.map((r) => r.status)).toEqual(clients.map(() => 200));
+    for (const [i, c] of clients.entries()) {
+      const stored = await storedLastActivity(c);
+      expect(stored).toBeGreaterThanOrEqual(Math.max(before[i], start - idles[i] * 1000) - 1);
+      expect(stored).toBeLessThanOrEqual(Math.max(before[i], end - idles[i] * 1000) + 1);
+      expect(replies[i].body.idleFor).toBeLessThanOrEqual(idles[i] + 0.001);
+    }
+    // Two writes alone (the blocked ones), the 88 behind them in a few statements.
+    if (kind === 'postgres') expect(statements.length).toBeLessThanOrEqual(6);
+    else expect(statements.length).toBeLessThanOrEqual(clients.length);
+  });
+});

@@ -138,3 +138,25 @@ describe('an instance whose database lacks the lease table (migration 004 not ru
     }
   });
 });
+
+describe('a fresh database, the README order: middleware() then migrate()', () => {
+  test('says nothing about a missing table while migrate() creates it, and the cache serves', async () => {
+    const db = await createTestDatabase('postgres');
+    const logged: string[] = [];
+    const sw = new SessionWatch({
+      database: db.url,
+      schema: db.schema,
+      sweepInterval: 0,
+      logger: { error: (message) => logged.push(message), warn: (message) => logged.push(message) },
+    });
+    try {
+      sw.middleware(); // starts the listener, which may reach the database before the tables exist
+      await sw.migrate();
+      await until(() => (sw.store as CachedStore).trusted, { timeout: 15_000, every: 50, what: 'the cache to serve after migrate()' });
+      expect(logged.filter((m) => /run migrate\(\)|does not exist/.test(m))).toEqual([]);
+    } finally {
+      await sw.close();
+      await db.drop();
+    }
+  });
+});
