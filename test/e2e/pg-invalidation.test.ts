@@ -147,7 +147,7 @@ describe('a fresh database, the README order: middleware() then migrate()', () =
       database: db.url,
       schema: db.schema,
       sweepInterval: 0,
-      logger: { error: (message) => logged.push(message), warn: (message) => logged.push(message) },
+      logger: { error: (message) => logged.push(message) },
     });
     try {
       sw.middleware(); // starts the listener, which may reach the database before the tables exist
