@@ -54,11 +54,12 @@ export async function setUpUsers(knex: Knex, seed: Array<{ username: string; pas
 /** The demo's administrators (they may use the admin API, and get its stricter timeouts). */
 export const ADMIN_USERNAMES: ReadonlySet<string> = new Set(['janedoe']);
 
-/** The username of a user id, or undefined. */
+/** The username of a user id, or undefined (also for an id that is not one of ours: not an integer). */
 export async function usernameOf(knex: Knex, id: string | number): Promise<string | undefined> {
-  const row = await knex<UserRow>(TABLE)
-    .where({ id: Number(id) })
-    .first();
+  const n = Number(id);
+  // Postgres refuses a non-integer for an integer column (SQLite would just find nothing).
+  if (!Number.isSafeInteger(n)) return undefined;
+  const row = await knex<UserRow>(TABLE).where({ id: n }).first();
   return row?.username;
 }
 
