@@ -4,7 +4,9 @@
  *   e2e-local  the end-to-end suites of test/e2e/ that need no service either (SQLite, loopback servers)
  *   e2e        the other suites of test/e2e/: Postgres, Redis, npm pack and installs
  *   browser    puppeteer-tests/: Chromium and Firefox, several tabs
- * `npm run test:unit` runs unit and e2e-local (no service needed, well under a minute); `npm test` runs all.
+ * `npm run test:unit` runs unit and e2e-local (no service needed, well under a minute); `npm test` runs all,
+ * two suites at a time (`--maxWorkers=2`: Jest's default on 2 cores is one, and most suites wait on
+ * browsers, servers and installs rather than compute; about 8 minutes instead of 15).
  * @type {import('jest').Config}
  */
 const base = {
