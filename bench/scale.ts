@@ -16,6 +16,7 @@
  */
 import { PG_TEST_URL, type TestDatabase } from '../test/support/databases';
 import { BENCH_USER_AGENT, cookieHeaderOf, forkServer, type ServerHandle } from './lib/servers';
+import { transportRows } from './channel-transports';
 import { percentile, round } from './lib/stats';
 import { atMost, info, type BenchContext, type Row } from './lib/types';
 import { until } from '../test/support/wait';
@@ -123,6 +124,7 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
   };
   const instances: ServerHandle[] = [];
   const results: Measured[] = [];
+  let transport: Row[] = [];
   try {
     for (const n of counts) {
       while (instances.length < n) {
@@ -237,6 +239,11 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
           `${round(measured.requestsPerCpuSecond, 0)} req/CPU-s over ${round(loadMs / 1000, 1)} s, revoked 2xx ${revokedAnswered2xx}`,
       );
     }
+    // The transports side by side, on this database with no instance left listening to it.
+    await Promise.all(instances.splice(0).map((s) => s.stop()));
+    const listeners = counts[counts.length - 1];
+    ctx.log(`scale: Postgres NOTIFY and Redis pub/sub round trips to ${listeners} listeners`);
+    transport = await transportRows(db.url, listeners, ctx.quick ? 50 : 200);
   } finally {
     await Promise.all(instances.map((s) => s.stop()));
     await stats.destroy();
@@ -315,5 +322,6 @@ export async function scaleOut(ctx: BenchContext): Promise<Row[]> {
       ),
     );
   }
+  rows.push(...transport);
   return rows;
 }
