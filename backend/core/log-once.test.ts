@@ -8,13 +8,36 @@ function setup() {
 
 describe('LogOnce', () => {
   it('says each database error once per outage, and again after the database has worked', () => {
-    const { lines, log } = setup();
+    const lines: string[] = [];
+    let time = 0;
+    const log = new LogOnce({ error: (message) => lines.push(message) }, 'sessionwatch_sessions', () => time);
     log.observeStore(new Error('connection refused'));
     log.observeStore(new Error('connection refused'));
     expect(lines).toEqual(['sessionwatch: session database error (requests fail closed with 503): connection refused']);
     log.observeStore(undefined);
+    time += 120_000;
     log.observeStore(new Error('connection refused'));
     expect(lines).toHaveLength(2);
+  });
+
+  it('a flapping database (calls failing between calls that work) repeats an error at most once a minute', () => {
+    const lines: string[] = [];
+    let time = 0;
+    const log = new LogOnce({ error: (message) => lines.push(message) }, 'sessionwatch_sessions', () => time);
+    for (let i = 0; i < 50; i++) {
+      log.observeStore(new Error('store call timed out after 5000 ms'));
+      log.observeStore(undefined);
+      time += 1_000;
+    }
+    expect(lines).toHaveLength(1);
+    time += 60_000;
+    log.observeStore(new Error('store call timed out after 5000 ms'));
+    log.observeStore(new Error('another error'));
+    expect(lines).toEqual([
+      'sessionwatch: session database error (requests fail closed with 503): store call timed out after 5000 ms',
+      'sessionwatch: session database error (requests fail closed with 503): store call timed out after 5000 ms',
+      'sessionwatch: session database error (requests fail closed with 503): another error',
+    ]);
   });
 
   it('describes what was thrown even when it is not an Error: a message field, a cycle, a string', () => {

@@ -5,16 +5,20 @@ import { isMissingTableError, missingTableMessage } from '../store/missing-table
 /**
  * What sessionwatch says through the `logger` option, without flooding it: each configuration
  * error once ever, each distinct database error once per outage (again after the database has
- * worked).
+ * worked, and then at most once a minute: a database that fails some calls and serves others would
+ * otherwise be an outage per call).
  *
  * @internal
  */
 export class LogOnce {
   private readonly logged = new Set<string>();
+  /** When each database error was last said: a flapping database (some calls fail, some work) repeats it at most once a minute. */
+  private readonly saidAt = new Map<string, number>();
 
   constructor(
     private readonly logger: SessionWatchLogger,
     private readonly tableName: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** A configuration error: logged the first time `key` is seen, returned to be thrown. */
@@ -37,7 +41,16 @@ export class LogOnce {
       return;
     }
     const message = describeError(err);
-    this.log(`db:${message}`, `sessionwatch: session database error (requests fail closed with 503): ${message}`, err);
+    const key = `db:${message}`;
+    if (this.logged.has(key)) return;
+    const time = this.now();
+    if (time - (this.saidAt.get(key) ?? -Infinity) < REPEAT_AFTER_MS) {
+      this.logged.add(key); // said less than a minute ago: this outage is the same one, still going
+      return;
+    }
+    if (this.saidAt.size >= 100) this.saidAt.clear(); // distinct messages are few; never grow without bound
+    this.saidAt.set(key, time);
+    this.log(key, `sessionwatch: session database error (requests fail closed with 503): ${message}`, err);
   };
 
   /** Advice about the setup that needs no error (nothing failed): said the first time `key` is seen. */
@@ -55,6 +68,9 @@ export class LogOnce {
     }
   }
 }
+
+/** The same database error is said again after the database has worked, at most once in this time. */
+const REPEAT_AFTER_MS = 60_000;
 
 /** A one-line description of anything thrown: JSON.stringify could throw (cycles) or say `{}`. */
 function describeError(err: unknown): string {
