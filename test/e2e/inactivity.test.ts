@@ -11,22 +11,25 @@ import { anyNumber, anyString } from '../support/matchers';
 
 const ping = <T = unknown>(c: TestClient, body: unknown) => c.post<T>('/session/ping', { json: body });
 
+/** Clients of the example `server()` runs, each logged in with a session whose id it remembers. */
+function sessionsOn(server: () => RunningExample) {
+  const sessionIds = new WeakMap<TestClient, string>();
+  return {
+    sessionIds,
+    loggedIn: async (): Promise<TestClient> => {
+      const c = new TestClient(server().url);
+      server().sw.once('sessionCreated', ({ session }) => sessionIds.set(c, session.id));
+      expect((await c.login()).status).toBe(200);
+      return c;
+    },
+    /** Reads the client's record straight from the database: no request, so no activity. */
+    storedLastActivity: async (c: TestClient): Promise<number> => (await server().sw.store.findById(sessionIds.get(c)!))!.lastActivity,
+  };
+}
+
 describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
   let server: RunningExample;
-
-  const sessionIds = new WeakMap<TestClient, string>();
-
-  async function loggedIn(): Promise<TestClient> {
-    const c = new TestClient(server.url);
-    server.sw.once('sessionCreated', ({ session }) => sessionIds.set(c, session.id));
-    expect((await c.login()).status).toBe(200);
-    return c;
-  }
-
-  /** Reads the client's record straight from the database: no request, so no activity. */
-  async function storedLastActivity(c: TestClient): Promise<number> {
-    return (await server.sw.store.findById(sessionIds.get(c)!))!.lastActivity;
-  }
+  const { loggedIn, storedLastActivity } = sessionsOn(() => server);
 
   beforeAll(async () => {
     jest.spyOn(process, 'emitWarning').mockImplementation(() => {}); // 2 s to extend is below WCAG's 20 s
@@ -169,18 +172,7 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
 
 describe.each(DATABASE_KINDS)('activity writes under load on %s', (kind) => {
   let server: RunningExample;
-  const sessionIds = new WeakMap<TestClient, string>();
-
-  async function loggedIn(): Promise<TestClient> {
-    const c = new TestClient(server.url);
-    server.sw.once('sessionCreated', ({ session }) => sessionIds.set(c, session.id));
-    expect((await c.login()).status).toBe(200);
-    return c;
-  }
-
-  async function storedLastActivity(c: TestClient): Promise<number> {
-    return (await server.sw.store.findById(sessionIds.get(c)!))!.lastActivity;
-  }
+  const { loggedIn, storedLastActivity, sessionIds } = sessionsOn(() => server);
 
   beforeAll(async () => {
     server = await startExample(kind);

@@ -110,19 +110,28 @@ describe('two instances on one Postgres', () => {
   });
 });
 
+/** An instance on `db` whose logger lines are kept. */
+function loggingWatch(db: TestDatabase): { sw: SessionWatch; logged: string[] } {
+  const logged: string[] = [];
+  const sw = new SessionWatch({
+    database: db.url,
+    schema: db.schema,
+    sweepInterval: 0,
+    logger: { error: (message) => logged.push(message) },
+  });
+  return { sw, logged };
+}
+
+const untilCacheServes = (sw: SessionWatch) =>
+  until(() => (sw.store as CachedStore).trusted, { timeout: 15_000, every: 50, what: 'the cache to serve after migrate()' });
+
 describe('an instance whose database lacks the lease table (migration 004 not run)', () => {
   test('says "run migrate()" once, serves nothing from its cache, and recovers without a restart once migrated', async () => {
     const db = await createTestDatabase('postgres');
     const knex = knexFactory({ client: 'pg', connection: PG_TEST_URL, searchPath: [db.schema!] });
     await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [db.schema!]);
     for (let i = 0; i < 3; i++) await knex.migrate.up(migrationConfig());
-    const logged: string[] = [];
-    const sw = new SessionWatch({
-      database: db.url,
-      schema: db.schema,
-      sweepInterval: 0,
-      logger: { error: (message) => logged.push(message) },
-    });
+    const { sw, logged } = loggingWatch(db);
     try {
       sw.middleware();
       await until(() => logged.some((m) => /run migrate\(\)/.test(m)), { timeout: 5_000, every: 50, what: 'the "run migrate()" line' });
@@ -130,7 +139,7 @@ describe('an instance whose database lacks the lease table (migration 004 not ru
       await sleep(500);
       expect(logged.filter((m) => /run migrate\(\)/.test(m))).toHaveLength(1);
       await sw.migrate();
-      await until(() => (sw.store as CachedStore).trusted, { timeout: 15_000, every: 50, what: 'the cache to serve after migrate()' });
+      await untilCacheServes(sw);
     } finally {
       await sw.close();
       await knex.destroy();
@@ -142,17 +151,11 @@ describe('an instance whose database lacks the lease table (migration 004 not ru
 describe('a fresh database, the README order: middleware() then migrate()', () => {
   test('says nothing about a missing table while migrate() creates it, and the cache serves', async () => {
     const db = await createTestDatabase('postgres');
-    const logged: string[] = [];
-    const sw = new SessionWatch({
-      database: db.url,
-      schema: db.schema,
-      sweepInterval: 0,
-      logger: { error: (message) => logged.push(message) },
-    });
+    const { sw, logged } = loggingWatch(db);
     try {
       sw.middleware(); // starts the listener, which may reach the database before the tables exist
       await sw.migrate();
-      await until(() => (sw.store as CachedStore).trusted, { timeout: 15_000, every: 50, what: 'the cache to serve after migrate()' });
+      await untilCacheServes(sw);
       expect(logged.filter((m) => /run migrate\(\)|does not exist/.test(m))).toEqual([]);
     } finally {
       await sw.close();
