@@ -135,9 +135,16 @@ describe.each(BROWSERS)('%s', (kind) => {
     const states = await Promise.all(tabs.map(state));
     const leader = tabs[states.findIndex((s) => s.isLeader)];
     const others = tabs.filter((tab) => tab !== leader);
-    const { lastActivity } = await state(others[0]);
-
+    // The last activity reported (throttled, then broadcast) has reached every tab: on a busy machine
+    // it can arrive a moment after keepActive returns.
     await sleep(1000);
+    const lastActivity = await until(
+      async () => {
+        const seen = (await Promise.all(tabs.map(state))).map((s) => s.lastActivity);
+        return seen.every((t) => t === seen[0]) ? seen[0] : undefined;
+      },
+      { timeout: 3000, what: 'every tab to agree on the last activity' },
+    );
     const closedAt = Date.now();
     await leader.page.close();
     const next = await until(
