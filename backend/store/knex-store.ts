@@ -127,12 +127,12 @@ function toEventRow(event: SecurityEventRecord): EventRow {
   };
 }
 
-/** Postgres returns bigint columns as strings; SQLite as numbers. */
 /** The rows of a raw query: the driver's own result, rows (better-sqlite3) or `{ rows }` (pg). */
 function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+/** Postgres returns bigint columns as strings; SQLite as numbers. */
 function toMillis(value: number | string): number {
   return typeof value === 'number' ? value : Number(value);
 }
@@ -203,6 +203,34 @@ function toRow(record: SessionRecord): Row {
     touch_interval: record.limits?.touchIntervalMs ?? null,
     max_age: record.limits?.maxAgeMs ?? null,
   };
+}
+
+/**
+ * A batch of touches on SQLite (`table` quoted): the unary `+` keeps the planner off the
+ * `ended_at` index, which it would otherwise prefer, scanning every live session for each batch
+ * instead of looking each id up.
+ *
+ * @internal exported for the query-plan test
+ */
+export function sqliteTouchBatchSql(table: string): string {
+  return (
+    `UPDATE ${table} SET last_activity = MAX(last_activity, v.at) ` +
+    `FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(?)) AS v ` +
+    `WHERE ${table}.id = v.id AND +${table}.ended_at IS NULL RETURNING ${table}.id, ${table}.last_activity`
+  );
+}
+
+/**
+ * A batch of touches on Postgres (`table` quoted): the rows are locked in id order first, so two
+ * batches (of this instance or another) never wait for each other in a cycle.
+ */
+function pgTouchBatchSql(table: string): string {
+  return (
+    `WITH v AS (SELECT id, at FROM jsonb_to_recordset(?::jsonb) AS x(id text, at bigint)), ` +
+    `locked AS (SELECT s.id FROM ${table} s JOIN v ON s.id = v.id WHERE s.ended_at IS NULL ORDER BY s.id FOR UPDATE OF s) ` +
+    `UPDATE ${table} AS s SET last_activity = GREATEST(s.last_activity, v.at) FROM v JOIN locked ON locked.id = v.id ` +
+    `WHERE s.id = v.id AND s.ended_at IS NULL RETURNING s.id, s.last_activity`
+  );
 }
 
 /** The configuration a Knex instance was created with (Knex types its client as `any`). */
@@ -367,7 +395,10 @@ export class KnexStore implements Store {
       const rows = rowsOf<Pick<Row, 'last_activity'>>(await this.knex.raw(this.touchSql, [at, id]));
       return new Map(rows.length ? [[id, toMillis(rows[0].last_activity)]] : []);
     }
-    this.touchBatchSql ??= this.isPostgres ? this.pgTouchBatchSql() : this.sqliteTouchBatchSql();
+    if (this.touchBatchSql === undefined) {
+      const table = this.knex.raw('??', [this.tableName]).toQuery();
+      this.touchBatchSql = this.isPostgres ? pgTouchBatchSql(table) : sqliteTouchBatchSql(table);
+    }
     // Sorted: Postgres locks the rows in this order (see pgTouchBatchSql).
     const payload = JSON.stringify([...batch].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, at]) => ({ id, at })));
     for (let attempt = 1; ; attempt++) {
@@ -380,33 +411,6 @@ export class KnexStore implements Store {
         if (attempt >= 3 || (err as { code?: unknown }).code !== '40P01') throw err;
       }
     }
-  }
-
-  /**
-   * SQLite: the unary `+` keeps the planner off the `ended_at` index, which it would otherwise
-   * prefer, scanning every live session for each batch instead of looking each id up.
-   */
-  private sqliteTouchBatchSql(): string {
-    const table = this.knex.raw('??', [this.tableName]).toQuery();
-    return (
-      `UPDATE ${table} SET last_activity = MAX(last_activity, v.at) ` +
-      `FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(?)) AS v ` +
-      `WHERE ${table}.id = v.id AND +${table}.ended_at IS NULL RETURNING ${table}.id, ${table}.last_activity`
-    );
-  }
-
-  /**
-   * Postgres: the rows are locked in id order first, so two batches (of this instance or another)
-   * never wait for each other in a cycle.
-   */
-  private pgTouchBatchSql(): string {
-    const table = this.knex.raw('??', [this.tableName]).toQuery();
-    return (
-      `WITH v AS (SELECT id, at FROM jsonb_to_recordset(?::jsonb) AS x(id text, at bigint)), ` +
-      `locked AS (SELECT s.id FROM ${table} s JOIN v ON s.id = v.id WHERE s.ended_at IS NULL ORDER BY s.id FOR UPDATE OF s) ` +
-      `UPDATE ${table} AS s SET last_activity = GREATEST(s.last_activity, v.at) FROM v JOIN locked ON locked.id = v.id ` +
-      `WHERE s.id = v.id AND s.ended_at IS NULL RETURNING s.id, s.last_activity`
-    );
   }
 
   async end(id: string, reason: Exclude<EndReason, 'logged-out'>, at: number) {
@@ -430,14 +434,14 @@ export class KnexStore implements Store {
   }
 
   /**
-   * Postgres: the ids of `ids` (a `SELECT id` of the table), locked in id order before a statement
+   * Postgres: the rows whose ids `ids` selects, locked in id order before a statement
    * changes several rows. Every statement here that changes several rows takes its locks in that
    * one order (batched touches too), so two of them — a "revoke all" while that user's sessions
    * ping, a sweep — never wait for each other in a cycle, which Postgres would end as a deadlock.
    * SQLite has a single writer.
    */
   private lockedInIdOrder(ids: Knex.QueryBuilder): Knex.QueryBuilder {
-    return this.isPostgres ? ids.orderBy('id').forUpdate() : ids;
+    return this.isPostgres ? this.table().select('id').whereIn('id', ids).orderBy('id').forUpdate() : ids;
   }
 
   async relocate(id: string, ip: string, location: Location | null): Promise<boolean> {
@@ -524,7 +528,7 @@ export class KnexStore implements Store {
       if (createdBefore !== null) arms.push(active().whereNull('expire_after').where('created_at', '<', createdBefore));
       const due = this.knex.select('id').from(this.knex.unionAll(arms).as('due')).limit(SWEEP_BATCH);
       const rows: Row[] = await this.table()
-        .whereIn('id', this.lockedInIdOrder(this.table().select('id').whereIn('id', due).whereNull('ended_at')))
+        .whereIn('id', this.lockedInIdOrder(due))
         .whereNull('ended_at')
         .update({ ended_at: now, end_reason: 'expired' })
         .returning('*');

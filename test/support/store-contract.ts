@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, KnexStore, MemoryStore, type SecurityEventRecord, type Store } from '../../backend';
+import { sqliteTouchBatchSql } from '../../backend/store/knex-store';
 import { createTestDatabase, type TestDatabase } from './databases';
 import { testRecord as record } from './records';
 
@@ -392,7 +393,7 @@ export async function indexesServeEveryQuery(kind: Exclude<StoreKind, 'memory'>)
     }
     if (kind === 'sqlite') {
       // A batch of touches looks each id up by the primary key, never scans the live sessions.
-      const sql = (store as unknown as { sqliteTouchBatchSql(): string }).sqliteTouchBatchSql();
+      const sql = sqliteTouchBatchSql(knex.raw('??', ['sessionwatch_sessions']).toQuery());
       const plan = (await knex.raw<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql}`, ['[]'])).map((r) => r.detail);
       expect(plan).toEqual([
         expect.stringMatching(/^SCAN json_each/),
