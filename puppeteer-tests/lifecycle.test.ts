@@ -177,9 +177,25 @@ async function recordUi(tab: Tab): Promise<void> {
   });
 }
 
+/**
+ * Runs `read` in the tab's page once it can: a tab leaving for the login page is, for a moment,
+ * on a document whose storage cannot be read (SecurityError) or whose context goes away.
+ */
+async function inLoadedPage<T, A extends unknown[]>(tab: Tab, read: (...args: A) => T, ...args: A): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tab.page.evaluate(read as (...a: unknown[]) => T, ...args);
+    } catch (err) {
+      const transient = /SecurityError|Execution context was destroyed|Cannot find context/.test(String(err));
+      if (!transient || attempt >= 50) throw err;
+      await sleep(100);
+    }
+  }
+}
+
 /** What `recordUi` saw (readable after the tab left for the login page too). */
 async function uiRecords(tab: Tab, { withPings = false } = {}): Promise<UiRecord[]> {
-  const all = await tab.page.evaluate(() => JSON.parse(sessionStorage.getItem('__lifecycleUi') ?? '[]') as UiRecord[]);
+  const all = await inLoadedPage(tab, () => JSON.parse(sessionStorage.getItem('__lifecycleUi') ?? '[]') as UiRecord[]);
   return all.filter((r) => withPings || r.what !== 'ping-answer').sort((a, b) => a.t - b.t);
 }
 
@@ -518,7 +534,7 @@ async function endOf(tab: Tab, since: number) {
     endLockAt: endLock?.t ?? null,
     endEvent: records.find((r) => r.what === 'end-event')?.text ?? null,
     warnings: records.filter((r) => r.what === 'warning-shown' || r.what === 'warn-event').map((r) => r.t - since),
-    draft: await tab.page.evaluate((key) => sessionStorage.getItem(key), DRAFT_KEY),
+    draft: await inLoadedPage(tab, (key: string) => sessionStorage.getItem(key), DRAFT_KEY),
   };
 }
 
