@@ -4,7 +4,8 @@
  * around a simulated server, on a simulated clock, driven by random scripts. After every step:
  * - the server never expires a session while a running tab had activity within
  *   `expireAfter − pingInterval` (activity younger than one network round trip excepted: it
- *   cannot have reached the server);
+ *   cannot have reached the server; in a tab that never had an answer, so cannot know the
+ *   deadline, activity younger than the takeover bound);
  * - a tab never ends without the server's word, unless the server is unreachable;
  * - while the server is unreachable, no tab pings more than {@link MAX_OFFLINE_PINGS_PER_S} times
  *   in any second (failed requests back off, whoever sends them);
@@ -321,8 +322,11 @@ class World {
       if (!tab.alive || tab.frozen) continue;
       // Activity that had no network to reach the server by `at` does not count.
       const reachable = (a: number) => (this.online || this.downSince > at) && this.outages.every(([from, to]) => to < a || from > at);
+      // A tab that never had an answer does not know the deadline: its activity reaches the server
+      // within the takeover bound, not ahead of a deadline it cannot see.
+      const unseen = (a: number) => tab.st.shared.reported === 0 && at - a < takeoverBoundMs(PING_INTERVAL_MS);
       const recent = tab.accepted.filter(
-        (a) => at - a < EXPIRE * 1000 - PING_INTERVAL_MS && a <= at - 2 * NET_MS - MESSAGE_MS && reachable(a),
+        (a) => at - a < EXPIRE * 1000 - PING_INTERVAL_MS && a <= at - 2 * NET_MS - MESSAGE_MS && reachable(a) && !unseen(a),
       );
       if (recent.length)
         this.violations.push(
@@ -433,7 +437,8 @@ class World {
         this.serverEnd('revoked');
         return;
       case 'signIn': {
-        if (!this.online) return;
+        // In a new tab: none when the network is down or four are open.
+        if (!this.online || live.length >= 4) return;
         const n = Number(this.server.session.id.slice(1)) + 1;
         Object.assign(this.server, {
           lastActivity: this.now,
@@ -443,7 +448,7 @@ class World {
           endedByMaxAge: false,
           session: { id: `s${n}`, createdAt: this.now, user: SESSION.user },
         });
-        if (live.length < 4) this.open();
+        this.open();
         return;
       }
     }
@@ -534,8 +539,12 @@ test('random lifecycles: the server never expires an active session, tabs end to
         const quiet = (t: SimTab) => t.st.shared.phase === 'ended' && t.ended === null;
         for (const tab of world.tabs.filter(quiet)) expect([tab.late, world.server.ended]).toEqual([true, 'logged-out']);
         const alive = world.tabs.filter((t) => t.alive && !quiet(t));
-        // In place, a tab locked with an earlier session keeps that one's reason (its page is locked either way).
-        const current = alive.filter((t) => t.st.shared.session === null || t.st.shared.session.id === world.server.session.id);
+        // In place, a tab locked with an earlier session keeps that one's reason (its page is locked
+        // either way): known by the session's id, or for a tab that never learnt it, by when it ended.
+        const signedInAt = world.server.session.createdAt;
+        const current = alive.filter((t) =>
+          t.st.shared.session === null ? !(t.ended && t.ended.at < signedInAt) : t.st.shared.session.id === world.server.session.id,
+        );
         const reasons = new Set(current.map((t) => t.st.shared.reason));
         if (world.server.ended) {
           // Ended on the server: every open tab knows, with one reason.
@@ -551,7 +560,27 @@ test('random lifecycles: the server never expires an active session, tabs end to
         }
       },
     ),
-    { numRuns: 1000 },
+    {
+      numRuns: 1000,
+      // Found by earlier runs: a tab frozen before its first answer wakes after a revocation and a
+      // sign-in whose session expired; it ends with the later session's reason, the others keep theirs.
+      examples: [
+        [
+          3,
+          [
+            { kind: 'revoke' },
+            { kind: 'freeze', tab: 1 },
+            { kind: 'activity', tab: 0, ms: 250 },
+            { kind: 'signIn' },
+            { kind: 'close', tab: 7 },
+            { kind: 'idle', ms: 6980 },
+          ],
+          0,
+          null,
+          true,
+        ],
+      ],
+    },
   );
 });
 
@@ -576,6 +605,26 @@ test('a frozen leader: activity in a follower keeps the session alive, and the f
   const since = world.now - 3000;
   expect(leader.pings.filter((p) => p >= since)).toEqual([]);
   expect(follower.pings.filter((p) => p >= since).length).toBeGreaterThan(0);
+});
+
+test('back online with the leader frozen: its backoff, still on its way, does not hold a working follower back', () => {
+  // Found by the random lifecycles (seed 417404504): the settings were never learnt (every ping
+  // failed), and the leader's retry promise, posted just before it froze, arrived after the
+  // network came back.
+  const world = simulate(
+    2,
+    [
+      { kind: 'offline' },
+      { kind: 'idle', ms: 3271 },
+      { kind: 'freeze', tab: 0 },
+      { kind: 'online' },
+      { kind: 'activity', tab: 0, ms: 2251 },
+      { kind: 'activity', tab: 1, ms: 2501 },
+    ],
+    { activeTab: 0 },
+  );
+  expect(world.violations).toEqual([]);
+  expect(world.server.ended).toBeNull();
 });
 
 test('an outage with the user in a follower: failed pings back off in every tab (no retry storm)', () => {

@@ -66,9 +66,12 @@ export type TabMessage =
    * A tab's state: after a ping's answer, a change of phase, or to answer a hello or a nudge; with
    * the newest activity a ping carried and when the next ping is due (`sent`, `nextBy`).
    */
-  | { type: 'state'; state: SharedState; sent: number; nextBy: number; from: Sender }
-  /** A tab sent a ping carrying `activity`; newer activity will be pinged by `nextBy` (epoch ms). */
-  | { type: 'ping'; activity: number; nextBy: number; from: Sender }
+  | { type: 'state'; state: SharedState; sent: number; nextBy: number; at?: number; from: Sender }
+  /**
+   * A tab sent a ping carrying `activity`; newer activity will be pinged by `nextBy` (epoch ms).
+   * `at` (here and in `state`): when the promise was made (absent from clients before 0.3).
+   */
+  | { type: 'ping'; activity: number; nextBy: number; at?: number; from: Sender }
   /** A follower passed a deadline: the leader re-checks (its timers may be throttled) and answers. */
   | { type: 'nudge' }
   /**
@@ -123,6 +126,8 @@ export interface TabState {
   sent: number;
   /** When the tab that pings last promised to ping newer activity at the latest (epoch ms). */
   nextPingBy: number;
+  /** When the network last came back after a lost connection (a `wake` with `online`); see {@link promiseOf}. */
+  onlineAt: number;
   /** Since when this tab knows of activity no ping has carried (follower watchdog), or null. */
   unreportedSince: number | null;
   /** Newest activity seen in this tab itself (its user is here: it takes over first). */
@@ -254,6 +259,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     term: 0,
     sent: 0,
     nextPingBy: 0,
+    onlineAt: -Infinity,
     unreportedSince: null,
     localActivity: 0,
     nudgedFor: null,
@@ -423,6 +429,11 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
           st.confirmAt = -Infinity;
           st.confirmFailures = 0;
           if (st.flight) st.pingAgain = true;
+          // The leader's backoff is over too: it pings now, or a follower with activity takes over.
+          if (st.shared.lostSince !== null) {
+            st.onlineAt = now;
+            st.nextPingBy = Math.min(st.nextPingBy, now);
+          }
           return;
         }
         wake(!!event.restored);
@@ -577,7 +588,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     st.nextPingBy = now + config.pingIntervalMs(s.warnAfter);
     st.unreportedSince = null;
     fx.push({ type: 'ping', flight });
-    if (announce) post({ type: 'ping', activity: flight.activity, nextBy: st.nextPingBy, from: sender() });
+    if (announce) post({ type: 'ping', activity: flight.activity, nextBy: st.nextPingBy, at: now, from: sender() });
   }
 
   function onPinged(flight: Flight, result: PingResult, jitter: number): void {
@@ -605,7 +616,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       if (st.confirming) confirmFailed(jitter);
       // The others wait for the retry rather than take over from a leader that is only offline.
       st.nextPingBy = Math.max(st.nextPingBy, st.retryAt);
-      post({ type: 'ping', activity: st.sent, nextBy: st.nextPingBy, from: sender() });
+      post({ type: 'ping', activity: st.sent, nextBy: st.nextPingBy, at: now, from: sender() });
       // Every tab shows the lost connection.
       if (s.phase !== 'ended') postState();
       // No server to ask at the deadline: lock anyway (security wins); confirmation is retried.
@@ -705,13 +716,13 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       case 'ping':
         hearFrom(message.from);
         st.sent = Math.max(st.sent, message.activity);
-        st.nextPingBy = message.nextBy;
+        st.nextPingBy = promiseOf(message);
         return;
       case 'state':
         if (otherSession(message)) return;
         hearFrom(message.from);
         st.sent = Math.max(st.sent, message.sent);
-        if (message.from.leader) st.nextPingBy = message.nextBy;
+        if (message.from.leader) st.nextPingBy = promiseOf(message);
         mergeState(message.state, message.from.leader);
         return;
       case 'nudge':
@@ -723,6 +734,15 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
         endFromTab(message.reason, message.confirmed, !!message.session);
         return;
     }
+  }
+
+  /**
+   * When the sender promises to ping newer activity by. A promise made while the connection was
+   * lost is a backoff that ends when the network comes back (a live leader pings at once then): a
+   * leader frozen meanwhile, its last message still on its way, must not hold the others back.
+   */
+  function promiseOf(message: { nextBy: number; at?: number }): number {
+    return message.at !== undefined && message.at <= st.onlineAt ? Math.min(message.nextBy, st.onlineAt) : message.nextBy;
   }
 
   /** Another tab's state: activity and server knowledge only grow; the end and a warning carry over. */
@@ -900,7 +920,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     }
     if (!theirs || !mine || theirs.id === mine.id) return false;
     if (!newerSession(theirs, mine) || message.state.phase === 'ended' || message.state.reported === 0) return true;
-    if (sameUser(theirs, mine)) adopt(message.state, message.sent, message.from.leader ? message.nextBy : st.nextPingBy);
+    if (sameUser(theirs, mine)) adopt(message.state, message.sent, message.from.leader ? promiseOf(message) : st.nextPingBy);
     else switchUser();
     return true;
   }
@@ -994,7 +1014,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
   }
 
   function postState(): void {
-    post({ type: 'state', state: { ...st.shared }, sent: st.sent, nextBy: st.nextPingBy, from: sender() });
+    post({ type: 'state', state: { ...st.shared }, sent: st.sent, nextBy: st.nextPingBy, at: now, from: sender() });
   }
 
   function post(message: TabMessage): void {

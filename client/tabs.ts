@@ -15,6 +15,10 @@ function isSender(value: unknown): value is Sender {
   return typeof s === 'object' && s !== null && typeof s.tab === 'string' && typeof s.leader === 'boolean' && Number.isFinite(s.term);
 }
 
+function isPromise(m: { nextBy: number; at?: number }): boolean {
+  return Number.isFinite(m.nextBy) && (m.at === undefined || Number.isFinite(m.at));
+}
+
 /** Messages come from other scripts of the origin: check their shape before use. */
 export function isTabMessage(value: unknown): value is TabMessage {
   const m = value as TabMessage;
@@ -24,9 +28,9 @@ export function isTabMessage(value: unknown): value is TabMessage {
     case 'activity':
       return Number.isFinite(m.at);
     case 'state':
-      return isSharedState(m.state) && Number.isFinite(m.sent) && Number.isFinite(m.nextBy) && isSender(m.from);
+      return isSharedState(m.state) && Number.isFinite(m.sent) && isPromise(m) && isSender(m.from);
     case 'ping':
-      return Number.isFinite(m.activity) && Number.isFinite(m.nextBy) && isSender(m.from);
+      return Number.isFinite(m.activity) && isPromise(m) && isSender(m.from);
     case 'nudge':
       return true;
     case 'end':
