@@ -67,7 +67,12 @@ describe('options', () => {
   });
 
   test('touchInterval follows a small expireAfter', () => {
-    expect(resolveOptions({ database, warnAfter: 2, expireAfter: 4 }).policy.touchIntervalMs).toBeCloseTo(200);
+    expect(resolveOptions({ database, warnAfter: 2, expireAfter: 4 }).policy.touchIntervalMs).toBe(200);
+  });
+
+  test('the policy is whole milliseconds (the sweep compares whole milliseconds), the throttle rounded up', () => {
+    const { policy } = resolveOptions({ database, warnAfter: 1.0001, expireAfter: 30.0004, maxAge: 3600.0006, touchInterval: 1e-7 });
+    expect(policy).toEqual({ expireAfterMs: 30_000, touchIntervalMs: 1, maxAgeMs: 3_600_001 });
   });
 
   test.each([

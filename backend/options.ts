@@ -444,10 +444,12 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     sessionStore: store,
     warnAfter,
     expireAfter,
+    // Whole milliseconds, as a session's own limits are (session-policy.ts): stored times are whole
+    // milliseconds, and the sweep's cutoffs agree with isExpired exactly only then.
     policy: {
-      expireAfterMs: expireAfter * 1000,
-      touchIntervalMs: touchInterval * 1000,
-      maxAgeMs: maxAge === null ? null : maxAge * 1000,
+      expireAfterMs: Math.round(expireAfter * 1000),
+      touchIntervalMs: Math.ceil(touchInterval * 1000),
+      maxAgeMs: maxAge === null ? null : Math.round(maxAge * 1000),
     },
     sessionPolicy: options.policy,
     globalLimits: { warnAfter, expireAfter, maxAge, touchInterval: options.touchInterval === undefined ? undefined : touchInterval },

@@ -18,8 +18,8 @@ const policyArb: fc.Arbitrary<ActivityPolicy> = fc
     touchShare: fc.double({ min: 0, max: 0.05, noNaN: true }),
     maxAgeMs: fc.option(fc.integer({ min: 1_000, max: 10 ** 9 }), { nil: null }),
   })
-  // touchInterval is 5% of expireAfter by default: a fraction of a millisecond is possible.
-  .map(({ expireAfterMs, touchShare, maxAgeMs }) => ({ expireAfterMs, touchIntervalMs: expireAfterMs * touchShare, maxAgeMs }));
+  // As the options resolve it (backend/options.ts): whole milliseconds, the throttle rounded up.
+  .map(({ expireAfterMs, touchShare, maxAgeMs }) => ({ expireAfterMs, touchIntervalMs: Math.ceil(expireAfterMs * touchShare), maxAgeMs }));
 
 /**
  * A session's own limits as a login resolves them: whole milliseconds from seconds that may have
