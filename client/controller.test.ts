@@ -397,6 +397,29 @@ test('maxAge from the server: the warning cannot be extended, and "extend" does 
   for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
 });
 
+test("a pingInterval longer than half of the server's warnAfter (milliseconds by mistake) is said once and cut to it", async () => {
+  const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const { server, tabs } = setup(2, { pingInterval: 5000 });
+    await startAll(tabs);
+    const before = server.pings.length;
+    for (let elapsed = 0; elapsed < 60_000; elapsed += 200) {
+      tabs[1].c.recordActivity(Date.now());
+      await advance(200);
+    }
+    // Every warnAfter / 2 = 15 s: 4 pings in 60 s (not one at every activity, nor none for 5000 s).
+    expect(server.pings.length - before).toBeGreaterThanOrEqual(3);
+    expect(server.pings.length - before).toBeLessThanOrEqual(5);
+    // Once in each tab's console (the two tabs share one console here).
+    expect(error).toHaveBeenCalledTimes(2);
+    expect(String(error.mock.calls[0][0])).toMatch(
+      /"pingInterval" \(5000\) is longer than half of the server's warnAfter \(30\): pinging every 15 s/,
+    );
+  } finally {
+    error.mockRestore();
+  }
+});
+
 test('a 404 on the ping (a typo in apiPrefix or prefix) is said once, naming apiPrefix; retries go on', async () => {
   const error = jest.spyOn(console, 'error').mockImplementation(() => {});
   try {

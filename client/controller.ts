@@ -7,7 +7,7 @@
 import { apiPath, DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER, ROUTES, type EndReason } from '../shared/protocol';
 import { createEmitter, type Emitter } from './events';
 import { initialState, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
-import { currentPath, pingIntervalMs, type ResolvedClientOptions } from './options';
+import { currentPath, maxPingIntervalMs, pingIntervalMs, type ResolvedClientOptions } from './options';
 import { createPage, type ControllerEnv } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
 import { connectTabs } from './connect-tabs';
@@ -64,7 +64,11 @@ export function createController(options: ResolvedClientOptions, env: Controller
     session: null,
   });
   const config: MachineConfig = {
-    pingIntervalMs: (warnAfter) => pingIntervalMs(options, warnAfter),
+    pingIntervalMs: (warnAfter) => {
+      const ms = pingIntervalMs(options, warnAfter);
+      if (options.pingIntervalMs !== null && ms < options.pingIntervalMs && st.shared.settingsKnown) reportLongPingInterval(warnAfter);
+      return ms;
+    },
     checkIntervalMs: options.checkIntervalMs,
     fixedSettings: !!options.settings,
     // On the wall clock the machine uses (the page's time origin, as Date.now() counts).
@@ -84,6 +88,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
   let suspended = false;
   let missingApiReported = false;
   let unhiddenReported = false;
+  let longPingIntervalReported = false;
   /** This page is the sign-in window of a re-login in place: it closes once signed in. */
   let reloginWindow = isReloginWindow(win);
   const baseFetch = win?.fetch ? win.fetch.bind(win) : globalThis.fetch?.bind(globalThis);
@@ -315,6 +320,16 @@ export function createController(options: ResolvedClientOptions, env: Controller
     console.error(
       "sessionwatch: the session ended and, with relogin: 'in-place' and no lock screen, nothing hides this page: " +
         'listen to the "locked" event to hide it (and offer client.relogin() or client.resume()), or set relogin: \'navigate\'.',
+    );
+  }
+
+  /** A `pingInterval` too long for the server's `warnAfter` (in milliseconds by mistake?): said once. */
+  function reportLongPingInterval(warnAfter: number): void {
+    if (longPingIntervalReported) return;
+    longPingIntervalReported = true;
+    console.error(
+      `sessionwatch: option "pingInterval" (${options.pingIntervalMs! / 1000}) is longer than half of the server's warnAfter (${warnAfter}): ` +
+        `pinging every ${maxPingIntervalMs(warnAfter) / 1000} s instead. Both are in seconds.`,
     );
   }
 

@@ -627,6 +627,32 @@ test('back online with the leader frozen: its backoff, still on its way, does no
   expect(world.server.ended).toBeNull();
 });
 
+test('a tab that hears late that the network is back (it was frozen) trusts the leader that pinged meanwhile', () => {
+  // Seen in Chromium (outside-in, the old leader paused in the debugger through the return): on
+  // resume, its queued messages first, then the online event; it took the leadership back from
+  // the healthy leader 2.5 s later. A ping interval longer than the grace shows it.
+  const world = new World({ ...navigateConfig, pingIntervalMs: () => 3000 });
+  world.open();
+  world.open();
+  world.advance(world.now + 100);
+  const [old, other] = world.tabs;
+  world.act({ kind: 'offline' });
+  world.act({ kind: 'idle', ms: 3000 });
+  world.act({ kind: 'freeze', tab: 0 });
+  world.act({ kind: 'online' });
+  const backOnline = old.inbox.filter((item) => item.event.type === 'wake');
+  old.inbox = old.inbox.filter((item) => !backOnline.includes(item));
+  world.act({ kind: 'activity', tab: 1, ms: 6000 });
+  expect(other.st.leader).toBe(true);
+  world.thaw(old);
+  world.deliver(old, 0, { type: 'wake', online: true });
+  const thawedAt = world.now;
+  world.act({ kind: 'activity', tab: 1, ms: 8000 });
+  expect(old.pings.filter((p) => p > thawedAt)).toEqual([]);
+  expect([old.st.leader, other.st.leader]).toEqual([false, true]);
+  expect(world.violations).toEqual([]);
+});
+
 test('an outage with the user in a follower: failed pings back off in every tab (no retry storm)', () => {
   const world = new World();
   world.open();

@@ -56,6 +56,12 @@ export const MAX_BACKOFF_MS = 60_000;
  */
 export const SERVER_TOLERANCE_MS = 1000;
 
+/** A tab's promise to ping newer activity by `nextBy`, made at `at` (epoch ms; absent from clients before 0.3). */
+interface PingPromise {
+  nextBy: number;
+  at?: number;
+}
+
 /** What tabs tell each other. Every tab hears every message but its own. */
 export type TabMessage =
   /** A tab starts or wakes up: every tab answers with its state. */
@@ -126,6 +132,8 @@ export interface TabState {
   sent: number;
   /** When the tab that pings last promised to ping newer activity at the latest (epoch ms). */
   nextPingBy: number;
+  /** When it made that promise (epoch ms). */
+  promisedAt: number;
   /** When the network last came back after a lost connection (a `wake` with `online`); see {@link promiseOf}. */
   onlineAt: number;
   /** Since when this tab knows of activity no ping has carried (follower watchdog), or null. */
@@ -259,6 +267,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     term: 0,
     sent: 0,
     nextPingBy: 0,
+    promisedAt: 0,
     onlineAt: -Infinity,
     unreportedSince: null,
     localActivity: 0,
@@ -421,18 +430,18 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
           return;
         }
         if (event.online) {
-          // Back online: retry what failed now rather than after the backoff.
-          // Back online: start over (a request that was already out still fails, then retries at once).
+          // Back online: retry what failed now rather than after the backoff (a leader's request
+          // that was already out still fails, then retries at once).
           if (st.failures > 0) st.lastPingAt = -Infinity;
           st.retryAt = -Infinity;
           st.failures = 0;
           st.confirmAt = -Infinity;
           st.confirmFailures = 0;
-          if (st.flight) st.pingAgain = true;
+          if (st.flight && st.leader) st.pingAgain = true;
           // The leader's backoff is over too: it pings now, or a follower with activity takes over.
           if (st.shared.lostSince !== null) {
             st.onlineAt = now;
-            st.nextPingBy = Math.min(st.nextPingBy, now);
+            st.nextPingBy = heldPromise(st.nextPingBy, st.promisedAt);
           }
           return;
         }
@@ -586,6 +595,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     st.electedPingAt = null;
     st.sent = Math.max(st.sent, flight.activity);
     st.nextPingBy = now + config.pingIntervalMs(s.warnAfter);
+    st.promisedAt = now;
     st.unreportedSince = null;
     fx.push({ type: 'ping', flight });
     if (announce) post({ type: 'ping', activity: flight.activity, nextBy: st.nextPingBy, at: now, from: sender() });
@@ -616,6 +626,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       if (st.confirming) confirmFailed(jitter);
       // The others wait for the retry rather than take over from a leader that is only offline.
       st.nextPingBy = Math.max(st.nextPingBy, st.retryAt);
+      st.promisedAt = now;
       post({ type: 'ping', activity: st.sent, nextBy: st.nextPingBy, at: now, from: sender() });
       // Every tab shows the lost connection.
       if (s.phase !== 'ended') postState();
@@ -716,13 +727,13 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       case 'ping':
         hearFrom(message.from);
         st.sent = Math.max(st.sent, message.activity);
-        st.nextPingBy = promiseOf(message);
+        hearPromise(message);
         return;
       case 'state':
         if (otherSession(message)) return;
         hearFrom(message.from);
         st.sent = Math.max(st.sent, message.sent);
-        if (message.from.leader) st.nextPingBy = promiseOf(message);
+        if (message.from.leader) hearPromise(message);
         mergeState(message.state, message.from.leader);
         return;
       case 'nudge':
@@ -736,13 +747,23 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     }
   }
 
+  /** Another tab's promise to ping newer activity (without `at`, from an older client: as of now). */
+  function hearPromise(promise: PingPromise): void {
+    st.nextPingBy = heldPromise(promise.nextBy, promise.at ?? now);
+    st.promisedAt = promise.at ?? now;
+  }
+
   /**
-   * When the sender promises to ping newer activity by. A promise made while the connection was
-   * lost is a backoff that ends when the network comes back (a live leader pings at once then): a
-   * leader frozen meanwhile, its last message still on its way, must not hold the others back.
+   * How long a promise made `at` holds. One made before the network came back (after a lost
+   * connection) may be a backoff, which ends then (a live leader pings at once): it holds no longer
+   * than a healthy leader's would, a ping interval from when it was made, or than the network's
+   * return. So a leader frozen meanwhile, its last message still on its way, does not hold the
+   * others back; and a tab that hears of the return late (it was frozen) still trusts the leader
+   * that pinged meanwhile.
    */
-  function promiseOf(message: { nextBy: number; at?: number }): number {
-    return message.at !== undefined && message.at <= st.onlineAt ? Math.min(message.nextBy, st.onlineAt) : message.nextBy;
+  function heldPromise(nextBy: number, at: number): number {
+    if (at > st.onlineAt) return nextBy;
+    return Math.min(nextBy, Math.max(st.onlineAt, at + config.pingIntervalMs(st.shared.warnAfter)));
   }
 
   /** Another tab's state: activity and server knowledge only grow; the end and a warning carry over. */
@@ -920,8 +941,8 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     }
     if (!theirs || !mine || theirs.id === mine.id) return false;
     if (!newerSession(theirs, mine) || message.state.phase === 'ended' || message.state.reported === 0) return true;
-    if (sameUser(theirs, mine)) adopt(message.state, message.sent, message.from.leader ? promiseOf(message) : st.nextPingBy);
-    else switchUser();
+    if (!sameUser(theirs, mine)) switchUser();
+    else adopt(message.state, message.sent, message.from.leader ? message : { nextBy: st.nextPingBy, at: st.promisedAt });
     return true;
   }
 
@@ -954,7 +975,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
         session: result.session,
       },
       serverActivity,
-      now + config.pingIntervalMs(settings.warnAfter),
+      { nextBy: now + config.pingIntervalMs(settings.warnAfter), at: now },
     );
     // The other tabs (locked ones among them) learn it from here.
     postState();
@@ -962,7 +983,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
   }
 
   /** Carries on with a later session of the same user: its state, fresh; the page shown again. */
-  function adopt(incoming: SharedState, sent: number, nextBy: number): void {
+  function adopt(incoming: SharedState, sent: number, promise: PingPromise): void {
     const s = st.shared;
     if (st.finished) return;
     const locked = s.phase === 'ended' || st.pendingLock !== null;
@@ -985,7 +1006,8 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       failures: 0,
       retryAt: -Infinity,
       sent: Math.max(sent, incoming.reported),
-      nextPingBy: nextBy,
+      nextPingBy: heldPromise(promise.nextBy, promise.at ?? now),
+      promisedAt: promise.at ?? now,
       unreportedSince: null,
       lastPingAt: now,
     });
@@ -1014,7 +1036,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
   }
 
   function postState(): void {
-    post({ type: 'state', state: { ...st.shared }, sent: st.sent, nextBy: st.nextPingBy, at: now, from: sender() });
+    post({ type: 'state', state: { ...st.shared }, sent: st.sent, nextBy: st.nextPingBy, at: st.promisedAt, from: sender() });
   }
 
   function post(message: TabMessage): void {

@@ -32,6 +32,11 @@ test('the ping interval defaults to min(60, warnAfter / 4)', () => {
   expect(pingIntervalMs(resolveClientOptions({ pingInterval: 2 }), 40)).toBe(2000);
 });
 
+test('an explicit ping interval longer than half of warnAfter is cut to that (else every tab pings at every activity)', () => {
+  expect(pingIntervalMs(resolveClientOptions({ pingInterval: 5000 }), 30)).toBe(15_000);
+  expect(pingIntervalMs(resolveClientOptions({ pingInterval: 15 }), 30)).toBe(15_000);
+});
+
 test('headless by default; the ui and drafts plug-ins are taken as given', () => {
   const drafts: SessionWatchDrafts = { keeper: () => ({ save: () => 0, restore: () => 0, discard() {}, watch() {}, unwatch() {} }) };
   const withUi = ui(true);
@@ -58,6 +63,11 @@ test.each([
   [{ warnAfter: 60, expireAfter: 60 }, RangeError, /"warnAfter" \(60\) must be less than "expireAfter"/],
   [{ warnAfter: 30 }, TypeError, /"warnAfter" and "expireAfter" must be given together/],
   [{ pingInterval: 0 }, RangeError, /"pingInterval"/],
+  [
+    { warnAfter: 30, expireAfter: 60, pingInterval: 5000 },
+    RangeError,
+    /"pingInterval" \(5000\) must be at most half of "warnAfter" \(30\); both are in seconds/,
+  ],
   [{ pingTimeout: Infinity }, RangeError, /"pingTimeout"/],
   [{ apiPrefix: 'session' }, TypeError, /"apiPrefix"/],
   [{ ui: true }, TypeError, /"ui" must be defaultUi\(\) \(sessionwatch\/client\/ui\) or false \(got true\)/],

@@ -110,9 +110,17 @@ export function defaultPingInterval(warnAfter: number): number {
   return Math.min(60, warnAfter / 4);
 }
 
-/** The ping interval in ms for the given settings. */
+/**
+ * The longest ping interval (ms) for the given settings: half of `warnAfter`. Longer, the server's
+ * deadline comes before the next ping, so every tab pings at every activity to keep the session.
+ */
+export function maxPingIntervalMs(warnAfter: number): number {
+  return (warnAfter * 1000) / 2;
+}
+
+/** The ping interval in ms for the given settings (an explicit one cut to {@link maxPingIntervalMs}). */
 export function pingIntervalMs(options: ResolvedClientOptions, warnAfter: number): number {
-  return options.pingIntervalMs ?? defaultPingInterval(warnAfter) * 1000;
+  return Math.min(options.pingIntervalMs ?? defaultPingInterval(warnAfter) * 1000, maxPingIntervalMs(warnAfter));
 }
 
 /**
@@ -200,6 +208,11 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
   }
   if (warnAfter !== undefined) assertWarnBeforeExpire(warnAfter, expireAfter!);
   const pingInterval = seconds('pingInterval', options.pingInterval);
+  if (pingInterval !== undefined && warnAfter !== undefined && pingInterval * 1000 > maxPingIntervalMs(warnAfter)) {
+    throw new RangeError(
+      `sessionwatch: option "pingInterval" (${pingInterval}) must be at most half of "warnAfter" (${warnAfter}); both are in seconds`,
+    );
+  }
   const loginUrl = options.loginUrl ?? DEFAULTS.loginUrl;
   if (typeof loginUrl !== 'string' || loginUrl === '') fail('loginUrl', 'a URL', loginUrl);
   const channelName = options.channelName ?? `sessionwatch|${globalThis.location?.origin ?? ''}|${apiPrefix}`;

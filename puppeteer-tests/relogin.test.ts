@@ -57,7 +57,16 @@ async function signInAgainByKeyboard(tab: Tab): Promise<Page> {
   const popup = new Promise<Page>((resolve) => tab.page.once('popup', (p) => resolve(p!)));
   await tab.page.keyboard.press('Enter');
   const login = await popup;
-  await login.waitForSelector('#username');
+  // Polled by evaluation rather than waitForSelector, which can miss an element in a popup window
+  // (puppeteer#11089; failed once in Firefox with two suites at a time).
+  await until(() => login.$('#username').catch(() => null), { timeout: 30_000, what: 'the login form in the sign-in window' }).catch(
+    async (error: Error) => {
+      const seen = await login
+        .evaluate(() => `${location.href} ${document.readyState} ${document.body?.innerHTML.slice(0, 200)}`)
+        .catch((e) => String(e));
+      throw new Error(`${error.message}; the login window: ${login.url()} (${seen})`);
+    },
+  );
   return login;
 }
 
