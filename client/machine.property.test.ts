@@ -73,6 +73,8 @@ interface SimTab {
   /** Opened after the session ended: a page of a logged-out browser. */
   late: boolean;
   st: TabState;
+  /** The world's, with when this page was loaded. */
+  config: MachineConfig;
   alive: boolean;
   frozen: boolean;
   timerAt: number | null;
@@ -117,6 +119,7 @@ class World {
     const tab: SimTab = {
       index: this.tabs.length,
       late: this.server.ended !== null,
+      config: { ...this.config, loadedAt: this.now },
       st: initialState(`t${this.tabs.length}`, {
         lastActivity: this.now,
         warnAfter: 1740,
@@ -197,7 +200,7 @@ class World {
   }
 
   private runOne(tab: SimTab, event: MachineEvent): void {
-    const { state, effects } = step(tab.st, event, this.now, this.config);
+    const { state, effects } = step(tab.st, event, this.now, tab.config);
     if (this.trace) console.log(this.now - this.base, tab.index, JSON.stringify(event), effects.map((e) => JSON.stringify(e)).join(' '));
     tab.st = state;
     for (const effect of effects) this.perform(tab, effect);
@@ -260,6 +263,11 @@ class World {
       case 'endView':
         tab.ended = { reason: effect.reason, at: this.now, serverEnded: this.sessionEnded(tab) };
         return;
+      case 'finish':
+        // The page leaves (for the login page): the browser releases its lock as it unloads. It
+        // stays here to be checked, as the page it was.
+        this.queueMicro.push(() => this.release(tab));
+        return;
       case 'standBy':
         // The controller leaves the election, and stays on the channel.
         this.queueMicro.push(() => this.release(tab));
@@ -285,7 +293,7 @@ class World {
   private serverPing(idleFor: number, at: number): PingResult {
     this.serverSweep(at);
     const s = this.server;
-    if (s.ended) return { kind: 'ended', reason: s.ended };
+    if (s.ended) return { kind: 'ended', reason: s.ended, endedFor: Math.max(0, at - s.endedAt) / 1000 };
     s.lastActivity = Math.max(s.lastActivity, at - idleFor * 1000);
     if (at - s.lastActivity >= (EXPIRE - 1) * 1000) {
       this.serverEnd('expired', at);
@@ -534,10 +542,10 @@ test('random lifecycles: the server never expires an active session, tabs end to
       (tabs, actions, activeTab, maxAgeMs, inPlace) => {
         const world = simulate(tabs, actions, { activeTab, maxAgeMs, inPlace });
         expect(world.violations).toEqual([]);
-        // A page whose first answer says it has no session (never revoked nor expired: logged out)
-        // stops quietly; every other page ends with the others.
+        // A page whose first answer says it has no session (logged out), or that it ended before the
+        // page was loaded, stops quietly: only one opened after the end; every other page ends with the others.
         const quiet = (t: SimTab) => t.st.shared.phase === 'ended' && t.ended === null;
-        for (const tab of world.tabs.filter(quiet)) expect([tab.late, world.server.ended]).toEqual([true, 'logged-out']);
+        for (const tab of world.tabs.filter(quiet)) expect(tab.late).toBe(true);
         const alive = world.tabs.filter((t) => t.alive && !quiet(t));
         // In place, a tab locked with an earlier session keeps that one's reason (its page is locked
         // either way): known by the session's id, or for a tab that never learnt it, by when it ended.
@@ -578,6 +586,36 @@ test('random lifecycles: the server never expires an active session, tabs end to
           0,
           null,
           true,
+        ],
+        // The absolute end, then a sign-in in a new tab: told of the end (and of the ended session by
+        // the other tab) before any answer of its own, the new page asks the server: it was loaded after the end.
+        [
+          1,
+          [
+            { kind: 'activity', tab: 0, ms: 2501 },
+            { kind: 'activity', tab: 0, ms: 4501 },
+            { kind: 'activity', tab: 0, ms: 1751 },
+            { kind: 'signIn' },
+          ],
+          0,
+          9542,
+          true,
+        ],
+        // Pages opened after the end while offline: back online, each asks and stops quietly
+        // (the ended page, leaving for the login page, no longer holds the election).
+        [
+          1,
+          [
+            { kind: 'idle', ms: 7941 },
+            { kind: 'offline' },
+            { kind: 'open' },
+            { kind: 'activity', tab: 0, ms: 3251 },
+            { kind: 'open' },
+            { kind: 'activity', tab: 0, ms: 250 },
+          ],
+          0,
+          null,
+          false,
         ],
       ],
     },

@@ -84,7 +84,7 @@ export type TabMessage =
    * The session ended; `confirmed` once the server knows (then tabs leave the page, or wait in
    * place). `session`: which one (a tab of a later session ignores it).
    */
-  | { type: 'end'; reason: EndReason; confirmed: boolean; session?: string | null };
+  | { type: 'end'; reason: EndReason; confirmed: boolean; session?: string | null; endedAt?: number };
 
 /** Who sent a `state` or `ping`: its tab id, whether it leads, and the highest leader term it knows. */
 export interface Sender {
@@ -134,7 +134,7 @@ export interface TabState {
   nextPingBy: number;
   /** When it made that promise (epoch ms). */
   promisedAt: number;
-  /** When the network last came back after a lost connection (a `wake` with `online`); see {@link promiseOf}. */
+  /** When the network last came back after a lost connection (a `wake` with `online`); see `heldPromise`. */
   onlineAt: number;
   /** Since when this tab knows of activity no ping has carried (follower watchdog), or null. */
   unreportedSince: number | null;
@@ -615,7 +615,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     tried(result.kind !== 'failed');
     if (result.kind === 'ended') {
       if (quiet(result.reason, result.endedFor)) return;
-      end(result.reason, true);
+      end(result.reason, true, true, now - (result.endedFor ?? 0) * 1000);
       return;
     }
     if (result.kind === 'failed') {
@@ -742,12 +742,12 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       case 'end':
         // The end of an earlier session is no news to a tab of a later one.
         if (message.session && st.shared.session && message.session !== st.shared.session.id) return;
-        endFromTab(message.reason, message.confirmed, !!message.session);
+        endFromTab(message.reason, message.confirmed, !!message.session, message.endedAt);
         return;
     }
   }
 
-  /** Another tab's promise to ping newer activity (without `at`, from an older client: as of now). */
+  /** The promise of the tab that pings last (without `at`, from an older client: as of now). */
   function hearPromise(promise: PingPromise): void {
     st.nextPingBy = heldPromise(promise.nextBy, promise.at ?? now);
     st.promisedAt = promise.at ?? now;
@@ -845,7 +845,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
   }
 
   /** Ends the session here (and, unless it came from another tab, tells them). */
-  function end(reason: EndReason, confirmed: boolean, tell = true): void {
+  function end(reason: EndReason, confirmed: boolean, tell = true, endedAt = now): void {
     const s = st.shared;
     if (s.phase === 'ended') {
       if (!confirmed || s.confirmed) return;
@@ -853,7 +853,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       // Decided here without the server (offline): the server's reason wins.
       s.reason = reason;
       st.confirming = false;
-      if (tell) post({ type: 'end', reason: s.reason, confirmed: true, session: s.session?.id ?? null });
+      if (tell) post({ type: 'end', reason: s.reason, confirmed: true, session: s.session?.id ?? null, endedAt });
       finish();
       return;
     }
@@ -870,7 +870,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     emit('locked', { reason });
     if (reason === 'expired') emit('expire', { at: now });
     emit('end', { reason });
-    if (tell) post({ type: 'end', reason, confirmed, session: s.session?.id ?? null });
+    if (tell) post({ type: 'end', reason, confirmed, session: s.session?.id ?? null, endedAt });
     if (confirmed) finish();
   }
 
@@ -880,10 +880,13 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
    * session: the ping's answer says (it ends with the others, or stops quietly on a page loaded
    * after the end). An end decided without the server (offline) is taken at once: it only locks.
    */
-  function endFromTab(reason: EndReason, confirmed: boolean, ofKnownSession = false): void {
+  function endFromTab(reason: EndReason, confirmed: boolean, ofKnownSession = false, endedAt?: number): void {
     const s = st.shared;
-    // Nor can a tab that does not know its session yet tell whether a named one is its own.
-    const unsure = s.reported === 0 && (confirmed || (ofKnownSession && !s.session));
+    // Nor can a tab that does not know its session yet tell whether a named one is its own; and a
+    // page loaded after the end was not of that session (its own request found a live one: a sign-in
+    // since, whatever it heard from the others meanwhile).
+    const loadedAfter = confirmed && endedAt !== undefined && endedAt < config.loadedAt;
+    const unsure = loadedAfter || (s.reported === 0 && (confirmed || (ofKnownSession && !s.session)));
     if (unsure && s.phase !== 'ended') pingNow(false);
     else end(reason, confirmed, false);
   }
@@ -1006,11 +1009,10 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       failures: 0,
       retryAt: -Infinity,
       sent: Math.max(sent, incoming.reported),
-      nextPingBy: heldPromise(promise.nextBy, promise.at ?? now),
-      promisedAt: promise.at ?? now,
       unreportedSince: null,
       lastPingAt: now,
     });
+    hearPromise(promise);
     if (locked) {
       fx.push({ type: 'unlock', rejoin });
       emit('unlocked', {});

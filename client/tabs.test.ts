@@ -28,6 +28,7 @@ test.each([
   { type: 'nudge' },
   { type: 'end', reason: 'revoked', confirmed: true },
   { type: 'end', reason: 'revoked', confirmed: true, session: 's1' },
+  { type: 'end', reason: 'revoked', confirmed: true, session: 's1', endedAt: 5 },
   { type: 'state', state: { ...state, session: { id: 's1', createdAt: 5, user: null } }, sent: 1, nextBy: 2, from },
   // From a client older than the session's identity (a deploy under way).
   { type: 'state', state: { ...state, session: undefined }, sent: 1, nextBy: 2, from },
@@ -51,6 +52,7 @@ test.each([
   { type: 'end', reason: 'bored', confirmed: true },
   { type: 'end', reason: 'expired' },
   { type: 'end', reason: 'expired', confirmed: true, session: 42 },
+  { type: 'end', reason: 'expired', confirmed: true, session: 's1', endedAt: 'then' },
   { type: 'state', state: { ...state, session: { id: 's1', createdAt: 'today', user: null } }, sent: 1, nextBy: 2, from },
   { type: 'state', state: { ...state, session: { id: 's1', createdAt: 5, user: 7 } }, sent: 1, nextBy: 2, from },
   { type: 'reload' },

@@ -34,7 +34,12 @@ export function isTabMessage(value: unknown): value is TabMessage {
     case 'nudge':
       return true;
     case 'end':
-      return isEndReason(m.reason) && typeof m.confirmed === 'boolean' && (m.session == null || typeof m.session === 'string');
+      return (
+        isEndReason(m.reason) &&
+        typeof m.confirmed === 'boolean' &&
+        (m.session == null || typeof m.session === 'string') &&
+        (m.endedAt === undefined || Number.isFinite(m.endedAt))
+      );
     default:
       return false;
   }
