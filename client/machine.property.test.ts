@@ -665,6 +665,25 @@ test('back online with the leader frozen: its backoff, still on its way, does no
   expect(world.server.ended).toBeNull();
 });
 
+test('back online, a follower takes over a leader frozen just after a failed retry within the grace, not after the retry', () => {
+  // Seen in Chromium (outside-in): the follower waited out the frozen leader's next retry (6 s).
+  const world = new World({ ...navigateConfig, pingIntervalMs: () => 3000 });
+  world.open();
+  world.open();
+  world.advance(world.now + 100);
+  const [leader, follower] = world.tabs;
+  world.act({ kind: 'offline' });
+  while (leader.st.failures < 2) world.advance(world.now + 10);
+  world.advance(world.now + 200);
+  world.act({ kind: 'freeze', tab: 0 });
+  world.act({ kind: 'online' });
+  const onlineAt = world.now;
+  world.act({ kind: 'activity', tab: 1, ms: 4000 });
+  const first = follower.pings.find((p) => p >= onlineAt);
+  expect(first! - onlineAt).toBeLessThanOrEqual(TAKEOVER_GRACE_MS + 500);
+  expect(follower.st.leader).toBe(true);
+});
+
 test('a tab that hears late that the network is back (it was frozen) trusts the leader that pinged meanwhile', () => {
   // Seen in Chromium (outside-in, the old leader paused in the debugger through the return): on
   // resume, its queued messages first, then the online event; it took the leadership back from

@@ -441,7 +441,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
           // The leader's backoff is over too: it pings now, or a follower with activity takes over.
           if (st.shared.lostSince !== null) {
             st.onlineAt = now;
-            st.nextPingBy = heldPromise(st.nextPingBy, st.promisedAt);
+            st.nextPingBy = heldPromise(st.nextPingBy, st.promisedAt, st.promisedAt >= st.shared.lostSince);
           }
           return;
         }
@@ -733,7 +733,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
         if (otherSession(message)) return;
         hearFrom(message.from);
         st.sent = Math.max(st.sent, message.sent);
-        if (message.from.leader) hearPromise(message);
+        if (message.from.leader) hearPromise(message, message.state.lostSince !== null);
         mergeState(message.state, message.from.leader);
         return;
       case 'nudge':
@@ -747,23 +747,26 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     }
   }
 
-  /** The promise of the tab that pings last (without `at`, from an older client: as of now). */
-  function hearPromise(promise: PingPromise): void {
-    st.nextPingBy = heldPromise(promise.nextBy, promise.at ?? now);
+  /**
+   * The promise of the tab that pings last (without `at`, from an older client: as of now);
+   * `lost`: made while its connection was lost.
+   */
+  function hearPromise(promise: PingPromise, lost = false): void {
+    st.nextPingBy = heldPromise(promise.nextBy, promise.at ?? now, lost);
     st.promisedAt = promise.at ?? now;
   }
 
   /**
-   * How long a promise made `at` holds. One made before the network came back (after a lost
-   * connection) may be a backoff, which ends then (a live leader pings at once): it holds no longer
-   * than a healthy leader's would, a ping interval from when it was made, or than the network's
-   * return. So a leader frozen meanwhile, its last message still on its way, does not hold the
-   * others back; and a tab that hears of the return late (it was frozen) still trusts the leader
-   * that pinged meanwhile.
+   * How long a promise made `at` holds once the network came back (after a lost connection). One
+   * made while the connection was lost (`lost`) is a backoff, which ends then: a live leader pings
+   * at once, so a leader frozen meanwhile, its last message still on its way, does not hold the
+   * others back. Any other made before the return holds as a healthy leader's would, a ping interval
+   * from when it was made at most: a tab that hears of the return late (it was frozen) still trusts
+   * the leader that pinged meanwhile.
    */
-  function heldPromise(nextBy: number, at: number): number {
+  function heldPromise(nextBy: number, at: number, lost: boolean): number {
     if (at > st.onlineAt) return nextBy;
-    return Math.min(nextBy, Math.max(st.onlineAt, at + config.pingIntervalMs(st.shared.warnAfter)));
+    return Math.min(nextBy, lost ? st.onlineAt : Math.max(st.onlineAt, at + config.pingIntervalMs(st.shared.warnAfter)));
   }
 
   /** Another tab's state: activity and server knowledge only grow; the end and a warning carry over. */
@@ -945,7 +948,8 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     if (!theirs || !mine || theirs.id === mine.id) return false;
     if (!newerSession(theirs, mine) || message.state.phase === 'ended' || message.state.reported === 0) return true;
     if (!sameUser(theirs, mine)) switchUser();
-    else adopt(message.state, message.sent, message.from.leader ? message : { nextBy: st.nextPingBy, at: st.promisedAt });
+    else if (message.from.leader) adopt(message.state, message.sent, message, message.state.lostSince !== null);
+    else adopt(message.state, message.sent, { nextBy: st.nextPingBy, at: st.promisedAt });
     return true;
   }
 
@@ -986,7 +990,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
   }
 
   /** Carries on with a later session of the same user: its state, fresh; the page shown again. */
-  function adopt(incoming: SharedState, sent: number, promise: PingPromise): void {
+  function adopt(incoming: SharedState, sent: number, promise: PingPromise, lost = false): void {
     const s = st.shared;
     if (st.finished) return;
     const locked = s.phase === 'ended' || st.pendingLock !== null;
@@ -1012,7 +1016,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       unreportedSince: null,
       lastPingAt: now,
     });
-    hearPromise(promise);
+    hearPromise(promise, lost);
     if (locked) {
       fx.push({ type: 'unlock', rejoin });
       emit('unlocked', {});
