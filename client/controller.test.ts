@@ -420,6 +420,28 @@ test("a pingInterval longer than half of the server's warnAfter (milliseconds by
   }
 });
 
+test("the client's own warnAfter / expireAfter, unlike the server's, are said once (the user would lose work)", async () => {
+  const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const { tabs } = setup(1, { warnAfter: 300, expireAfter: 600 });
+    await startAll(tabs);
+    await advance(30_000);
+    tabs[0].c.recordActivity(Date.now());
+    await advance(30_000);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(String(error.mock.calls[0][0])).toMatch(
+      /warnAfter \/ expireAfter \(300 \/ 600\) differ from the server's \(30 \/ 60\).*the server ends the session before the page warns/,
+    );
+    error.mockClear();
+    const same = setup(1, { warnAfter: WARN, expireAfter: EXPIRE });
+    await startAll(same.tabs);
+    await advance(30_000);
+    expect(error).not.toHaveBeenCalled();
+  } finally {
+    error.mockRestore();
+  }
+});
+
 test('a 404 on the ping (a typo in apiPrefix or prefix) is said once, naming apiPrefix; retries go on', async () => {
   const error = jest.spyOn(console, 'error').mockImplementation(() => {});
   try {

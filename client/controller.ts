@@ -89,6 +89,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
   let missingApiReported = false;
   let unhiddenReported = false;
   let longPingIntervalReported = false;
+  let settingsMismatchReported = false;
   /** This page is the sign-in window of a re-login in place: it closes once signed in. */
   let reloginWindow = isReloginWindow(win);
   const baseFetch = win?.fetch ? win.fetch.bind(win) : globalThis.fetch?.bind(globalThis);
@@ -232,6 +233,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
           .catch((err: unknown): PingResult => ({ kind: 'failed', error: String(err) }))
           .then((result) => {
             if (result.kind === 'failed' && result.status === 404) reportMissingApi();
+            if (result.kind === 'ok') checkOwnSettings(result);
             dispatch({ type: 'pinged', flight, result, jitter: Math.random() });
           });
         return;
@@ -330,6 +332,25 @@ export function createController(options: ResolvedClientOptions, env: Controller
     console.error(
       `sessionwatch: option "pingInterval" (${options.pingIntervalMs! / 1000}) is longer than half of the server's warnAfter (${warnAfter}): ` +
         `pinging every ${maxPingIntervalMs(warnAfter) / 1000} s instead. Both are in seconds.`,
+    );
+  }
+
+  /**
+   * The client's own `warnAfter` / `expireAfter` win over the server's (the page counts down with
+   * them): unlike the server's, they lock the page too soon or warn too late, and the user loses
+   * work. Said once, loudly, when an answer shows they differ.
+   */
+  function checkOwnSettings(result: { warnAfter: number; expireAfter: number }): void {
+    const own = options.settings;
+    if (!own || settingsMismatchReported || (own.warnAfter === result.warnAfter && own.expireAfter === result.expireAfter)) return;
+    settingsMismatchReported = true;
+    console.error(
+      `sessionwatch: the client's options warnAfter / expireAfter (${own.warnAfter} / ${own.expireAfter}) differ from the server's ` +
+        `(${result.warnAfter} / ${result.expireAfter}). The page counts down with the client's: ` +
+        (own.expireAfter > result.expireAfter
+          ? 'the server ends the session before the page warns. '
+          : 'the page locks before the server would end the session. ') +
+        "Leave them out (the client takes the server's) or give the server's values.",
     );
   }
 

@@ -665,14 +665,20 @@ test('back online with the leader frozen: its backoff, still on its way, does no
   expect(world.server.ended).toBeNull();
 });
 
-test('back online, a follower takes over a leader frozen just after a failed retry within the grace, not after the retry', () => {
-  // Seen in Chromium (outside-in): the follower waited out the frozen leader's next retry (6 s).
+/** Two tabs, offline, with a ping interval longer than the takeover grace (the outside-in trials' ratio). */
+function twoTabsOffline(): { world: World; leader: SimTab; follower: SimTab } {
   const world = new World({ ...navigateConfig, pingIntervalMs: () => 3000 });
   world.open();
   world.open();
   world.advance(world.now + 100);
-  const [leader, follower] = world.tabs;
   world.act({ kind: 'offline' });
+  const [leader, follower] = world.tabs;
+  return { world, leader, follower };
+}
+
+test('back online, a follower takes over a leader frozen just after a failed retry within the grace, not after the retry', () => {
+  // Seen in Chromium (outside-in): the follower waited out the frozen leader's next retry (6 s).
+  const { world, leader, follower } = twoTabsOffline();
   while (leader.st.failures < 2) world.advance(world.now + 10);
   world.advance(world.now + 200);
   world.act({ kind: 'freeze', tab: 0 });
@@ -687,13 +693,8 @@ test('back online, a follower takes over a leader frozen just after a failed ret
 test('a tab that hears late that the network is back (it was frozen) trusts the leader that pinged meanwhile', () => {
   // Seen in Chromium (outside-in, the old leader paused in the debugger through the return): on
   // resume, its queued messages first, then the online event; it took the leadership back from
-  // the healthy leader 2.5 s later. A ping interval longer than the grace shows it.
-  const world = new World({ ...navigateConfig, pingIntervalMs: () => 3000 });
-  world.open();
-  world.open();
-  world.advance(world.now + 100);
-  const [old, other] = world.tabs;
-  world.act({ kind: 'offline' });
+  // the healthy leader 2.5 s later.
+  const { world, leader: old, follower: other } = twoTabsOffline();
   world.act({ kind: 'idle', ms: 3000 });
   world.act({ kind: 'freeze', tab: 0 });
   world.act({ kind: 'online' });
