@@ -86,10 +86,8 @@ export function createController(options: ResolvedClientOptions, env: Controller
   let logoutFlight: Promise<void> | null = null;
   /** In the back/forward cache: out of the channel and the election until restored. */
   let suspended = false;
-  let missingApiReported = false;
-  let unhiddenReported = false;
-  let longPingIntervalReported = false;
-  let settingsMismatchReported = false;
+  /** What was said loudly already (each mistake once per page). */
+  const said = new Set<string>();
   /** This page is the sign-in window of a re-login in place: it closes once signed in. */
   let reloginWindow = isReloginWindow(win);
   const baseFetch = win?.fetch ? win.fetch.bind(win) : globalThis.fetch?.bind(globalThis);
@@ -317,20 +315,20 @@ export function createController(options: ResolvedClientOptions, env: Controller
    * loudly, when it happens with nobody listening to `locked`.
    */
   function reportUnhiddenPage(): void {
-    if (unhiddenReported) return;
-    unhiddenReported = true;
-    console.error(
-      "sessionwatch: the session ended and, with relogin: 'in-place' and no lock screen, nothing hides this page: " +
+    sayOnce(
+      'unhidden',
+      () =>
+        "sessionwatch: the session ended and, with relogin: 'in-place' and no lock screen, nothing hides this page: " +
         'listen to the "locked" event to hide it (and offer client.relogin() or client.resume()), or set relogin: \'navigate\'.',
     );
   }
 
   /** A `pingInterval` too long for the server's `warnAfter` (in milliseconds by mistake?): said once. */
   function reportLongPingInterval(warnAfter: number): void {
-    if (longPingIntervalReported) return;
-    longPingIntervalReported = true;
-    console.error(
-      `sessionwatch: option "pingInterval" (${options.pingIntervalMs! / 1000}) is longer than half of the server's warnAfter (${warnAfter}): ` +
+    sayOnce(
+      'pingInterval',
+      () =>
+        `sessionwatch: option "pingInterval" (${options.pingIntervalMs! / 1000}) is longer than half of the server's warnAfter (${warnAfter}): ` +
         `pinging every ${maxPingIntervalMs(warnAfter) / 1000} s instead. Both are in seconds.`,
     );
   }
@@ -342,10 +340,11 @@ export function createController(options: ResolvedClientOptions, env: Controller
    */
   function checkOwnSettings(result: { warnAfter: number; expireAfter: number }): void {
     const own = options.settings;
-    if (!own || settingsMismatchReported || (own.warnAfter === result.warnAfter && own.expireAfter === result.expireAfter)) return;
-    settingsMismatchReported = true;
-    console.error(
-      `sessionwatch: the client's options warnAfter / expireAfter (${own.warnAfter} / ${own.expireAfter}) differ from the server's ` +
+    if (!own || (own.warnAfter === result.warnAfter && own.expireAfter === result.expireAfter)) return;
+    sayOnce(
+      'settings',
+      () =>
+        `sessionwatch: the client's options warnAfter / expireAfter (${own.warnAfter} / ${own.expireAfter}) differ from the server's ` +
         `(${result.warnAfter} / ${result.expireAfter}). The page counts down with the client's: ` +
         (own.expireAfter > result.expireAfter
           ? 'the server ends the session before the page warns. '
@@ -360,12 +359,19 @@ export function createController(options: ResolvedClientOptions, env: Controller
    * deployment may be under way.
    */
   function reportMissingApi(): void {
-    if (missingApiReported) return;
-    missingApiReported = true;
-    console.error(
-      `sessionwatch: POST ${apiPath(options.apiPrefix, ROUTES.ping)} answered 404: the server's API is not there. ` +
+    sayOnce(
+      'missingApi',
+      () =>
+        `sessionwatch: POST ${apiPath(options.apiPrefix, ROUTES.ping)} answered 404: the server's API is not there. ` +
         'Set the client\'s apiPrefix to the server\'s apiPrefix option (default "/session"), and check that sw.middleware() is mounted.',
     );
+  }
+
+  /** Says `message()` through console.error the first time `key` comes up in this page. */
+  function sayOnce(key: string, message: () => string): void {
+    if (said.has(key)) return;
+    said.add(key);
+    console.error(message());
   }
 
   /** The end is final and the server knows: leave the page (or hand over to `onEnd`). */

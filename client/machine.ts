@@ -57,7 +57,7 @@ export const MAX_BACKOFF_MS = 60_000;
 export const SERVER_TOLERANCE_MS = 1000;
 
 /** A tab's promise to ping newer activity by `nextBy`, made at `at` (epoch ms; absent from clients before 0.3). */
-interface PingPromise {
+export interface PingPromise {
   nextBy: number;
   at?: number;
 }
@@ -70,14 +70,11 @@ export type TabMessage =
   | { type: 'activity'; at: number; extend?: boolean }
   /**
    * A tab's state: after a ping's answer, a change of phase, or to answer a hello or a nudge; with
-   * the newest activity a ping carried and when the next ping is due (`sent`, `nextBy`).
+   * the newest activity a ping carried (`sent`) and the promise of the tab that pings.
    */
-  | { type: 'state'; state: SharedState; sent: number; nextBy: number; at?: number; from: Sender }
-  /**
-   * A tab sent a ping carrying `activity`; newer activity will be pinged by `nextBy` (epoch ms).
-   * `at` (here and in `state`): when the promise was made (absent from clients before 0.3).
-   */
-  | { type: 'ping'; activity: number; nextBy: number; at?: number; from: Sender }
+  | ({ type: 'state'; state: SharedState; sent: number; from: Sender } & PingPromise)
+  /** A tab sent a ping carrying `activity`, and promises to ping newer activity. */
+  | ({ type: 'ping'; activity: number; from: Sender } & PingPromise)
   /** A follower passed a deadline: the leader re-checks (its timers may be throttled) and answers. */
   | { type: 'nudge' }
   /**

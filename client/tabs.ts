@@ -5,7 +5,7 @@
  * is decided in `connect-tabs.ts`.
  */
 import { isEndReason } from '../shared/protocol';
-import type { Sender, TabMessage } from './machine';
+import type { PingPromise, Sender, TabMessage } from './machine';
 import { isSharedState } from './state';
 
 export type { TabMessage } from './machine';
@@ -15,7 +15,7 @@ function isSender(value: unknown): value is Sender {
   return typeof s === 'object' && s !== null && typeof s.tab === 'string' && typeof s.leader === 'boolean' && Number.isFinite(s.term);
 }
 
-function isPromise(m: { nextBy: number; at?: number }): boolean {
+function isPromise(m: PingPromise): boolean {
   return Number.isFinite(m.nextBy) && (m.at === undefined || Number.isFinite(m.at));
 }
 
