@@ -88,6 +88,18 @@ describe('CachedStore', () => {
     expect(channel.published).toEqual([['a'], ['b']]);
   });
 
+  test('a back-channel logout and a new store key evict locally and publish to other instances', async () => {
+    await store.insert(testRecord({ id: 'c', tokenHash: 'hash-c', idp: { issuer: 'https://idp.example', subject: 's', sid: 'x' } }));
+    await store.findByTokenHash('hash-c');
+    expect((await store.endAllOfIdp('https://idp.example', { sid: 'x' }, 'revoked', 5)).map((r) => r.id)).toEqual(['c']);
+    expect((await store.findByTokenHash('hash-c'))!.endReason).toBe('revoked');
+    await store.findByTokenHash('hash-a');
+    expect(await store.setStoreKey('a', 'key-2')).toBe(true);
+    expect((await store.findByTokenHash('hash-a'))!.storeKey).toBe('key-2');
+    expect(channel.published).toEqual([['c'], ['a']]);
+    expect(reads).toBe(4); // each read after a change missed the cache
+  });
+
   test('an invalidation from another instance evicts; null evicts everything', async () => {
     await store.findByTokenHash('hash-a');
     await store.findByTokenHash('hash-b');

@@ -150,6 +150,19 @@ export class CachedStore implements Store {
     return ended;
   }
 
+  async endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number): Promise<SessionRecord[]> {
+    const ended = await this.inner.endAllOfIdp(issuer, match, reason, at);
+    await this.changed(ended.map((r) => r.id));
+    return ended;
+  }
+
+  async setStoreKey(id: string, storeKey: string | null): Promise<boolean> {
+    const set = await this.inner.setStoreKey(id, storeKey);
+    // Published like every change of a record: a copy elsewhere would still name the old key.
+    await this.changed([id]);
+    return set;
+  }
+
   async relocate(id: string, ip: string, location: Location | null): Promise<boolean> {
     const moved = await this.inner.relocate(id, ip, location);
     // Published: another instance serving this session from its copy would take the old address

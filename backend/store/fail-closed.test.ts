@@ -20,6 +20,8 @@ const QUERIES: Array<[string, (store: Store) => Promise<unknown>]> = [
   ['touch', (s) => s.touch('x', 1)],
   ['end', (s) => s.end('x', 'revoked', 1)],
   ['endAllOfUser', (s) => s.endAllOfUser('u1', 'revoked', 1)],
+  ['endAllOfIdp', (s) => s.endAllOfIdp('https://idp.example', { sid: 's' }, 'revoked', 1)],
+  ['setStoreKey', (s) => s.setStoreKey('x', 'k')],
   ['delete', (s) => s.delete('x')],
   ['sweep', (s) => s.sweep({ idleBefore: 0, createdBefore: 0, deadlineBefore: 0, endedBefore: 0, eventsBefore: 0, now: 1 })],
   ['count', (s) => s.count()],

@@ -96,6 +96,14 @@ class FailClosedStore implements Store {
     return this.guard(() => this.inner.endAllOfUser(userId, reason, at, exceptId));
   }
 
+  endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number): Promise<SessionRecord[]> {
+    return this.guard(() => this.inner.endAllOfIdp(issuer, match, reason, at));
+  }
+
+  setStoreKey(id: string, storeKey: string | null): Promise<boolean> {
+    return this.guard(() => this.inner.setStoreKey(id, storeKey));
+  }
+
   delete(id: string): Promise<SessionRecord | undefined> {
     return this.guard(() => this.inner.delete(id));
   }

@@ -4,6 +4,7 @@ import type {
   ActivePageQuery,
   DeviceKey,
   EventPageQuery,
+  IdpSession,
   SecurityEventRecord,
   SessionLimits,
   SessionRecord,
@@ -14,6 +15,7 @@ import type {
 import { AGE_DEADLINE, IDLE_DEADLINE } from './migrations';
 import { DEFAULT_TABLE_NAME, eventsTableName, migrationConfig } from './migrations';
 import { TouchBatch } from './touch-batch';
+import { checkIdpMatch } from './idp-match';
 
 /** Rows ended per statement by the sweep, so one sweep never holds a long lock. */
 const SWEEP_BATCH = 1000;
@@ -64,6 +66,10 @@ interface Row extends LocationColumns {
   expire_after: number | string | null;
   touch_interval: number | string | null;
   max_age: number | string | null;
+  /** The OpenID Connect sign-in (migration 005): all three null for any other login; the sid may be null alone. */
+  idp_issuer: string | null;
+  idp_subject: string | null;
+  idp_sid: string | null;
 }
 
 interface EventRow extends LocationColumns {
@@ -156,6 +162,12 @@ function limitsOf(row: Row): SessionLimits | null {
   };
 }
 
+function idpOf(row: Row): IdpSession | null {
+  // `== null`: also undefined, columns a schema before 005 does not have.
+  if (row.idp_issuer == null || row.idp_subject == null) return null;
+  return { issuer: row.idp_issuer, subject: row.idp_subject, sid: row.idp_sid ?? null };
+}
+
 function fromRow(row: Row): SessionRecord {
   return {
     id: row.id,
@@ -176,6 +188,7 @@ function fromRow(row: Row): SessionRecord {
     endedAt: row.ended_at === null ? null : toMillis(row.ended_at),
     endReason: row.end_reason as EndReason | null,
     limits: limitsOf(row),
+    idp: idpOf(row),
   };
 }
 
@@ -202,6 +215,9 @@ function toRow(record: SessionRecord): Row {
     expire_after: record.limits?.expireAfterMs ?? null,
     touch_interval: record.limits?.touchIntervalMs ?? null,
     max_age: record.limits?.maxAgeMs ?? null,
+    idp_issuer: record.idp?.issuer ?? null,
+    idp_subject: record.idp?.subject ?? null,
+    idp_sid: record.idp?.sid ?? null,
   };
 }
 
@@ -431,6 +447,25 @@ export class KnexStore implements Store {
       .update({ ended_at: at, end_reason: reason })
       .returning('*');
     return rows.map(fromRow);
+  }
+
+  async endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number) {
+    const { sid, subject } = checkIdpMatch(issuer, match);
+    // Served by the (idp_issuer, idp_sid) or (idp_issuer, idp_subject) index (migration 005).
+    const matching = this.table().select('id').where('idp_issuer', issuer).whereNull('ended_at');
+    if (sid !== undefined) matching.where('idp_sid', sid);
+    if (subject !== undefined) matching.where('idp_subject', subject);
+    const rows: Row[] = await this.table()
+      .whereIn('id', this.lockedInIdOrder(matching))
+      .whereNull('ended_at')
+      .update({ ended_at: at, end_reason: reason })
+      .returning('*');
+    return rows.map(fromRow);
+  }
+
+  async setStoreKey(id: string, storeKey: string | null): Promise<boolean> {
+    const updated = await this.table().where('id', id).whereNull('ended_at').update({ store_key: storeKey });
+    return updated > 0;
   }
 
   /**

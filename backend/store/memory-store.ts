@@ -10,6 +10,7 @@ import type {
   SweepResult,
 } from './types';
 import { sweepSelects } from '../inactivity/policy';
+import { idpMatcher } from './idp-match';
 
 /**
  * A {@link Store} in a Map: no persistence, one process only. Meant for unit tests, demos and as
@@ -79,6 +80,25 @@ export class MemoryStore implements Store {
       record.endReason = reason;
     }
     return ended;
+  }
+
+  async endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number): Promise<SessionRecord[]> {
+    const matches = idpMatcher(issuer, match);
+    const ended: SessionRecord[] = [];
+    for (const record of this.records.values()) {
+      if (record.endedAt !== null || !matches(record)) continue;
+      ended.push({ ...record });
+      record.endedAt = at;
+      record.endReason = reason;
+    }
+    return ended;
+  }
+
+  async setStoreKey(id: string, storeKey: string | null): Promise<boolean> {
+    const record = this.records.get(id);
+    if (!record || record.endedAt !== null) return false;
+    record.storeKey = storeKey;
+    return true;
   }
 
   async relocate(id: string, ip: string, location: Location | null): Promise<boolean> {

@@ -24,7 +24,7 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
       encoding: 'utf8',
     });
   try {
-    expect(run()).toMatch(/Batch 1 run: 4 migrations/);
+    expect(run()).toMatch(/Batch 1 run: 5 migrations/);
     expect(run()).toMatch(/Already up to date/);
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: sqliteFilename(db.url) }, useNullAsDefault: true });
     try {
@@ -34,6 +34,7 @@ test('`knex migrate:latest` through knexfile.ts creates the table, and is idempo
         '002_session_limits',
         '003_security_insight',
         '004_instances',
+        '005_login_flows',
       ]);
       expect(await knex.schema.hasTable('sessionwatch_sessions_events')).toBe(true);
     } finally {
@@ -81,6 +82,44 @@ test('a record made before 002_session_limits (and 003) reads back without limit
         await store.sweep({ idleBefore: 1_001, createdBefore: null, deadlineBefore: 0, endedBefore: 0, eventsBefore: 0, now: 5 })
       ).expired.map((r) => r.id),
     ).toEqual([old.id]);
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+});
+
+test('a schema before 005_login_flows reads records without an OpenID sign-in; after it, records keep theirs', async () => {
+  const db = await createTestDatabase('sqlite');
+  const knex = connect(db.url);
+  const store = new KnexStore(knex);
+  try {
+    for (let i = 0; i < 4; i++) await knex.migrate.up(migrationConfig()); // 001 … 004: the table as 0.2 made it
+    expect(await knex.schema.hasColumn('sessionwatch_sessions', 'idp_issuer')).toBe(false);
+    const old = testRecord();
+    const { limits: _limits, idp: _idp, location: _location, ...fields } = old;
+    await knex('sessionwatch_sessions').insert({
+      id: fields.id,
+      token_hash: fields.tokenHash,
+      store_key: null,
+      user_id: fields.userId,
+      ip: fields.ip,
+      login_ip: fields.loginIp,
+      user_agent: fields.userAgent,
+      browser_name: fields.browserName,
+      browser_version: fields.browserVersion,
+      os_name: fields.osName,
+      os_version: fields.osVersion,
+      device_type: fields.deviceType,
+      created_at: fields.createdAt,
+      last_activity: fields.lastActivity,
+    });
+    // Read by a store on the old schema (an instance still running the earlier version's table).
+    expect(await store.findById(old.id)).toEqual(old);
+    await store.migrate();
+    expect(await store.findById(old.id)).toEqual(old);
+    const signedIn = testRecord({ idp: { issuer: 'https://idp.example', subject: 'alice', sid: 'abc' } });
+    await store.insert(signedIn);
+    expect((await store.endAllOfIdp('https://idp.example', { sid: 'abc' }, 'revoked', 5)).map((r) => r.id)).toEqual([signedIn.id]);
   } finally {
     await store.close();
     await db.drop();

@@ -147,6 +147,31 @@ function migrations(table: string): Migration[] {
         await knex.schema.dropTableIfExists(instancesTableName(table));
       },
     },
+    {
+      // Sessions signed in through an OpenID provider (`sw.login(…, { idp })`): its issuer, the
+      // user's subject there and the provider's session id, so that the provider's back-channel
+      // logout finds them (by sid, or all of a subject's), each an index range. NULL for every other
+      // login and every record made before; nullable columns: no existing row is rewritten.
+      name: '005_login_flows',
+      async up(knex) {
+        await knex.schema.alterTable(table, (t) => {
+          t.string('idp_issuer', 255).nullable();
+          t.string('idp_subject', 255).nullable();
+          t.string('idp_sid', 255).nullable();
+          t.index(['idp_issuer', 'idp_sid'], `${table}_idp_sid_index`);
+          t.index(['idp_issuer', 'idp_subject'], `${table}_idp_subject_index`);
+        });
+      },
+      async down(knex) {
+        await knex.schema.alterTable(table, (t) => {
+          t.dropIndex(['idp_issuer', 'idp_sid'], `${table}_idp_sid_index`);
+          t.dropIndex(['idp_issuer', 'idp_subject'], `${table}_idp_subject_index`);
+        });
+        await knex.schema.alterTable(table, (t) => {
+          t.dropColumns('idp_issuer', 'idp_subject', 'idp_sid');
+        });
+      },
+    },
   ];
 }
 

@@ -29,6 +29,7 @@ export function testRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
     endedAt: null,
     endReason: null,
     limits: null,
+    idp: null,
     ...overrides,
   };
 }

@@ -129,6 +129,75 @@ export function storeContract(kind: StoreKind): void {
     expect(await store.endAllOfUser(user, 'revoked', 124, keep.id)).toEqual([]);
   });
 
+  test('a record keeps its OpenID Connect sign-in (issuer, subject, sid or none); others read back null', async () => {
+    const withSid = record({ idp: { issuer: 'https://idp.example', subject: 'alice', sid: 'sid-1' } });
+    const noSid = record({ idp: { issuer: 'https://idp.example', subject: 'bob', sid: null } });
+    const plain = record();
+    for (const r of [withSid, noSid, plain]) await store.insert(r);
+    expect(await store.findById(withSid.id)).toEqual(withSid);
+    expect(await store.findByTokenHash(noSid.tokenHash)).toEqual(noSid);
+    expect((await store.findById(plain.id))!.idp).toBeNull();
+  });
+
+  test("endAllOfIdp with a sid ends that provider session's live records only", async () => {
+    const issuer = `https://idp-${kind}.example`;
+    const idp = (subject: string, sid: string | null, iss = issuer) => ({ idp: { issuer: iss, subject, sid } });
+    const tabs = [record(idp('alice', 's1')), record({ ...idp('alice', 's1'), userId: 'u2' })];
+    const untouched = [
+      record(idp('alice', 's2')), // the same user, another provider session
+      record(idp('bob', 's3')),
+      record(idp('alice', 's1', `${issuer}/other`)), // the same sid at another provider
+      record(idp('alice', null)),
+      record(), // a login without a provider
+    ];
+    const ended = record({ ...idp('alice', 's1'), endedAt: 5, endReason: 'expired' });
+    for (const r of [...tabs, ...untouched, ended]) await store.insert(r);
+    const result = await store.endAllOfIdp(issuer, { sid: 's1' }, 'revoked', 123);
+    expect(result.map((r) => r.id).sort()).toEqual(tabs.map((r) => r.id).sort());
+    expect(result.every((r) => r.idp?.sid === 's1' && r.idp.subject === 'alice')).toBe(true);
+    for (const r of tabs) expect(await store.findById(r.id)).toMatchObject({ endedAt: 123, endReason: 'revoked' });
+    for (const r of untouched) expect((await store.findById(r.id))!.endedAt).toBeNull();
+    expect((await store.findById(ended.id))!.endReason).toBe('expired');
+    expect(await store.endAllOfIdp(issuer, { sid: 's1' }, 'revoked', 124)).toEqual([]);
+  });
+
+  test("endAllOfIdp with a subject only ends all of that provider user's; with both, records must match both", async () => {
+    const issuer = `https://idp-sub-${kind}.example`;
+    const idp = (subject: string, sid: string | null, iss = issuer) => ({ idp: { issuer: iss, subject, sid } });
+    const carol = [record(idp('carol', 'a')), record(idp('carol', 'b')), record(idp('carol', null))];
+    const others = [record(idp('dave', 'a')), record(idp('carol', 'a', `${issuer}/other`))];
+    for (const r of [...carol, ...others]) await store.insert(r);
+    // A sid of another subject: nothing.
+    expect(await store.endAllOfIdp(issuer, { sid: 'a', subject: 'nobody' }, 'revoked', 10)).toEqual([]);
+    expect((await store.endAllOfIdp(issuer, { sid: 'a', subject: 'carol' }, 'revoked', 10)).map((r) => r.id)).toEqual([carol[0].id]);
+    const result = await store.endAllOfIdp(issuer, { subject: 'carol' }, 'revoked', 11);
+    expect(result.map((r) => r.id).sort()).toEqual([carol[1].id, carol[2].id].sort());
+    for (const r of others) expect((await store.findById(r.id))!.endedAt).toBeNull();
+  });
+
+  test('endAllOfIdp refuses a match that names nothing (it never ends every session of a provider)', async () => {
+    const r = record({ idp: { issuer: 'https://idp-empty.example', subject: 'erin', sid: 'x' } });
+    await store.insert(r);
+    await expect(store.endAllOfIdp('https://idp-empty.example', {}, 'revoked', 1)).rejects.toThrow(TypeError);
+    await expect(store.endAllOfIdp('https://idp-empty.example', { sid: '' }, 'revoked', 1)).rejects.toThrow(TypeError);
+    await expect(store.endAllOfIdp('', { sid: 'x' }, 'revoked', 1)).rejects.toThrow(TypeError);
+    expect((await store.findById(r.id))!.endedAt).toBeNull();
+  });
+
+  test("setStoreKey follows a live record's external store key, and refuses ended and missing records", async () => {
+    const r = record({ storeKey: `old-key-${kind}` });
+    await store.insert(r);
+    expect(await store.setStoreKey(r.id, `new-key-${kind}`)).toBe(true);
+    expect((await store.findByStoreKey(`new-key-${kind}`))?.id).toBe(r.id);
+    expect(await store.findByStoreKey(`old-key-${kind}`)).toBeUndefined();
+    expect(await store.setStoreKey(r.id, null)).toBe(true);
+    expect((await store.findById(r.id))!.storeKey).toBeNull();
+    await store.end(r.id, 'revoked', 5);
+    expect(await store.setStoreKey(r.id, `late-key-${kind}`)).toBe(false);
+    expect((await store.findById(r.id))!.storeKey).toBeNull();
+    expect(await store.setStoreKey('missing', 'k')).toBe(false);
+  });
+
   test('delete removes a record and returns it', async () => {
     const r = record();
     await store.insert(r);
@@ -388,6 +457,8 @@ export async function indexesServeEveryQuery(kind: Exclude<StoreKind, 'memory'>)
       'ended_at_index',
       'idle_deadline_index',
       'age_deadline_index',
+      'idp_sid_index',
+      'idp_subject_index',
     ]) {
       expect(names.some((n) => n.endsWith(expected))).toBe(true);
     }
