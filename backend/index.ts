@@ -7,14 +7,15 @@
 
 // The server API.
 export { SessionWatch, createSessionWatch, type TrackedSessionPage, type HistoryPage, type PageOptions } from './sessionwatch';
-export type { SessionCreatedEvent, SessionEndedEvent, SessionWatchEvents } from './core/types';
+export type { SessionCreatedEvent, SessionEndedEvent, SessionWatchEvents, LoginOptions } from './core/types';
+export type { IdpLogin } from './oidc/idp-login';
 export type { SessionWatchOptions, SessionWatchLogger, ResolvedOptions } from './options';
 export type { TrackedSession } from './tracking/records';
 export type { HistoryEntry } from './insight/events';
 export type { GeoipOptions, LocateFunction } from './insight/locator';
 export type { IpPrivacy } from './insight/ip-privacy';
 export type { PassiveRule } from './inactivity/passive';
-export type { SessionPolicy, SessionPolicyFunction, SessionPolicyInput, LoginOptions } from './inactivity/session-policy';
+export type { SessionPolicy, SessionPolicyFunction, SessionPolicyInput } from './inactivity/session-policy';
 export type { ExternalSessionStore } from './tracking/koa-session-adapter';
 export { assertSameOrigin } from './http/csrf';
 export { SessionWatchHttpError, SessionWatchConfigError, StoreUnavailableError } from './errors';
@@ -30,6 +31,7 @@ export type {
   SecurityEventRecord,
   EventPageQuery,
   DeviceKey,
+  IdpSession,
 } from './store/types';
 export { KnexStore, type KnexStoreOptions } from './store/knex-store';
 export { MemoryStore } from './store/memory-store';

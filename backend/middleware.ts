@@ -5,7 +5,8 @@ import type { SessionRecord } from './store/types';
 import { SessionWatchHttpError } from './errors';
 import { hashToken } from './tracking/tokens';
 import { UNKNOWN_IP } from './tracking/records';
-import { koaSessionOrder, requestStoreKey, sessionOf } from './tracking/koa-session-adapter';
+import { koaSessionOrder, requestStoreKey, sessionOf, unusableSession, type KoaSession } from './tracking/koa-session-adapter';
+import { checkPassportOfRecord, followLogin, passportLoginOf, untrackedPassportLogin } from './passport/follow';
 import { isExpired, recordPolicy, shouldTouch, type ActivityPolicy } from './inactivity/policy';
 import type { StoredAddress } from './insight/ip-privacy';
 import { createRoutes } from './routes';
@@ -56,16 +57,27 @@ export function createMiddleware(sw: Core): Middleware {
     ctx.body = errorBody(sw, ctx, err);
   };
 
-  /** The app, then `Cache-Control: no-store` on its answer when due. */
+  /**
+   * The app, then what it did to the session made true of the tracked session (a passport login
+   * or logout: see `followLogin`) — also when it threw, since koa-session commits the session
+   * either way — then `Cache-Control: no-store` on its answer when due.
+   */
   const runApp = async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
     } catch (err) {
+      try {
+        await followLogin(sw, ctx);
+      } catch (followErr) {
+        // The app's own error is the answer; a failure to follow its login is said in the log.
+        if (!(followErr instanceof SessionWatchHttpError)) sw.advise('follow-login', `sessionwatch: ${String(followErr)}`);
+      }
       keepEndReason(sw, ctx, err);
       answer(ctx, err);
       return;
     }
     try {
+      await followLogin(sw, ctx);
       applyNoStore(sw, ctx);
     } catch (err) {
       answer(ctx, err);
@@ -82,6 +94,8 @@ export function createMiddleware(sw: Core): Middleware {
       // Never run untracked: a session sessionwatch cannot see would never expire nor be revoked.
       const order = koaSessionOrder(ctx);
       if (order !== 'ok') throw sw.configError(`order:${order}`, ORDER_MESSAGES[order]);
+      const unusable = unusableSession(ctx);
+      if (unusable !== undefined) throw sw.configError('session:unusable', unusable);
       pending = checkSession(sw, ctx, apiPassive);
     } catch (err) {
       answer(ctx, err);
@@ -135,6 +149,8 @@ function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): 
   const session = sessionOf(ctx);
   const token = session?.[sw.options.sessionKey];
   if (typeof token !== 'string') {
+    const passportLogin = passportLoginOf(sw, session);
+    if (passportLogin !== undefined) return untrackedPassportLogin(sw, ctx, passportLogin);
     if (session && typeof session[sw.endedKey] === 'string') return explainTombstone(sw, ctx, session[sw.endedKey] as string);
     if (session?.isNew) return explainMissingStoreEntry(sw, ctx);
     return undefined;
@@ -145,14 +161,14 @@ function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): 
     const time = sw.options.now();
     // Each session by its own limits (stored on its record), else the global ones.
     const policy = recordPolicy(cached, sw.options.policy);
-    if (!isExpired(cached, policy, time)) return enforceLive(sw, ctx, cached, policy, time, apiPassive);
+    if (!isExpired(cached, policy, time)) return enforceLive(sw, ctx, session!, cached, policy, time, apiPassive);
   }
   // Not cached, ended, or past its deadline by the cached copy: decided on the stored record.
-  return checkStored(sw, ctx, tokenHash, apiPassive);
+  return checkStored(sw, ctx, session!, tokenHash, apiPassive);
 }
 
 /** {@link checkSession} from the store: a cache miss, or a session that may have to end. */
-async function checkStored(sw: Core, ctx: Context, tokenHash: string, apiPassive: ReadonlySet<string>): Promise<void> {
+async function checkStored(sw: Core, ctx: Context, session: KoaSession, tokenHash: string, apiPassive: ReadonlySet<string>): Promise<void> {
   const policyOf = (record: SessionRecord) => recordPolicy(record, sw.options.policy);
   let record = await sw.store.findByTokenHash(tokenHash);
   const time = sw.options.now();
@@ -172,25 +188,29 @@ async function checkStored(sw: Core, ctx: Context, tokenHash: string, apiPassive
     await sw.resetSession(ctx, ended, record?.tokenHash, record?.endedAt ?? time);
     return;
   }
-  await enforceLive(sw, ctx, record!, policyOf(record!), time, apiPassive);
+  await enforceLive(sw, ctx, session, record!, policyOf(record!), time, apiPassive);
 }
 
 /**
- * A live session: the request's state holds its record. A request from another address than the
- * stored one moves it at once (rare: the only extra write); the same address costs a memoized
- * lookup and no write. An unknown address (a bad X-Forwarded-For) never replaces a known one.
- * Then the activity write, when due and the request is not passive. Undefined when nothing is
+ * A live session: the request's state holds its record — unless passport's login in the session
+ * says otherwise (see `checkPassportOfRecord`), which logs it out. A request from another address
+ * than the stored one moves it at once (rare: the only extra write); the same address costs a
+ * memoized lookup and no write. An unknown address (a bad X-Forwarded-For) never replaces a known
+ * one. Then the activity write, when due and the request is not passive. Undefined when nothing is
  * written (no promise).
  */
 function enforceLive(
   sw: Core,
   ctx: Context,
+  session: KoaSession,
   record: SessionRecord,
   policy: ActivityPolicy,
   time: number,
   apiPassive: ReadonlySet<string>,
 ): Promise<void> | undefined {
   sw.state(ctx).record = record;
+  const passportEnded = checkPassportOfRecord(sw, ctx, session, record);
+  if (passportEnded) return passportEnded;
   const address = sw.addressOf(ctx.ip);
   const moved = address.stored !== record.ip && address.stored !== UNKNOWN_IP;
   const touch = !sw.options.isPassive(ctx) && !apiPassive.has(ctx.path) && shouldTouch(record, policy, time);

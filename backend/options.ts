@@ -14,6 +14,8 @@ import { isKnex, isStore } from './store/assemble';
 import type { Context } from 'koa';
 import { checkLocationOptions, type GeoipOptions, type LocateFunction } from './insight/locator';
 import type { IpPrivacy } from './insight/ip-privacy';
+import { resolvePassportOptions, type PassportOptions, type ResolvedPassportOptions } from './passport/options';
+import { resolveBackChannelLogout, type BackChannelLogoutOptions, type ResolvedBackChannelLogout } from './oidc/options';
 
 /** Options of {@link createSessionWatch}. Every one is optional; times are in seconds. */
 export interface SessionWatchOptions {
@@ -184,6 +186,27 @@ export interface SessionWatchOptions {
    * Default 90 days.
    */
   historyRetention?: number;
+  /**
+   * How sessionwatch follows logins made with passport (koa-passport): on by default, `false` to
+   * turn it off. Every passport login (`ctx.login()`, `passport.authenticate()` with any
+   * strategy) becomes a tracked session at the end of its request and `ctx.logout()` ends it;
+   * whenever sessionwatch ends a session, passport's view of the request ends too
+   * (`ctx.isAuthenticated()` false, `ctx.state.user` gone), whatever the order of the middleware.
+   * See {@link PassportOptions}.
+   *
+   * @example
+   * ```ts
+   * // serializeUser stores { id, tenant }: tell sessionwatch which part is the user id.
+   * createSessionWatch({ passport: { userId: (user) => (user as { id: number }).id } });
+   * ```
+   */
+  passport?: PassportOptions | false;
+  /**
+   * OpenID Connect Back-Channel Logout 1.0: the OpenID providers whose logout tokens end this
+   * app's sessions, posted to `{apiPrefix}/backchannel-logout`. Sessions must be signed in with
+   * `sw.login(ctx, userId, { idp: tokens.claims() })`. Default: off (the route answers 404).
+   */
+  backChannelLogout?: BackChannelLogoutOptions;
   /** Clock in epoch milliseconds; for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -221,6 +244,8 @@ export const OPTION_KEYS = [
   'locate',
   'ipPrivacy',
   'historyRetention',
+  'passport',
+  'backChannelLogout',
   'now',
 ] as const satisfies ReadonlyArray<keyof SessionWatchOptions>;
 
@@ -265,6 +290,10 @@ export interface ResolvedOptions {
   location: { geoip: GeoipOptions } | { locate: LocateFunction } | null;
   ipPrivacy: IpPrivacy;
   historyRetentionMs: number;
+  /** How passport logins are followed, or null: not at all (`passport: false`). */
+  passport: ResolvedPassportOptions | null;
+  /** The OpenID providers of back-channel logout, or null: off. */
+  backChannelLogout: ResolvedBackChannelLogout;
   now: () => number;
 }
 
@@ -272,7 +301,15 @@ const DEFAULT_SWEEP_INTERVAL = 60;
 const DEFAULT_RETENTION = 7 * 24 * 3600;
 const DEFAULT_HISTORY_RETENTION = 90 * 24 * 3600;
 /** What a custom Store needs since 0.3 (the security log and the last address). */
-const STORE_METHODS_SINCE_0_3 = ['relocate', 'rewriteAddresses', 'addEvents', 'listEvents', 'hasLogin'] as const;
+const STORE_METHODS_SINCE_0_3 = [
+  'relocate',
+  'rewriteAddresses',
+  'addEvents',
+  'listEvents',
+  'hasLogin',
+  'setStoreKey',
+  'endAllOfIdp',
+] as const;
 const DEFAULT_MAX_SESSIONS_PER_USER = 100;
 /** Shortest `secret` accepted: 16 characters (an HMAC key, not a password). */
 const MIN_SECRET_LENGTH = 16;
@@ -360,7 +397,7 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     );
     if (missing.length) {
       throw new TypeError(
-        `sessionwatch: the Store given as "database" lacks ${missing.join(', ')} (the security log and last address of 0.3; see the Store interface and MemoryStore)`,
+        `sessionwatch: the Store given as "database" lacks ${missing.join(', ')} (the security log, last address and login flows of 0.3; see the Store interface and MemoryStore)`,
       );
     }
   } else if (!isKnex(database)) {
@@ -467,6 +504,8 @@ export function resolveOptions(options: SessionWatchOptions = {}): ResolvedOptio
     location: checkLocationOptions(options.geoip, options.locate),
     ipPrivacy: options.ipPrivacy ?? 'full',
     historyRetentionMs: positiveSeconds('historyRetention', options.historyRetention, DEFAULT_HISTORY_RETENTION) * 1000,
+    passport: resolvePassportOptions(options.passport),
+    backChannelLogout: resolveBackChannelLogout(options.backChannelLogout),
     now: options.now ?? Date.now,
   };
 }

@@ -176,7 +176,9 @@ describe('SessionWatch with a manual clock', () => {
     const koa = new Koa();
     const fakeCtx = koa.createContext({ headers: {}, socket: {} } as never, {} as never);
     await expect(app.sw.login(fakeCtx, 'alice', null as never)).rejects.toThrow(/login options must be an object/);
-    await expect(app.sw.login(fakeCtx, 'alice', { polcy: {} } as never)).rejects.toThrow(/unknown login option "polcy" \(known: policy\)/);
+    await expect(app.sw.login(fakeCtx, 'alice', { polcy: {} } as never)).rejects.toThrow(
+      /unknown login option "polcy" \(known: policy, idp, keepSessionInfo\)/,
+    );
   });
 });
 

@@ -1,14 +1,13 @@
 import { captureRejectionSymbol, EventEmitter } from 'node:events';
 import type { Context, Middleware } from 'koa';
 import { SessionCore } from './core/session-core';
-import type { SessionWatchEvents } from './core/types';
+import type { LoginOptions, SessionWatchEvents } from './core/types';
 
 export type { SessionCreatedEvent, SessionEndedEvent, SessionWatchEvents } from './core/types';
 import { Sweeper } from './inactivity/sweeper';
 import { createMiddleware } from './middleware';
 import { resolveOptions, type ResolvedOptions, type SessionWatchOptions } from './options';
 import type { Store, SweepResult } from './store/types';
-import type { LoginOptions } from './inactivity/session-policy';
 import { PagingError } from './tracking/paging';
 import { toTrackedSession, type TrackedSession } from './tracking/records';
 import { toHistoryEntry, type HistoryEntry } from './insight/events';
@@ -61,6 +60,9 @@ async function paged<T, O extends PageOptions>(
     throw err;
   }
 }
+
+/** The options of {@link SessionWatch.login}. */
+const LOGIN_OPTIONS = ['policy', 'idp', 'keepSessionInfo'] as const satisfies ReadonlyArray<keyof LoginOptions>;
 
 /** The user id of the public API, checked: a non-empty string or number of at most 255 characters. */
 function userIdOf(userId: unknown): string {
@@ -146,15 +148,22 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   }
 
   /**
-   * Logs `userId` in on this request: regenerates the session (the pre-login cookie becomes
-   * useless), links it to a new tracked record and emits `sessionCreated`. Call it before writing
-   * your own data into `ctx.session`, which starts empty. Beyond `maxSessionsPerUser` live
-   * sessions, the user's least recently active ones are revoked (see `SessionEndedEvent.cause`).
+   * Logs `userId` in on this request: starts a fresh session (a new cookie, a new external store
+   * key: the pre-login cookie becomes useless), links it to a new tracked record and emits
+   * `sessionCreated`. The session starts empty — call it before writing your own data into
+   * `ctx.session` — unless `options.keepSessionInfo` (or a passport login of the same user in this
+   * session, whose data it keeps). Beyond `maxSessionsPerUser` live sessions, the user's least
+   * recently active ones are revoked (see `SessionEndedEvent.cause`).
+   *
+   * With koa-passport there is no need to call it: every passport login is tracked on its own
+   * (see the `passport` option). Call it after `ctx.login()` to give that login a `policy` or an
+   * `idp`.
    *
    * `options.policy` sets this session's own limits (`warnAfter`, `expireAfter`, `maxAge`), over
    * the `policy` option's result and the global options. A bad policy (or a `policy` option that
    * throws) rejects with an error naming the field, before anything is written: the request's
-   * session stays as it was.
+   * session stays as it was. `options.idp` (the ID token's claims of an OpenID Connect sign-in)
+   * lets the provider's back-channel logout end this session.
    *
    * @example
    * ```ts
@@ -164,9 +173,15 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    * ```
    */
   async login(ctx: Context, userId: string | number, options: LoginOptions = {}): Promise<TrackedSession> {
-    if (options === null || typeof options !== 'object') throw new TypeError('sessionwatch: login options must be an object { policy? }');
-    const unknown = Object.keys(options).filter((key) => key !== 'policy');
-    if (unknown.length) throw new TypeError(`sessionwatch: unknown login option ${JSON.stringify(unknown[0])} (known: policy)`);
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`sessionwatch: login options must be an object { ${LOGIN_OPTIONS.join(', ')} }`);
+    }
+    const unknown = Object.keys(options).filter((key) => !(LOGIN_OPTIONS as readonly string[]).includes(key));
+    if (unknown.length)
+      throw new TypeError(`sessionwatch: unknown login option ${JSON.stringify(unknown[0])} (known: ${LOGIN_OPTIONS.join(', ')})`);
+    if (options.keepSessionInfo !== undefined && typeof options.keepSessionInfo !== 'boolean') {
+      throw new TypeError('sessionwatch: login option "keepSessionInfo" must be a boolean');
+    }
     return this.core.login(ctx, userIdOf(userId), options);
   }
 

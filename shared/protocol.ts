@@ -216,10 +216,11 @@ export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 /**
  * Who revoked a session: `self` (from that very session), `other-session` (the same user from
  * another of their sessions: "sign out everywhere else", a password change), `admin` (another
- * user: an administrator) or `server` (the app's server code outside any user's request, or the
- * `maxSessionsPerUser` cap).
+ * user: an administrator), `server` (the app's server code outside any user's request, or the
+ * `maxSessionsPerUser` cap) or `idp` (the OpenID provider the session signed in with, through
+ * OpenID Connect back-channel logout).
  */
-export const REVOKED_BY = ['self', 'other-session', 'admin', 'server'] as const;
+export const REVOKED_BY = ['self', 'other-session', 'admin', 'server', 'idp'] as const;
 
 /** See {@link REVOKED_BY}. */
 export type RevokedBy = (typeof REVOKED_BY)[number];

@@ -13,13 +13,15 @@ import { storedIpOf, truncateIp, type StoredAddress } from '../insight/ip-privac
 import { Locator } from '../insight/locator';
 import type { SessionWatchConfigError } from '../errors';
 import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
-import { resolveSessionLimits, type LoginOptions } from '../inactivity/session-policy';
+import { resolveSessionLimits } from '../inactivity/session-policy';
+import { idpSessionOf } from '../oidc/idp-login';
 import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
 import { isMissingTableError } from '../store/missing-table';
 import { CachedStore } from '../store/cached-store';
-import type { DeviceKey, SecurityEventRecord, SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
-import { currentStoreKey, externalStoreOf, regenerateSession } from '../tracking/koa-session-adapter';
+import type { DeviceKey, IdpSession, SecurityEventRecord, SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
+import { currentStoreKey, externalStoreOf, regenerateSession, sessionOf } from '../tracking/koa-session-adapter';
+import { endPassportView, passportUserOf } from '../passport/view';
 import {
   decodeActivityCursor,
   decodeEventCursor,
@@ -33,7 +35,7 @@ import {
 import { newRecord, toSessionInfo, toTrackedSession, type TrackedSession } from '../tracking/records';
 import { newToken } from '../tracking/tokens';
 import { LogOnce } from './log-once';
-import type { Core, EventPage, RequestState, SessionEndedEvent, SessionWatchEvents } from './types';
+import type { Core, EventPage, LoginOptions, RequestState, SessionEndedEvent, SessionWatchEvents } from './types';
 
 /**
  * The session engine behind a `SessionWatch`: the store layers, the per-request state, and every
@@ -183,16 +185,47 @@ export class SessionCore implements Core {
 
   /** Logs `userId` (validated) in on this request; see `SessionWatch.login`. */
   async login(ctx: Context, userId: string, options: LoginOptions = {}): Promise<TrackedSession> {
-    // Decided before anything changes: a bad policy fails the login with the old session intact.
+    // Decided before anything changes: a bad policy or `idp` fails the login with the old session intact.
     const limits = await this.limitsOf(ctx, userId, options.policy);
+    const idp = options.idp === undefined ? null : idpSessionOf(options.idp);
+    // Right after passport's ctx.login() for this user, clearing the session would undo that login.
+    const keep = options.keepSessionInfo === true || this.passportUserIs(ctx, userId);
     await this.endTracked(ctx);
-    const session = await regenerateSession(ctx);
+    const own = new Set([this.options.sessionKey, this.endedKey]);
+    await regenerateSession(ctx, (key) => keep && !own.has(key));
+    return this.track(ctx, userId, limits, idp);
+  }
+
+  /** True when the request's session holds passport's login of `userId`. */
+  private passportUserIs(ctx: Context, userId: string): boolean {
+    const passport = this.options.passport;
+    const session = sessionOf(ctx);
+    if (!passport || session === null) return false;
+    const serialized = passportUserOf(session, passport.key);
+    return serialized !== undefined && passport.userIdOf(serialized) === userId;
+  }
+
+  async trackLogin(ctx: Context, userId: string): Promise<void> {
+    const limits = await this.limitsOf(ctx, userId, undefined);
+    await this.endTracked(ctx);
+    await this.track(ctx, userId, limits, null);
+  }
+
+  /**
+   * Links the request's session, as it is, to a new tracked record of `userId`: a new token in the
+   * session, the record (with koa-session's current store key), its log entry, `sessionCreated`,
+   * and the `maxSessionsPerUser` cap. The caller renewed the session first (`login`: regenerated;
+   * a passport login: passport did).
+   */
+  private async track(ctx: Context, userId: string, limits: SessionLimits | null, idp: IdpSession | null): Promise<TrackedSession> {
+    const session = sessionOf(ctx) ?? (await regenerateSession(ctx));
     const token = newToken();
     session[this.options.sessionKey] = token;
+    delete session[this.endedKey];
     const address = this.addressOf(ctx.ip);
     const now = this.options.now();
     const where = { ip: address.stored, location: await this.locationOf(address.full) };
-    const record = newRecord(ctx, userId, token, currentStoreKey(ctx), now, limits, where);
+    const record = newRecord(ctx, userId, token, currentStoreKey(ctx), now, limits, where, idp);
     const newDevice = !(await this.knowsDevice(userId, record, now));
     await this.store.insert(record);
     await this.logEvents([eventOf(record, 'login', now, { newDevice })]);
@@ -203,6 +236,13 @@ export class SessionCore implements Core {
     this.emit('sessionCreated', { session: tracked, newDevice });
     await this.capSessions(userId, record.id, ctx);
     return tracked;
+  }
+
+  async endLogin(ctx: Context): Promise<void> {
+    await this.endTracked(ctx);
+    const session = sessionOf(ctx);
+    if (session) delete session[this.options.sessionKey];
+    this.markEnded(ctx, 'logged-out');
   }
 
   /**
@@ -249,19 +289,23 @@ export class SessionCore implements Core {
   }
 
   async logout(ctx: Context): Promise<void> {
+    // The request's session ended already (revoked, expired…): the answer keeps saying why.
+    const earlier = this.stateOf(ctx);
     await this.endTracked(ctx);
-    await this.resetSession(ctx, 'logged-out');
+    await this.resetSession(ctx, earlier?.ended ?? 'logged-out', undefined, earlier?.endedAt);
   }
 
   /**
    * Logs the request's browser session out without touching records: clears its data, resets
-   * the cookie, destroys its external store entry, and remembers why for the API's 401 and the
+   * the cookie, destroys its external store entry, ends passport's view of the request (its user
+   * gone from `ctx.state`, whichever middleware ran first), and remembers why for the API's 401 and the
    * `Session-Ended` header. With `endedTokenHash` (a revoked or expired record, kept for
    * `retention`) the fresh session keeps a pointer to that record, so the browser's later
    * requests get the same precise reason instead of `unauthenticated`.
    */
   async resetSession(ctx: Context, reason: EndReason, endedTokenHash?: string, endedAt: number = this.options.now()): Promise<void> {
     const session = await regenerateSession(ctx);
+    endPassportView(ctx);
     if (endedTokenHash && reason !== 'logged-out') session[this.endedKey] = endedTokenHash;
     this.markEnded(ctx, reason, endedAt);
   }
@@ -344,6 +388,20 @@ export class SessionCore implements Core {
     // One insert for all of them (an administrator ending a user's hundred sessions).
     await this.logEvents(revoked.map(({ record, actor }) => eventOf(record, 'revoked', now, { actor })));
     await Promise.all(revoked.map(({ record, actor }) => this.ended(record, 'revoked', options.ctx, { actor, logged: true })));
+    return ended.length;
+  }
+
+  /**
+   * OpenID Connect back-channel logout: revokes the live sessions signed in through `issuer`
+   * with that provider session (`sid`), or all of that provider user's (`subject` only), as
+   * revoked `by: 'idp'`. `ctx` (the provider's request) finds koa-session's external store.
+   */
+  async revokeIdp(issuer: string, match: { sid?: string; subject?: string }, ctx?: Context): Promise<number> {
+    const now = this.options.now();
+    const ended = await this.store.endAllOfIdp(issuer, match, 'revoked', now);
+    const actor: Actor = { by: 'idp', sessionId: null, userId: null };
+    await this.logEvents(ended.map((record) => eventOf(record, 'revoked', now, { actor })));
+    await Promise.all(ended.map((record) => this.ended(record, 'revoked', ctx, { actor, logged: true })));
     return ended.length;
   }
 

@@ -10,6 +10,30 @@ import type { ResolvedOptions } from '../options';
 import type { SecurityEventRecord, SessionRecord, Store } from '../store/types';
 import type { RecordPage } from '../tracking/paging';
 import type { TrackedSession } from '../tracking/records';
+import type { SessionPolicy } from '../inactivity/session-policy';
+import type { IdpLogin } from '../oidc/idp-login';
+
+/** Options of `sw.login(ctx, userId, options)`. */
+export interface LoginOptions {
+  /**
+   * Limits of this session only (e.g. "keep me signed in"): each field given wins over the
+   * `policy` option's result, which wins over the global options.
+   */
+  policy?: SessionPolicy;
+  /**
+   * The OpenID Connect sign-in this login comes from: the ID token's claims (`tokens.claims()`
+   * with openid-client), of which `iss`, `sub` and `sid` are kept, so that the provider's
+   * back-channel logout ends this session (see the `backChannelLogout` option).
+   */
+  idp?: IdpLogin;
+  /**
+   * Keep the data already in `ctx.session` (passport's option of the same name): the session gets
+   * a new cookie (and external store key) as always, but what the app stored before the login
+   * (a `returnTo`, a cart) stays. Default false: the session starts empty. A login right after
+   * passport's `ctx.login()` for the same user always keeps passport's data.
+   */
+  keepSessionInfo?: boolean;
+}
 
 /** Payload of the `sessionCreated` event. */
 export interface SessionCreatedEvent {
@@ -110,8 +134,20 @@ export interface Core {
   expire(ctx: Context, record: SessionRecord): Promise<void>;
   /** Logs the request's session out (record deleted, browser session reset). */
   logout(ctx: Context): Promise<void>;
+  /**
+   * Tracks a login made by another library (passport) on this request: a new record of `userId`
+   * for the session as it is (no regenerate: the library renewed it), replacing the request's own.
+   */
+  trackLogin(ctx: Context, userId: string): Promise<void>;
+  /**
+   * A logout made by another library (passport's `ctx.logout()`): the request's record is deleted
+   * (`logged-out`) and its token leaves the session, whose other data the library decided about.
+   */
+  endLogin(ctx: Context): Promise<void>;
   /** Revokes one session of `userId`; false when unknown, ended or another user's. */
   revokeSession(userId: string, id: string, ctx?: Context): Promise<boolean>;
+  /** Revokes the sessions signed in through `issuer` with that `sid` (or of that `subject`); returns how many. */
+  revokeIdp(issuer: string, match: { sid?: string; subject?: string }, ctx?: Context): Promise<number>;
   /** Revokes every session of `userId` but `exceptId`; returns how many. */
   revokeAll(userId: string, options: { exceptId?: string; ctx?: Context }): Promise<number>;
   /** One page of every user's live sessions (throws `PagingError` for a bad `limit` or `cursor`). */

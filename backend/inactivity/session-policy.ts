@@ -28,15 +28,6 @@ export interface SessionPolicyInput {
  */
 export type SessionPolicyFunction = (input: SessionPolicyInput) => SessionPolicy | undefined | Promise<SessionPolicy | undefined>;
 
-/** Options of `sw.login(ctx, userId, options)`. */
-export interface LoginOptions {
-  /**
-   * Limits of this session only (e.g. "keep me signed in"): each field given wins over the
-   * `policy` option's result, which wins over the global options.
-   */
-  policy?: SessionPolicy;
-}
-
 /** The global settings a session's limits start from (seconds; `touchInterval` only when given explicitly). */
 export interface GlobalLimits {
   warnAfter: number;

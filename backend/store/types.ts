@@ -14,6 +14,17 @@ export interface SessionLimits {
   maxAgeMs: number | null;
 }
 
+/**
+ * The OpenID Connect sign-in a session came from (`sw.login(…, { idp })`): the provider's issuer,
+ * the user's `sub` there and the provider's session id (`sid`, when the provider sends one).
+ * Back-channel logout finds the sessions to end by these.
+ */
+export interface IdpSession {
+  issuer: string;
+  subject: string;
+  sid: string | null;
+}
+
 /** One tracked session as stored. Times are UTC epoch milliseconds. */
 export interface SessionRecord {
   /** Opaque public id (random), shown to users and used in the HTTP API. */
@@ -45,6 +56,8 @@ export interface SessionRecord {
   endReason: EndReason | null;
   /** The session's own limits; null for a session without a policy (and records made before migration 002): the global options. */
   limits: SessionLimits | null;
+  /** The OpenID Connect sign-in of this session; null for any other login (and records made before migration 005). */
+  idp: IdpSession | null;
 }
 
 /** One entry of the security log as stored. Times are UTC epoch milliseconds. */
@@ -165,6 +178,19 @@ export interface Store {
   end(id: string, reason: Exclude<EndReason, 'logged-out'>, at: number): Promise<SessionRecord | undefined>;
   /** Ends all active records of a user except `exceptId`; returns those that were ended. */
   endAllOfUser(userId: string, reason: Exclude<EndReason, 'logged-out'>, at: number, exceptId?: string): Promise<SessionRecord[]>;
+  /**
+   * Ends the active records signed in through `issuer` that match: with `sid`, that provider
+   * session's; with `subject` only, all of that provider user's (with both, records must match
+   * both). Returns those that were ended. Throws a TypeError when neither is given: an empty match
+   * never means "every session of the provider" (see `idp-match.ts`).
+   */
+  endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number): Promise<SessionRecord[]>;
+  /**
+   * Follows koa-session's external store key of an active record (a login library such as
+   * passport regenerated the session after sessionwatch recorded it). False when the record is
+   * missing or ended.
+   */
+  setStoreKey(id: string, storeKey: string | null): Promise<boolean>;
   /** Deletes a record (logout). Returns it, or undefined when it did not exist. */
   delete(id: string): Promise<SessionRecord | undefined>;
   /**

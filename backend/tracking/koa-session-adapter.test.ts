@@ -15,6 +15,7 @@ import {
   regenerateSession,
   requestStoreKey,
   sessionOf,
+  unusableSession,
   type ExternalSessionStore,
 } from './koa-session-adapter';
 
@@ -79,11 +80,9 @@ async function start({ koaSession = 'before', store, headerKey = false }: Setup 
       return;
     }
     if (ctx.path === '/session-of') {
-      try {
-        ctx.body = { session: typeof sessionOf(ctx)?.regenerate };
-      } catch (err) {
-        ctx.body = { error: (err as Error).message };
-      }
+      // A mock in place of koa-session's accessor, as egg's `mm(app.context, 'session', …)` does.
+      if (ctx.query.mock) Object.defineProperty(ctx, 'session', { value: ctx.query.mock === 'string' ? 'a session' : { user: 'mocked' } });
+      ctx.body = { session: typeof sessionOf(ctx)?.regenerate, unusable: unusableSession(ctx) ?? null };
       return;
     }
     await next();
@@ -95,7 +94,7 @@ async function start({ koaSession = 'before', store, headerKey = false }: Setup 
       if (ctx.query.null) ctx.session = null;
       const requestKey = requestStoreKey(ctx);
       const fresh = await regenerateSession(ctx);
-      const keptData = Object.keys(fresh.toJSON());
+      const keptData = Object.keys(fresh.toJSON!());
       fresh.fresh = true;
       ctx.body = { requestKey: requestKey ?? null, keptData, currentKey: currentStoreKey(ctx) };
       return;
@@ -124,11 +123,19 @@ describe('koaSessionOrder and sessionOf', () => {
     expect((await new TestClient(url).get('/order')).body).toEqual({ order });
   });
 
-  test("sessionOf is the request's koa-session session, and throws saying to add koa-session when there is none", async () => {
-    expect((await new TestClient(await start()).get('/session-of')).body).toEqual({ session: 'function' });
+  test("sessionOf is the request's koa-session session; unusableSession says what ctx.session holds when it is no session", async () => {
+    const url = await start();
+    expect((await new TestClient(url).get('/session-of')).body).toEqual({ session: 'function', unusable: null });
+    // A stand-in object (a test's mock) is usable as it is; a string is not.
+    expect((await new TestClient(url).get('/session-of?mock=object')).body).toEqual({ session: 'undefined', unusable: null });
+    expect((await new TestClient(url).get('/session-of?mock=string')).body).toEqual({
+      session: 'undefined',
+      unusable: expect.stringContaining('ctx.session is a string, not a session object'),
+    });
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     expect((await new TestClient(await start({ koaSession: 'none' })).get('/session-of')).body).toEqual({
-      error: 'sessionwatch needs koa-session: add `app.use(session(app))` before the sessionwatch middleware.',
+      session: 'undefined',
+      unusable: expect.stringContaining('ctx.session is undefined'),
     });
   });
 });

@@ -19,16 +19,18 @@ interface KoaSessionOptions {
   [option: string]: unknown;
 }
 
-/** The subset of koa-session's `Session` we use. */
+/**
+ * The subset of koa-session's `Session` we use. A stand-in for it (a test's mock assigned to
+ * `ctx.session`, as koa-session's own "can be mocked" tests and egg's `mm` do) may lack the methods:
+ * it is then used as a plain object.
+ */
 export interface KoaSession {
   [key: string]: unknown;
   isNew?: boolean;
   externalKey?: string;
-  regenerate(): Promise<void>;
-  toJSON(): Record<string, unknown>;
+  regenerate?(): Promise<void>;
+  toJSON?(): Record<string, unknown>;
 }
-
-const MISSING_SESSION = 'sessionwatch needs koa-session: add `app.use(session(app))` before the sessionwatch middleware.';
 
 /**
  * Descriptions of the symbol under which koa-session's middleware keeps its per-request state:
@@ -39,6 +41,20 @@ const CONTEXT_SESSION_SYMBOLS = new Set(['contextSession instance', 'context#_co
 /** koa-session's state symbols met so far (one per copy of koa-session the process loaded). */
 const seenSymbols: symbol[] = [];
 
+/** koa-session's per-request state (its ContextSession), found by the symbol it is kept under. */
+function contextSessionOf(ctx: Context): { externalKey?: unknown } | undefined {
+  const holder = ctx as unknown as Record<symbol, { externalKey?: unknown } | undefined>;
+  // Every request asks: the symbols found before answer it without listing the context's own.
+  for (const symbol of seenSymbols) if (Object.hasOwn(ctx, symbol)) return holder[symbol];
+  for (const symbol of Object.getOwnPropertySymbols(ctx)) {
+    if (symbol.description && CONTEXT_SESSION_SYMBOLS.has(symbol.description)) {
+      if (seenSymbols.length < CONTEXT_SESSION_SYMBOLS.size * 2) seenSymbols.push(symbol);
+      return holder[symbol];
+    }
+  }
+  return undefined;
+}
+
 /**
  * Whether koa-session is in place for this request: `missing` (never set up on this app),
  * `after` (set up, but its middleware has not run yet: mounted after sessionwatch, which would
@@ -47,24 +63,33 @@ const seenSymbols: symbol[] = [];
  */
 export function koaSessionOrder(ctx: Context): 'ok' | 'missing' | 'after' {
   if (!('session' in ctx) || !('sessionOptions' in ctx)) return 'missing';
-  // Every request asks: the symbols found before answer it without listing the context's own.
-  for (const symbol of seenSymbols) if (Object.hasOwn(ctx, symbol)) return 'ok';
-  for (const symbol of Object.getOwnPropertySymbols(ctx)) {
-    if (symbol.description && CONTEXT_SESSION_SYMBOLS.has(symbol.description)) {
-      if (seenSymbols.length < CONTEXT_SESSION_SYMBOLS.size * 2) seenSymbols.push(symbol);
-      return 'ok';
-    }
-  }
-  return 'after';
+  return contextSessionOf(ctx) ? 'ok' : 'after';
 }
 
-/** The request's session; throws a clear error when koa-session is not mounted before us. */
+/**
+ * What `ctx.session` holds when it is neither a session nor null (the app or another library
+ * replaced it with a string, a number…): described for the `500 misconfigured` that says so.
+ * Undefined when it is usable.
+ */
+export function unusableSession(ctx: Context): string | undefined {
+  const session = (ctx as unknown as { session?: unknown }).session;
+  if (session === null || (typeof session === 'object' && !Array.isArray(session))) return undefined;
+  const found = session === undefined ? 'undefined' : Array.isArray(session) ? 'an array' : `a ${typeof session}`;
+  return (
+    `sessionwatch: ctx.session is ${found}, not a session object: another middleware replaced koa-session's ` +
+    'session (mount sw.middleware() right after koa-session, and let only koa-session set ctx.session)'
+  );
+}
+
+/** The request's session (null after the app set `ctx.session = null`). Check {@link unusableSession} first. */
 export function sessionOf(ctx: Context): KoaSession | null {
-  const session = (ctx as unknown as { session?: KoaSession | null }).session;
-  if (session === undefined || (session !== null && typeof session.regenerate !== 'function')) {
-    throw new Error(MISSING_SESSION);
-  }
-  return session;
+  return (ctx as unknown as { session: KoaSession | null }).session;
+}
+
+/** The session's own data keys (koa-session's `toJSON()`: no `_` internals, no functions). */
+function dataKeys(session: KoaSession): string[] {
+  const data = typeof session.toJSON === 'function' ? session.toJSON() : session;
+  return Object.keys(data).filter((key) => key[0] !== '_' && key !== 'isNew' && typeof session[key] !== 'function');
 }
 
 function optionsOf(ctx: Context): KoaSessionOptions | undefined {
@@ -93,30 +118,28 @@ export function requestStoreKey(ctx: Context): string | undefined {
  */
 export function currentStoreKey(ctx: Context): string | null {
   if (!optionsOf(ctx)?.store) return null;
-  for (const symbol of Object.getOwnPropertySymbols(ctx)) {
-    const holder = (ctx as unknown as Record<symbol, { externalKey?: unknown } | undefined>)[symbol];
-    if (symbol.description === 'contextSession instance' && typeof holder?.externalKey === 'string') {
-      return holder.externalKey;
-    }
-  }
-  const key = sessionOf(ctx)?.externalKey;
-  return typeof key === 'string' ? key : null;
+  const key = contextSessionOf(ctx)?.externalKey;
+  if (typeof key === 'string') return key;
+  const own = sessionOf(ctx)?.externalKey;
+  return typeof own === 'string' ? own : null;
 }
 
 /**
- * Starts a fresh, empty session: its data is cleared, the old cookie is replaced, an external store
- * entry is destroyed, and the app keeps a usable (empty) `ctx.session`. Used at login (no
- * fixation) and whenever a session is logged out (revoked, expired, logout).
+ * Starts a fresh session: the old cookie is replaced, an external store entry is destroyed (the
+ * data moves to a new key), and the app keeps a usable `ctx.session`. Its data is cleared, but for
+ * the keys `keep` says to keep (a login with `keepSessionInfo`: all of the app's). Used at login (no
+ * fixation) and whenever a session is logged out (revoked, expired, logout). A stand-in session
+ * without `regenerate()` (a test's mock) is only cleared.
  */
-export async function regenerateSession(ctx: Context): Promise<KoaSession> {
+export async function regenerateSession(ctx: Context, keep: (key: string) => boolean = () => false): Promise<KoaSession> {
   let session = sessionOf(ctx);
   if (session === null) {
     // The app set `ctx.session = null`; an object assignment brings back an empty one.
     (ctx as unknown as { session: object }).session = {};
     session = sessionOf(ctx)!;
   }
-  // koa-session's regenerate() keeps the data under a new key: clear it first.
-  for (const key of Object.keys(session.toJSON())) delete session[key];
-  await session.regenerate();
-  return sessionOf(ctx)!;
+  // koa-session's regenerate() keeps the data under a new key: clear what goes first.
+  for (const key of dataKeys(session)) if (!keep(key)) delete session[key];
+  if (typeof session.regenerate === 'function') await session.regenerate();
+  return sessionOf(ctx) ?? session;
 }

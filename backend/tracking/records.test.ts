@@ -71,7 +71,8 @@ describe('newRecord', () => {
       lastActivity: 1_700_000_000_000,
       endedAt: null,
       endReason: null,
-      limits: null, // no policy: the global options
+      limits: null,
+      idp: null, // no policy: the global options
     });
     expect(JSON.stringify(record)).not.toContain('secret-token');
   });

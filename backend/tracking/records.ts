@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Context } from 'koa';
 import type { DeviceType, Location, NamedVersion, SessionInfo } from '../../shared/protocol';
-import type { SessionLimits, SessionRecord } from '../store/types';
+import type { IdpSession, SessionLimits, SessionRecord } from '../store/types';
 import { MAX_USER_AGENT_LENGTH, parseUserAgent } from './user-agent';
 import { hashToken, newPublicId } from './tokens';
 
@@ -48,7 +48,8 @@ export function recordedIp(ip: string | undefined): string {
 
 /**
  * The record of a new login, from the request that logs in; `limits`: its own, or null for the
- * global options; `where`: the address to store and its location (default: the request's, no location).
+ * global options; `where`: the address to store and its location (default: the request's, no location);
+ * `idp`: the OpenID Connect sign-in it came from, if any.
  */
 export function newRecord(
   ctx: Context,
@@ -58,6 +59,7 @@ export function newRecord(
   now: number,
   limits: SessionLimits | null = null,
   where: { ip: string; location: Location | null } = { ip: recordedIp(ctx.ip), location: null },
+  idp: IdpSession | null = null,
 ): SessionRecord {
   const userAgent = (ctx.get('user-agent') || '').slice(0, MAX_USER_AGENT_LENGTH);
   return {
@@ -75,6 +77,7 @@ export function newRecord(
     endedAt: null,
     endReason: null,
     limits,
+    idp,
   };
 }
 
