@@ -19,6 +19,9 @@ const ORDER_MESSAGES = {
   after:
     'sessionwatch: koa-session is mounted after sessionwatch: mount sw.middleware() after koa-session ' +
     '(`app.use(session(app)); app.use(sw.middleware());`)',
+  foreign:
+    'sessionwatch: ctx.session holds an object that is not a koa-session session (no regenerate() method) and koa-session ' +
+    'is not set up: mount koa-session (`app.use(session(app))`) before sw.middleware(), or give your session layer a regenerate()',
 } as const;
 
 /**

@@ -46,7 +46,7 @@ interface PassportState {
  * (`passport.initialize()` ran): another library's `ctx.state.user` (a bearer token's) is left alone.
  */
 export function endPassportView(ctx: Context): void {
-  const state = ctx.state as PassportState | undefined;
+  const state: PassportState | undefined = ctx.state;
   const instance = state?._passport?.instance;
   if (!state || !instance) return;
   const property = typeof instance._userProperty === 'string' ? instance._userProperty : 'user';

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Context } from 'koa';
 import session from 'koa-session';
+import { stringContaining } from '../../test/support/matchers';
 import { TestClient } from '../../test/support/http-client';
 import {
   currentStoreKey,
@@ -130,12 +131,12 @@ describe('koaSessionOrder and sessionOf', () => {
     expect((await new TestClient(url).get('/session-of?mock=object')).body).toEqual({ session: 'undefined', unusable: null });
     expect((await new TestClient(url).get('/session-of?mock=string')).body).toEqual({
       session: 'undefined',
-      unusable: expect.stringContaining('ctx.session is a string, not a session object'),
+      unusable: stringContaining('ctx.session is a string, not a session object'),
     });
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     expect((await new TestClient(await start({ koaSession: 'none' })).get('/session-of')).body).toEqual({
       session: 'undefined',
-      unusable: expect.stringContaining('ctx.session is undefined'),
+      unusable: stringContaining('ctx.session is undefined'),
     });
   });
 });

@@ -58,11 +58,18 @@ function contextSessionOf(ctx: Context): { externalKey?: unknown } | undefined {
 /**
  * Whether koa-session is in place for this request: `missing` (never set up on this app),
  * `after` (set up, but its middleware has not run yet: mounted after sessionwatch, which would
- * read an external store's session before it is loaded) or `ok`. Call it before anything reads
- * `ctx.session`, which creates that state on its own.
+ * read an external store's session before it is loaded), `foreign` (no koa-session, but something
+ * else put an object without `regenerate()` in `ctx.session`) or `ok`. A stand-in that behaves
+ * like koa-session's session (with `regenerate()`: a test's mock, koa-passport's own tests) is
+ * `ok` without it. Call it before anything reads `ctx.session`, which creates that state on its own.
  */
-export function koaSessionOrder(ctx: Context): 'ok' | 'missing' | 'after' {
-  if (!('session' in ctx) || !('sessionOptions' in ctx)) return 'missing';
+export function koaSessionOrder(ctx: Context): 'ok' | 'missing' | 'after' | 'foreign' {
+  if (!('session' in ctx)) return 'missing';
+  if (!('sessionOptions' in ctx)) {
+    const session = (ctx as unknown as { session?: unknown }).session;
+    if (session === undefined || session === null) return 'missing';
+    return typeof (session as KoaSession).regenerate === 'function' ? 'ok' : 'foreign';
+  }
   return contextSessionOf(ctx) ? 'ok' : 'after';
 }
 

@@ -12,7 +12,7 @@ import type { SessionEndedEvent } from '../../backend';
 import type { SessionListResponse } from '../../shared/protocol';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
-import { anyNumber } from '../support/matchers';
+import { anyNumber, stringContaining, objectContaining } from '../support/matchers';
 import { LOGIN_FORMS, startPassportApp, type LoginForm, type PassportApp, type PassportOrder } from '../support/passport-app';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
@@ -116,7 +116,7 @@ describe.each(DATABASE_KINDS)('koa-passport on %s', (kind) => {
         // The route answered before the end of its request, where sessionwatch follows the logout.
         expect(res.body).toEqual({ ...NOBODY, tracked: '1' });
         expect(res.headers.get('session-ended')).toBe('logged-out');
-        expect(ended).toEqual([expect.objectContaining({ reason: 'logged-out', session: expect.objectContaining({ id: session.id }) })]);
+        expect(ended).toEqual([objectContaining({ reason: 'logged-out', session: objectContaining({ id: session.id }) })]);
         expect((await app.sw.listSessions(1)).map((s) => s.id)).not.toContain(session.id);
         expect((await browser.post('/guarded')).status).toBe(401);
         expect((await before.post('/guarded')).body).toMatchObject(NOBODY);
@@ -216,7 +216,7 @@ describe.each(DATABASE_KINDS)('koa-passport on %s', (kind) => {
       const browser = new TestClient(wrong.url);
       const res = await browser.post('/login?username=alice&password=alice');
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ error: 'misconfigured', message: expect.stringContaining('passport: { userId: (user) => user.id }') });
+      expect(res.body).toEqual({ error: 'misconfigured', message: stringContaining('passport: { userId: (user) => user.id }') });
       expect((await browser.get('/guarded')).body).toMatchObject(NOBODY);
 
       const ok = new TestClient(right.url);

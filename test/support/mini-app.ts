@@ -35,6 +35,7 @@ export async function startMiniApp(
     keys = ['mini-app-key'],
     loginOptions,
     migrate = true,
+    routes,
   }: {
     sessionStore?: ExternalSessionStore;
     keys?: string[] | null;
@@ -42,6 +43,8 @@ export async function startMiniApp(
     loginOptions?: (ctx: Koa.Context) => LoginOptions;
     /** false: serve without `sw.migrate()` (an app that forgot it, or whose migrate failed). */
     migrate?: boolean;
+    /** More routes of the app, after sessionwatch and before the built-in ones (which they reach with `next()`). */
+    routes?: Koa.Middleware;
   } = {},
 ): Promise<MiniApp> {
   const clock = {
@@ -58,6 +61,7 @@ export async function startMiniApp(
   app.silent = true;
   app.use(session({ key: 'sid', sameSite: 'lax', signed: !!keys, store: sessionStore as never }, app));
   app.use(sw.middleware());
+  if (routes) app.use(routes);
   app.use(async (ctx) => {
     if (ctx.path === '/login' && ctx.method === 'POST') {
       await sw.login(ctx, String(ctx.query.user ?? 'alice'), loginOptions?.(ctx));

@@ -102,10 +102,13 @@ export async function startPassportApp(
   app.use(passport.session());
   if (order === 'passport-first') app.use(sw.middleware());
 
+  /** passport's middleware, typed for Koa (koa-passport's types say `any`). */
+  const authenticate = (...args: unknown[]) => (passport.authenticate as (...a: unknown[]) => Koa.Middleware)(...args);
+  const data = (ctx: Koa.Context) => ctx.session as { returnTo?: string } | null;
   const sees = (ctx: Koa.Context) => ({
     authenticated: ctx.isAuthenticated(),
     stateUser: (ctx.state.user as User | undefined)?.username ?? null,
-    reqUser: ((ctx.req as unknown as { user?: User }).user as User | undefined)?.username ?? null,
+    reqUser: (ctx.req as unknown as { user?: User }).user?.username ?? null,
     tracked: sw.current(ctx)?.userId ?? null,
   });
 
@@ -114,11 +117,12 @@ export async function startPassportApp(
     switch (`${ctx.method} ${ctx.path}`) {
       case 'POST /login':
         local(ctx);
-        return passport.authenticate('local', {
+        await authenticate('local', {
           successRedirect: '/app',
           failureRedirect: '/login',
           keepSessionInfo: ctx.query.keep === '1',
         })(ctx, next);
+        return;
       case 'POST /login/ctx': {
         const user = check(username, password);
         if (!user) ctx.throw(401);
@@ -128,7 +132,7 @@ export async function startPassportApp(
       }
       case 'POST /login/callback':
         local(ctx);
-        return passport.authenticate('local', async (err: unknown, user: User | false) => {
+        await authenticate('local', async (err: unknown, user: User | false) => {
           if (err || !user) {
             ctx.status = 401;
             return;
@@ -136,8 +140,10 @@ export async function startPassportApp(
           await ctx.login(user);
           ctx.body = sees(ctx);
         })(ctx, next);
+        return;
       case 'POST /login/oauth':
-        return passport.authenticate('oauth-like', { successRedirect: '/app', failureRedirect: '/login' })(ctx, next);
+        await authenticate('oauth-like', { successRedirect: '/app', failureRedirect: '/login' })(ctx, next);
+        return;
       case 'POST /login/sw-after': {
         const user = check(username, password);
         if (!user) return ctx.throw(401);
@@ -159,17 +165,17 @@ export async function startPassportApp(
         ctx.body = sees(ctx);
         return;
       case 'POST /return-to':
-        ctx.session!.returnTo = String(ctx.query.to ?? '/');
+        data(ctx)!.returnTo = String(ctx.query.to ?? '/');
         ctx.body = { ok: true };
         return;
       case 'GET /app':
       case 'GET /guarded':
       case 'POST /guarded':
         ctx.status = ctx.isAuthenticated() ? 200 : 401;
-        ctx.body = { ...sees(ctx), returnTo: (ctx.session?.returnTo as string | undefined) ?? null };
+        ctx.body = { ...sees(ctx), returnTo: data(ctx)?.returnTo ?? null };
         return;
       default:
-        return next();
+        await next();
     }
   });
   return { ...(await listen(app, sw)), app, sw, clock };
