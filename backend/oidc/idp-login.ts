@@ -21,7 +21,8 @@ export interface IdpLogin {
 const MAX_CLAIM_LENGTH = 255;
 
 function claim(name: string, value: unknown, required: boolean): string | null {
-  if (value === undefined && !required) return null;
+  // An absent sid may come as null from claims an app assembled itself.
+  if ((value === undefined || value === null) && !required) return null;
   if (typeof value !== 'string' || value === '' || value.length > MAX_CLAIM_LENGTH) {
     throw new TypeError(
       `sessionwatch: login option "idp.${name}" must be a non-empty string of at most ${MAX_CLAIM_LENGTH} characters` +
@@ -33,7 +34,7 @@ function claim(name: string, value: unknown, required: boolean): string | null {
 
 /** The stored form of the `idp` login option; throws a TypeError naming the bad claim. */
 export function idpSessionOf(value: unknown): IdpSession {
-  if (value === null || typeof value !== 'object') {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError('sessionwatch: login option "idp" must be the ID token claims { iss, sub, sid? } (`tokens.claims()`)');
   }
   const claims = value as Record<string, unknown>;
