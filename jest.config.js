@@ -9,11 +9,18 @@
  * browsers, servers and installs rather than compute; about 8 minutes instead of 15).
  * @type {import('jest').Config}
  */
+/** ES-module-only packages loaded in-process (see test/support/esm-transform.cjs): turned into CommonJS. */
+const ESM_ONLY = ['jose', 'openid-client', 'oauth4webapi'];
+
 const base = {
   testEnvironment: 'node',
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Type checking runs once in `npm test` (tsc --noEmit); tests only transpile.
-  transform: { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] },
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }],
+    [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: '<rootDir>/test/support/esm-transform.cjs',
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
 };
 
 /** End-to-end suites that need no service: SQLite files and servers on the loopback only. */
