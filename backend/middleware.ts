@@ -6,7 +6,7 @@ import { SessionWatchHttpError } from './errors';
 import { hashToken } from './tracking/tokens';
 import { UNKNOWN_IP } from './tracking/records';
 import { koaSessionOrder, requestStoreKey, sessionOf, unusableSession, type KoaSession } from './tracking/koa-session-adapter';
-import { checkPassportOfRecord, followLogin, passportLoginOf, untrackedPassportLogin } from './passport/follow';
+import { checkPassportOfRecord, followLogin, passportLoginOf, untrackedPassportLogin, watchPassport } from './passport/follow';
 import { isExpired, recordPolicy, shouldTouch, type ActivityPolicy } from './inactivity/policy';
 import type { StoredAddress } from './insight/ip-privacy';
 import { createRoutes } from './routes';
@@ -150,6 +150,7 @@ function keepEndReason(sw: Core, ctx: Context, err: unknown): void {
  */
 function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): Promise<void> | undefined {
   const session = sessionOf(ctx);
+  watchPassport(sw, ctx, session);
   const token = session?.[sw.options.sessionKey];
   if (typeof token !== 'string') {
     const passportLogin = passportLoginOf(sw, session);

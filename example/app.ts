@@ -7,7 +7,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { assertSameOrigin, connect, createSessionWatch, isPostgresUrl, SessionWatch, type ExternalSessionStore } from '../backend';
-import { ADMIN_USERNAMES, authenticate, changePassword, setUpUsers, usernameOf } from './users';
+import { ADMIN_USERNAMES, changePassword, setUpUsers, usernameOf, type User } from './users';
+import { createPassport } from './passport';
 import { Redis } from 'ioredis';
 import { redisSessionStore } from '../backend/redis';
 import {
@@ -87,10 +88,9 @@ function wantsHtml(ctx: Context): boolean {
   return ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
 }
 
-/** The logged-in user's name, from the app's own session data. */
+/** The logged-in user's name: passport's user of this request (`ctx.state.user`). */
 function username(ctx: Context): string | undefined {
-  const name = (ctx.session as { username?: unknown } | null)?.username;
-  return typeof name === 'string' ? name : undefined;
+  return (ctx.state as { user?: User | null }).user?.username;
 }
 
 /** A same-origin path to return to after login, never an open redirect. */
@@ -168,7 +168,11 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     // Administrators get shorter timeouts (evaluated at login, stored on the session).
     policy: async ({ userId }) =>
       ADMIN_USERNAMES.has((await usernameOf(knex, userId)) ?? '') ? { warnAfter: adminWarnAfter, expireAfter: adminExpireAfter } : {},
-    isAdmin: (ctx) => ADMIN_USERNAMES.has(username(ctx) ?? ''),
+    // Runs in sessionwatch's API routes, before passport.session(): the tracked session says who it is.
+    isAdmin: async (ctx) => {
+      const current = sw.current(ctx);
+      return current !== undefined && ADMIN_USERNAMES.has((await usernameOf(knex, current.userId)) ?? '');
+    },
     geoip: config.geoipDatabase ? { database: config.geoipDatabase } : undefined,
   });
   await sw.migrate();
@@ -184,6 +188,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     );
   });
   await setUpUsers(knex, DEMO_USERS);
+  const passport = createPassport(knex);
 
   const app = new Koa();
   app.keys = config.keys;
@@ -221,12 +226,17 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
       app,
     ),
   );
+  // sessionwatch, then passport: a revoked or expired session is emptied before passport loads its
+  // user (no query for it), and a database outage answers 503 before passport would need the
+  // database. The other order is as safe: an ended session is out either way.
   app.use(sw.middleware());
+  app.use(passport.initialize());
+  app.use(passport.session());
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' }));
 
   const router = new Router();
 
-  router.post('/login', async (ctx) => {
+  router.post('/login', async (ctx, next) => {
     assertSameOrigin(ctx, new Set());
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const { username: name, password } = body;
@@ -238,26 +248,33 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
         : { error: 'bad_request', message: 'username and password are required strings' };
       return;
     }
-    const user = await authenticate(knex, name, password);
-    if (!user) {
-      ctx.status = 401;
-      ctx.body = html ? loginPage(pageOf(ctx), 'Wrong username or password.', safeNext(body.next)) : { error: 'invalid_credentials' };
-      return;
-    }
-    const remember = body.remember === true || body.remember === 'on' || body.remember === '1';
-    // "Keep me signed in": a long idle limit for this session only (never for administrators).
-    const keep = remember && !ADMIN_USERNAMES.has(user.username);
-    await sw.login(ctx, user.id, keep ? { policy: { warnAfter: rememberExpireAfter - 60, expireAfter: rememberExpireAfter } } : {});
-    (ctx.session as { username?: string }).username = user.username;
-    // The cookie must outlive the idle limit (koa-session's per-session maxAge).
-    if (keep) (ctx.session as { maxAge?: number }).maxAge = (rememberExpireAfter + 24 * 3600) * 1000;
-    if (html) ctx.redirect(safeNext(body.next));
-    else ctx.body = { username: user.username };
+    // passport-local checks the password (its strategy reads the parsed body); the callback answers
+    // as a page or as JSON.
+    const login = passport.authenticate('local', async (err: unknown, user: User | false) => {
+      if (err) throw err instanceof Error ? err : new Error('passport failed', { cause: err });
+      if (!user) {
+        ctx.status = 401;
+        ctx.body = html ? loginPage(pageOf(ctx), 'Wrong username or password.', safeNext(body.next)) : { error: 'invalid_credentials' };
+        return;
+      }
+      await ctx.login(user); // sessionwatch tracks this login when the request ends: no call needed
+      const remember = body.remember === true || body.remember === 'on' || body.remember === '1';
+      // "Keep me signed in": a long idle limit for this session only (never for administrators),
+      // which sw.login gives a login that passport just made.
+      if (remember && !ADMIN_USERNAMES.has(user.username)) {
+        await sw.login(ctx, user.id, { policy: { warnAfter: rememberExpireAfter - 60, expireAfter: rememberExpireAfter } });
+        // The cookie must outlive the idle limit (koa-session's per-session maxAge).
+        (ctx.session as { maxAge?: number }).maxAge = (rememberExpireAfter + 24 * 3600) * 1000;
+      }
+      if (html) ctx.redirect(safeNext(body.next));
+      else ctx.body = { username: user.username };
+    }) as Koa.Middleware;
+    await login(ctx, next);
   });
 
   router.post('/logout', async (ctx) => {
     assertSameOrigin(ctx, new Set());
-    await sw.logout(ctx);
+    await ctx.logout(); // passport's logout: sessionwatch ends the tracked session with it
     if (wantsHtml(ctx)) ctx.redirect('/');
     else ctx.status = 204;
   });

@@ -229,7 +229,7 @@ export class SessionCore implements Core {
     const newDevice = !(await this.knowsDevice(userId, record, now));
     await this.store.insert(record);
     await this.logEvents([eventOf(record, 'login', now, { newDevice })]);
-    this.setState(ctx, { record });
+    this.setState(ctx, { record, loggedIn: true });
     // The request may have come from an ended session: this answer is a login, not an end.
     ctx.remove(SESSION_ENDED_HEADER);
     const tracked = toTrackedSession(record);

@@ -89,6 +89,10 @@ export interface RequestState {
   ended?: EndReason;
   /** When that session ended (epoch ms): the 401's `endedFor`. */
   endedAt?: number;
+  /** True when {@link record} was created during this request (`sw.login`, or a login followed). */
+  loggedIn?: boolean;
+  /** True when another library (passport) regenerated the session during this request: a login or a logout. */
+  renewed?: boolean;
 }
 
 /**

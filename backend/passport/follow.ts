@@ -14,7 +14,7 @@ import type { Context } from 'koa';
 import { describeValue } from '../../shared/option-checks';
 import type { Core } from '../core/types';
 import type { SessionRecord } from '../store/types';
-import { currentStoreKey, sessionOf, unusableSession, type KoaSession } from '../tracking/koa-session-adapter';
+import { currentStoreKey, sessionOf, unusableSession, watchRegenerate, type KoaSession } from '../tracking/koa-session-adapter';
 import type { ResolvedPassportOptions } from './options';
 import { endPassportView, forgetPassportUser, passportLoggedOut, passportUserOf } from './view';
 
@@ -72,6 +72,15 @@ export async function untrackedPassportLogin(sw: Core, ctx: Context, serialized:
   await sw.resetSession(ctx, 'logged-out');
 }
 
+/**
+ * Notes when passport renews the request's session (its login and logout regenerate it): a login
+ * as the user the session is already tracked for is a new login all the same (a new record and
+ * token: the cookie from before it is useless, as after `sw.login`).
+ */
+export function watchPassport(sw: Core, ctx: Context, session: KoaSession | null): void {
+  if (sw.options.passport && session) watchRegenerate(session, () => (sw.state(ctx).renewed = true));
+}
+
 /** True when passport holds a login in the session (and it is in use). */
 export function passportLoginOf(sw: Core, session: KoaSession | null): unknown {
   const passport = sw.options.passport;
@@ -80,8 +89,8 @@ export function passportLoginOf(sw: Core, session: KoaSession | null): unknown {
 
 /**
  * Once the app has answered: what the app did to the session is made true of its tracked session.
- * - passport logged in (a user in the session that the request's record is not of): tracked now,
- *   replacing the request's own record; if that fails, passport's login is taken back, so that no
+ * - passport logged in (a user in the session that the request's record is not of, or the same
+ *   user again): tracked now, replacing the request's own record; if that fails, passport's login is taken back, so that no
  *   untracked login is committed;
  * - passport logged out (`ctx.logout()`), or the app set `ctx.session = null`: the record ends
  *   (logged out);
@@ -97,7 +106,10 @@ export async function followLogin(sw: Core, ctx: Context): Promise<void> {
   if (serialized !== undefined) {
     try {
       const userId = userIdOf(sw, passport!, serialized);
-      if (record?.userId !== userId) await sw.trackLogin(ctx, userId);
+      const { renewed, loggedIn } = sw.state(ctx);
+      // Another user, or the same one logging in again (passport renewed the session, which
+      // sessionwatch did not log in during this request).
+      if (record?.userId !== userId || (renewed && !loggedIn)) await sw.trackLogin(ctx, userId);
     } catch (err) {
       forgetPassportUser(session, passport!.key);
       endPassportView(ctx);

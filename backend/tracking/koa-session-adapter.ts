@@ -93,6 +93,28 @@ export function sessionOf(ctx: Context): KoaSession | null {
   return (ctx as unknown as { session: KoaSession | null }).session;
 }
 
+/** The session's own `regenerate()`, kept when {@link watchRegenerate} wrapped it. */
+const OWN_REGENERATE = Symbol('sessionwatch: koa-session regenerate');
+
+/**
+ * Calls `onRegenerate` whenever something other than sessionwatch regenerates this request's
+ * session (passport does at every login and logout: how a login becomes visible whatever form it
+ * took). The wrapper is a non-enumerable own property of the session object, so it is never saved.
+ */
+export function watchRegenerate(session: KoaSession, onRegenerate: () => void): void {
+  const original = session.regenerate;
+  if (typeof original !== 'function' || Object.hasOwn(session, OWN_REGENERATE)) return;
+  Object.defineProperty(session, OWN_REGENERATE, { value: original });
+  Object.defineProperty(session, 'regenerate', {
+    configurable: true,
+    writable: true,
+    value(this: KoaSession, ...args: unknown[]) {
+      onRegenerate();
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    },
+  });
+}
+
 /** The session's own data keys (koa-session's `toJSON()`: no `_` internals, no functions). */
 function dataKeys(session: KoaSession): string[] {
   const data = typeof session.toJSON === 'function' ? session.toJSON() : session;
@@ -147,6 +169,7 @@ export async function regenerateSession(ctx: Context, keep: (key: string) => boo
   }
   // koa-session's regenerate() keeps the data under a new key: clear what goes first.
   for (const key of dataKeys(session)) if (!keep(key)) delete session[key];
-  if (typeof session.regenerate === 'function') await session.regenerate();
+  const regenerate = ((session as Record<symbol, unknown>)[OWN_REGENERATE] ?? session.regenerate) as KoaSession['regenerate'];
+  if (typeof regenerate === 'function') await regenerate.call(session);
   return sessionOf(ctx) ?? session;
 }

@@ -144,6 +144,20 @@ describe.each(DATABASE_KINDS)('koa-passport on %s', (kind) => {
         expect((await again.get('/guarded')).body).toMatchObject({ authenticated: true, stateUser: 'alice', tracked: '1' });
       });
 
+      test('logging in again as the same user makes a new session: the cookie from before is useless', async () => {
+        for (const form of LOGIN_FORMS) {
+          const browser = await logIn(form, 'bob');
+          const before = browser.clone();
+          const first = (await browser.get<SessionListResponse>('/session/sessions')).body.sessions.find((s) => s.current)!.id;
+          expect((await browser.post(`${form}?username=bob&password=bob`)).status).toBeLessThan(400);
+          const second = (await browser.get<SessionListResponse>('/session/sessions')).body.sessions.find((s) => s.current)!.id;
+          expect(second).not.toBe(first);
+          expect((await app.sw.listSessions(2)).map((s) => s.id)).not.toContain(first);
+          expect((await before.post('/guarded')).body).toMatchObject(NOBODY);
+          expect((await browser.post('/guarded')).body).toMatchObject({ authenticated: true, tracked: '2' });
+        }
+      });
+
       test('a wrong password creates nothing', async () => {
         const before = await app.sw.listSessions(2);
         const browser = new TestClient(app.url);
