@@ -28,8 +28,9 @@ export interface KoaSession {
   [key: string]: unknown;
   isNew?: boolean;
   externalKey?: string;
-  regenerate?(): Promise<void>;
-  toJSON?(): Record<string, unknown>;
+  /** Called on the session object (`.call(session)` when taken apart from it). */
+  regenerate?: (this: KoaSession, ...callback: unknown[]) => Promise<void> | void;
+  toJSON?: (this: KoaSession) => Record<string, unknown>;
 }
 
 /**
@@ -110,14 +111,14 @@ export function watchRegenerate(session: KoaSession, onRegenerate: () => void): 
     writable: true,
     value(this: KoaSession, ...args: unknown[]) {
       onRegenerate();
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
+      return original.apply(this, args);
     },
   });
 }
 
 /** The session's own data keys (koa-session's `toJSON()`: no `_` internals, no functions). */
 function dataKeys(session: KoaSession): string[] {
-  const data = typeof session.toJSON === 'function' ? session.toJSON() : session;
+  const data = typeof session.toJSON === 'function' ? session.toJSON.call(session) : session;
   return Object.keys(data).filter((key) => key[0] !== '_' && key !== 'isNew' && typeof session[key] !== 'function');
 }
 
