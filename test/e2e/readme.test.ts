@@ -48,3 +48,68 @@ test('the README integration example works as pasted', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 40000);
+
+/** Runs a README block as a TypeScript file in a fresh folder, pointed at this checkout; returns its URL. */
+async function runReadmeBlock(heading: string, run: (base: string) => Promise<void>): Promise<void> {
+  const code = readmeCodeBlock(heading);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionwatch-readme-'));
+  const file = path.join(dir, 'app.ts');
+  fs.writeFileSync(file, code.replace("from 'sessionwatch'", `from ${JSON.stringify(path.join(root, 'backend'))}`));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  let output = '';
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      NODE_PATH: path.join(root, 'node_modules'),
+      TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
+    },
+  });
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForServer(base, child, () => output);
+    await run(base);
+  } finally {
+    child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the README koa-passport example works as pasted: logins tracked, a revoked cookie refused, ctx.logout() ends it', async () => {
+  await runReadmeBlock('### With koa-passport', async (base) => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const logIn = async (password = 'alice') => {
+      const res = await fetch(`${base}/login`, {
+        method: 'POST',
+        headers: form,
+        body: `username=alice&password=${password}`,
+        redirect: 'manual',
+      });
+      const cookie = res.headers
+        .getSetCookie()
+        .filter((c) => !/expires=Thu, 01 Jan 1970/i.test(c))
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      return { location: res.headers.get('location'), cookie };
+    };
+    expect((await logIn('wrong')).location).toBe('/login');
+    const a = await logIn();
+    const b = await logIn();
+    expect(a.location).toBe('/');
+    const me = (await (await fetch(`${base}/`, { headers: { cookie: a.cookie } })).json()) as { user: string; session: string };
+    expect(me).toEqual({ user: 'alice', session: expect.any(String) as string });
+    const { sessions } = (await (await fetch(`${base}/session/sessions`, { headers: { cookie: a.cookie } })).json()) as SessionListResponse;
+    expect(sessions).toHaveLength(2);
+    const other = sessions.find((s) => !s.current)!;
+    const revoke = await fetch(`${base}/session/sessions/${other.id}`, { method: 'DELETE', headers: { cookie: a.cookie, origin: base } });
+    expect(revoke.status).toBe(204);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/`, { headers: { cookie: b.cookie } })).status).toBe(401);
+    const out = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie: a.cookie }, redirect: 'manual' });
+    expect(out.headers.get('location')).toBe('/login');
+    expect((await fetch(`${base}/session/sessions`, { headers: { cookie: a.cookie } })).status).toBe(401);
+    expect((await fetch(`${base}/`, { headers: { cookie: a.cookie } })).status).toBe(401);
+  });
+}, 40000);
