@@ -28,6 +28,11 @@ export const ROUTES = {
   history: '/history',
   /** Administrators: `GET` pages a user's security log. */
   adminUserHistory: '/admin/users/:userId/history',
+  /**
+   * OpenID providers (server option `backChannelLogout`): `POST` a logout token
+   * (`application/x-www-form-urlencoded`, `logout_token=…`) to end the sessions of that sign-in.
+   */
+  backChannelLogout: '/backchannel-logout',
 } as const;
 
 /** Joins `apiPrefix` and a route path: `apiPath('/session', ROUTES.ping)` → `/session/ping`. */

@@ -1,5 +1,6 @@
 /**
- * `readJsonObject(ctx, limit)`: the small JSON object bodies of the API. Over loopback HTTP with raw
+ * `readJsonObject(ctx, limit)`: the small JSON object bodies of the API; `readForm(ctx, limit)`:
+ * the form of an OpenID provider's back-channel logout. Over loopback HTTP with raw
  * requests (declared lengths, chunked bodies), on a Koa app that answers what it read or the
  * `400 bad_request` it threw.
  */
@@ -9,7 +10,7 @@ import Koa from 'koa';
 import { bodyParser } from '@koa/bodyparser';
 import { MAX_BODY_BYTES } from '../../shared/protocol';
 import { SessionWatchHttpError } from '../errors';
-import { readJsonObject } from './body';
+import { readForm, readJsonObject } from './body';
 
 interface Answer {
   status: number;
@@ -22,11 +23,12 @@ let parsed: http.Server;
 /** `?limit=` sets the limit; otherwise the default. */
 function app(withBodyParser: boolean): Koa {
   const koa = new Koa();
-  if (withBodyParser) koa.use(bodyParser({ enableTypes: ['json', 'text'], encoding: 'utf-8' }));
+  if (withBodyParser) koa.use(bodyParser({ enableTypes: ['json', 'text', 'form'], encoding: 'utf-8' }));
   koa.use(async (ctx) => {
     try {
       const limit = ctx.query.limit === undefined ? undefined : Number(ctx.query.limit);
-      ctx.body = { read: await readJsonObject(ctx, limit) };
+      // `/form`: the fields read, in order, as [name, value] pairs.
+      ctx.body = { read: ctx.path === '/form' ? [...(await readForm(ctx, limit ?? 100))] : await readJsonObject(ctx, limit) };
     } catch (err) {
       if (!(err instanceof SessionWatchHttpError)) throw err;
       ctx.status = err.status;
@@ -162,4 +164,52 @@ test('chunked, the limit counts every byte received: exactly the limit is read, 
 test('a body a body parser already read is reused; a non-object there is refused too', async () => {
   expect(await post(parsed, ['{"idleFor":5}'])).toEqual({ status: 200, body: { read: { idleFor: 5 } } });
   expect(await post(parsed, ['[1,2]'])).toEqual(refused('Body must be a JSON object'));
+});
+
+describe('readForm', () => {
+  const FORM = 'application/x-www-form-urlencoded';
+
+  test('the fields of a form, percent-decoded, repeated ones kept, whatever the charset parameter; also from a body parser', async () => {
+    const body = 'logout_token=eyJ.a%2Bb.c&x=%C3%BC&x=2';
+    const fields = [
+      ['logout_token', 'eyJ.a+b.c'],
+      ['x', 'ü'],
+      ['x', '2'],
+    ];
+    expect(await post(server, [body], { type: FORM, path: '/form' })).toEqual({ status: 200, body: { read: fields } });
+    expect(await post(server, ['logout_token=a', '.b.c'], { type: `${FORM}; charset=UTF-8`, path: '/form', declared: null })).toEqual({
+      status: 200,
+      body: { read: [['logout_token', 'a.b.c']] },
+    });
+    expect(await post(parsed, [body], { type: FORM, path: '/form' })).toEqual({ status: 200, body: { read: fields } });
+  });
+
+  test('names are data: __proto__ is a field like any other', async () => {
+    expect(await post(server, ['__proto__=1&constructor=2'], { type: FORM, path: '/form' })).toEqual({
+      status: 200,
+      body: {
+        read: [
+          ['__proto__', '1'],
+          ['constructor', '2'],
+        ],
+      },
+    });
+  });
+
+  test.each([
+    ['JSON', 'application/json', '{"logout_token":"a.b.c"}'],
+    ['text', 'text/plain', 'logout_token=a.b.c'],
+    ['none', null, 'logout_token=a.b.c'],
+  ])('Content-Type %s is refused', async (_name, type, body) => {
+    const answer = refused('Content-Type must be application/x-www-form-urlencoded');
+    expect(await post(server, [body], { type, path: '/form' })).toEqual(answer);
+  });
+
+  test('a body over the limit is refused, declared or sent', async () => {
+    const big = `logout_token=${'x'.repeat(100)}`;
+    expect(await post(server, [big], { type: FORM, path: '/form' })).toEqual(refused('Body exceeds 100 bytes'));
+    expect(await post(server, [big.slice(0, 50), big.slice(50)], { type: FORM, path: '/form', declared: null })).toEqual(
+      refused('Body exceeds 100 bytes'),
+    );
+  });
 });

@@ -19,6 +19,7 @@ import { NO_SECRET_MESSAGE, tagSecret, userTag } from '../tracking/user-tag';
 import { pageOr400, queryParams } from '../http/paging';
 import { toSecurityEvent } from '../insight/events';
 import { addAdminRoutes } from './admin';
+import { addBackChannelLogoutRoute } from './backchannel';
 import { revokeAndAnswer, withSession as guard, type SessionHandler } from './guard';
 
 /** Validates the ping's `idleFor`: a finite number of seconds in [0, MAX_IDLE_FOR]. */
@@ -160,6 +161,8 @@ export function createRoutes(sw: Core): (ctx: Context, next: Next) => Promise<vo
   });
 
   if (sw.options.isAdmin) addAdminRoutes(router, sw, sw.options.isAdmin);
+  // Without the option the path is unknown, as any other: 404.
+  if (sw.options.backChannelLogout) addBackChannelLogoutRoute(router, sw, sw.options.backChannelLogout.providers);
 
   const routes = router.routes() as unknown as Middleware;
   const pingPath = apiPath(apiPrefix, ROUTES.ping);
