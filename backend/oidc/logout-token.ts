@@ -231,14 +231,14 @@ export class LogoutTokenVerifier {
     const { payload, protectedHeader } = verified;
     // Everything below is about a token the provider signed.
     const typ = protectedHeader.typ;
-    if (
-      typ !== undefined &&
-      !TYPES.has(
-        String(typ)
-          .toLowerCase()
-          .replace(/^application\//, ''),
-      )
-    ) {
+    // Media types are case-insensitive, and `application/` may be left out (RFC 7515, 4.1.9).
+    const type =
+      typ === undefined
+        ? undefined
+        : String(typ)
+            .toLowerCase()
+            .replace(/^application\//, '');
+    if (type !== undefined && !TYPES.has(type)) {
       throw new LogoutTokenError(`the logout token's typ header ${shown(typ)} is neither "logout+jwt" nor "JWT"`);
     }
     const events = payload.events;

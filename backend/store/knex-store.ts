@@ -455,11 +455,13 @@ export class KnexStore implements Store {
     const matching = this.table().select('id').where('idp_issuer', issuer).whereNull('ended_at');
     if (sid !== undefined) matching.where('idp_sid', sid);
     if (subject !== undefined) matching.where('idp_subject', subject);
-    const rows: Row[] = await this.table()
-      .whereIn('id', this.lockedInIdOrder(matching))
-      .whereNull('ended_at')
-      .update({ ended_at: at, end_reason: reason })
-      .returning('*');
+    const query = this.table().whereIn('id', this.lockedInIdOrder(matching));
+    // Still live once locked. On SQLite as `+ended_at`: without ANALYZE statistics its planner
+    // would rather walk the `ended_at` index (every live session) than look the few ids up by the
+    // primary key (as in `sqliteTouchBatchSql`).
+    if (this.isPostgres) query.whereNull('ended_at');
+    else query.whereRaw('+?? IS NULL', ['ended_at']);
+    const rows: Row[] = await query.update({ ended_at: at, end_reason: reason }).returning('*');
     return rows.map(fromRow);
   }
 

@@ -463,6 +463,22 @@ export async function indexesServeEveryQuery(kind: Exclude<StoreKind, 'memory'>)
       expect(names.some((n) => n.endsWith(expected))).toBe(true);
     }
     if (kind === 'sqlite') {
+      // A back-channel logout looks its sessions up by their sign-in, then by the primary key.
+      const statements: Array<{ sql: string; bindings: unknown[] }> = [];
+      knex.on('query', (query: { sql: string; bindings: unknown[] }) => statements.push(query));
+      await store.endAllOfIdp('https://idp.example', { sid: 's' }, 'revoked', 1);
+      await store.endAllOfIdp('https://idp.example', { subject: 'u' }, 'revoked', 1);
+      knex.removeAllListeners('query');
+      for (const [i, { sql, bindings }] of statements.entries()) {
+        const details = (await knex.raw<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql}`, bindings as never)).map((r) => r.detail);
+        expect(details).toEqual([
+          expect.stringMatching(/^SEARCH sessionwatch_sessions USING INDEX sqlite_autoindex_sessionwatch_sessions_1 \(id=\?\)$/),
+          'LIST SUBQUERY 1',
+          expect.stringMatching(
+            i === 0 ? /idp_sid_index \(idp_issuer=\? AND idp_sid=\?\)$/ : /idp_subject_index \(idp_issuer=\? AND idp_subject=\?\)$/,
+          ),
+        ]);
+      }
       // A batch of touches looks each id up by the primary key, never scans the live sessions.
       const sql = sqliteTouchBatchSql(knex.raw('??', ['sessionwatch_sessions']).toQuery());
       const plan = (await knex.raw<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql}`, ['[]'])).map((r) => r.detail);
