@@ -82,9 +82,15 @@ interface Jose {
 
 type KeySet = (header: unknown, token: unknown) => Promise<unknown>;
 
-/** A real `import()`, which the CommonJS build keeps (tsc turns a written `import()` into `require`). */
-// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body: the only way to keep import() in CommonJS output
-const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+/**
+ * A real `import()`, which the CommonJS build keeps (tsc turns a written `import()` into
+ * `require`). Made only when needed: under `node --disallow-code-generation-from-strings` making it
+ * throws, which must not stop sessionwatch from loading.
+ */
+function nativeImport(specifier: string): Promise<unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body: the only way to keep import() in CommonJS output
+  return (new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>)(specifier);
+}
 
 let loading: Promise<Jose> | undefined;
 
