@@ -66,6 +66,8 @@ export function createMiddleware(sw: Core): Middleware {
    * either way — then `Cache-Control: no-store` on its answer when due.
    */
   const runApp = async (ctx: Context, next: Next): Promise<void> => {
+    // Only the app's own routes may log in with passport: the API's (pings above all) skip this.
+    watchPassport(sw, ctx, sessionOf(ctx));
     try {
       await next();
     } catch (err) {
@@ -150,7 +152,6 @@ function keepEndReason(sw: Core, ctx: Context, err: unknown): void {
  */
 function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): Promise<void> | undefined {
   const session = sessionOf(ctx);
-  watchPassport(sw, ctx, session);
   const token = session?.[sw.options.sessionKey];
   if (typeof token !== 'string') {
     const passportLogin = passportLoginOf(sw, session);
