@@ -128,8 +128,9 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   }
 
   /**
-   * Creates or updates the tables (Knex migrations), and opens the `geoip` database: a missing
-   * `maxmind` package or a bad file rejects here. Safe to call at every start.
+   * Creates or updates the tables (Knex migrations), opens the `geoip` database and, with
+   * `backChannelLogout`, loads `jose`: a missing `maxmind` or `jose` package, or a bad file, rejects
+   * here. Safe to call at every start.
    */
   async migrate(): Promise<void> {
     return this.core.migrate();

@@ -15,11 +15,21 @@ import type { SessionWatchConfigError } from '../errors';
 import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
 import { resolveSessionLimits } from '../inactivity/session-policy';
 import { idpSessionOf } from '../oidc/idp-login';
+import { loadJose } from '../oidc/logout-token';
 import type { ResolvedOptions } from '../options';
 import { assembleStore } from '../store/assemble';
 import { isMissingTableError } from '../store/missing-table';
 import { CachedStore } from '../store/cached-store';
-import type { DeviceKey, IdpSession, SecurityEventRecord, SessionLimits, SessionRecord, Store, SweepResult } from '../store/types';
+import type {
+  DeviceKey,
+  IdpSession,
+  SecurityEventRecord,
+  SessionLimits,
+  SessionRecord,
+  Store,
+  SweepResult,
+  IdpMatch,
+} from '../store/types';
 import { currentStoreKey, externalStoreOf, regenerateSession, sessionOf } from '../tracking/koa-session-adapter';
 import { endPassportView, passportUserOf } from '../passport/view';
 import {
@@ -91,7 +101,7 @@ export class SessionCore implements Core {
     this.startStore();
   }
 
-  /** Creates or updates the tables; opens the `geoip` database (its setup errors reject here). */
+  /** Creates or updates the tables; opens the `geoip` database and loads `jose` for `backChannelLogout` (their setup errors reject here). */
   async migrate(): Promise<void> {
     this.migrating++;
     try {
@@ -102,6 +112,8 @@ export class SessionCore implements Core {
     // Switching `ipPrivacy` on leaves no full address behind, in live or ended records or the log.
     if (this.options.ipPrivacy === 'truncate') await this.raw.rewriteAddresses(truncateIp);
     await this.locator?.ready();
+    // Said at start rather than at the provider's first logout token: "npm install jose".
+    if (this.options.backChannelLogout) await loadJose();
   }
 
   /**
@@ -396,7 +408,7 @@ export class SessionCore implements Core {
    * with that provider session (`sid`), or all of that provider user's (`subject` only), as
    * revoked `by: 'idp'`. `ctx` (the provider's request) finds koa-session's external store.
    */
-  async revokeIdp(issuer: string, match: { sid?: string; subject?: string }, ctx?: Context): Promise<number> {
+  async revokeIdp(issuer: string, match: IdpMatch, ctx?: Context): Promise<number> {
     const now = this.options.now();
     const ended = await this.store.endAllOfIdp(issuer, match, 'revoked', now);
     const actor: Actor = { by: 'idp', sessionId: null, userId: null };

@@ -7,7 +7,7 @@ import type { EndReason, RevokedBy, SessionListResponse } from '../../shared/pro
 import type { StoredAddress } from '../insight/ip-privacy';
 import type { SessionWatchConfigError } from '../errors';
 import type { ResolvedOptions } from '../options';
-import type { SecurityEventRecord, SessionRecord, Store } from '../store/types';
+import type { SecurityEventRecord, SessionRecord, Store, IdpMatch } from '../store/types';
 import type { RecordPage } from '../tracking/paging';
 import type { TrackedSession } from '../tracking/records';
 import type { SessionPolicy } from '../inactivity/session-policy';
@@ -151,7 +151,7 @@ export interface Core {
   /** Revokes one session of `userId`; false when unknown, ended or another user's. */
   revokeSession(userId: string, id: string, ctx?: Context): Promise<boolean>;
   /** Revokes the sessions signed in through `issuer` with that `sid` (or of that `subject`); returns how many. */
-  revokeIdp(issuer: string, match: { sid?: string; subject?: string }, ctx?: Context): Promise<number>;
+  revokeIdp(issuer: string, match: IdpMatch, ctx?: Context): Promise<number>;
   /** Revokes every session of `userId` but `exceptId`; returns how many. */
   revokeAll(userId: string, options: { exceptId?: string; ctx?: Context }): Promise<number>;
   /** One page of every user's live sessions (throws `PagingError` for a bad `limit` or `cursor`). */

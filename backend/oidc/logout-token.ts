@@ -59,6 +59,8 @@ export interface LogoutRequest {
   /** The provider's user: with no `sid`, all of that user's sessions end. */
   subject?: string;
   jti: string;
+  /** When the provider issued the token (its `iat`, epoch ms). */
+  issuedAt: number;
 }
 
 /** The part of `jose` used here (an optional peer, loaded on first use; its own types are not needed to build). */
@@ -267,7 +269,13 @@ export class LogoutTokenVerifier {
     // Past the earlier of exp and iat + the max age (with the tolerance), jose refuses the token.
     const lastSecond = Math.min(typeof exp === 'number' ? exp : Infinity, (iat as number) + MAX_TOKEN_AGE_S) + CLOCK_TOLERANCE_S;
     return {
-      request: { issuer: provider.issuer, jti, ...(sid !== undefined && { sid }), ...(sub !== undefined && { subject: sub }) },
+      request: {
+        issuer: provider.issuer,
+        jti,
+        issuedAt: (iat as number) * 1000,
+        ...(sid !== undefined && { sid }),
+        ...(sub !== undefined && { subject: sub }),
+      },
       rememberUntil: Math.max(now, lastSecond * 1000),
     };
   }

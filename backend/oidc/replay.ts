@@ -7,11 +7,11 @@
  * and accepts it once more. That is harmless by design rather than by luck:
  * - a token is accepted only while it is young (its `exp`, and `iat` within `MAX_TOKEN_AGE_S`; see
  *   `logout-token.ts`), and remembered here until then, so replay across time is refused everywhere;
- * - a replay can only log out, never log in: the sessions of a `sid` were all ended by the first
- *   delivery (the provider's session is over: its later sign-ins get another sid), so a replayed
- *   sid token ends nothing. A `sub`-only token replayed elsewhere within those minutes may end that
- *   user's sign-ins made since at that provider — the logout the provider asked for, once more.
- * A shared replay store would close that last gap; it would also add a write to every logout.
+ * - a replay can only log out, never log in, and only what the first delivery ended: a token ends
+ *   the sessions signed in before it was issued (its `iat`, give or take the clock tolerance; see
+ *   `routes/backchannel.ts`), all of which the first delivery ended already — a `sub`-only token
+ *   replayed elsewhere does not touch that user's later sign-ins.
+ * A shared replay store would add a write to every logout for nothing more.
  */
 
 /** Most tokens remembered: far more than an instance receives within a token's lifetime. */

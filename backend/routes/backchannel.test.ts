@@ -16,12 +16,20 @@ let app: MiniApp;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  app = await startMiniApp({
-    backChannelLogout: { issuer: 'https://idp.example', clientId: 'app' },
-    logger: { error: (message: string) => void errors.push(message) },
-  });
+  app = await startMiniApp(
+    {
+      backChannelLogout: { issuer: 'https://idp.example', clientId: 'app' },
+      logger: { error: (message: string) => void errors.push(message) },
+    },
+    // An app that did not wait for migrate(), or went on after its rejection.
+    { migrate: false },
+  );
 });
 afterAll(() => app.stop());
+
+test('migrate() rejects saying to install jose', async () => {
+  await expect(app.sw.migrate()).rejects.toThrow('sessionwatch: option "backChannelLogout" needs the jose package: npm install jose');
+});
 
 test('a logout token without jose installed: 500 misconfigured, "npm install jose", said once in the log', async () => {
   for (let i = 0; i < 2; i++) {

@@ -10,7 +10,7 @@ import { ERROR, ROUTES } from '../../shared/protocol';
 import type { Core } from '../core/types';
 import { SessionWatchHttpError } from '../errors';
 import { readForm } from '../http/body';
-import { LogoutTokenError, LogoutTokenVerifier, ProviderUnavailableError } from '../oidc/logout-token';
+import { CLOCK_TOLERANCE_S, LogoutTokenError, LogoutTokenVerifier, ProviderUnavailableError } from '../oidc/logout-token';
 import type { ResolvedBackChannelLogoutProvider } from '../oidc/options';
 
 /** Largest body read: a form with one logout token (see `MAX_TOKEN_LENGTH`) and room for extensions. */
@@ -38,8 +38,13 @@ export function addBackChannelLogoutRoute(router: Router, sw: Core, providers: R
       throw new SessionWatchHttpError(ERROR.badRequest, tokens.length ? 'logout_token is repeated' : 'logout_token is required');
     try {
       // A token with a sid ends that provider session's sessions (the sub, if any, is its user's);
-      // without one, all of that user's sessions signed in through the provider.
-      await verifier.handle(tokens[0], ({ issuer, sid, subject }) => sw.revokeIdp(issuer, sid !== undefined ? { sid } : { subject }, ctx));
+      // without one, all of that user's sessions signed in through the provider. Never a sign-in made
+      // after the token was issued (give or take the clocks' tolerance): the same token replayed on
+      // another instance, which has not seen its jti, cannot end the user's later sessions.
+      await verifier.handle(tokens[0], ({ issuer, sid, subject, issuedAt }) => {
+        const createdBefore = issuedAt + CLOCK_TOLERANCE_S * 1000;
+        return sw.revokeIdp(issuer, sid !== undefined ? { sid, createdBefore } : { subject, createdBefore }, ctx);
+      });
     } catch (err) {
       if (err instanceof LogoutTokenError) throw new SessionWatchHttpError(ERROR.badRequest, err.message);
       if (err instanceof ProviderUnavailableError) throw new SessionWatchHttpError(ERROR.unavailable, err.message);

@@ -8,6 +8,7 @@ import type {
   Store,
   SweepCutoffs,
   SweepResult,
+  IdpMatch,
 } from './types';
 
 /**
@@ -150,7 +151,7 @@ export class CachedStore implements Store {
     return ended;
   }
 
-  async endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number): Promise<SessionRecord[]> {
+  async endAllOfIdp(issuer: string, match: IdpMatch, reason: 'revoked', at: number): Promise<SessionRecord[]> {
     const ended = await this.inner.endAllOfIdp(issuer, match, reason, at);
     await this.changed(ended.map((r) => r.id));
     return ended;

@@ -11,6 +11,7 @@ import type {
   Store,
   SweepCutoffs,
   SweepResult,
+  IdpMatch,
 } from './types';
 
 /** Told of every guarded call's outcome: the error, or undefined on success. */
@@ -96,7 +97,7 @@ class FailClosedStore implements Store {
     return this.guard(() => this.inner.endAllOfUser(userId, reason, at, exceptId));
   }
 
-  endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number): Promise<SessionRecord[]> {
+  endAllOfIdp(issuer: string, match: IdpMatch, reason: 'revoked', at: number): Promise<SessionRecord[]> {
     return this.guard(() => this.inner.endAllOfIdp(issuer, match, reason, at));
   }
 

@@ -11,6 +11,7 @@ import type {
   Store,
   SweepCutoffs,
   SweepResult,
+  IdpMatch,
 } from './types';
 import { AGE_DEADLINE, IDLE_DEADLINE } from './migrations';
 import { DEFAULT_TABLE_NAME, eventsTableName, migrationConfig } from './migrations';
@@ -449,12 +450,13 @@ export class KnexStore implements Store {
     return rows.map(fromRow);
   }
 
-  async endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number) {
-    const { sid, subject } = checkIdpMatch(issuer, match);
+  async endAllOfIdp(issuer: string, match: IdpMatch, reason: 'revoked', at: number) {
+    const { sid, subject, createdBefore } = checkIdpMatch(issuer, match);
     // Served by the (idp_issuer, idp_sid) or (idp_issuer, idp_subject) index (migration 005).
     const matching = this.table().select('id').where('idp_issuer', issuer).whereNull('ended_at');
     if (sid !== undefined) matching.where('idp_sid', sid);
     if (subject !== undefined) matching.where('idp_subject', subject);
+    if (createdBefore !== undefined) matching.where('created_at', '<', createdBefore);
     const query = this.table().whereIn('id', this.lockedInIdOrder(matching));
     // Still live once locked. On SQLite as `+ended_at`: without ANALYZE statistics its planner
     // would rather walk the `ended_at` index (every live session) than look the few ids up by the

@@ -8,6 +8,7 @@ import type {
   SessionRecord,
   SweepCutoffs,
   SweepResult,
+  IdpMatch,
 } from './types';
 import { sweepSelects } from '../inactivity/policy';
 import { idpMatcher } from './idp-match';
@@ -82,7 +83,7 @@ export class MemoryStore implements Store {
     return ended;
   }
 
-  async endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number): Promise<SessionRecord[]> {
+  async endAllOfIdp(issuer: string, match: IdpMatch, reason: 'revoked', at: number): Promise<SessionRecord[]> {
     const matches = idpMatcher(issuer, match);
     const ended: SessionRecord[] = [];
     for (const record of this.records.values()) {

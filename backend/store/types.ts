@@ -25,6 +25,18 @@ export interface IdpSession {
   sid: string | null;
 }
 
+/**
+ * Which sessions of an OpenID provider a back-channel logout ends ({@link Store.endAllOfIdp}): a
+ * `sid` (that provider session's), a `subject` (all of that provider user's), or both (both must
+ * match); and only those created before `createdBefore` (epoch ms), when given: a logout token
+ * never ends sign-ins made after it was issued (a replay of it included).
+ */
+export interface IdpMatch {
+  sid?: string;
+  subject?: string;
+  createdBefore?: number;
+}
+
 /** One tracked session as stored. Times are UTC epoch milliseconds. */
 export interface SessionRecord {
   /** Opaque public id (random), shown to users and used in the HTTP API. */
@@ -181,10 +193,11 @@ export interface Store {
   /**
    * Ends the active records signed in through `issuer` that match: with `sid`, that provider
    * session's; with `subject` only, all of that provider user's (with both, records must match
-   * both). Returns those that were ended. Throws a TypeError when neither is given: an empty match
-   * never means "every session of the provider" (see `idp-match.ts`).
+   * both), created before `match.createdBefore` when given. Returns those that were ended. Throws a
+   * TypeError when neither a sid nor a subject is given: an empty match never means "every session
+   * of the provider" (see `idp-match.ts`).
    */
-  endAllOfIdp(issuer: string, match: { sid?: string; subject?: string }, reason: 'revoked', at: number): Promise<SessionRecord[]>;
+  endAllOfIdp(issuer: string, match: IdpMatch, reason: 'revoked', at: number): Promise<SessionRecord[]>;
   /**
    * Follows koa-session's external store key of an active record (a login library such as
    * passport regenerated the session after sessionwatch recorded it). False when the record is

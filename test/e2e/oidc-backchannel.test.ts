@@ -127,6 +127,20 @@ describe.each(DATABASE_KINDS)('OpenID Connect back-channel logout on %s', (kind)
     expect(rp.ended.map((e) => [e.session.id, e.by]).sort()).toEqual(sessions.map((s) => [s.record.id, 'idp']).sort());
   });
 
+  test('a token never ends sign-ins made after it was issued (a replay on another instance cannot log the user out again)', async () => {
+    // A token issued two minutes ago (still young enough), delivered now: gina signed in twice since.
+    const issued = Math.floor(Date.now() / 1000) - 120;
+    const before = await signedIn('gina');
+    const since = await signedIn('gina');
+    const res = await postLogout(rp.url, await token({ sub: 'gina', iat: issued, exp: issued + 300 }));
+    expect(res.status).toBe(200);
+    expect(await live(before.record)).toBe(true);
+    expect(await live(since.record)).toBe(true);
+    const now = await postLogout(rp.url, await token({ sub: 'gina' }));
+    expect(now.status).toBe(200);
+    expect([await live(before.record), await live(since.record)]).toEqual([false, false]);
+  });
+
   test('a good token that matches no session: 200, no-store, an empty body, no cookie; nothing ends', async () => {
     const { record } = await signedIn('gina');
     const res = await postLogout(rp.url, await token({ sid: 'no-such-sid', sub: 'gina' }));

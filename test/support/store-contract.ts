@@ -175,6 +175,17 @@ export function storeContract(kind: StoreKind): void {
     for (const r of others) expect((await store.findById(r.id))!.endedAt).toBeNull();
   });
 
+  test('endAllOfIdp with createdBefore leaves the sign-ins made since alone (a logout token never ends later sessions)', async () => {
+    const issuer = `https://idp-before-${kind}.example`;
+    const at = (createdAt: number) => record({ createdAt, lastActivity: createdAt, idp: { issuer, subject: 'frank', sid: null } });
+    const [old, edge, later] = [at(1_000), at(2_000), at(3_000)];
+    for (const r of [old, edge, later]) await store.insert(r);
+    expect((await store.endAllOfIdp(issuer, { subject: 'frank', createdBefore: 2_000 }, 'revoked', 5)).map((r) => r.id)).toEqual([old.id]);
+    expect((await store.endAllOfIdp(issuer, { subject: 'frank', createdBefore: 2_001 }, 'revoked', 6)).map((r) => r.id)).toEqual([edge.id]);
+    expect((await store.findById(later.id))!.endedAt).toBeNull();
+    await expect(store.endAllOfIdp(issuer, { subject: 'frank', createdBefore: NaN }, 'revoked', 7)).rejects.toThrow(TypeError);
+  });
+
   test('endAllOfIdp refuses a match that names nothing (it never ends every session of a provider)', async () => {
     const r = record({ idp: { issuer: 'https://idp-empty.example', subject: 'erin', sid: 'x' } });
     await store.insert(r);
