@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { assertSameOrigin, connect, createSessionWatch, isPostgresUrl, SessionWatch, type ExternalSessionStore } from '../backend';
 import { ADMIN_USERNAMES, changePassword, setUpUsers, usernameOf, type User } from './users';
 import { createPassport } from './passport';
+import { addOidcRoutes, oidcFromEnv, type OidcConfig } from './oidc';
 import { Redis } from 'ioredis';
 import { redisSessionStore } from '../backend/redis';
 import {
@@ -66,6 +67,8 @@ export interface ExampleConfig {
   geoipDatabase?: string;
   /** Where the demo says things on the server ("new sign-in"). Default `console.log`. */
   log?: (line: string) => void;
+  /** "Sign in with OpenID Connect" with this provider, and its back-channel logout. Off when unset. */
+  oidc?: OidcConfig;
 }
 
 export interface ExampleApp {
@@ -174,6 +177,8 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
       return current !== undefined && ADMIN_USERNAMES.has((await usernameOf(knex, current.userId)) ?? '');
     },
     geoip: config.geoipDatabase ? { database: config.geoipDatabase } : undefined,
+    // The provider's logout tokens end the sessions signed in through it (POST /session/backchannel-logout).
+    backChannelLogout: config.oidc && { issuer: config.oidc.issuer, clientId: config.oidc.clientId },
   });
   await sw.migrate();
   // "A new sign-in to your account": where a real app sends its e-mail (see the README).
@@ -209,6 +214,8 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     }
   });
   app.use(withContentSecurityPolicy);
+  // The login page offers the provider's sign-in.
+  if (config.oidc) app.use((ctx, next) => (((ctx.state as { page: PageContext }).page.oidc = true), next()));
   app.use(serveClientBundle);
   app.use(
     session(
@@ -387,6 +394,7 @@ export async function createExampleApp(config: ExampleConfig): Promise<ExampleAp
     } else ctx.body = { ended };
   });
 
+  if (config.oidc) await addOidcRoutes(router, { config: config.oidc, knex, sw, safeNext });
   app.use(router.routes()).use(router.allowedMethods());
 
   return {
@@ -441,6 +449,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig & {
     redisUrl: env.REDIS_URL || undefined,
     relogin: reloginFromEnv(env.SESSION_RELOGIN),
     geoipDatabase: env.GEOIP_DATABASE || undefined,
+    oidc: oidcFromEnv(env),
   };
 }
 

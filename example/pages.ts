@@ -12,6 +12,8 @@ export interface PageContext {
   nonce: string;
   /** The user is an administrator: the nav links to the admin page. */
   admin?: boolean;
+  /** The login page offers "Sign in with OpenID Connect" (`OIDC_*` set). */
+  oidc?: boolean;
 }
 
 export interface PageOptions extends PageContext {
@@ -93,6 +95,7 @@ export function loginPage(page: PageContext, error?: string, next = '/', reason?
        <p><label class="check"><input type="checkbox" name="remember" value="1"> Keep me signed in on this device</label></p>
        <p><button type="submit">Log in</button></p>
      </form>
+     ${page.oidc ? `<p><a href="/auth/oidc/login?next=${encodeURIComponent(next)}">Sign in with OpenID Connect</a></p>` : ''}
      <p>Demo account: <code>johndoe</code> / <code>johndoe</code>.</p>`,
     { title: 'Log in', ...page },
   );

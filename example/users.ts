@@ -81,3 +81,13 @@ export async function authenticate(knex: Knex, username: string, password: strin
   const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$00$00');
   return ok && row ? { id: row.id, username: row.username } : undefined;
 }
+
+/**
+ * The user of this name, created when missing without a password (one that signs in elsewhere:
+ * "Sign in with OpenID Connect"). Its stored hash is no scrypt hash, so no password ever matches.
+ */
+export async function findOrCreateUser(knex: Knex, username: string): Promise<User> {
+  await knex(TABLE).insert({ username, password_hash: '!' }).onConflict('username').ignore();
+  const row = (await knex<UserRow>(TABLE).where({ username }).first())!;
+  return { id: row.id, username: row.username };
+}

@@ -172,10 +172,14 @@ export class OidcBrowser {
     this.idp = new TestClient(issuer);
   }
 
-  /** Signs `user` in at the provider, following every redirect; resolves once the relying party has logged the browser in. */
-  async login(user: string): Promise<void> {
+  /**
+   * Signs `user` in at the provider, following every redirect from `start` (the relying party's
+   * sign-in path, returning to `/me`); resolves once the relying party has logged the browser in,
+   * its `/me` naming `name` (default `user`).
+   */
+  async login(user: string, { start = '/auth/login?next=/me', name = user }: { start?: string; name?: string } = {}): Promise<void> {
     let base = this.rp.baseUrl;
-    let res = await this.rp.get('/auth/login?next=/me');
+    let res = await this.rp.get(start);
     for (let hops = 0; res.status >= 300 && res.status < 400; hops++) {
       if (hops > 10) throw new Error('too many redirects');
       const target = new URL(res.headers.get('location')!, base);
@@ -187,7 +191,8 @@ export class OidcBrowser {
         res = await this.idp.post('/login', { body: new URLSearchParams({ uid, username: user }).toString(), headers: FORM });
       }
     }
-    if (res.status !== 200 || (res.body as { user?: string }).user !== user) {
+    const body = res.body as { user?: string; username?: string };
+    if (res.status !== 200 || (body.user ?? body.username) !== name) {
       throw new Error(`the sign-in of ${user} ended with ${res.status} ${res.text.slice(0, 300)}`);
     }
   }
