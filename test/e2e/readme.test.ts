@@ -8,29 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
 import type { SessionListResponse } from '../../shared/protocol';
+import { startIdp } from '../support/oidc-idp';
+import { OidcBrowser } from '../support/oidc-rp';
 
 test('the README integration example works as pasted', async () => {
-  const code = readmeCodeBlock('## Add it to your Koa app');
-  expect(code.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(25);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionwatch-readme-'));
-  const file = path.join(dir, 'app.ts');
-  fs.writeFileSync(file, code.replace("from 'sessionwatch'", `from ${JSON.stringify(path.join(root, 'backend'))}`));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  let output = '';
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      NODE_PATH: path.join(root, 'node_modules'),
-      TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
-    },
-  });
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitForServer(base, child, () => output);
+  expect(
+    readmeCodeBlock('## Add it to your Koa app')
+      .split('\n')
+      .filter((l) => l.trim()).length,
+  ).toBeLessThanOrEqual(25);
+  await runReadmeBlock('## Add it to your Koa app', async (base, dir) => {
     const login = await fetch(`${base}/login?user=42`, { method: 'POST' });
     expect(login.status).toBe(200);
     const cookie = login.headers
@@ -43,24 +30,25 @@ test('the README integration example works as pasted', async () => {
     expect((await fetch(`${base}/logout`, { method: 'POST', headers: { cookie } })).status).toBe(204);
     expect((await fetch(`${base}/session/sessions`, { headers: { cookie } })).status).toBe(401);
     expect(fs.existsSync(path.join(dir, 'data', 'sessions.sqlite'))).toBe(true);
-  } finally {
-    child.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }, 40000);
 
-/** Runs a README block as a TypeScript file in a fresh folder, pointed at this checkout; returns its URL. */
-async function runReadmeBlock(heading: string, run: (base: string) => Promise<void>): Promise<void> {
+/** Runs a README block as a TypeScript file in a fresh folder, pointed at this checkout, then `run` against it. */
+async function runReadmeBlock(
+  heading: string,
+  run: (base: string, dir: string) => Promise<void>,
+  { port = 20000 + Math.floor(Math.random() * 20000), env = {} }: { port?: number; env?: Record<string, string> } = {},
+): Promise<void> {
   const code = readmeCodeBlock(heading);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionwatch-readme-'));
   const file = path.join(dir, 'app.ts');
   fs.writeFileSync(file, code.replace("from 'sessionwatch'", `from ${JSON.stringify(path.join(root, 'backend'))}`));
-  const port = 20000 + Math.floor(Math.random() * 20000);
   let output = '';
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
     cwd: dir,
     env: {
       ...process.env,
+      ...env,
       PORT: String(port),
       NODE_PATH: path.join(root, 'node_modules'),
       TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
@@ -71,7 +59,7 @@ async function runReadmeBlock(heading: string, run: (base: string) => Promise<vo
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitForServer(base, child, () => output);
-    await run(base);
+    await run(base, dir);
   } finally {
     child.kill();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -113,3 +101,37 @@ test('the README koa-passport example works as pasted: logins tracked, a revoked
     expect((await fetch(`${base}/`, { headers: { cookie: a.cookie } })).status).toBe(401);
   });
 }, 40000);
+
+test("the README OpenID Connect example works as pasted: signed in through a real provider, ended by the provider's back-channel logout", async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `http://127.0.0.1:${port}`;
+  const idp = await startIdp([
+    {
+      client_id: 'readme-app',
+      client_secret: 'readme-secret',
+      redirect_uris: [`${url}/callback`],
+      backchannel_logout_uri: `${url}/session/backchannel-logout`,
+      backchannel_logout_session_required: true,
+    },
+  ]);
+  try {
+    const env = { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'readme-app', OIDC_CLIENT_SECRET: 'readme-secret', APP_URL: url };
+    await runReadmeBlock(
+      '### With OpenID Connect',
+      async (base) => {
+        const browser = new OidcBrowser(base, idp.issuer);
+        await browser.login('alice', { start: '/login' });
+        const other = new OidcBrowser(base, idp.issuer);
+        await other.login('alice', { start: '/login' });
+        expect((await browser.rp.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(2);
+        await browser.logoutAtIdp();
+        expect((await browser.rp.get('/session/sessions')).status).toBe(401);
+        expect((await browser.rp.get('/')).body).toEqual({ user: null });
+        expect((await other.rp.get('/')).body).toEqual({ user: 'alice' });
+      },
+      { port, env },
+    );
+  } finally {
+    await idp.stop();
+  }
+}, 60000);
