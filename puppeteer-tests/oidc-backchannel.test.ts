@@ -7,8 +7,8 @@
  */
 import { createTestDatabase, type TestDatabase } from '../test/support/databases';
 import { objectContaining } from '../test/support/matchers';
-import { startIdp, type TestIdp } from '../test/support/oidc-idp';
-import { reserveServer, rpUrls, startOidcRp, type OidcRp } from '../test/support/oidc-rp';
+import { rpClient, startIdp, type TestIdp } from '../test/support/oidc-idp';
+import { reserveServer, startOidcRp, type OidcRp } from '../test/support/oidc-rp';
 import { browserSuite, BROWSERS, Session, state, until, waitForEnd } from './support';
 
 const CLIENT_ID = 'browser-rp';
@@ -22,15 +22,7 @@ let rp: OidcRp;
 beforeAll(async () => {
   db = await createTestDatabase('sqlite');
   const reserved = await reserveServer();
-  idp = await startIdp([
-    {
-      client_id: CLIENT_ID,
-      client_secret: 'browser-rp-secret',
-      redirect_uris: [rpUrls(reserved.url).redirect],
-      backchannel_logout_uri: rpUrls(reserved.url).backchannel,
-      backchannel_logout_session_required: true,
-    },
-  ]);
+  idp = await startIdp([rpClient(reserved.url, CLIENT_ID, 'browser-rp-secret')]);
   rp = await startOidcRp(reserved, {
     issuer: idp.issuer,
     clientId: CLIENT_ID,

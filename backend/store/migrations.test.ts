@@ -11,8 +11,28 @@ import { testRecord } from '../../test/support/records';
 import { connect, sqliteFilename } from './connect';
 import { KnexStore } from './knex-store';
 import { migrationConfig } from './migrations';
+import type { SessionRecord } from './types';
 
 const root = path.resolve(__dirname, '../..');
+
+/** A record as a row of the 001 schema (as 0.2 wrote it): the columns every version has. */
+function rowOf001(fields: Omit<SessionRecord, 'limits' | 'idp' | 'location'>): Record<string, unknown> {
+  return {
+    id: fields.id,
+    token_hash: fields.tokenHash,
+    store_key: null,
+    user_id: fields.userId,
+    ip: fields.ip,
+    user_agent: fields.userAgent,
+    browser_name: fields.browserName,
+    browser_version: fields.browserVersion,
+    os_name: fields.osName,
+    os_version: fields.osVersion,
+    device_type: fields.deviceType,
+    created_at: fields.createdAt,
+    last_activity: fields.lastActivity,
+  };
+}
 const knexCli = path.join(root, 'node_modules', 'knex', 'bin', 'cli.js');
 
 test('`knex migrate:latest` through knexfile.ts creates the table, and is idempotent', async () => {
@@ -53,21 +73,7 @@ test('a record made before 002_session_limits (and 003) reads back without limit
     await knex.migrate.up(migrationConfig()); // 001 only: the table as 0.2 made it
     const old = testRecord({ lastActivity: 1_000, createdAt: 1_000 });
     const { limits: _none, ...fields } = old;
-    await knex('sessionwatch_sessions').insert({
-      id: fields.id,
-      token_hash: fields.tokenHash,
-      store_key: null,
-      user_id: fields.userId,
-      ip: fields.ip,
-      user_agent: fields.userAgent,
-      browser_name: fields.browserName,
-      browser_version: fields.browserVersion,
-      os_name: fields.osName,
-      os_version: fields.osVersion,
-      device_type: fields.deviceType,
-      created_at: fields.createdAt,
-      last_activity: fields.lastActivity,
-    });
+    await knex('sessionwatch_sessions').insert(rowOf001(fields));
     await store.migrate();
     expect(await store.findById(old.id)).toEqual({ ...old, loginIp: null, location: null });
     // Its login was at its only recorded address.
@@ -97,22 +103,7 @@ test('a schema before 005_login_flows reads records without an OpenID sign-in; a
     expect(await knex.schema.hasColumn('sessionwatch_sessions', 'idp_issuer')).toBe(false);
     const old = testRecord();
     const { limits: _limits, idp: _idp, location: _location, ...fields } = old;
-    await knex('sessionwatch_sessions').insert({
-      id: fields.id,
-      token_hash: fields.tokenHash,
-      store_key: null,
-      user_id: fields.userId,
-      ip: fields.ip,
-      login_ip: fields.loginIp,
-      user_agent: fields.userAgent,
-      browser_name: fields.browserName,
-      browser_version: fields.browserVersion,
-      os_name: fields.osName,
-      os_version: fields.osVersion,
-      device_type: fields.deviceType,
-      created_at: fields.createdAt,
-      last_activity: fields.lastActivity,
-    });
+    await knex('sessionwatch_sessions').insert({ ...rowOf001(fields), login_ip: fields.loginIp });
     // Read by a store on the old schema (an instance still running the earlier version's table).
     expect(await store.findById(old.id)).toEqual(old);
     await store.migrate();

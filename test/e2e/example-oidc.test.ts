@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { OIDC_CALLBACK_PATH, oidcFromEnv } from '../../example/oidc';
 import type { SessionListResponse } from '../../shared/protocol';
 import { startExample, type RunningExample } from '../support/example-server';
-import { startIdp, type TestIdp } from '../support/oidc-idp';
+import { rpClient, startIdp, type TestIdp } from '../support/oidc-idp';
 import { OidcBrowser } from '../support/oidc-rp';
 
 /** A free loopback port: the provider's registration needs the demo's URL before the demo starts. */
@@ -28,16 +28,8 @@ describe('the example app with OpenID Connect', () => {
   beforeAll(async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    idp = await startIdp([
-      {
-        client_id: 'sessionwatch-demo',
-        client_secret: 'demo-secret',
-        redirect_uris: [`${url}${OIDC_CALLBACK_PATH}`],
-        // The route the README documents.
-        backchannel_logout_uri: `${url}/session/backchannel-logout`,
-        backchannel_logout_session_required: true,
-      },
-    ]);
+    // Its back-channel logout at the route the README documents.
+    idp = await startIdp([rpClient(url, 'sessionwatch-demo', 'demo-secret', OIDC_CALLBACK_PATH)]);
     const oidc = oidcFromEnv({ OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'sessionwatch-demo', OIDC_CLIENT_SECRET: 'demo-secret' });
     example = await startExample('sqlite', { port, oidc });
   });

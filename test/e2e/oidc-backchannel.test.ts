@@ -12,8 +12,8 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../suppor
 import { TestClient } from '../support/http-client';
 import { anyNumber, anyString, objectContaining, stringMatching } from '../support/matchers';
 import { startMiniApp } from '../support/mini-app';
-import { startIdp, type TestIdp } from '../support/oidc-idp';
-import { OidcBrowser, reserveServer, rpUrls, startOidcRp, type OidcRp } from '../support/oidc-rp';
+import { rpClient, startIdp, type TestIdp } from '../support/oidc-idp';
+import { OidcBrowser, reserveServer, startOidcRp, type OidcRp } from '../support/oidc-rp';
 
 const CLIENT_ID = 'the-rp';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -36,15 +36,7 @@ describe.each(DATABASE_KINDS)('OpenID Connect back-channel logout on %s', (kind)
   beforeAll(async () => {
     db = await createTestDatabase(kind);
     const reserved = await reserveServer();
-    idp = await startIdp([
-      {
-        client_id: CLIENT_ID,
-        client_secret: 'the-rp-secret',
-        redirect_uris: [rpUrls(reserved.url).redirect],
-        backchannel_logout_uri: rpUrls(reserved.url).backchannel,
-        backchannel_logout_session_required: true,
-      },
-    ]);
+    idp = await startIdp([rpClient(reserved.url, CLIENT_ID, 'the-rp-secret')]);
     const knex = connect(db.url, { schema: db.schema });
     store = new KnexStore(knex, { schema: db.schema });
     rp = await startOidcRp(reserved, {

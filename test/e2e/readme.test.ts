@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readmeCodeBlock, ROOT as root, waitForServer } from '../support/readme';
 import type { SessionListResponse } from '../../shared/protocol';
-import { startIdp } from '../support/oidc-idp';
+import { rpClient, startIdp } from '../support/oidc-idp';
 import { OidcBrowser } from '../support/oidc-rp';
 
 test('the README integration example works as pasted', async () => {
@@ -105,15 +105,7 @@ test('the README koa-passport example works as pasted: logins tracked, a revoked
 test("the README OpenID Connect example works as pasted: signed in through a real provider, ended by the provider's back-channel logout", async () => {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}`;
-  const idp = await startIdp([
-    {
-      client_id: 'readme-app',
-      client_secret: 'readme-secret',
-      redirect_uris: [`${url}/callback`],
-      backchannel_logout_uri: `${url}/session/backchannel-logout`,
-      backchannel_logout_session_required: true,
-    },
-  ]);
+  const idp = await startIdp([rpClient(url, 'readme-app', 'readme-secret', '/callback')]);
   try {
     const env = { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'readme-app', OIDC_CLIENT_SECRET: 'readme-secret', APP_URL: url };
     await runReadmeBlock(

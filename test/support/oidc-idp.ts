@@ -20,6 +20,20 @@ export interface IdpClient {
   backchannel_logout_session_required?: boolean;
 }
 
+/**
+ * The registration of a relying party at `url` whose sessionwatch serves the default `apiPrefix`:
+ * its redirect URI (`redirectPath`) and its back-channel logout URL, with the sid required.
+ */
+export function rpClient(url: string, clientId: string, clientSecret: string, redirectPath = '/auth/callback'): IdpClient {
+  return {
+    client_id: clientId,
+    client_secret: clientSecret,
+    redirect_uris: [`${url}${redirectPath}`],
+    backchannel_logout_uri: `${url}/session/backchannel-logout`,
+    backchannel_logout_session_required: true,
+  };
+}
+
 /** A back-channel logout the provider made: to which client, for which sid, and the token (or the error). */
 export interface Delivery {
   ok: boolean;

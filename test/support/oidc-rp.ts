@@ -53,7 +53,7 @@ export interface OidcRp {
 }
 
 /** Where the provider sends the browser back, and its back-channel logout URL, for `url`. */
-export const rpUrls = (url: string) => ({
+const rpUrls = (url: string) => ({
   redirect: `${url}/auth/callback`,
   backchannel: `${url}/session/backchannel-logout`,
 });
