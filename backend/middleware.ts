@@ -101,6 +101,8 @@ export function createMiddleware(sw: Core): Middleware {
       if (order !== 'ok') throw sw.configError(`order:${order}`, ORDER_MESSAGES[order]);
       const unusable = unusableSession(ctx);
       if (unusable !== undefined) throw sw.configError('session:unusable', unusable);
+      // The request's state, from here on: what `sw.login()` knows the request was checked by.
+      sw.state(ctx);
       pending = checkSession(sw, ctx, apiPassive);
     } catch (err) {
       answer(ctx, err);

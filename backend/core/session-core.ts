@@ -30,7 +30,7 @@ import type {
   SweepResult,
   IdpMatch,
 } from '../store/types';
-import { currentStoreKey, externalStoreOf, regenerateSession, sessionOf } from '../tracking/koa-session-adapter';
+import { currentStoreKey, externalStoreOf, regenerateSession, requestCookieSession, sessionOf } from '../tracking/koa-session-adapter';
 import { endPassportView, passportUserOf } from '../passport/view';
 import {
   decodeActivityCursor,
@@ -43,7 +43,7 @@ import {
   type RecordPage,
 } from '../tracking/paging';
 import { newRecord, toSessionInfo, toTrackedSession, type TrackedSession } from '../tracking/records';
-import { newToken } from '../tracking/tokens';
+import { hashToken, newPublicId, newToken } from '../tracking/tokens';
 import { LogOnce } from './log-once';
 import type { Core, EventPage, LoginOptions, RequestState, SessionEndedEvent, SessionWatchEvents } from './types';
 
@@ -197,6 +197,15 @@ export class SessionCore implements Core {
 
   /** Logs `userId` (validated) in on this request; see `SessionWatch.login`. */
   async login(ctx: Context, userId: string, options: LoginOptions = {}): Promise<TrackedSession> {
+    // A request sw.middleware() never saw: the login would be tracked, but none of the session's
+    // requests checked (a router mounted before the middleware, or no middleware at all).
+    if (!this.stateOf(ctx)) {
+      throw this.configError(
+        'login:unseen',
+        'sessionwatch: sw.login() was called on a request that sw.middleware() did not check: mount ' +
+          '`app.use(sw.middleware())` right after koa-session, before your routes (and before any router that logs in)',
+      );
+    }
     // Decided before anything changes: a bad policy or `idp` fails the login with the old session intact.
     const limits = await this.limitsOf(ctx, userId, options.policy);
     const idp = options.idp === undefined ? null : idpSessionOf(options.idp);
@@ -215,6 +224,23 @@ export class SessionCore implements Core {
     if (!passport || session === null) return false;
     const serialized = passportUserOf(session, passport.key);
     return serialized !== undefined && passport.userIdOf(serialized) === userId;
+  }
+
+  async adoptLogin(ctx: Context, userId: string): Promise<boolean> {
+    // With cookie sessions the cookie is the whole session: a copy taken before the adoption would
+    // be adopted again at every replay, and never end. The adopted cookie is remembered as an
+    // ended record of its own (by the hash of its value, kept for `retention`), so that a copy is
+    // refused; with an external store, the store entry itself becomes the tracked session.
+    const cookie = requestCookieSession(ctx);
+    const adopted = cookie === undefined ? undefined : hashToken(`adopted cookie session:${cookie}`);
+    if (adopted !== undefined && (await this.store.findByTokenHash(adopted, { fresh: true }))) return false;
+    await this.trackLogin(ctx, userId);
+    const record = this.stateOf(ctx)?.record;
+    if (adopted !== undefined && record) {
+      const now = this.options.now();
+      await this.store.insert({ ...record, id: newPublicId(), tokenHash: adopted, storeKey: null, endedAt: now, endReason: 'logged-out' });
+    }
+    return true;
   }
 
   async trackLogin(ctx: Context, userId: string): Promise<void> {
@@ -478,7 +504,7 @@ export class SessionCore implements Core {
   private async endTracked(ctx: Context): Promise<void> {
     const record = this.stateOf(ctx)?.record;
     if (!record) return;
-    this.setState(ctx, undefined);
+    this.setState(ctx, {});
     const deleted = await this.store.delete(record.id);
     if (!deleted) return;
     await this.logEvents([eventOf(deleted, 'logout', this.options.now())]);

@@ -144,6 +144,12 @@ export interface Core {
    */
   trackLogin(ctx: Context, userId: string): Promise<void>;
   /**
+   * Tracks a passport login sessionwatch never saw (`passport.untracked: 'track'`), as
+   * {@link trackLogin}; false when this very cookie session was adopted before (a copy of it,
+   * replayed): it must be logged out instead.
+   */
+  adoptLogin(ctx: Context, userId: string): Promise<boolean>;
+  /**
    * A logout made by another library (passport's `ctx.logout()`): the request's record is deleted
    * (`logged-out`) and its token leaves the session, whose other data the library decided about.
    */

@@ -16,7 +16,7 @@ import type { Core } from '../core/types';
 import type { SessionRecord } from '../store/types';
 import { currentStoreKey, sessionOf, unusableSession, watchRegenerate, type KoaSession } from '../tracking/koa-session-adapter';
 import type { ResolvedPassportOptions } from './options';
-import { endPassportView, forgetPassportUser, passportLoggedOut, passportUserOf } from './view';
+import { endPassportView, forgetPassportUser, passportKeyOf, passportLoggedOut, passportUserOf } from './view';
 
 /** The user id of passport's login; a serialized user sessionwatch cannot tell one from is the app's setup error. */
 function userIdOf(sw: Core, passport: ResolvedPassportOptions, serialized: unknown): string {
@@ -60,7 +60,9 @@ export async function untrackedPassportLogin(sw: Core, ctx: Context, serialized:
       'passport:untracked',
       'sessionwatch: a passport login without a tracked session came in; it is tracked from now on (passport.untracked: "track")',
     );
-    await sw.trackLogin(ctx, userId);
+    if (await sw.adoptLogin(ctx, userId)) return;
+    // A copy of a cookie session adopted before: the adopted one is the user's; this one is out.
+    await sw.resetSession(ctx, 'logged-out');
     return;
   }
   sw.advise(
@@ -102,6 +104,14 @@ export async function followLogin(sw: Core, ctx: Context): Promise<void> {
   const session = sessionOf(ctx);
   const { record } = sw.state(ctx);
   const passport = sw.options.passport;
+  // A passport made with another session key: its logins would go untracked without a word.
+  const key = passport && passportKeyOf(ctx);
+  if (passport && key !== undefined && key !== passport.key) {
+    throw sw.configError(
+      'passport:key',
+      `sessionwatch: passport keeps its login under ctx.session.${key}, not ctx.session.${passport.key}: set the option passport: { key: ${JSON.stringify(key)} }`,
+    );
+  }
   const serialized = passport ? passportUserOf(session, passport.key) : undefined;
   if (serialized !== undefined) {
     try {

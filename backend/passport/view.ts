@@ -34,8 +34,18 @@ export function forgetPassportUser(session: KoaSession | null, key: string): voi
 
 interface PassportState {
   /** Set by `passport.initialize()` (its `compat` default): the Authenticator of the request. */
-  _passport?: { instance?: { _userProperty?: unknown } };
+  _passport?: { instance?: { _userProperty?: unknown; _key?: unknown; _sm?: { _key?: unknown } } };
   [property: string]: unknown;
+}
+
+/**
+ * The session key the request's passport keeps its login under (its session manager's), when
+ * `passport.initialize()` ran on this request; undefined otherwise.
+ */
+export function passportKeyOf(ctx: Context): string | undefined {
+  const instance = (ctx.state as PassportState | undefined)?._passport?.instance;
+  const key = instance?._sm?._key ?? instance?._key;
+  return typeof key === 'string' ? key : undefined;
 }
 
 /**

@@ -143,6 +143,17 @@ export function requestStoreKey(ctx: Context): string | undefined {
 }
 
 /**
+ * The session cookie as the request sent it, with cookie sessions (koa-session without a store:
+ * the cookie is the session's data), signature checked as koa-session checks it; undefined with
+ * an external store or without koa-session.
+ */
+export function requestCookieSession(ctx: Context): string | undefined {
+  const options = optionsOf(ctx);
+  if (!options || options.store) return undefined;
+  return ctx.cookies.get(options.key, options as never) || undefined;
+}
+
+/**
  * The external key of the session as it is now (after a `regenerate()`, the new one). koa-session 7
  * keeps it on its per-request ContextSession, reachable only through a symbol-keyed property.
  */

@@ -204,16 +204,50 @@ describe.each(DATABASE_KINDS)('koa-passport on %s', (kind) => {
       expect(await watched.sw.listSessions(1)).toEqual([]);
     });
 
-    test('passport.untracked: "track" tracks it from its first request', async () => {
+    test('passport.untracked: "track" tracks it from its first request; a copy of that cookie is refused, for good', async () => {
       const browser = await untrackedCookie();
+      const stolen = browser.clone();
       const there = new TestClient(tracking.url);
       for (const [name, value] of browser.cookies) there.cookies.set(name, value);
+      const copy = there.clone();
       expect((await there.post('/guarded')).body).toMatchObject({ authenticated: true, tracked: '1' });
-      const sessions = await tracking.sw.listSessions(1);
-      expect(sessions).toHaveLength(1);
+      expect(await tracking.sw.listSessions(1)).toHaveLength(1);
+      // The cookie from before the adoption, replayed (with cookie sessions it is the whole session):
+      // never adopted a second time, never authenticated.
+      for (let i = 0; i < 3; i++) {
+        const replay = copy.clone();
+        expect((await replay.post('/guarded')).body).toMatchObject(NOBODY);
+      }
+      expect(await tracking.sw.listSessions(1)).toHaveLength(1);
+      expect((await there.post('/guarded')).body).toMatchObject({ authenticated: true, tracked: '1' });
       expect(await tracking.sw.revokeAll(1)).toBe(1);
       expect((await there.post('/guarded')).body).toMatchObject(NOBODY);
+      expect((await copy.clone().post('/guarded')).body).toMatchObject(NOBODY);
+      expect(stolen.cookies.size).toBeGreaterThan(0);
     });
+  });
+
+  test('passport with another session key: the login fails loudly (500 misconfigured naming the key) until passport.key says it', async () => {
+    const wrong = await startPassportApp(
+      { database: db.url, schema: db.schema, tableName: 'pp_key' },
+      { order: 'passport-first', key: 'auth' },
+    );
+    const right = await startPassportApp(
+      { database: db.url, schema: db.schema, tableName: 'pp_key_ok', passport: { key: 'auth' } },
+      { order: 'sessionwatch-first', key: 'auth' },
+    );
+    try {
+      const res = await new TestClient(wrong.url).post('/login/ctx?username=alice&password=alice');
+      expect([res.status, res.body]).toEqual([500, { error: 'misconfigured', message: stringContaining('passport: { key: "auth" }') }]);
+      const ok = new TestClient(right.url);
+      expect((await ok.post('/login?username=alice&password=alice')).status).toBe(302);
+      expect((await ok.get('/guarded')).body).toMatchObject({ authenticated: true, tracked: '1' });
+      await right.sw.revokeAll(1);
+      expect((await ok.get('/guarded')).body).toMatchObject(NOBODY);
+    } finally {
+      await wrong.stop();
+      await right.stop();
+    }
   });
 
   test('a serialized object needs passport.userId: without it the login fails loudly (500 misconfigured) and leaves no login', async () => {

@@ -13,7 +13,7 @@ import { TestClient } from '../support/http-client';
 import { listen, startMiniApp, type MiniApp } from '../support/mini-app';
 import { MemorySessionStore } from '../../example/memory-session-store';
 import type { SessionListResponse } from '../../shared/protocol';
-import { stringMatching } from '../support/matchers';
+import { stringContaining, stringMatching } from '../support/matchers';
 
 /** An app whose `ctx.session` is replaced on the context prototype, as `mm(app.context, 'session', …)` does. */
 async function mockedApp(
@@ -83,6 +83,41 @@ describe('a mocked ctx.session', () => {
       await app.stop();
     }
   });
+});
+
+test('sw.login() on a request sw.middleware() never checked: a 500 misconfigured saying to mount it, logged once', async () => {
+  const errors: string[] = [];
+  const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0, logger: { error: (message) => errors.push(message) } });
+  const app = new Koa();
+  app.keys = ['layers'];
+  app.silent = true;
+  app.use(session(app));
+  // The router that logs in, mounted before sessionwatch.
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/login') return next();
+    try {
+      await sw.login(ctx, 'alice');
+      ctx.body = { ok: true };
+    } catch (err) {
+      ctx.status = 500;
+      ctx.body = { message: (err as Error).message };
+    }
+  });
+  app.use(sw.middleware());
+  const server = await listen(app, sw);
+  try {
+    for (let i = 0; i < 2; i++) {
+      const res = await new TestClient(server.url).post('/login');
+      expect([res.status, res.body]).toEqual([
+        500,
+        { message: stringContaining('mount `app.use(sw.middleware())` right after koa-session') },
+      ]);
+    }
+    expect(errors).toHaveLength(1);
+    expect(await sw.listSessions('alice')).toEqual([]);
+  } finally {
+    await server.stop();
+  }
 });
 
 describe.each(DATABASE_KINDS)('login and logout edges on %s', (kind) => {

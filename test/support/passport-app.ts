@@ -60,7 +60,14 @@ export async function startPassportApp(
     order,
     sessionStore,
     serialize = (user) => user.id,
-  }: { order: PassportOrder; sessionStore?: ExternalSessionStore; serialize?: (user: User) => unknown },
+    key,
+  }: {
+    order: PassportOrder;
+    sessionStore?: ExternalSessionStore;
+    serialize?: (user: User) => unknown;
+    /** passport's session key, when not its own `passport`. */
+    key?: string;
+  },
 ): Promise<PassportApp> {
   const clock = {
     now: Date.UTC(2030, 0, 1),
@@ -71,6 +78,15 @@ export async function startPassportApp(
   const sw = new SessionWatch({ sweepInterval: 0, logger: false, now: () => clock.now, ...options });
   await sw.migrate();
   const passport = new KoaPassport();
+  if (key) {
+    // passport has no option for it: the key its session strategy and manager are made with
+    // (init() makes them again, and puts back Connect's framework in place of koa-passport's).
+    const internals = passport as unknown as { _key: string; _framework: unknown; init(): void; framework(fw: unknown): void };
+    const framework = internals._framework;
+    internals._key = key;
+    internals.init();
+    internals.framework(framework);
+  }
   passport.serializeUser((user, done) => done(null, serialize(user as User)));
   passport.deserializeUser((serialized: unknown, done) => {
     const id = typeof serialized === 'object' && serialized !== null ? (serialized as { id: number }).id : serialized;
