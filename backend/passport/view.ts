@@ -43,7 +43,8 @@ interface PassportState {
  * `passport.initialize()` ran on this request; undefined otherwise.
  */
 export function passportKeyOf(ctx: Context): string | undefined {
-  const instance = (ctx.state as PassportState | undefined)?._passport?.instance;
+  const state: PassportState | undefined = ctx.state;
+  const instance = state?._passport?.instance;
   const key = instance?._sm?._key ?? instance?._key;
   return typeof key === 'string' ? key : undefined;
 }

@@ -94,7 +94,10 @@ test('sw.login() on a request sw.middleware() never checked: a 500 misconfigured
   app.use(session(app));
   // The router that logs in, mounted before sessionwatch.
   app.use(async (ctx, next) => {
-    if (ctx.path !== '/login') return next();
+    if (ctx.path !== '/login') {
+      await next();
+      return;
+    }
     try {
       await sw.login(ctx, 'alice');
       ctx.body = { ok: true };
