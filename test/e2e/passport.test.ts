@@ -94,6 +94,10 @@ describe.each(DATABASE_KINDS)('koa-passport on %s', (kind) => {
         }
         const api = await stolen.clone().get('/session/sessions');
         expect([api.status, api.body]).toEqual([401, { error: 'session_revoked', endedFor: anyNumber() }]);
+        // The browser signs in again: a live session, no longer told of the one that ended.
+        expect((await browser.post(`${form}?username=alice&password=alice`)).status).toBeLessThan(400);
+        const again = await browser.get('/guarded');
+        expect([again.status, again.headers.get('session-ended')]).toEqual([200, null]);
       });
 
       test.each(LOGIN_FORMS)('%s: an idle-expired cookie, replayed, is never authenticated', async (form) => {
