@@ -262,7 +262,7 @@ export function securityLogPage(page: PageContext, username: string, prefix: str
   const script = `<script nonce="${escapeHtml(page.nonce)}">
 const api = ${JSON.stringify(prefix + path)};
 ${SCRIPT_HELPERS}
-const BY = { self: 'from that session', 'other-session': 'from another of ${of === undefined ? 'your' : 'their'} sessions', admin: 'by an administrator', server: 'by the system' };
+const BY = { self: 'from that session', 'other-session': 'from another of ${of === undefined ? 'your' : 'their'} sessions', admin: 'by an administrator', server: 'by the system', idp: 'at the identity provider' };
 const what = (e) => ({
   login: e.newDevice ? '<strong>Signed in from a new device</strong>' : 'Signed in',
   logout: 'Signed out',

@@ -209,6 +209,15 @@ export class SessionCore implements Core {
     // Decided before anything changes: a bad policy or `idp` fails the login with the old session intact.
     const limits = await this.limitsOf(ctx, userId, options.policy);
     const idp = options.idp === undefined ? null : idpSessionOf(options.idp);
+    const providers = this.options.backChannelLogout?.providers;
+    if (idp && !providers?.some((provider) => provider.issuer === idp.issuer)) {
+      const configured = providers ? `its issuers are ${providers.map((p) => JSON.stringify(p.issuer)).join(', ')}` : 'it is not set';
+      this.advise(
+        `login:idp:${idp.issuer}`,
+        `sessionwatch: a login through ${JSON.stringify(idp.issuer)} cannot be ended by that provider's back-channel logout: ` +
+          `the backChannelLogout option must name that issuer exactly (${configured})`,
+      );
+    }
     // Right after passport's ctx.login() for this user, clearing the session would undo that login.
     const keep = options.keepSessionInfo === true || this.passportUserIs(ctx, userId);
     await this.endTracked(ctx);

@@ -19,6 +19,9 @@ export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backcha
 export const MAX_TOKEN_AGE_S = 600;
 /** Clock difference tolerated between the provider and this server, in seconds. */
 export const CLOCK_TOLERANCE_S = 30;
+
+/** Least time between two fetches of a provider's keys for a token whose key is not in them. */
+export const JWKS_COOLDOWN_MS = 5_000;
 /** Longest a discovery document or JWKS request may take. */
 export const FETCH_TIMEOUT_MS = 5000;
 /** After a failed discovery, how long logout tokens of that provider are answered 503 before it is tried again. */
@@ -78,7 +81,7 @@ interface Jose {
       currentDate: Date;
     },
   ): Promise<{ payload: Record<string, unknown>; protectedHeader: { typ?: string } }>;
-  createRemoteJWKSet(url: URL, options: { timeoutDuration: number }): KeySet;
+  createRemoteJWKSet(url: URL, options: { timeoutDuration: number; cooldownDuration: number }): KeySet;
   decodeJwt(token: string): Record<string, unknown>;
 }
 
@@ -219,8 +222,12 @@ export class LogoutTokenVerifier {
     }
     // The issuer picks the keys and the audience; it is verified with the signature below.
     const provider = typeof unverified.iss === 'string' ? this.providers.get(unverified.iss) : undefined;
-    if (!provider)
-      throw new LogoutTokenError(`the logout token's issuer ${shown(unverified.iss)} is not a provider of the backChannelLogout option`);
+    if (!provider) {
+      const configured = [...this.providers.keys()].map((issuer) => JSON.stringify(issuer)).join(', ');
+      throw new LogoutTokenError(
+        `the logout token's issuer ${shown(unverified.iss)} is not a provider of the backChannelLogout option (${configured}: issuers are compared exactly, a trailing slash included)`,
+      );
+    }
     const now = this.options.now();
     let verified: Awaited<ReturnType<Jose['jwtVerify']>>;
     try {
@@ -325,7 +332,9 @@ export class LogoutTokenVerifier {
 
   private async keySetOf(jose: Jose, provider: ResolvedBackChannelLogoutProvider): Promise<KeySet> {
     const jwksUri = provider.jwksUri ?? (await this.discoverJwksUri(provider.issuer));
-    return jose.createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: this.timeoutMs });
+    // A token signed with a key the set does not hold makes jose fetch the set again, at most once
+    // per cooldown: short, so that a provider's key rotation costs its logouts a few seconds at most.
+    return jose.createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: this.timeoutMs, cooldownDuration: JWKS_COOLDOWN_MS });
   }
 
   /** The `jwks_uri` of the provider's discovery document (OpenID Connect Discovery 1.0, 4). */

@@ -41,12 +41,20 @@ export function addBackChannelLogoutRoute(router: Router, sw: Core, providers: R
       // without one, all of that user's sessions signed in through the provider. Never a sign-in made
       // after the token was issued (give or take the clocks' tolerance): the same token replayed on
       // another instance, which has not seen its jti, cannot end the user's later sessions.
-      await verifier.handle(tokens[0], ({ issuer, sid, subject, issuedAt }) => {
-        const createdBefore = issuedAt + CLOCK_TOLERANCE_S * 1000;
-        return sw.revokeIdp(issuer, sid !== undefined ? { sid, createdBefore } : { subject, createdBefore }, ctx);
-      });
+      // With both a sid and a sub, a session must match both (the provider's session of that user).
+      await verifier.handle(tokens[0], ({ issuer, sid, subject, issuedAt }) =>
+        sw.revokeIdp(issuer, { sid, subject, createdBefore: issuedAt + CLOCK_TOLERANCE_S * 1000 }, ctx),
+      );
     } catch (err) {
-      if (err instanceof LogoutTokenError) throw new SessionWatchHttpError(ERROR.badRequest, err.message);
+      if (err instanceof LogoutTokenError) {
+        // A provider whose logouts are all refused (an issuer spelled otherwise, a clock far off, keys
+        // rotated) would leave its users signed in here without a word: said once per kind of refusal.
+        sw.advise(
+          `backChannelLogout:refused:${err.message.slice(0, 60)}`,
+          `sessionwatch: a back-channel logout token was refused: ${err.message}`,
+        );
+        throw new SessionWatchHttpError(ERROR.badRequest, err.message);
+      }
       if (err instanceof ProviderUnavailableError) throw new SessionWatchHttpError(ERROR.unavailable, err.message);
       throw err;
     }

@@ -119,6 +119,15 @@ describe.each(DATABASE_KINDS)('OpenID Connect back-channel logout on %s', (kind)
     expect(rp.ended.map((e) => [e.session.id, e.by]).sort()).toEqual(sessions.map((s) => [s.record.id, 'idp']).sort());
   });
 
+  test("a token naming a sid and a sub ends a session only when both are its own (another user's sid: nothing)", async () => {
+    const alice = await signedIn('hana');
+    const bob = await signedIn('ivan');
+    expect((await postLogout(rp.url, await token({ sub: 'hana', sid: bob.record.idp!.sid }))).status).toBe(200);
+    expect([await live(alice.record), await live(bob.record)]).toEqual([true, true]);
+    expect((await postLogout(rp.url, await token({ sub: 'ivan', sid: bob.record.idp!.sid }))).status).toBe(200);
+    expect([await live(alice.record), await live(bob.record)]).toEqual([true, false]);
+  });
+
   test('a token never ends sign-ins made after it was issued (a replay on another instance cannot log the user out again)', async () => {
     // A token issued two minutes ago (still young enough), delivered now: gina signed in twice since.
     const issued = Math.floor(Date.now() / 1000) - 120;

@@ -197,3 +197,17 @@ describe.each(DATABASE_KINDS)('login and logout edges on %s', (kind) => {
     expect((await browser.post(path)).headers.get('session-ended')).toBe('logged-out');
   });
 });
+
+test('a login whose idp.iss is not an issuer of backChannelLogout is said once in the log (its sessions could not be ended)', async () => {
+  const errors: string[] = [];
+  const app = await startMiniApp(
+    { backChannelLogout: { issuer: 'https://idp.example', clientId: 'app' }, logger: { error: (message) => errors.push(message) } },
+    { loginOptions: () => ({ idp: { iss: 'https://idp.example/', sub: 'u1', sid: 's1' } }) },
+  );
+  try {
+    for (let i = 0; i < 2; i++) expect((await new TestClient(app.url).post('/login?user=u1')).status).toBe(200);
+    expect(errors).toEqual([stringContaining('must name that issuer exactly (its issuers are "https://idp.example")')]);
+  } finally {
+    await app.stop();
+  }
+});
