@@ -11,7 +11,6 @@
  * regenerates the session: the external store key the record keeps is the one passport leaves).
  */
 import type { Context } from 'koa';
-import { describeValue } from '../../shared/option-checks';
 import type { Core } from '../core/types';
 import type { SessionRecord } from '../store/types';
 import { currentStoreKey, sessionOf, unusableSession, watchRegenerate, type KoaSession } from '../tracking/koa-session-adapter';
@@ -25,10 +24,12 @@ function userIdOf(sw: Core, passport: ResolvedPassportOptions, serialized: unkno
   const advice = passport.customUserId
     ? 'the passport.userId option returned no user id (a non-empty string or number) for it'
     : 'set the option passport: { userId: (user) => user.id } to say which part is the user id';
-  throw sw.configError(
-    'passport:userId',
-    `sessionwatch: passport's serializeUser stored ${describeValue(serialized)} in the session; ${advice}`,
-  );
+  // What it is, never its values: the message reaches the browser in the 500's body.
+  const what =
+    serialized !== null && typeof serialized === 'object'
+      ? `an object (keys: ${Object.keys(serialized).slice(0, 10).join(', ') || 'none'})`
+      : `a ${typeof serialized}`;
+  throw sw.configError('passport:userId', `sessionwatch: passport's serializeUser stored ${what} in the session; ${advice}`);
 }
 
 /**

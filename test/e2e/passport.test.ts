@@ -269,6 +269,9 @@ describe.each(DATABASE_KINDS)('koa-passport on %s', (kind) => {
       const res = await browser.post('/login?username=alice&password=alice');
       expect(res.status).toBe(500);
       expect(res.body).toEqual({ error: 'misconfigured', message: stringContaining('passport: { userId: (user) => user.id }') });
+      // What it is, never its values (the body reaches the browser).
+      expect((res.body as { message: string }).message).toContain('an object (keys: id, name)');
+      expect(res.text).not.toContain('alice');
       expect((await browser.get('/guarded')).body).toMatchObject(NOBODY);
 
       const ok = new TestClient(right.url);
