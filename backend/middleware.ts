@@ -6,7 +6,8 @@ import { SessionWatchHttpError } from './errors';
 import { hashToken } from './tracking/tokens';
 import { UNKNOWN_IP } from './tracking/records';
 import { koaSessionOrder, requestStoreKey, sessionOf, unusableSession, type KoaSession } from './tracking/koa-session-adapter';
-import { checkPassportOfRecord, followLogin, passportLoginOf, untrackedPassportLogin, watchPassport } from './passport/follow';
+import { checkPassportOfRecord, followLogin, untrackedPassportLogin, watchPassport } from './passport/follow';
+import { passportLoginOf } from './passport/view';
 import { isExpired, recordPolicy, shouldTouch, type ActivityPolicy } from './inactivity/policy';
 import type { StoredAddress } from './insight/ip-privacy';
 import { createRoutes } from './routes';
@@ -156,7 +157,7 @@ function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): 
   const session = sessionOf(ctx);
   const token = session?.[sw.options.sessionKey];
   if (typeof token !== 'string') {
-    const passportLogin = passportLoginOf(sw, session);
+    const passportLogin = passportLoginOf(sw.options.passport, session);
     if (passportLogin !== undefined) return untrackedPassportLogin(sw, ctx, passportLogin);
     if (session && typeof session[sw.endedKey] === 'string') return explainTombstone(sw, ctx, session[sw.endedKey] as string);
     if (session?.isNew) return explainMissingStoreEntry(sw, ctx);

@@ -31,7 +31,7 @@ import type {
   IdpMatch,
 } from '../store/types';
 import { currentStoreKey, externalStoreOf, regenerateSession, requestCookieSession, sessionOf } from '../tracking/koa-session-adapter';
-import { endPassportView, passportUserOf } from '../passport/view';
+import { endPassportView, passportLoginOf } from '../passport/view';
 import {
   decodeActivityCursor,
   decodeEventCursor,
@@ -228,11 +228,8 @@ export class SessionCore implements Core {
 
   /** True when the request's session holds passport's login of `userId`. */
   private passportUserIs(ctx: Context, userId: string): boolean {
-    const passport = this.options.passport;
-    const session = sessionOf(ctx);
-    if (!passport || session === null) return false;
-    const serialized = passportUserOf(session, passport.key);
-    return serialized !== undefined && passport.userIdOf(serialized) === userId;
+    const serialized = passportLoginOf(this.options.passport, sessionOf(ctx));
+    return serialized !== undefined && this.options.passport!.userIdOf(serialized) === userId;
   }
 
   async adoptLogin(ctx: Context, userId: string): Promise<boolean> {
@@ -431,11 +428,18 @@ export class SessionCore implements Core {
     const now = this.options.now();
     const ended = await this.store.endAllOfUser(userId, 'revoked', now, options.exceptId);
     const caller = options.ctx && this.stateOf(options.ctx)?.record;
-    const revoked = ended.map((record) => ({ record, actor: actorOf(record, caller) }));
-    // One insert for all of them (an administrator ending a user's hundred sessions).
-    await this.logEvents(revoked.map(({ record, actor }) => eventOf(record, 'revoked', now, { actor })));
-    await Promise.all(revoked.map(({ record, actor }) => this.ended(record, 'revoked', options.ctx, { actor, logged: true })));
+    await this.revoked(ended, (record) => actorOf(record, caller), now, options.ctx);
     return ended.length;
+  }
+
+  /**
+   * After records were revoked together: their security log entries in one insert (an
+   * administrator ending a user's hundred sessions, a provider's logout), then each one's end.
+   */
+  private async revoked(records: SessionRecord[], actorFor: (record: SessionRecord) => Actor, now: number, ctx?: Context): Promise<void> {
+    const revoked = records.map((record) => ({ record, actor: actorFor(record) }));
+    await this.logEvents(revoked.map(({ record, actor }) => eventOf(record, 'revoked', now, { actor })));
+    await Promise.all(revoked.map(({ record, actor }) => this.ended(record, 'revoked', ctx, { actor, logged: true })));
   }
 
   /**
@@ -447,8 +451,7 @@ export class SessionCore implements Core {
     const now = this.options.now();
     const ended = await this.store.endAllOfIdp(issuer, match, 'revoked', now);
     const actor: Actor = { by: 'idp', sessionId: null, userId: null };
-    await this.logEvents(ended.map((record) => eventOf(record, 'revoked', now, { actor })));
-    await Promise.all(ended.map((record) => this.ended(record, 'revoked', ctx, { actor, logged: true })));
+    await this.revoked(ended, () => actor, now, ctx);
     return ended.length;
   }
 

@@ -84,17 +84,11 @@ export function watchPassport(sw: Core, ctx: Context, session: KoaSession | null
   if (sw.options.passport && session) watchRegenerate(session, () => (sw.state(ctx).renewed = true));
 }
 
-/** True when passport holds a login in the session (and it is in use). */
-export function passportLoginOf(sw: Core, session: KoaSession | null): unknown {
-  const passport = sw.options.passport;
-  return passport ? passportUserOf(session, passport.key) : undefined;
-}
-
 /**
  * Once the app has answered: what the app did to the session is made true of its tracked session.
  * - passport logged in (a user in the session that the request's record is not of, or the same
- *   user again): tracked now, replacing the request's own record; if that fails, passport's login is taken back, so that no
- *   untracked login is committed;
+ *   user again): tracked now, replacing the request's own record; if that fails, passport's login
+ *   is taken back, so that no untracked login is committed;
  * - passport logged out (`ctx.logout()`), or the app set `ctx.session = null`: the record ends
  *   (logged out);
  * - the session moved to another external store key (passport's regenerate after `sw.login`):
@@ -103,7 +97,7 @@ export function passportLoginOf(sw: Core, session: KoaSession | null): unknown {
 export async function followLogin(sw: Core, ctx: Context): Promise<void> {
   if (unusableSession(ctx) !== undefined) return;
   const session = sessionOf(ctx);
-  const { record } = sw.state(ctx);
+  const { record, renewed, loggedIn } = sw.state(ctx);
   const passport = sw.options.passport;
   // A passport made with another session key: its logins would go untracked without a word.
   const key = passport && passportKeyOf(ctx);
@@ -117,7 +111,6 @@ export async function followLogin(sw: Core, ctx: Context): Promise<void> {
   if (serialized !== undefined) {
     try {
       const userId = userIdOf(sw, passport!, serialized);
-      const { renewed, loggedIn } = sw.state(ctx);
       // Another user, or the same one logging in again (passport renewed the session, which
       // sessionwatch did not log in during this request).
       if (record?.userId !== userId || (renewed && !loggedIn)) await sw.trackLogin(ctx, userId);

@@ -6,6 +6,7 @@
  */
 import type { Context } from 'koa';
 import type { KoaSession } from '../tracking/koa-session-adapter';
+import type { ResolvedPassportOptions } from './options';
 
 /** passport's login in a session: the serialized user, or undefined for none. */
 export function passportUserOf(session: KoaSession | null, key: string): unknown {
@@ -14,6 +15,11 @@ export function passportUserOf(session: KoaSession | null, key: string): unknown
   const user = (data as { user?: unknown }).user;
   // passport's own test (SessionStrategy): any truthy value, or 0, is a login.
   return user || user === 0 ? user : undefined;
+}
+
+/** passport's login in a session as the `passport` option says where (none with `passport: false`). */
+export function passportLoginOf(passport: ResolvedPassportOptions | null, session: KoaSession | null): unknown {
+  return passport ? passportUserOf(session, passport.key) : undefined;
 }
 
 /**
