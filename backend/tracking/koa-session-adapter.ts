@@ -139,6 +139,11 @@ export function requestStoreKey(ctx: Context): string | undefined {
   const options = optionsOf(ctx);
   if (!options?.store) return undefined;
   if (options.externalKey) return options.externalKey.get(ctx) || undefined;
+  return sessionCookieOf(ctx, options);
+}
+
+/** The session cookie the request sent, signature checked as koa-session checks it. */
+function sessionCookieOf(ctx: Context, options: KoaSessionOptions): string | undefined {
   return ctx.cookies.get(options.key, options as never) || undefined;
 }
 
@@ -150,7 +155,7 @@ export function requestStoreKey(ctx: Context): string | undefined {
 export function requestCookieSession(ctx: Context): string | undefined {
   const options = optionsOf(ctx);
   if (!options || options.store) return undefined;
-  return ctx.cookies.get(options.key, options as never) || undefined;
+  return sessionCookieOf(ctx, options);
 }
 
 /**
