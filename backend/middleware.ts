@@ -5,7 +5,16 @@ import type { SessionRecord } from './store/types';
 import { SessionWatchHttpError } from './errors';
 import { hashToken } from './tracking/tokens';
 import { UNKNOWN_IP } from './tracking/records';
-import { koaSessionOrder, requestStoreKey, sessionOf, unusableSession, type KoaSession } from './tracking/koa-session-adapter';
+import {
+  endedTokenHashOf,
+  koaSessionOrder,
+  requestStoreKey,
+  sessionOf,
+  setEndedTokenHash,
+  settleEndedSession,
+  unusableSession,
+  type KoaSession,
+} from './tracking/koa-session-adapter';
 import { checkPassportOfRecord, followLogin, untrackedPassportLogin, watchPassport } from './passport/follow';
 import { passportLoginOf } from './passport/view';
 import { isExpired, recordPolicy, shouldTouch, type ActivityPolicy } from './inactivity/policy';
@@ -34,6 +43,9 @@ function isEndedCode(code: string): boolean {
   return reason !== null && reason !== 'logged-out';
 }
 
+/** Whether a request counts as the user's activity (see `createMiddleware`). */
+type Activity = (ctx: Context) => boolean;
+
 /** Codes whose `message` is part of the answer: it tells the caller (or the developer) what to fix. */
 const WITH_MESSAGE = new Set<string>([ERROR.badRequest, ERROR.forbidden, ERROR.misconfigured]);
 
@@ -53,6 +65,13 @@ export function createMiddleware(sw: Core): Middleware {
   const isApi = (path: string) => path === apiPrefix || path.startsWith(`${apiPrefix}/`);
   // A ping reports activity itself; a logout ends the session (and may say its deadline passed).
   const apiPassive = new Set([apiPath(apiPrefix, ROUTES.ping), apiPath(apiPrefix, ROUTES.logout)]);
+  /**
+   * Whether the request counts as the user's activity: not passive (the option), and under the
+   * prefix only a route the API has (a client with a wrong `apiPrefix`, pinging a 404 every
+   * interval, would otherwise keep its session alive for good).
+   */
+  const isActivity: Activity = (ctx) =>
+    !sw.options.isPassive(ctx) && (!isApi(ctx.path) || (!apiPassive.has(ctx.path) && routes.has(ctx.path, ctx.method)));
 
   /** A sessionwatch error becomes its JSON answer; anything else is the app's, and propagates. */
   const answer = (ctx: Context, err: unknown): void => {
@@ -74,6 +93,7 @@ export function createMiddleware(sw: Core): Middleware {
     } catch (err) {
       try {
         await followLogin(sw, ctx);
+        await settle(ctx);
       } catch (followErr) {
         // The app's own error is the answer; a failure to follow its login is said in the log.
         if (!(followErr instanceof SessionWatchHttpError)) sw.advise('follow-login', `sessionwatch: ${String(followErr)}`);
@@ -84,15 +104,31 @@ export function createMiddleware(sw: Core): Middleware {
     }
     try {
       await followLogin(sw, ctx);
+      await settle(ctx);
       applyNoStore(sw, ctx);
     } catch (err) {
       answer(ctx, err);
     }
   };
 
+  /** The API's routes, then what a logout among them left of the session settled. */
+  const runApi = async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await routes(ctx, next);
+    } catch (err) {
+      answer(ctx, err);
+    }
+    await settle(ctx);
+  };
+
   /** After the check: the API's own paths go through the router; the app's skip route matching. */
-  const dispatch = (ctx: Context, next: Next): Promise<void> =>
-    isApi(ctx.path) ? routes(ctx, next).then(undefined, (err: unknown) => answer(ctx, err)) : runApp(ctx, next);
+  const dispatch = (ctx: Context, next: Next): Promise<void> => (isApi(ctx.path) ? runApi(ctx, next) : runApp(ctx, next));
+
+  /**
+   * A request whose session sessionwatch logged out (and that did not log in again): what the
+   * cleared session leaves behind (see `settleEndedSession`) — no store entry when it is empty.
+   */
+  const settle = (ctx: Context): Promise<void> | undefined => (sw.state(ctx).loggedOut ? settleEndedSession(ctx) : undefined);
 
   return function sessionwatch(ctx: Context, next: Next): Promise<void> {
     let pending: Promise<void> | undefined;
@@ -104,7 +140,7 @@ export function createMiddleware(sw: Core): Middleware {
       if (unusable !== undefined) throw sw.configError('session:unusable', unusable);
       // The request's state, from here on: what `sw.login()` knows the request was checked by.
       sw.state(ctx);
-      pending = checkSession(sw, ctx, apiPassive);
+      pending = checkSession(sw, ctx, isActivity);
     } catch (err) {
       answer(ctx, err);
       return Promise.resolve();
@@ -153,13 +189,14 @@ function keepEndReason(sw: Core, ctx: Context, err: unknown): void {
  * session whose record is cached and needs no write: hashed once, found in memory (the cache's
  * own object, not a copy), checked by the pure policy — else a promise of the rest.
  */
-function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): Promise<void> | undefined {
+function checkSession(sw: Core, ctx: Context, isActivity: Activity): Promise<void> | undefined {
   const session = sessionOf(ctx);
   const token = session?.[sw.options.sessionKey];
   if (typeof token !== 'string') {
     const passportLogin = passportLoginOf(sw.options.passport, session);
     if (passportLogin !== undefined) return untrackedPassportLogin(sw, ctx, passportLogin);
-    if (session && typeof session[sw.endedKey] === 'string') return explainTombstone(sw, ctx, session[sw.endedKey] as string);
+    const endedTokenHash = endedTokenHashOf(ctx) ?? session?.[sw.endedKey];
+    if (typeof endedTokenHash === 'string') return explainTombstone(sw, ctx, endedTokenHash);
     if (session?.isNew) return explainMissingStoreEntry(sw, ctx);
     return undefined;
   }
@@ -169,14 +206,14 @@ function checkSession(sw: Core, ctx: Context, apiPassive: ReadonlySet<string>): 
     const time = sw.options.now();
     // Each session by its own limits (stored on its record), else the global ones.
     const policy = recordPolicy(cached, sw.options.policy);
-    if (!isExpired(cached, policy, time)) return enforceLive(sw, ctx, session!, cached, policy, time, apiPassive);
+    if (!isExpired(cached, policy, time)) return enforceLive(sw, ctx, session!, cached, policy, time, isActivity);
   }
   // Not cached, ended, or past its deadline by the cached copy: decided on the stored record.
-  return checkStored(sw, ctx, session!, tokenHash, apiPassive);
+  return checkStored(sw, ctx, session!, tokenHash, isActivity);
 }
 
 /** {@link checkSession} from the store: a cache miss, or a session that may have to end. */
-async function checkStored(sw: Core, ctx: Context, session: KoaSession, tokenHash: string, apiPassive: ReadonlySet<string>): Promise<void> {
+async function checkStored(sw: Core, ctx: Context, session: KoaSession, tokenHash: string, isActivity: Activity): Promise<void> {
   const policyOf = (record: SessionRecord) => recordPolicy(record, sw.options.policy);
   let record = await sw.store.findByTokenHash(tokenHash);
   const time = sw.options.now();
@@ -196,7 +233,7 @@ async function checkStored(sw: Core, ctx: Context, session: KoaSession, tokenHas
     await sw.resetSession(ctx, ended, record?.tokenHash, record?.endedAt ?? time);
     return;
   }
-  await enforceLive(sw, ctx, session, record!, policyOf(record!), time, apiPassive);
+  await enforceLive(sw, ctx, session, record!, policyOf(record!), time, isActivity);
 }
 
 /**
@@ -214,14 +251,14 @@ function enforceLive(
   record: SessionRecord,
   policy: ActivityPolicy,
   time: number,
-  apiPassive: ReadonlySet<string>,
+  isActivity: Activity,
 ): Promise<void> | undefined {
   sw.state(ctx).record = record;
   const passportEnded = checkPassportOfRecord(sw, ctx, session, record);
   if (passportEnded) return passportEnded;
   const address = sw.addressOf(ctx.ip);
   const moved = address.stored !== record.ip && address.stored !== UNKNOWN_IP;
-  const touch = !sw.options.isPassive(ctx) && !apiPassive.has(ctx.path) && shouldTouch(record, policy, time);
+  const touch = shouldTouch(record, policy, time) && isActivity(ctx);
   if (!moved && !touch) return undefined;
   return writeLive(sw, record, moved ? address : undefined, touch ? time : undefined);
 }
@@ -237,16 +274,22 @@ async function writeLive(sw: Core, record: SessionRecord, address: StoredAddress
 }
 
 /**
- * A browser whose session sessionwatch ended keeps, in its fresh anonymous session, the token hash
- * of the ended record (see `SessionCore.resetSession`): every later request gets the precise
- * reason from the record, on any instance, while the record is retained. Nothing is regenerated:
- * the session already holds no data of the ended login, and the app may be using it (a login form).
+ * A browser whose session sessionwatch ended keeps the token hash of the ended record in a cookie
+ * of its own (see `SessionCore.resetSession`; sessions of 0.2 kept it inside the session): every
+ * later request gets the precise reason from the record, on any instance, while the record is
+ * retained. Nothing is regenerated nor written: the session holds no data of the ended login, and
+ * the app may be using it (a login form).
  */
 async function explainTombstone(sw: Core, ctx: Context, tokenHash: string): Promise<void> {
   const record = await sw.store.findByTokenHash(tokenHash);
-  if (record && record.endedAt !== null) sw.markEnded(ctx, record.endReason ?? 'revoked', record.endedAt);
+  if (record && record.endedAt !== null) {
+    sw.markEnded(ctx, record.endReason ?? 'revoked', record.endedAt);
+    return;
+  }
   // Past retention (or never ended): the browser is simply logged out.
-  else delete sessionOf(ctx)![sw.endedKey];
+  setEndedTokenHash(ctx, null);
+  const session = sessionOf(ctx);
+  if (session && sw.endedKey in session) delete session[sw.endedKey];
 }
 
 /**

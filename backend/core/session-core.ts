@@ -30,7 +30,15 @@ import type {
   SweepResult,
   IdpMatch,
 } from '../store/types';
-import { currentStoreKey, externalStoreOf, regenerateSession, requestCookieSession, sessionOf } from '../tracking/koa-session-adapter';
+import {
+  clearSession,
+  currentStoreKey,
+  externalStoreOf,
+  regenerateSession,
+  requestCookieSession,
+  sessionOf,
+  setEndedTokenHash,
+} from '../tracking/koa-session-adapter';
 import { endPassportView, passportLoginOf } from '../passport/view';
 import {
   decodeActivityCursor,
@@ -266,6 +274,7 @@ export class SessionCore implements Core {
     const token = newToken();
     session[this.options.sessionKey] = token;
     delete session[this.endedKey];
+    setEndedTokenHash(ctx, null);
     const address = this.addressOf(ctx.ip);
     const now = this.options.now();
     const where = { ip: address.stored, location: await this.locationOf(address.full) };
@@ -348,10 +357,12 @@ export class SessionCore implements Core {
    * requests get the same precise reason instead of `unauthenticated`.
    */
   async resetSession(ctx: Context, reason: EndReason, endedTokenHash?: string, endedAt: number = this.options.now()): Promise<void> {
-    const session = await regenerateSession(ctx);
+    clearSession(ctx);
     endPassportView(ctx);
-    if (endedTokenHash && reason !== 'logged-out') session[this.endedKey] = endedTokenHash;
+    setEndedTokenHash(ctx, endedTokenHash && reason !== 'logged-out' ? endedTokenHash : null);
     this.markEnded(ctx, reason, endedAt);
+    // What the cleared session leaves behind is settled when the app has answered (settleEndedSession).
+    this.state(ctx).loggedOut = true;
   }
 
   markEnded(ctx: Context, reason: EndReason, endedAt: number = this.options.now()): void {
@@ -426,10 +437,29 @@ export class SessionCore implements Core {
 
   async revokeAll(userId: string, options: { exceptId?: string; ctx?: Context } = {}): Promise<number> {
     const now = this.options.now();
+    // Sessions past their deadline are not in any list: they end as what they are, and the count
+    // is of the sessions the user saw.
+    await this.endExpired((await this.store.listActive(userId)).filter((record) => record.id !== options.exceptId), now, options.ctx);
     const ended = await this.store.endAllOfUser(userId, 'revoked', now, options.exceptId);
     const caller = options.ctx && this.stateOf(options.ctx)?.record;
     await this.revoked(ended, (record) => actorOf(record, caller), now, options.ctx);
     return ended.length;
+  }
+
+  /** Ends as `expired` those of `records` past their deadline at `now` (as a request would, or the sweep). */
+  private async endExpired(records: SessionRecord[], now: number, ctx?: Context): Promise<void> {
+    const due = records.filter((record) => isExpired(record, recordPolicy(record, this.options.policy), now));
+    if (due.length === 0) return;
+    const expired = (await Promise.all(due.map((record) => this.store.end(record.id, 'expired', now)))).filter(
+      (record): record is SessionRecord => record !== undefined,
+    );
+    await this.expiredTogether(expired, now, ctx);
+  }
+
+  /** After records expired together: their log entries in one insert, then each one's end. */
+  private async expiredTogether(records: SessionRecord[], now: number, ctx?: Context): Promise<void> {
+    await this.logEvents(records.map((record) => eventOf(record, 'expired', now)));
+    await Promise.all(records.map((record) => this.ended(record, 'expired', ctx, { logged: true })));
   }
 
   /**
@@ -460,9 +490,7 @@ export class SessionCore implements Core {
     const now = this.options.now();
     const { policy, retentionMs, historyRetentionMs } = this.options;
     const result = await this.store.sweep(sweepCutoffs(policy, retentionMs, now, historyRetentionMs));
-    // One insert for the whole batch, rather than one per record.
-    await this.logEvents(result.expired.map((record) => eventOf(record, 'expired', now)));
-    await Promise.all(result.expired.map((record) => this.ended(record, 'expired', undefined, { logged: true })));
+    await this.expiredTogether(result.expired, now);
     return result;
   }
 

@@ -93,6 +93,11 @@ export interface RequestState {
   loggedIn?: boolean;
   /** True when another library (passport) regenerated the session during this request: a login or a logout. */
   renewed?: boolean;
+  /**
+   * True when sessionwatch cleared the request's session (`resetSession`) and nothing logged in
+   * since: the middleware settles what it leaves behind once the app has answered.
+   */
+  loggedOut?: boolean;
 }
 
 /**
@@ -106,8 +111,8 @@ export interface Core {
   /** The tracked-session store as requests use it: fail-closed, cached when enabled. */
   readonly store: Store;
   /**
-   * Key inside `ctx.session` of a browser whose session sessionwatch ended: the ended record's
-   * token hash (never the token), so its later requests still get the precise reason.
+   * Key inside `ctx.session` where sessionwatch 0.2 kept the ended record's token hash of a browser
+   * whose session it ended; read still, never written (the `<cookie>.ended` cookie holds it now).
    */
   readonly endedKey: string;
   /**

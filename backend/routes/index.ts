@@ -60,7 +60,13 @@ function seconds(ms: number): number {
  *
  * @internal
  */
-export function createRoutes(sw: Core): (ctx: Context, next: Next) => Promise<void> {
+export interface Api {
+  (ctx: Context, next: Next): Promise<void>;
+  /** True when the API has a route for this path and method (anything else is its 404 or 405). */
+  has(path: string, method: string): boolean;
+}
+
+export function createRoutes(sw: Core): Api {
   const { apiPrefix, trustedOrigins, now } = sw.options;
   // Strict and case-sensitive: `DELETE /sessions/` (an empty id) must never mean `DELETE /sessions`.
   const router = new Router({ prefix: apiPrefix, strict: true, sensitive: true });
@@ -181,8 +187,9 @@ export function createRoutes(sw: Core): (ctx: Context, next: Next) => Promise<vo
   };
   // Every open page pings once per ping interval: its one exact path (the router's, strict and
   // case-sensitive) goes straight to its handler, without matching every route twice.
-  return function api(ctx: Context, next: Next): Promise<void> {
+  const api = function api(ctx: Context, next: Next): Promise<void> {
     if (ctx.method === 'POST' && ctx.path === pingPath) return ping(ctx as RouterContext);
     return routed(ctx, next);
   };
+  return Object.assign(api, { has: (path: string, method: string) => router.match(path, method).route });
 }

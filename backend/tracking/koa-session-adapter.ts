@@ -174,8 +174,8 @@ export function currentStoreKey(ctx: Context): string | null {
  * Starts a fresh session: the old cookie is replaced, an external store entry is destroyed (the
  * data moves to a new key), and the app keeps a usable `ctx.session`. Its data is cleared, but for
  * the keys `keep` says to keep (a login with `keepSessionInfo`: all of the app's). Used at login (no
- * fixation) and whenever a session is logged out (revoked, expired, logout). A stand-in session
- * without `regenerate()` (a test's mock) is only cleared.
+ * fixation); a logout uses {@link clearSession}. A stand-in session without `regenerate()` (a
+ * test's mock) is only cleared.
  */
 export async function regenerateSession(ctx: Context, keep: (key: string) => boolean = () => false): Promise<KoaSession> {
   let session = sessionOf(ctx);
@@ -189,4 +189,70 @@ export async function regenerateSession(ctx: Context, keep: (key: string) => boo
   const regenerate = ((session as Record<symbol, unknown>)[OWN_REGENERATE] ?? session.regenerate) as KoaSession['regenerate'];
   if (typeof regenerate === 'function') await regenerate.call(session);
   return sessionOf(ctx) ?? session;
+}
+
+/**
+ * Logs the request's session out in place: its data is cleared and the app keeps a usable
+ * `ctx.session` (a login form may be answering). Nothing is written yet — koa-session's
+ * `regenerate()` would save the empty session at once, a store write and a key for every replay of
+ * a dead cookie — : what the request leaves behind is decided once the app has answered, by
+ * {@link settleEndedSession}.
+ */
+export function clearSession(ctx: Context): void {
+  const session = sessionOf(ctx);
+  if (session) for (const key of dataKeys(session)) delete session[key];
+}
+
+/**
+ * After the app answered a request whose session was logged out by {@link clearSession} (and
+ * not logged in again):
+ * - nothing in it → `ctx.session = null`: koa-session destroys the old store entry and expires the
+ *   cookie; a session that was never stored (a replayed cookie whose entry is gone, or no cookie) is
+ *   left alone, and koa-session writes nothing for it;
+ * - the app put data in it (a flash message) → `regenerate()`: the data moves to a new key, none of
+ *   it stays under the ended one.
+ * A stand-in session (no koa-session) is left as it is.
+ */
+export async function settleEndedSession(ctx: Context): Promise<void> {
+  const session = sessionOf(ctx);
+  if (!optionsOf(ctx) || !session) return;
+  if (dataKeys(session).length > 0) {
+    const regenerate = ((session as Record<symbol, unknown>)[OWN_REGENERATE] ?? session.regenerate) as KoaSession['regenerate'];
+    if (typeof regenerate === 'function') await regenerate.call(session);
+    return;
+  }
+  if (!session.isNew) (ctx as unknown as { session: null }).session = null;
+}
+
+/**
+ * The cookie that tells a browser's later requests why its session ended: the ended record's token
+ * hash (never the token), beside koa-session's cookie as `<key>.ended`, with its options (path,
+ * domain, secure, sameSite, signed) — httpOnly, and for as long as koa-session's own cookie. Kept
+ * in a cookie rather than in the session so that a logged-out browser costs no store entry.
+ * Undefined without koa-session (a stand-in session has no cookie of its own).
+ */
+function endedCookie(ctx: Context): { name: string; options: Record<string, unknown> } | undefined {
+  const options = optionsOf(ctx);
+  if (!options) return undefined;
+  const { path, domain, secure, sameSite, signed, maxAge } = options;
+  return {
+    name: `${options.key}.ended`,
+    options: { path, domain, secure, sameSite, signed, httpOnly: true, overwrite: true, maxAge: typeof maxAge === 'number' ? maxAge : undefined },
+  };
+}
+
+/** The token hash the request's ended-session cookie names (signature checked), if any. */
+export function endedTokenHashOf(ctx: Context): string | undefined {
+  const cookie = endedCookie(ctx);
+  if (!cookie) return undefined;
+  const value = ctx.cookies.get(cookie.name, cookie.options as never);
+  return value && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
+}
+
+/** Points the browser at its ended record (a token hash), or forgets the pointer it sent (null). */
+export function setEndedTokenHash(ctx: Context, tokenHash: string | null): void {
+  const cookie = endedCookie(ctx);
+  if (!cookie) return;
+  if (tokenHash !== null) ctx.cookies.set(cookie.name, tokenHash, cookie.options as never);
+  else if (ctx.cookies.get(cookie.name)) ctx.cookies.set(cookie.name, null, cookie.options as never);
 }

@@ -93,6 +93,63 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     expect((await browser.get('/me')).status).toBe(401);
   });
 
+  /** Keys under the test's prefix: every koa-session entry of this app. */
+  const storedKeys = async () => (await redis.keys(`${prefix}*`)).length;
+
+  test('a revoked cookie replayed costs no store write: no key per replay, the precise 401 each time', async () => {
+    const a = await loggedIn('frank');
+    const b = await loggedIn('frank');
+    const stolen = b.clone();
+    expect((await a.delete('/session/sessions')).status).toBe(200);
+    const before = await storedKeys();
+    const writes = jest.spyOn(store, 'set');
+    for (let i = 0; i < 30; i++) {
+      // A fresh copy each time: the attacker replays the cookie as it was, whatever the answers set.
+      const replay = stolen.clone();
+      const res = await replay.get(i % 3 === 0 ? '/me' : i % 3 === 1 ? '/session/sessions' : '/nowhere');
+      expect([res.status, res.headers.get('session-ended')]).toEqual([i % 3 === 2 ? 404 : 401, 'revoked']);
+    }
+    // The same browser, keeping what the answers set, is told why on every later request too.
+    for (let i = 0; i < 3; i++) expect((await b.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
+    expect(writes).not.toHaveBeenCalled();
+    writes.mockRestore();
+    expect(await storedKeys()).toBe(before);
+  });
+
+  test('an expired cookie: its entry destroyed once, then replays cost nothing; the browser keeps the precise reason', async () => {
+    const browser = await loggedIn('grace');
+    const stolen = browser.clone();
+    const before = await storedKeys();
+    app.clock.advance(24 * 3600);
+    const first = await browser.get('/session/sessions');
+    expect([first.status, first.body]).toEqual([401, { error: 'session_expired', endedFor: anyNumber() }]);
+    expect(await storedKeys()).toBe(before - 1);
+    for (let i = 0; i < 20; i++) expect((await stolen.clone().get('/me')).headers.get('session-ended')).toBe('expired');
+    expect((await browser.get('/session/sessions')).body).toEqual({ error: 'session_expired', endedFor: anyNumber() });
+    expect(await storedKeys()).toBe(before - 1);
+    // Signing in again works as usual and forgets the ended session.
+    expect((await browser.post('/login?user=grace')).status).toBe(200);
+    expect((await browser.get('/me')).body).toEqual({ user: 'grace' });
+    expect(await storedKeys()).toBe(before);
+  });
+
+  test('a logout leaves no stored session and clears the cookie; an anonymous visitor costs no key', async () => {
+    const browser = await loggedIn('heidi');
+    const before = await storedKeys();
+    const res = await browser.post('/session/logout');
+    expect(res.status).toBe(204);
+    expect(browser.cookies.has('sid')).toBe(false);
+    expect(await storedKeys()).toBe(before - 1);
+    const writes = jest.spyOn(store, 'set');
+    for (let i = 0; i < 10; i++) await new TestClient(app.url).get('/me');
+    const random = new TestClient(app.url);
+    random.cookies.set('sid', randomBytes(16).toString('hex'));
+    for (let i = 0; i < 10; i++) expect((await random.clone().get('/me')).status).toBe(401);
+    expect(writes).not.toHaveBeenCalled();
+    writes.mockRestore();
+    expect(await storedKeys()).toBe(before - 1);
+  });
+
   test('Redis losing its data (a restart without persistence) logs the user out', async () => {
     const browser = await loggedIn('dave');
     expect((await browser.get('/me')).status).toBe(200);

@@ -223,6 +223,51 @@ describe.each(DATABASE_KINDS)('the end reason on %s', (kind) => {
     expect((await app.sw.store.findById(idleId))!.endedAt).toBeNull();
   });
 
+  test('requests answered 404 or 405 under the prefix are not activity (a client with a wrong apiPrefix)', async () => {
+    app = await start();
+    const misconfigured = await loggedIn();
+    const user = await loggedIn();
+    for (let i = 0; i < 4; i++) {
+      app.clock.advance(20);
+      expect((await misconfigured.post('/session/session/ping', { json: { idleFor: 0 } })).status).toBe(404);
+      expect((await misconfigured.request('PUT', '/session/sessions', { json: {} })).status).toBe(405);
+      expect((await user.get('/session/sessions')).status).toBe(200);
+    }
+    expect((await misconfigured.get('/me')).headers.get('session-ended')).toBe('expired');
+    expect((await user.get('/me')).status).toBe(200);
+  });
+
+  test('"log out all other sessions" counts what the list showed: sessions past their deadline end as expired', async () => {
+    app = await start();
+    const active = await loggedIn();
+    const idle = [await loggedIn(), await loggedIn()];
+    const idleIds = await Promise.all(idle.map(idOf));
+    const other = await loggedIn();
+    const otherId = await idOf(other);
+    app.clock.advance(40);
+    await active.get('/me');
+    await other.get('/me');
+    app.clock.advance(25); // the idle two: 65 s > expireAfter + touchInterval; the others 25 s
+    expect((await active.get<SessionListResponse>('/session/sessions')).body.sessions).toHaveLength(2);
+    ended = [];
+    const res = await active.delete('/session/sessions');
+    expect([res.status, res.body]).toEqual([200, { revoked: 1 }]);
+    const byId = (a: string[], b: string[]) => a[0].localeCompare(b[0]);
+    expect(ended.map((e) => [e.session.id, e.reason]).sort(byId)).toEqual(
+      [...idleIds.map((id) => [id, 'expired']), [otherId, 'revoked']].sort(byId),
+    );
+    const { events } = await app.sw.history('alice', { limit: 50 });
+    const endsOf = (id: string) => events.filter((e) => e.sessionId === id && e.type !== 'login').map((e) => [e.type, e.by]);
+    for (const id of idleIds) expect(endsOf(id)).toEqual([['expired', null]]);
+    expect(endsOf(otherId)).toEqual([['revoked', 'other-session']]);
+    expect((await idle[0].get('/me')).headers.get('session-ended')).toBe('expired');
+    // The server API counts the same way.
+    const later = await loggedIn();
+    app.clock.advance(65);
+    expect(await app.sw.revokeAll('alice')).toBe(0);
+    expect((await later.get('/me')).headers.get('session-ended')).toBe('expired');
+  });
+
   test('a live session whose store entry vanished (a store restarted empty) ends as "lost", at once and for good', async () => {
     const store = new MemorySessionStore();
     app = await start({}, store);
