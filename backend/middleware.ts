@@ -71,7 +71,15 @@ export function createMiddleware(sw: Core): Middleware {
    * interval, would otherwise keep its session alive for good).
    */
   const isActivity: Activity = (ctx) =>
-    !sw.options.isPassive(ctx) && (!isApi(ctx.path) || (!apiPassive.has(ctx.path) && routes.has(ctx.path, ctx.method)));
+    !isPassive(ctx) && (!isApi(ctx.path) || (!apiPassive.has(ctx.path) && routes.has(ctx.path, ctx.method)));
+  /** The `passive` option's rules; one of the app's functions that throws is a JSON 500 naming the option. */
+  const isPassive = (ctx: Context): boolean => {
+    try {
+      return sw.options.isPassive(ctx);
+    } catch (err) {
+      throw sw.optionThrew('passive', err);
+    }
+  };
 
   /** A sessionwatch error becomes its JSON answer; anything else is the app's, and propagates. */
   const answer = (ctx: Context, err: unknown): void => {

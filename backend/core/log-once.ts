@@ -28,6 +28,16 @@ export class LogOnce {
     return error;
   }
 
+  /**
+   * An option of the app (a function) threw: said once in the log with what it threw, and
+   * returned to be thrown as a 500 whose message names the option only — what an app's code
+   * throws (a directory's error, a stack of internals) never reaches a response.
+   */
+  optionThrew(option: string, err: unknown): SessionWatchConfigError {
+    this.log(`config:${option}-threw`, `sessionwatch: the "${option}" option threw: ${describeError(err)}`, err);
+    return new SessionWatchConfigError(`sessionwatch: the "${option}" option threw (what it threw is in the server log)`);
+  }
+
   /** Told of every store call's outcome (the error, or undefined on success). */
   readonly observeStore = (err: unknown): void => {
     if (err === undefined) {

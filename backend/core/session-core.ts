@@ -177,6 +177,10 @@ export class SessionCore implements Core {
     return this.log.configError(key, message);
   }
 
+  optionThrew(option: string, err: unknown): SessionWatchConfigError {
+    return this.log.optionThrew(option, err);
+  }
+
   cachedRecord(tokenHash: string): SessionRecord | undefined {
     return this.cache?.peek(tokenHash);
   }

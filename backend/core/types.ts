@@ -131,6 +131,8 @@ export interface Core {
   state(ctx: Context): RequestState;
   /** A configuration error, logged once per `key`, to be thrown. */
   configError(key: string, message: string): SessionWatchConfigError;
+  /** An option that threw: what it threw said once in the log; the error to throw names the option only. */
+  optionThrew(option: string, err: unknown): SessionWatchConfigError;
   /** Advice about the setup (nothing failed), logged once per `key`. */
   advise(key: string, message: string): void;
   /** Marks the request as one whose session has ended: the API's 401 and the header say why. */

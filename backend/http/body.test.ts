@@ -166,6 +166,25 @@ test('a body a body parser already read is reused; a non-object there is refused
   expect(await post(parsed, ['[1,2]'])).toEqual(refused('Body must be a JSON object'));
 });
 
+test('a body parser mounted first changes nothing: the limit and the content type hold, declared or chunked', async () => {
+  const big = `{"idleFor":5,"pad":"${'x'.repeat(MAX_BODY_BYTES)}"}`;
+  const tooBig = refused(`Body exceeds ${MAX_BODY_BYTES} bytes`);
+  expect(await post(parsed, [big])).toEqual(tooBig);
+  expect(await post(parsed, [big.slice(0, 100), big.slice(100)], { declared: null })).toEqual(tooBig);
+  expect(await post(parsed, ['{"a":1}'], { path: '/?limit=5' })).toEqual(refused('Body exceeds 5 bytes'));
+  expect(await post(parsed, ['reason=expired'], { type: 'application/x-www-form-urlencoded' })).toEqual(
+    refused('Content-Type must be application/json'),
+  );
+  expect(await post(parsed, ['{"reason":"expired"}'], { type: 'text/plain' })).toEqual(refused('Content-Type must be application/json'));
+  // And for the form of the back-channel logout: its own type, and its limit.
+  expect(await post(parsed, ['{"logout_token":"a.b.c"}'], { path: '/form' })).toEqual(
+    refused('Content-Type must be application/x-www-form-urlencoded'),
+  );
+  expect(await post(parsed, [`logout_token=${'x'.repeat(100)}`], { type: 'application/x-www-form-urlencoded', path: '/form', declared: null })).toEqual(
+    refused('Body exceeds 100 bytes'),
+  );
+});
+
 describe('readForm', () => {
   const FORM = 'application/x-www-form-urlencoded';
 

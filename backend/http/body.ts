@@ -9,14 +9,14 @@ function badRequest(message: string): SessionWatchHttpError {
 /**
  * Reads a small JSON object body. Rejects, with `400 bad_request` and a message, a wrong content
  * type, a body over `limit` bytes (without reading past the limit), invalid JSON and non-objects.
- * Reuses `ctx.request.body` when a body parser already ran.
+ * Reuses `ctx.request.body` when a body parser already ran — with the same rules: its type, and
+ * its size as the request sent it (see {@link parsedBody}).
  */
 export async function readJsonObject(ctx: Context, limit = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
-  const parsed = (ctx.request as { body?: unknown }).body;
-  if (parsed !== undefined && ctx.req.readableEnded) return asObject(parsed);
   if (!isJson(ctx)) throw badRequest('Content-Type must be application/json');
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > limit) throw badRequest(`Body exceeds ${limit} bytes`);
+  checkDeclaredLength(ctx, limit);
+  const parsed = parsedBody(ctx, limit);
+  if (parsed !== undefined) return asObject(parsed);
   const text = await readText(ctx, limit);
   if (text.trim() === '') throw badRequest('Body must be a JSON object');
   let value: unknown;
@@ -35,12 +35,30 @@ export async function readJsonObject(ctx: Context, limit = MAX_BODY_BYTES): Prom
  * never object keys. Reuses `ctx.request.body` when a body parser already read the form.
  */
 export async function readForm(ctx: Context, limit: number): Promise<URLSearchParams> {
-  const parsed = (ctx.request as { body?: unknown }).body;
-  if (parsed !== undefined && ctx.req.readableEnded) return formOf(parsed);
   if (!ctx.is('application/x-www-form-urlencoded')) throw badRequest('Content-Type must be application/x-www-form-urlencoded');
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > limit) throw badRequest(`Body exceeds ${limit} bytes`);
+  checkDeclaredLength(ctx, limit);
+  const parsed = parsedBody(ctx, limit);
+  if (parsed !== undefined) return formOf(parsed);
   return new URLSearchParams(await readText(ctx, limit));
+}
+
+/** A declared `Content-Length` over `limit` is refused before anything is read. */
+function checkDeclaredLength(ctx: Context, limit: number): void {
+  if (Number(ctx.get('content-length') || 0) > limit) throw badRequest(`Body exceeds ${limit} bytes`);
+}
+
+/**
+ * The body a body parser mounted before sessionwatch already read, if any, once its size is
+ * checked against `limit` as if we had read it: the raw text the parser kept (`ctx.request.rawBody`,
+ * @koa/bodyparser's and koa-bodyparser's), else — a chunked body, no declared length — the parsed
+ * value written back as JSON, its nearest measure. Undefined when the body is still to be read.
+ */
+function parsedBody(ctx: Context, limit: number): unknown {
+  const request = ctx.request as { body?: unknown; rawBody?: unknown };
+  if (request.body === undefined || !ctx.req.readableEnded) return undefined;
+  const raw = typeof request.rawBody === 'string' ? request.rawBody : JSON.stringify(request.body);
+  if (Buffer.byteLength(raw ?? '') > limit) throw badRequest(`Body exceeds ${limit} bytes`);
+  return request.body;
 }
 
 /** A form a body parser read (`{ name: value | value[] }`) as `URLSearchParams`. */

@@ -36,10 +36,7 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
     try {
       answer = await isAdmin(ctx);
     } catch (err) {
-      throw sw.configError(
-        'isAdmin-threw',
-        `sessionwatch: the "isAdmin" option threw: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw sw.optionThrew('isAdmin', err);
     }
     if (typeof answer !== 'boolean') {
       sw.advise(

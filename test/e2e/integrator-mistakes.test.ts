@@ -6,7 +6,7 @@ import Koa from 'koa';
 import session from 'koa-session';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
-import { appSession, listen } from '../support/mini-app';
+import { appSession, listen, startMiniApp } from '../support/mini-app';
 import type { ErrorBody, SessionListResponse } from '../../shared/protocol';
 import { SessionWatch } from '../../backend/sessionwatch';
 import type { SessionWatchOptions } from '../../backend/options';
@@ -222,4 +222,35 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
       await app.stop();
     }
   });
+});
+
+test("an option of the app that throws is a JSON 500 naming the option, what it threw only in the log", async () => {
+  const lines: string[] = [];
+  const logger = { error: (message: string) => lines.push(message) };
+  const app = await startMiniApp({
+    logger,
+    passive: [
+      (ctx) => {
+        if (ctx.path === '/boom') throw new Error('db password is hunter2');
+        return false;
+      },
+    ],
+  });
+  try {
+    const c = new TestClient(app.url);
+    await c.post('/login?user=alice');
+    app.clock.advance(120); // an activity write is due: the rules are asked
+    for (let i = 0; i < 2; i++) {
+      const res = await c.get<ErrorBody>('/boom');
+      expect([res.status, res.body]).toEqual([
+        500,
+        { error: 'misconfigured', message: 'sessionwatch: the "passive" option threw (what it threw is in the server log)' },
+      ]);
+      expect(res.text).not.toContain('hunter2');
+    }
+    expect(lines).toEqual([stringContaining('the "passive" option threw: db password is hunter2')]);
+    expect((await c.get('/me')).status).toBe(200);
+  } finally {
+    await app.stop();
+  }
 });
