@@ -9,6 +9,7 @@ import { createMiddleware } from './middleware';
 import { resolveOptions, type ResolvedOptions, type SessionWatchOptions } from './options';
 import type { Store, SweepResult } from './store/types';
 import { PagingError } from './tracking/paging';
+import { textProblem } from './http/text-param';
 import { toTrackedSession, type TrackedSession } from './tracking/records';
 import { toHistoryEntry, type HistoryEntry } from './insight/events';
 
@@ -64,11 +65,16 @@ async function paged<T, O extends PageOptions>(
 /** The options of {@link SessionWatch.login}. */
 const LOGIN_OPTIONS = ['policy', 'idp', 'keepSessionInfo'] as const satisfies ReadonlyArray<keyof LoginOptions>;
 
-/** The user id of the public API, checked: a non-empty string or number of at most 255 characters. */
+/**
+ * The user id of the public API, checked: a non-empty string or number of at most 255 characters,
+ * text both databases store alike (no NUL, valid Unicode: see `textProblem`).
+ */
 function userIdOf(userId: unknown): string {
   if ((typeof userId !== 'string' && typeof userId !== 'number') || String(userId) === '' || String(userId).length > 255) {
     throw new TypeError('sessionwatch: userId must be a non-empty string or number of at most 255 characters');
   }
+  const problem = textProblem(String(userId));
+  if (problem !== null) throw new TypeError(`sessionwatch: userId ${problem}`);
   return String(userId);
 }
 

@@ -4,10 +4,12 @@
  */
 import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
+import type { Context } from 'koa';
 import { ERROR, ROUTES, type AdminSessionListResponse, type AdminHistoryResponse, type RevokeOthersResponse } from '../../shared/protocol';
 import type { Core } from '../core/types';
 import { SessionWatchHttpError } from '../errors';
 import { pageOr400, queryParams } from '../http/paging';
+import { textParam } from '../http/text-param';
 import { toAdminSecurityEvent } from '../insight/events';
 import { toSessionInfo } from '../tracking/records';
 import { PUBLIC_ID_PATTERN } from '../tracking/tokens';
@@ -16,12 +18,8 @@ import { revokeAndAnswer, withSession, type SessionHandler } from './guard';
 /** Longest user id the API takes (the server API's rule). */
 const MAX_USER_ID_LENGTH = 255;
 
-function userIdParam(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (value === '' || value.length > MAX_USER_ID_LENGTH) {
-    throw new SessionWatchHttpError(ERROR.badRequest, `userId must be 1 to ${MAX_USER_ID_LENGTH} characters`);
-  }
-  return value;
+function userIdParam(ctx: Context, value: string | undefined, pathParam?: number): string | undefined {
+  return value === undefined ? undefined : textParam(ctx, 'userId', value, MAX_USER_ID_LENGTH, pathParam);
 }
 
 /**
@@ -58,7 +56,7 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
     ROUTES.adminSessions,
     asAdmin('read', async (ctx, record) => {
       const { userId, limit, cursor } = queryParams(ctx, ['userId', 'limit', 'cursor']);
-      const page = await pageOr400(() => sw.listAllSessionsPage({ userId: userIdParam(userId), limit, cursor }));
+      const page = await pageOr400(() => sw.listAllSessionsPage({ userId: userIdParam(ctx, userId), limit, cursor }));
       const body: AdminSessionListResponse = {
         sessions: page.records.map((r) => ({ ...toSessionInfo(r, record.id), userId: r.userId })),
         nextCursor: page.nextCursor,
@@ -70,7 +68,7 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
   router.get(
     ROUTES.adminUserHistory,
     asAdmin('read', async (ctx) => {
-      const userId = userIdParam(ctx.params.userId)!;
+      const userId = userIdParam(ctx, ctx.params.userId, 0)!;
       const { limit, cursor } = queryParams(ctx, ['limit', 'cursor']);
       const page = await pageOr400(() => sw.history(userId, { limit, cursor }));
       const body: AdminHistoryResponse = { events: page.events.map(toAdminSecurityEvent), nextCursor: page.nextCursor };
@@ -91,7 +89,7 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
   router.delete(
     ROUTES.adminUserSessions,
     asAdmin('write', async (ctx, record) => {
-      const userId = userIdParam(ctx.params.userId)!;
+      const userId = userIdParam(ctx, ctx.params.userId, 0)!;
       const body: RevokeOthersResponse = { revoked: await sw.revokeAll(userId, { ctx }) };
       if (userId === record.userId) await sw.resetSession(ctx, 'revoked', record.tokenHash);
       ctx.body = body;

@@ -7,16 +7,20 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../suppor
 import { TestClient } from '../support/http-client';
 import { appSession, startMiniApp, type MiniApp } from '../support/mini-app';
 import type { AdminSessionListResponse, ErrorBody, RevokeOthersResponse } from '../../shared/protocol';
+import { BAD_USER_IDS } from '../support/bad-input';
 
 describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
   let db: TestDatabase;
   let app: MiniApp;
+  /** What sessionwatch said in the log (a database error above all). */
+  const lines: string[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase(kind);
     app = await startMiniApp({
       database: db.url,
       schema: db.schema,
+      logger: { error: (message: string) => lines.push(message) },
       warnAfter: 600,
       expireAfter: 1200,
       isAdmin: (ctx) => appSession(ctx)?.user === 'admin',
@@ -119,6 +123,21 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
       expect([query, res.status, res.body.error]).toEqual([query, 400, 'bad_request']);
       expect(res.body.message).toEqual(expect.any(String));
     }
+  });
+
+  test.each(BAD_USER_IDS)('a userId with $name: 400 naming userId on every route, nothing revoked, no database error', async ({ encoded }) => {
+    const admin = await login('admin');
+    const bystander = await login('alice');
+    const answers = [
+      await list(admin, `?userId=${encoded}`),
+      await admin.get<ErrorBody>(`/session/admin/users/${encoded}/history`),
+      await admin.delete<ErrorBody>(`/session/admin/users/${encoded}/sessions`),
+    ];
+    for (const res of answers) {
+      expect([res.status, res.body.error, res.body.message]).toEqual([400, 'bad_request', expect.stringMatching(/^userId /)]);
+    }
+    expect((await bystander.get('/me')).status).toBe(200);
+    expect(lines).toEqual([]);
   });
 
   test("revoking one session: the target's next request is refused as revoked; unknown or ended ids 404", async () => {

@@ -59,6 +59,20 @@ export const BAD_IDS: string[] = [
 ];
 
 /**
+ * User ids (URL-encoded, for a query value or a path segment) no database can store alike: a NUL
+ * (Postgres refuses it, SQLite would match), bytes that are not UTF-8, an unpaired surrogate.
+ * Every route taking a user id answers 400 naming `userId`, on both databases.
+ */
+export const BAD_USER_IDS: Array<{ name: string; encoded: string }> = [
+  { name: 'NUL', encoded: '%00' },
+  { name: 'NUL inside', encoded: 'alice%00admin' },
+  { name: 'invalid UTF-8', encoded: '%FF' },
+  { name: 'overlong UTF-8', encoded: '%C0%AF' },
+  { name: 'unpaired surrogate', encoded: '%ED%A0%80' },
+  { name: 'truncated UTF-8', encoded: 'caf%C3' },
+];
+
+/**
  * Cookies that must never authenticate: tampered, truncated, garbage, unsigned, and validly
  * signed garbage (needs the app's signing key).
  */
