@@ -44,8 +44,8 @@ const HOW_TO_ALLOW = 'add it to the trustedOrigins option if that origin is your
  * - any `Sec-Fetch-Site` value (case-insensitive; every value of a repeated header) other than
  *   `same-origin` or `none` — `cross-site`, or `same-site` (a sibling subdomain or another port
  *   is another origin for us) — unless the `Origin` is in `trustedOrigins`;
- * - an `Origin` header that is neither the app's own origin (protocol and host, which honour
- *   `app.proxy` and X-Forwarded-Proto/Host) nor in `trustedOrigins`.
+ * - an `Origin` header that is neither the app's own origin (see {@link ownOriginOf}) nor in
+ *   `trustedOrigins`.
  * The message names the refused origin, says whether it is same-site or cross-site when that is
  * known, and names `trustedOrigins`.
  * Requests without either header (curl, server-to-server, old browsers) pass: the session cookie
@@ -54,8 +54,7 @@ const HOW_TO_ALLOW = 'add it to the trustedOrigins option if that origin is your
 export function assertSameOrigin(ctx: Context, trustedOrigins: ReadonlySet<string>): void {
   if (SAFE_METHODS.has(ctx.method)) return;
   const origin = ctx.get('origin');
-  // Not `ctx.origin`: Koa 3 answers the Origin header there when present.
-  const ownOrigin = `${ctx.protocol}://${ctx.host}`;
+  const ownOrigin = ownOriginOf(ctx);
   const listed = origin !== '' && trustedOrigins.has(origin);
   const from = origin === '' ? 'without an Origin header' : `from Origin ${origin}`;
   const foreign = fetchSites(ctx).filter((site) => !OWN_SITE_VALUES.has(site));
@@ -69,7 +68,34 @@ export function assertSameOrigin(ctx: Context, trustedOrigins: ReadonlySet<strin
   if (origin !== '' && origin !== ownOrigin && !listed) {
     throw new SessionWatchHttpError(
       ERROR.forbidden,
-      `Cross-origin request refused: Origin ${origin} is ${relation(origin, ownOrigin)}, not this app's ${ownOrigin}; ${HOW_TO_ALLOW}`,
+      `Cross-origin request refused: Origin ${origin} is ${relation(origin, ownOrigin)}, not this app's ${ownOrigin}; ` +
+        (forwardedHostMatches(ctx, origin) ? FORWARDED_HOST_ADVICE : HOW_TO_ALLOW),
     );
   }
 }
+
+/**
+ * The app's own origin for this request: its protocol (which honours `app.proxy` and
+ * X-Forwarded-Proto: a scheme, never another site) and the `Host` the request came with. Not
+ * X-Forwarded-Host, although Koa's `ctx.host` takes it with `app.proxy`: a proxy that passes on a
+ * client's X-Forwarded-Host would let any origin call itself ours. (Not `ctx.origin` either: Koa 3
+ * answers the Origin header there when present.)
+ */
+function ownOriginOf(ctx: Context): string {
+  const host = (ctx.req.httpVersionMajor >= 2 && ctx.get(':authority')) || ctx.get('host');
+  return `${ctx.protocol}://${host.split(/\s*,\s*/, 1)[0]}`;
+}
+
+/** True when the request's X-Forwarded-Host names the refused origin's host (a proxy that rewrote Host). */
+function forwardedHostMatches(ctx: Context, origin: string): boolean {
+  const forwarded = ctx.get('x-forwarded-host').split(/\s*,\s*/, 1)[0];
+  try {
+    return forwarded !== '' && new URL(origin).host === forwarded;
+  } catch {
+    return false;
+  }
+}
+
+const FORWARDED_HOST_ADVICE =
+  'X-Forwarded-Host names that origin, but the same-origin check never trusts it: have your proxy pass the ' +
+  "browser's Host header (nginx: proxy_set_header Host $host;) or add the origin to the trustedOrigins option";

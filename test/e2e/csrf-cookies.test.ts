@@ -3,8 +3,8 @@
  */
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
-import type { SessionListResponse } from '../../shared/protocol';
-import { anyString } from '../support/matchers';
+import type { ErrorBody, SessionListResponse } from '../../shared/protocol';
+import { anyString, stringContaining } from '../support/matchers';
 
 describe('CSRF and cookies (example app, SQLite)', () => {
   let server: RunningExample;
@@ -70,6 +70,23 @@ describe('CSRF and cookies (example app, SQLite)', () => {
     expect(sessionCookie(res.headers.getSetCookie())).toContain('secure');
     const list = await c.get<SessionListResponse>('/session/sessions', { headers });
     expect(list.body.sessions[0].ip).toBe('203.0.113.7');
+  });
+
+  test('X-Forwarded-Host never widens the same-origin check, behind a trusted proxy either', async () => {
+    const c = new TestClient(behindProxy.url);
+    expect((await c.login()).status).toBe(200);
+    const own = new URL(behindProxy.url).host;
+    const ping = (headers: Record<string, string>) => c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers });
+    // A client-sent X-Forwarded-Host naming the attacker's origin: refused.
+    const forged = await ping({ origin: 'https://evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' });
+    expect([forged.status, forged.body.error]).toEqual([403, 'forbidden']);
+    expect(forged.body.message).toContain('X-Forwarded-Host names that origin, but the same-origin check never trusts it');
+    // A proxy that rewrites Host and says where the browser was, honestly: refused too, saying what to do.
+    const honest = await ping({ origin: 'https://app.example', 'x-forwarded-host': 'app.example', 'x-forwarded-proto': 'https' });
+    expect([honest.status, honest.body.message]).toEqual([403, stringContaining('proxy_set_header Host $host')]);
+    // A proxy that passes the browser's Host on: the page's own origin is accepted.
+    expect((await ping({ origin: `http://${own}`, 'x-forwarded-host': 'evil.example' })).status).toBe(200);
+    expect((await ping({ origin: `https://${own}`, 'x-forwarded-proto': 'https' })).status).toBe(200);
   });
 
   test('an untrusted X-Forwarded-* is ignored', async () => {
