@@ -10,7 +10,16 @@ describe('truncateIp', () => {
     ['2001:0:0:1::1', '2001::'],
     ['::1', '::'],
     ['fe80::1%eth0', 'fe80::'],
-    ['64:ff9b::192.0.2.33', '64:ff9b::'],
+    // IPv6 addresses that carry an IPv4 one: no more than its /24 is kept.
+    ['64:ff9b::192.0.2.33', '64:ff9b::192.0.2.0'],
+    ['64:ff9b::c000:221', '64:ff9b::192.0.2.0'],
+    ['::ffff:5102:458e', '81.2.69.0'],
+    ['::ffff:81.2.69.142', '81.2.69.0'],
+    ['0:0:0:0:0:ffff:5102:458e', '81.2.69.0'],
+    ['2002:5102:458e::', '2002:5102:4500::'],
+    ['2002:5102:458e:1:2:3:4:5', '2002:5102:4500::'],
+    ['2002:cb00:71ff::1', '2002:cb00:7100::'],
+    ['2002:a00:1::', '2002:a00::'],
     ['2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', '2001:db8:ffff::'],
     ['', ''],
   ])('%s → %s', (ip, network) => {
@@ -20,6 +29,7 @@ describe('truncateIp', () => {
   test('keeps no more than the network: no host bits survive, for random addresses', () => {
     for (let i = 0; i < 200; i++) {
       const groups = Array.from({ length: 8 }, () => Math.floor(Math.random() * 0x10000).toString(16));
+      if (groups[0] === '2002' || groups[0] === '64') groups[0] = '2001'; // the prefixes above
       const network = truncateIp(groups.join(':'));
       const expected = groups.slice(0, 3).map((g) => parseInt(g, 16));
       while (expected.length && expected[expected.length - 1] === 0) expected.pop();

@@ -6,7 +6,10 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { recordedIp } from '../tracking/records';
 
-/** `full`: the address as seen; `truncate`: IPv4 to its /24 (`203.0.113.0`), IPv6 to its /48 (`2001:db8:1::`). */
+/**
+ * `full`: the address as seen; `truncate`: IPv4 to its /24 (`203.0.113.0`), IPv6 to its /48
+ * (`2001:db8:1::`), an IPv4 address inside an IPv6 one to its /24 (see {@link truncateIp}).
+ */
 export type IpPrivacy = 'full' | 'truncate';
 
 /** The 8 groups of an IPv6 address (a trailing dotted IPv4 part counts as two), or null. */
@@ -25,12 +28,27 @@ function ipv6Groups(ip: string): number[] | null {
   return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
 }
 
-/** The network of `ip` (/24 or /48); anything that is not an address is returned as is. */
+/** The /24 of the IPv4 address in two IPv6 groups, dotted: `5102:458e` → `81.2.69.0`. */
+function ipv4Network(high: number, low: number): string {
+  return `${high >> 8}.${high & 0xff}.${low >> 8}.0`;
+}
+
+/**
+ * The network of `ip`: IPv4 to its /24, IPv6 to its /48 — but an IPv6 address that carries an
+ * IPv4 one keeps no more of it than its /24: IPv4-mapped (`::ffff:81.2.69.142`, also written
+ * `::ffff:5102:458e`) becomes `81.2.69.0`, NAT64's well-known prefix `64:ff9b::81.2.69.0`, and 6to4
+ * (`2002:5102:458e::`, whose /48 is the whole IPv4 address) its /40, `2002:5102:4500::`.
+ * Anything that is not an address is returned as is.
+ */
 export function truncateIp(ip: string): string {
   if (isIPv4(ip)) return ip.replace(/\.\d+$/, '.0');
   if (!isIPv6(ip)) return ip;
   const groups = ipv6Groups(ip);
   if (!groups) return ip;
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups;
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) return ipv4Network(g6, g7);
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return `64:ff9b::${ipv4Network(g6, g7)}`;
+  if (g0 === 0x2002) return `2002:${g1.toString(16)}:${(g2 & 0xff00).toString(16)}::`.replace(/:0::$/, '::');
   const kept = groups.slice(0, 3);
   // Shortest form: trailing zero groups of the kept part fold into the `::` too.
   while (kept.length && kept[kept.length - 1] === 0) kept.pop();

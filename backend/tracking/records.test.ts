@@ -20,6 +20,8 @@ function contextOf(headers: Record<string, string>, remoteAddress = '127.0.0.1',
 test('recordedIp keeps valid IPv4/IPv6 addresses, unwraps IPv4-mapped ones, refuses anything else', () => {
   expect(recordedIp('203.0.113.7')).toBe('203.0.113.7');
   expect(recordedIp('::ffff:203.0.113.7')).toBe('203.0.113.7');
+  expect(recordedIp('::ffff:cb00:7107')).toBe('203.0.113.7');
+  expect(recordedIp('::FFFF:CB00:7107')).toBe('203.0.113.7');
   expect(recordedIp('2001:db8::1')).toBe('2001:db8::1');
   // A port appended by a proxy is dropped.
   expect(recordedIp('203.0.113.7:51234')).toBe('203.0.113.7');

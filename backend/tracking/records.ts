@@ -42,7 +42,12 @@ export function recordedIp(ip: string | undefined): string {
     // Some proxies append the client's port: `203.0.113.7:51234`, `[2001:db8::1]:443`.
     .replace(/^(\d+\.\d+\.\d+\.\d+):\d{1,5}$/, '$1')
     .replace(/^\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\](?::\d{1,5})?$/, '$1')
-    .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+    .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1')
+    // The same IPv4-mapped address in hex groups: `::ffff:5102:458e` is 81.2.69.142.
+    .replace(/^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i, (_all, high: string, low: string) => {
+      const [h, l] = [parseInt(high, 16), parseInt(low, 16)];
+      return `${h >> 8}.${h & 0xff}.${l >> 8}.${l & 0xff}`;
+    });
   return value.length <= MAX_IP_LENGTH && isIP(value) !== 0 ? value : UNKNOWN_IP;
 }
 
