@@ -43,6 +43,9 @@ function isEndedCode(code: string): boolean {
   return reason !== null && reason !== 'logged-out';
 }
 
+/** Headers of every answer under `apiPrefix`. */
+const API_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
+
 /** Whether a request counts as the user's activity (see `createMiddleware`). */
 type Activity = (ctx: Context) => boolean;
 
@@ -136,10 +139,15 @@ export function createMiddleware(sw: Core): Middleware {
    * A request whose session sessionwatch logged out (and that did not log in again): what the
    * cleared session leaves behind (see `settleEndedSession`) — no store entry when it is empty.
    */
-  const settle = (ctx: Context): Promise<void> | undefined => (sw.state(ctx).loggedOut ? settleEndedSession(ctx) : undefined);
+  const settle = (ctx: Context): Promise<void> | undefined => {
+    const { loggedOut, renewed } = sw.state(ctx);
+    return loggedOut ? settleEndedSession(ctx, renewed) : undefined;
+  };
 
   return function sessionwatch(ctx: Context, next: Next): Promise<void> {
     let pending: Promise<void> | undefined;
+    // Every answer of the API, errors included: never cached, never sniffed into something else.
+    if (isApi(ctx.path)) ctx.set(API_HEADERS);
     try {
       // Never run untracked: a session sessionwatch cannot see would never expire nor be revoked.
       const order = koaSessionOrder(ctx);

@@ -39,7 +39,7 @@ import {
   sessionOf,
   setEndedTokenHash,
 } from '../tracking/koa-session-adapter';
-import { endPassportView, passportLoginOf } from '../passport/view';
+import { dropEmptyPassport, endPassportView, passportLoginOf } from '../passport/view';
 import {
   decodeActivityCursor,
   decodeEventCursor,
@@ -299,7 +299,11 @@ export class SessionCore implements Core {
     await this.endTracked(ctx);
     const session = sessionOf(ctx);
     if (session) delete session[this.options.sessionKey];
+    // What passport's logout leaves of its data (`passport: {}`) is nothing the app kept.
+    if (this.options.passport) dropEmptyPassport(session, this.options.passport.key);
     this.markEnded(ctx, 'logged-out');
+    // A session left with no data is settled as sessionwatch's own logouts are: no stored entry, no cookie.
+    this.state(ctx).loggedOut = true;
   }
 
   /**

@@ -32,6 +32,12 @@ export function passportLoggedOut(session: KoaSession | null, key: string): bool
   return data !== null && typeof data === 'object' && passportUserOf(session, key) === undefined;
 }
 
+/** Removes passport's object from a session when it holds nothing (what `ctx.logout()` leaves). */
+export function dropEmptyPassport(session: KoaSession | null, key: string): void {
+  const data = session?.[key];
+  if (data !== null && typeof data === 'object' && Object.keys(data).length === 0) delete session![key];
+}
+
 /** Removes passport's login from a session (the rest of its data stays). */
 export function forgetPassportUser(session: KoaSession | null, key: string): void {
   const data = session?.[key];

@@ -48,7 +48,6 @@ export function addAdminRoutes(router: Router, sw: Core, isAdmin: NonNullable<Co
   const asAdmin = (kind: 'read' | 'write', handler: SessionHandler) =>
     withSession(sw, kind, async (ctx, record) => {
       if (!(await askIsAdmin(ctx))) throw new SessionWatchHttpError(ERROR.forbidden, 'administrators only');
-      ctx.set('Cache-Control', 'no-store');
       await handler(ctx, record);
     });
 

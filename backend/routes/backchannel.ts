@@ -25,8 +25,7 @@ export function addBackChannelLogoutRoute(router: Router, sw: Core, providers: R
   const verifier = new LogoutTokenVerifier(providers, { now: sw.options.now, log: (key, message) => sw.advise(key, message) });
 
   router.post(ROUTES.backChannelLogout, async (ctx: RouterContext) => {
-    // 2.8: the answer must not be cached, the errors' included.
-    ctx.set('Cache-Control', 'no-store');
+    // 2.8: the answer must not be cached, the errors' included: the middleware's headers of every API answer.
     try {
       await verifier.ready();
     } catch (err) {

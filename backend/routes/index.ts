@@ -70,14 +70,12 @@ export function createRoutes(sw: Core): Api {
   const { apiPrefix, trustedOrigins, now } = sw.options;
   // Strict and case-sensitive: `DELETE /sessions/` (an empty id) must never mean `DELETE /sessions`.
   const router = new Router({ prefix: apiPrefix, strict: true, sensitive: true });
-  const noStore = (ctx: Context) => ctx.set('Cache-Control', 'no-store');
   const withSession = (kind: 'read' | 'write', handler: SessionHandler) => guard(sw, kind, handler);
 
   router.get(
     ROUTES.sessions,
     withSession('read', async (ctx, record) => {
-      noStore(ctx);
-      const { limit, cursor } = ctx.query;
+      const { limit, cursor } = queryParams(ctx, ['limit', 'cursor']);
       const body: SessionListResponse = await pageOr400(() => sw.sessionInfos(record.userId, record.id, { limit, cursor }));
       ctx.body = body;
     }),
@@ -86,7 +84,6 @@ export function createRoutes(sw: Core): Api {
   router.get(
     ROUTES.history,
     withSession('read', async (ctx, record) => {
-      noStore(ctx);
       const { limit, cursor } = queryParams(ctx, ['limit', 'cursor']);
       const page = await pageOr400(() => sw.history(record.userId, { limit, cursor }));
       const body: HistoryResponse = { events: page.events.map(toSecurityEvent), nextCursor: page.nextCursor };
@@ -131,7 +128,6 @@ export function createRoutes(sw: Core): Api {
     if (lastActivity === undefined) throw new SessionWatchHttpError(ERROR.sessionRevoked);
     // Forward only: the record may be the cache's own copy, which the store moved already.
     record.lastActivity = Math.max(record.lastActivity, lastActivity);
-    noStore(ctx);
     const { maxAgeMs } = policy;
     const secret = tagSecret(sw.options.secret, ctx);
     if (secret === undefined) sw.advise('secret', NO_SECRET_MESSAGE);

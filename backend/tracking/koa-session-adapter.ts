@@ -210,13 +210,15 @@ export function clearSession(ctx: Context): void {
  *   cookie; a session that was never stored (a replayed cookie whose entry is gone, or no cookie) is
  *   left alone, and koa-session writes nothing for it;
  * - the app put data in it (a flash message) → `regenerate()`: the data moves to a new key, none of
- *   it stays under the ended one.
+ *   it stays under the ended one — unless the session was `renewed` already (passport's logout
+ *   regenerates it).
  * A stand-in session (no koa-session) is left as it is.
  */
-export async function settleEndedSession(ctx: Context): Promise<void> {
+export async function settleEndedSession(ctx: Context, renewed = false): Promise<void> {
   const session = sessionOf(ctx);
   if (!optionsOf(ctx) || !session) return;
   if (dataKeys(session).length > 0) {
+    if (renewed) return;
     const regenerate = ((session as Record<symbol, unknown>)[OWN_REGENERATE] ?? session.regenerate) as KoaSession['regenerate'];
     if (typeof regenerate === 'function') await regenerate.call(session);
     return;
@@ -254,5 +256,11 @@ export function setEndedTokenHash(ctx: Context, tokenHash: string | null): void 
   const cookie = endedCookie(ctx);
   if (!cookie) return;
   if (tokenHash !== null) ctx.cookies.set(cookie.name, tokenHash, cookie.options as never);
-  else if (ctx.cookies.get(cookie.name)) ctx.cookies.set(cookie.name, null, cookie.options as never);
+  else if (ctx.cookies.get(cookie.name) || setsCookie(ctx, cookie.name)) ctx.cookies.set(cookie.name, null, cookie.options as never);
+}
+
+/** True when the response sets the cookie `name` already (earlier in this request). */
+function setsCookie(ctx: Context, name: string): boolean {
+  const header = ctx.response.get('Set-Cookie') as string | string[];
+  return (Array.isArray(header) ? header : [header]).some((line) => typeof line === 'string' && line.startsWith(`${name}=`));
 }

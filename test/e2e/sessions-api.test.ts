@@ -7,7 +7,7 @@ import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient, USER_AGENTS } from '../support/http-client';
 import { MemorySessionStore } from '../../example/memory-session-store';
 import type { User } from '../../example/users';
-import type { SessionListResponse } from '../../shared/protocol';
+import type { ErrorBody, SessionListResponse } from '../../shared/protocol';
 import { anyNumber } from '../support/matchers';
 
 describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
@@ -86,6 +86,44 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
     expect(wrongMethod.body).toEqual({ error: 'method_not_allowed' });
     expect(wrongMethod.headers.get('allow')).toMatch(/GET.*DELETE|DELETE.*GET/);
     expect((await c.get('/session/ping')).status).toBe(405);
+    await c.post('/logout');
+  });
+
+  test('every answer of the API, errors included, is no-store and nosniff', async () => {
+    const c = await loggedIn();
+    const other = await loggedIn();
+    const [otherId] = await idsOf(other); // its own comes first
+    const answers = [
+      await c.get('/session/sessions'),
+      await c.get('/session/history'),
+      await c.post('/session/ping', { json: { idleFor: 0 } }),
+      await c.post('/session/ping', { json: { idleFor: -1 } }), // 400
+      await c.get('/session/nope'), // 404
+      await c.request('PUT', '/session/sessions'), // 405
+      await c.delete('/session/sessions/unknown'), // 404
+      await c.delete('/session/sessions', { headers: { origin: 'https://evil.example' } }), // 403
+      await client().get('/session/sessions'), // 401
+      await c.delete(`/session/sessions/${otherId}`), // 204
+      await c.delete('/session/sessions'), // 200
+      await c.post('/session/logout'), // 204
+    ];
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 400, 404, 405, 404, 403, 401, 204, 200, 204]);
+    for (const res of answers) {
+      expect([res.headers.get('cache-control'), res.headers.get('x-content-type-options')]).toEqual(['no-store', 'nosniff']);
+    }
+  });
+
+  test('an unknown or repeated query parameter of the list is a 400 naming it, never ignored', async () => {
+    const c = await loggedIn();
+    for (const [query, message] of [
+      ['?limt=5', 'unknown query parameter "limt" (known: limit, cursor)'],
+      ['?limit[]=5', 'unknown query parameter "limit[]" (known: limit, cursor)'],
+      ['?limit=1&limit=2', 'limit must be given once'],
+    ]) {
+      const res = await c.get<ErrorBody>(`/session/sessions${query}`);
+      expect([res.status, res.body]).toEqual([400, { error: 'bad_request', message }]);
+    }
+    expect((await c.get('/session/sessions?limit=5')).status).toBe(200);
     await c.post('/logout');
   });
 
@@ -202,6 +240,8 @@ describe.each(DATABASE_KINDS)('sessions API on %s', (kind) => {
     const [aId] = await idsOf(a);
     const replay = a.clone();
     expect((await a.post('/logout')).status).toBe(204);
+    // The app's route called sw.logout(ctx): the session cookie is cleared, as the README says.
+    expect([...a.cookies.keys()].filter((name) => name.startsWith('sid'))).toEqual([]);
     expect(await server.sw.store.findById(aId)).toBeUndefined();
     expect((await replay.get('/me')).status).toBe(401);
     expect((await replay.get('/session/sessions')).status).toBe(401);
