@@ -36,8 +36,9 @@ export interface SessionWatchOptions {
   /**
    * Key inside `ctx.session` holding the secret token that links a session to its record.
    * Default `sessionwatch`. koa-session does not save keys starting with `_`, so those are refused.
-   * A browser whose session sessionwatch ended keeps the ended record's token hash (never the
-   * token) under `<sessionKey>:ended`, so its later requests still get the precise end reason.
+   * (A browser whose session sessionwatch ended keeps the ended record's token hash, never the
+   * token, in the cookie `<koa-session key>.ended`, so its later requests still get the precise
+   * end reason.)
    */
   sessionKey?: string;
   /**
