@@ -115,7 +115,9 @@ export function createMiddleware(sw: Core): Middleware {
     }
     try {
       await followLogin(sw, ctx);
-      await settle(ctx);
+      // Most requests have nothing to settle: no extra await for them.
+      const settling = settle(ctx);
+      if (settling) await settling;
       applyNoStore(sw, ctx);
     } catch (err) {
       answer(ctx, err);
@@ -123,14 +125,14 @@ export function createMiddleware(sw: Core): Middleware {
   };
 
   /** The API's routes, then what a logout among them left of the session settled. */
-  const runApi = async (ctx: Context, next: Next): Promise<void> => {
-    try {
-      await routes(ctx, next);
-    } catch (err) {
-      answer(ctx, err);
-    }
-    await settle(ctx);
-  };
+  const runApi = (ctx: Context, next: Next): Promise<void> =>
+    routes(ctx, next).then(
+      () => settle(ctx),
+      (err: unknown) => {
+        answer(ctx, err);
+        return settle(ctx);
+      },
+    );
 
   /** After the check: the API's own paths go through the router; the app's skip route matching. */
   const dispatch = (ctx: Context, next: Next): Promise<void> => (isApi(ctx.path) ? runApi(ctx, next) : runApp(ctx, next));
