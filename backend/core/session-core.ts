@@ -447,7 +447,11 @@ export class SessionCore implements Core {
     const now = this.options.now();
     // Sessions past their deadline are not in any list: they end as what they are, and the count
     // is of the sessions the user saw.
-    await this.endExpired((await this.store.listActive(userId)).filter((record) => record.id !== options.exceptId), now, options.ctx);
+    await this.endExpired(
+      (await this.store.listActive(userId)).filter((record) => record.id !== options.exceptId),
+      now,
+      options.ctx,
+    );
     const ended = await this.store.endAllOfUser(userId, 'revoked', now, options.exceptId);
     const caller = options.ctx && this.stateOf(options.ctx)?.record;
     await this.revoked(ended, (record) => actorOf(record, caller), now, options.ctx);

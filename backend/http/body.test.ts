@@ -180,9 +180,9 @@ test('a body parser mounted first changes nothing: the limit and the content typ
   expect(await post(parsed, ['{"logout_token":"a.b.c"}'], { path: '/form' })).toEqual(
     refused('Content-Type must be application/x-www-form-urlencoded'),
   );
-  expect(await post(parsed, [`logout_token=${'x'.repeat(100)}`], { type: 'application/x-www-form-urlencoded', path: '/form', declared: null })).toEqual(
-    refused('Body exceeds 100 bytes'),
-  );
+  expect(
+    await post(parsed, [`logout_token=${'x'.repeat(100)}`], { type: 'application/x-www-form-urlencoded', path: '/form', declared: null }),
+  ).toEqual(refused('Body exceeds 100 bytes'));
 });
 
 describe('readForm', () => {

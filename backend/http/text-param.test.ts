@@ -1,7 +1,8 @@
 import { textProblem } from './text-param';
 
 test('text both databases store alike passes: letters of any script, emoji, punctuation, a percent sign', () => {
-  for (const value of ['alice', 'jöhn.dœ@example.com', '用户🙂', 'a%b', '100%FF', "O'Brien", 'tab\there']) expect(textProblem(value)).toBeNull();
+  for (const value of ['alice', 'jöhn.dœ@example.com', '用户🙂', 'a%b', '100%FF', "O'Brien", 'tab\there'])
+    expect(textProblem(value)).toBeNull();
 });
 
 test('a NUL, an unpaired surrogate or the replacement character of bytes that were not UTF-8 is named', () => {

@@ -37,6 +37,7 @@ export function textParam(ctx: Context, field: string, value: string, maxLength:
   }
   const problem = textProblem(text);
   if (problem !== null) throw new SessionWatchHttpError(ERROR.badRequest, `${field} ${problem}`);
-  if (text === '' || text.length > maxLength) throw new SessionWatchHttpError(ERROR.badRequest, `${field} must be 1 to ${maxLength} characters`);
+  if (text === '' || text.length > maxLength)
+    throw new SessionWatchHttpError(ERROR.badRequest, `${field} must be 1 to ${maxLength} characters`);
   return text;
 }

@@ -239,7 +239,16 @@ function endedCookie(ctx: Context): { name: string; options: Record<string, unkn
   const { path, domain, secure, sameSite, signed, maxAge } = options;
   return {
     name: `${options.key}.ended`,
-    options: { path, domain, secure, sameSite, signed, httpOnly: true, overwrite: true, maxAge: typeof maxAge === 'number' ? maxAge : undefined },
+    options: {
+      path,
+      domain,
+      secure,
+      sameSite,
+      signed,
+      httpOnly: true,
+      overwrite: true,
+      maxAge: typeof maxAge === 'number' ? maxAge : undefined,
+    },
   };
 }
 
@@ -255,8 +264,8 @@ export function endedTokenHashOf(ctx: Context): string | undefined {
 export function setEndedTokenHash(ctx: Context, tokenHash: string | null): void {
   const cookie = endedCookie(ctx);
   if (!cookie) return;
-  if (tokenHash !== null) ctx.cookies.set(cookie.name, tokenHash, cookie.options as never);
-  else if (ctx.cookies.get(cookie.name) || setsCookie(ctx, cookie.name)) ctx.cookies.set(cookie.name, null, cookie.options as never);
+  if (tokenHash !== null) ctx.cookies.set(cookie.name, tokenHash, cookie.options);
+  else if (ctx.cookies.get(cookie.name) || setsCookie(ctx, cookie.name)) ctx.cookies.set(cookie.name, null, cookie.options);
 }
 
 /** True when the response sets the cookie `name` already (earlier in this request). */

@@ -125,20 +125,23 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
     }
   });
 
-  test.each(BAD_USER_IDS)('a userId with $name: 400 naming userId on every route, nothing revoked, no database error', async ({ encoded }) => {
-    const admin = await login('admin');
-    const bystander = await login('alice');
-    const answers = [
-      await list(admin, `?userId=${encoded}`),
-      await admin.get<ErrorBody>(`/session/admin/users/${encoded}/history`),
-      await admin.delete<ErrorBody>(`/session/admin/users/${encoded}/sessions`),
-    ];
-    for (const res of answers) {
-      expect([res.status, res.body.error, res.body.message]).toEqual([400, 'bad_request', expect.stringMatching(/^userId /)]);
-    }
-    expect((await bystander.get('/me')).status).toBe(200);
-    expect(lines).toEqual([]);
-  });
+  test.each(BAD_USER_IDS)(
+    'a userId with $name: 400 naming userId on every route, nothing revoked, no database error',
+    async ({ encoded }) => {
+      const admin = await login('admin');
+      const bystander = await login('alice');
+      const answers = [
+        await list(admin, `?userId=${encoded}`),
+        await admin.get<ErrorBody>(`/session/admin/users/${encoded}/history`),
+        await admin.delete<ErrorBody>(`/session/admin/users/${encoded}/sessions`),
+      ];
+      for (const res of answers) {
+        expect([res.status, res.body.error, res.body.message]).toEqual([400, 'bad_request', expect.stringMatching(/^userId /)]);
+      }
+      expect((await bystander.get('/me')).status).toBe(200);
+      expect(lines).toEqual([]);
+    },
+  );
 
   test("revoking one session: the target's next request is refused as revoked; unknown or ended ids 404", async () => {
     const target = await login('dave');

@@ -224,7 +224,7 @@ describe.each(DATABASE_KINDS)('integrator mistakes on %s', (kind: DatabaseKind) 
   });
 });
 
-test("an option of the app that throws is a JSON 500 naming the option, what it threw only in the log", async () => {
+test('an option of the app that throws is a JSON 500 naming the option, what it threw only in the log', async () => {
   const lines: string[] = [];
   const logger = { error: (message: string) => lines.push(message) };
   const app = await startMiniApp({

@@ -110,7 +110,8 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
       expect([res.status, res.headers.get('session-ended')]).toEqual([i % 3 === 2 ? 404 : 401, 'revoked']);
     }
     // The same browser, keeping what the answers set, is told why on every later request too.
-    for (let i = 0; i < 3; i++) expect((await b.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
+    for (let i = 0; i < 3; i++)
+      expect((await b.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
     expect(writes).not.toHaveBeenCalled();
     writes.mockRestore();
     expect(await storedKeys()).toBe(before);
