@@ -6,7 +6,7 @@ import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient } from '../support/http-client';
 import type { PingResponse, SessionListResponse } from '../../shared/protocol';
-import { sleep } from '../support/wait';
+import { sleep, until } from '../support/wait';
 import { anyNumber, anyString } from '../support/matchers';
 
 const ping = <T = unknown>(c: TestClient, body: unknown) => c.post<T>('/session/ping', { json: body });
@@ -208,8 +208,16 @@ describe.each(DATABASE_KINDS)('activity writes under load on %s', (kind) => {
         await sleep(150);
         first.push(ping<PingResponse>(clients[1], { idleFor: idles[1] }));
         await sleep(150);
+        let arrived = 0;
+        const onRequest = () => arrived++;
+        server.server.on('request', onRequest);
         const rest = clients.slice(2).map((c, i) => ping<PingResponse>(c, { idleFor: idles[i + 2] }));
-        await sleep(500);
+        // Every ping at the server (a loaded machine may take a while to send 88), then a moment
+        // for their writes to queue up behind the locked two.
+        await until(() => arrived >= rest.length, { what: 'the 88 pings at the server' }).finally(() =>
+          server.server.off('request', onRequest),
+        );
+        await sleep(300);
         await trx.commit();
         replies = await Promise.all([...first, ...rest]);
       } else {
