@@ -240,7 +240,14 @@ export function createController(options: ResolvedClientOptions, env: Controller
         logoutFlight = transport
           .logout(effect.reason)
           .catch(() => ({ kind: 'failed' as const }))
-          .then((result) => dispatch({ type: 'loggedOut', ok: result.kind === 'ok', jitter: Math.random() }));
+          .then((result) =>
+            dispatch({
+              type: 'loggedOut',
+              ok: result.kind === 'ok',
+              ended: result.kind === 'ok' ? result.ended : undefined,
+              jitter: Math.random(),
+            }),
+          );
         return;
       case 'claim':
         tabs?.claim();

@@ -225,11 +225,13 @@ class World {
       }
       case 'logout': {
         const ok = this.online;
+        // As the server: a logout of a session that had ended already says why (Session-Ended).
+        const ended = ok && this.server.ended && this.server.ended !== 'logged-out' ? this.server.ended : undefined;
         if (ok)
           this.serverEnd(
             effect.reason === 'expired' && this.now - this.server.lastActivity >= (EXPIRE - 1) * 1000 ? 'expired' : 'logged-out',
           );
-        this.deliver(tab, 2 * NET_MS, { type: 'loggedOut', ok, jitter: 0.5 });
+        this.deliver(tab, 2 * NET_MS, { type: 'loggedOut', ok, ended, jitter: 0.5 });
         return;
       }
       case 'claim': {
@@ -615,6 +617,24 @@ test('random lifecycles: the server never expires an active session, tabs end to
           ],
           0,
           null,
+          false,
+        ],
+        // Seed 613418524: a tab locked offline at maxAge confirms its end with a logout after a
+        // revocation; the logout's answer says why (revoked), as the other tabs do.
+        [
+          2,
+          [
+            { kind: 'activity', tab: 0, ms: 250 },
+            { kind: 'freeze', tab: 1 },
+            { kind: 'offline' },
+            { kind: 'revoke' },
+            { kind: 'activity', tab: 0, ms: 1501 },
+            { kind: 'activity', tab: 0, ms: 2751 },
+            { kind: 'freeze', tab: 0 },
+            { kind: 'activity', tab: 0, ms: 751 },
+          ],
+          0,
+          5000,
           false,
         ],
       ],

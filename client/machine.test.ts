@@ -12,6 +12,7 @@ import {
   type TabState,
 } from './machine';
 import type { SharedState } from './state';
+import { objectContaining } from '../test/support/matchers';
 
 const T0 = Date.UTC(2030, 0, 1);
 const config: MachineConfig = { pingIntervalMs: () => 1000, checkIntervalMs: 8000, fixedSettings: false, loadedAt: T0, inPlace: false };
@@ -301,4 +302,22 @@ test('a locked tab the user comes back to asks the server (at most once a second
   expect(soon.state.dueAt).toBe(T0 + 6000);
   expect(step(soon.state, { type: 'tick' }, T0 + 6000, inPlace).effects.map((e) => e.type)).toEqual(['ping']);
   expect(step(answered, { type: 'wake' }, T0 + 6100, inPlace).effects.map((e) => e.type)).toEqual(['ping']);
+});
+
+test("an end decided offline, confirmed by a logout, takes the server's reason from its answer (revoked meanwhile)", () => {
+  // Locked at the deadline while offline; its ping failed once, so the next attempt is a logout.
+  const locked: TabState = {
+    ...initialState('a', { ...shared, phase: 'ended', reason: 'expired', confirmed: false }),
+    running: true,
+    leader: true,
+    confirmFailures: 1,
+  };
+  const asked = step(locked, { type: 'tick' }, T0 + 1000, config);
+  expect(asked.effects).toEqual([{ type: 'logout', reason: 'expired' }]);
+  const { state, effects } = step(asked.state, { type: 'loggedOut', ok: true, ended: 'revoked', jitter: 0 }, T0 + 1050, config);
+  expect(state.shared).toMatchObject({ phase: 'ended', reason: 'revoked', confirmed: true });
+  expect(effects).toContainEqual({ type: 'post', message: objectContaining({ type: 'end', reason: 'revoked', confirmed: true }) });
+  expect(effects).toContainEqual({ type: 'finish', reason: 'revoked' });
+  // Without a word from the server, the logout confirmed the tab's own reason.
+  expect(step(asked.state, { type: 'loggedOut', ok: true, jitter: 0 }, T0 + 1050, config).state.shared.reason).toBe('expired');
 });

@@ -201,8 +201,11 @@ export type MachineEvent =
   | { type: 'wake'; restored?: boolean; online?: boolean }
   /** A ping's outcome; `jitter` in [0, 1) spreads retries. */
   | { type: 'pinged'; flight: Flight; result: PingResult; jitter: number }
-  /** A logout's outcome. */
-  | { type: 'loggedOut'; ok: boolean; jitter: number }
+  /**
+   * A logout's outcome; `ended`: the session had already ended on the server, for this reason
+   * (the answer said so).
+   */
+  | { type: 'loggedOut'; ok: boolean; ended?: EndReason; jitter: number }
   /** A response of the app announced the end (`watchFetch`). */
   | { type: 'ended'; reason: EndReason }
   /** The app's own login UI succeeded (or the user says so): a locked tab asks the server now. */
@@ -448,7 +451,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
         onPinged(event.flight, event.result, event.jitter);
         return;
       case 'loggedOut':
-        onLoggedOut(event.ok, event.jitter);
+        onLoggedOut(event.ok, event.ended, event.jitter);
         return;
       case 'resume':
         // Only a tab whose session ended asks; a live one has nothing to resume.
@@ -689,7 +692,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     st.confirmAt = now + backoffDelay(st.confirmFailures, { maxMs: MAX_BACKOFF_MS, random: () => jitter });
   }
 
-  function onLoggedOut(ok: boolean, jitter: number): void {
+  function onLoggedOut(ok: boolean, ended: EndReason | undefined, jitter: number): void {
     const s = st.shared;
     if (st.loggingOut) {
       st.loggingOut = false;
@@ -701,7 +704,9 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     if (!st.confirming) return;
     if (ok) {
       st.confirming = false;
-      end(s.reason ?? 'expired', true);
+      // The session had ended on the server meanwhile (revoked while this tab was offline): its
+      // reason, as every other tab hears it from the server; else ours, which the logout confirmed.
+      end(ended ?? s.reason ?? 'expired', true);
     } else {
       confirmFailed(jitter);
     }

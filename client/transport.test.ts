@@ -95,6 +95,29 @@ test('logout posts to {apiPrefix}/logout; 204 and 401 are both done, anything el
   expect(await offline.logout()).toMatchObject({ kind: 'failed' });
 });
 
+test('a logout of a session that had ended already says why: the Session-Ended header, or the 401 body', async () => {
+  const answers = [
+    new Response(null, { status: 204, headers: { 'Session-Ended': 'revoked' } }),
+    json(401, { error: 'session_expired', endedFor: 3 }),
+    new Response(JSON.stringify({ error: 'session_revoked' }), { status: 401, headers: { 'Session-Ended': 'lost' } }),
+    // What every logout of a live session says: no news.
+    new Response(null, { status: 204, headers: { 'Session-Ended': 'logged-out' } }),
+    new Response(null, { status: 204, headers: { 'Session-Ended': 'bored' } }),
+    json(401, { error: 'unauthenticated' }),
+  ];
+  const { transport } = transportAnswering(async () => answers.shift()!);
+  const results = [];
+  for (let i = 0; i < 6; i++) results.push(await transport.logout());
+  expect(results).toEqual([
+    { kind: 'ok', ended: 'revoked' },
+    { kind: 'ok', ended: 'expired' },
+    { kind: 'ok', ended: 'lost' },
+    { kind: 'ok' },
+    { kind: 'ok' },
+    { kind: 'ok' },
+  ]);
+});
+
 test('error codes map to end reasons through the shared protocol', () => {
   expect(endReasonOfError('session_revoked')).toBe('revoked');
   expect(endReasonOfError('not_found')).toBeNull();

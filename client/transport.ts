@@ -6,8 +6,10 @@
 import {
   apiPath,
   endReasonOfError,
+  isEndReason,
   MAX_IDLE_FOR,
   ROUTES,
+  SESSION_ENDED_HEADER,
   type EndReason,
   type ErrorBody,
   type LogoutRequest,
@@ -27,8 +29,12 @@ export type PingResult =
   /** Offline, timeout, 5xx, unexpected body…: try again later. */
   | { kind: 'failed'; status?: number; error: string };
 
-/** Outcome of a logout: `ok` also when the session was already gone. */
-export type LogoutResult = { kind: 'ok' } | { kind: 'failed'; status?: number; error: string };
+/**
+ * Outcome of a logout: `ok` also when the session was already gone; then `ended` says why, when
+ * the server says so (its `Session-Ended` header, or a 401's reason): a tab confirming an end it
+ * decided offline takes the server's reason, as the other tabs do.
+ */
+export type LogoutResult = { kind: 'ok'; ended?: EndReason } | { kind: 'failed'; status?: number; error: string };
 
 /** The server API as the client needs it. */
 export interface Transport {
@@ -83,6 +89,14 @@ export function parseUnauthorized(text: string): PingResult {
   return isSeconds(body?.endedFor) ? { kind: 'ended', reason, endedFor: body.endedFor } : { kind: 'ended', reason };
 }
 
+/**
+ * A logout's success, with the reason the session had already ended for (`ended`), if the server
+ * says one: `logged-out` is what every logout says, so it tells nothing.
+ */
+function loggedOut(ended: string | null): LogoutResult {
+  return isEndReason(ended) && ended !== 'logged-out' ? { kind: 'ok', ended } : { kind: 'ok' };
+}
+
 export interface FetchTransportOptions {
   apiPrefix: string;
   timeoutMs: number;
@@ -94,7 +108,7 @@ export interface FetchTransportOptions {
 export function createFetchTransport({ apiPrefix, timeoutMs, fetch: fetchImpl }: FetchTransportOptions): Transport {
   const doFetch = fetchImpl ?? globalThis.fetch.bind(globalThis);
 
-  async function post(route: string, body?: unknown): Promise<{ status: number; text: string } | { error: string }> {
+  async function post(route: string, body?: unknown): Promise<{ status: number; text: string; ended: string | null } | { error: string }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
@@ -107,7 +121,7 @@ export function createFetchTransport({ apiPrefix, timeoutMs, fetch: fetchImpl }:
         signal: controller.signal,
       });
       // Reading the body is under the same timeout (a server can stall mid-body).
-      return { status: res.status, text: await res.text() };
+      return { status: res.status, text: await res.text(), ended: res.headers?.get(SESSION_ENDED_HEADER) ?? null };
     } catch (err) {
       return { error: controller.signal.aborted ? 'timeout' : String((err as Error)?.message ?? err) };
     } finally {
@@ -127,8 +141,12 @@ export function createFetchTransport({ apiPrefix, timeoutMs, fetch: fetchImpl }:
     async logout(reason) {
       const res = await post(ROUTES.logout, reason ? ({ reason } satisfies LogoutRequest) : undefined);
       if ('error' in res) return { kind: 'failed', error: res.error };
-      // 401: the session is already gone, which is what we wanted.
-      if ((res.status >= 200 && res.status < 300) || res.status === 401) return { kind: 'ok' };
+      if (res.status >= 200 && res.status < 300) return loggedOut(res.ended);
+      // 401: the session is already gone, which is what we wanted; its body may say why.
+      if (res.status === 401) {
+        const answer = parseUnauthorized(res.text);
+        return loggedOut(res.ended ?? (answer.kind === 'ended' ? answer.reason : null));
+      }
       return { kind: 'failed', status: res.status, error: `HTTP ${res.status}` };
     },
   };

@@ -93,9 +93,11 @@ export function createFakeTransport(settings: { warnAfter: number; expireAfter: 
       fake.logouts.push(Date.now());
       const failure = await failure_();
       if (failure) return failure;
+      // Like the server: a session that had ended already is named in the answer (Session-Ended).
+      const before = fake.ended;
       const expired = reason === 'expired' && Date.now() - fake.lastActivity >= (fake.expireAfter - 1) * 1000;
       fake.ended ??= expired ? 'expired' : 'logged-out';
-      return { kind: 'ok' };
+      return before && before !== 'logged-out' ? { kind: 'ok', ended: before } : { kind: 'ok' };
     },
   };
 
