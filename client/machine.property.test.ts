@@ -27,6 +27,7 @@ import {
   type TabState,
 } from './machine';
 import type { PingResult } from './transport';
+import { assertProperty } from '../test/support/property-seeds';
 
 const WARN = 4;
 const EXPIRE = 8;
@@ -534,7 +535,7 @@ function simulate(
 }
 
 test('random lifecycles: the server never expires an active session, tabs end together, one pinger at steady state', () => {
-  fc.assert(
+  assertProperty(
     fc.property(
       fc.integer({ min: 1, max: 4 }),
       fc.array(actionArb, { maxLength: 30 }),
@@ -572,6 +573,10 @@ test('random lifecycles: the server never expires an active session, tabs end to
     ),
     {
       numRuns: 1000,
+      // Every seed a failure was found with (each fixed since): 417404504, a frozen leader's backoff
+      // promise arriving after the network came back (the example test below); 613418524, a tab
+      // locked offline at maxAge confirming with a logout after a revocation (the last example).
+      seeds: [417404504, 613418524],
       // Found by earlier runs: a tab frozen before its first answer wakes after a revocation and a
       // sign-in whose session expired; it ends with the later session's reason, the others keep theirs.
       examples: [
