@@ -8,6 +8,7 @@ import { testRecord } from '../../test/support/records';
 import type { SessionLimits } from '../store/types';
 import { idleDeadline, isExpired, pingExpires, recordPolicy, shouldTouch, sweepCutoffs, sweepSelects, type ActivityPolicy } from './policy';
 import { resolveSessionLimits } from './session-policy';
+import { assertProperty } from '../../test/support/property-seeds';
 
 /** Whole milliseconds, as `Date.now()` gives. */
 const time = fc.integer({ min: 0, max: 10 ** 9 });
@@ -48,7 +49,7 @@ describe('policy properties', () => {
       fc.record({ at: fc.constant<'idle' | 'age' | 'any'>('any'), delta: fc.integer({ min: 0, max: 10 ** 9 }) }),
       fc.record({ at: fc.constantFrom<'idle' | 'age'>('idle', 'age'), delta: fc.integer({ min: -2, max: 2 }) }),
     );
-    fc.assert(
+    assertProperty(
       fc.property(
         policyArb,
         fc.option(limitsArb, { nil: null }),
@@ -71,7 +72,7 @@ describe('policy properties', () => {
   });
 
   test('per-record limits: throttled writes keep both promises with the session own touchInterval', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         limitsArb.map((limits) => ({ ...limits, maxAgeMs: null })),
         fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 1, maxLength: 50 }),
@@ -101,7 +102,7 @@ describe('policy properties', () => {
       fc.record({ at: fc.constant<'idle' | 'age' | 'any'>('any'), delta: fc.integer({ min: 0, max: 10 ** 9 }) }),
       fc.record({ at: fc.constantFrom<'idle' | 'age'>('idle', 'age'), delta: fc.integer({ min: -2, max: 2 }) }),
     );
-    fc.assert(
+    assertProperty(
       fc.property(policyArb, time, time, nearDeadline, (policy, createdAt, idle, { at, delta }) => {
         const lastActivity = createdAt + idle;
         const record = testRecord({ createdAt, lastActivity });
@@ -120,7 +121,7 @@ describe('policy properties', () => {
   });
 
   test('throttled writes: never expired before expireAfter of real inactivity, always by expireAfter + touchInterval', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         policyArb.map((p) => ({ ...p, maxAgeMs: null })),
         fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 1, maxLength: 50 }),
@@ -145,7 +146,7 @@ describe('policy properties', () => {
   });
 
   test('a ping cannot end a session the server saw active within expireAfter less the tolerance, whatever idleFor says', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         policyArb,
         time,
