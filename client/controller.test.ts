@@ -580,3 +580,29 @@ describe('relogin in place', () => {
     }
   });
 });
+
+test('on a page whose path starts with // the end URL (and a custom endUrl) gets a single-slash `next`', async () => {
+  const page = {
+    pathname: '//evil.example/x',
+    search: '?a=1',
+    href: 'https://app.example//evil.example/x?a=1',
+    origin: 'https://app.example',
+  };
+  const had = Object.getOwnPropertyDescriptor(globalThis, 'location');
+  Object.defineProperty(globalThis, 'location', { value: page, configurable: true });
+  try {
+    const nexts: string[] = [];
+    const { server, tabs } = setup(2, { loginUrl: '/login' });
+    const custom = setup(1, { endUrl: (reason, next) => (nexts.push(next), `/signin?${reason}`) });
+    await startAll([...tabs, ...custom.tabs]);
+    server.ended = 'revoked';
+    custom.server.ended = 'revoked';
+    for (const tab of [...tabs, ...custom.tabs]) tab.c.extend();
+    await advance(1000);
+    expect(tabs[0].navigations).toEqual(['/login?next=%2Fevil.example%2Fx%3Fa%3D1&reason=revoked']);
+    expect(nexts).toEqual(['/evil.example/x?a=1']);
+  } finally {
+    if (had) Object.defineProperty(globalThis, 'location', had);
+    else delete (globalThis as { location?: unknown }).location;
+  }
+});

@@ -7,7 +7,7 @@
 import { apiPath, DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER, ROUTES, type EndReason } from '../shared/protocol';
 import { createEmitter, type Emitter } from './events';
 import { initialState, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
-import { currentPath, maxPingIntervalMs, pingIntervalMs, type ResolvedClientOptions } from './options';
+import { currentNext, maxPingIntervalMs, pingIntervalMs, type ResolvedClientOptions } from './options';
 import { createPage, type ControllerEnv } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
 import { connectTabs } from './connect-tabs';
@@ -97,7 +97,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
     (...args) => baseFetch(...args),
     (reason) => dispatch({ type: 'ended', reason }),
   );
-  const endUrl = (reason: EndReason) => options.endUrl(reason, currentPath());
+  const endUrl = (reason: EndReason) => options.endUrl(reason, currentNext());
 
   const controller: Controller = {
     emitter,

@@ -141,3 +141,11 @@ test("drafts: true or a selector on the core keeps its message: the value is kee
     new TypeError('sessionwatch: option "drafts" must be keepDrafts() (sessionwatch/client/drafts) or false (got "#editor")'),
   );
 });
+
+test('the default end URL carries `next` as one path of the origin, whatever it is given (safeNextPath)', () => {
+  const { endUrl } = resolveClientOptions({ loginUrl: '/login' });
+  // The page https://app.example//evil.example/x: its path, not another host.
+  expect(endUrl('revoked', '//evil.example/x')).toBe('/login?next=%2Fevil.example%2Fx&reason=revoked');
+  expect(endUrl('revoked', '/\\evil.example')).toBe('/login?next=%2F&reason=revoked');
+  expect(endUrl('revoked', '/\t/evil.example')).toBe('/login?next=%2F&reason=revoked');
+});

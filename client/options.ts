@@ -11,6 +11,7 @@ import {
   failOption as fail,
   positiveSeconds as seconds,
 } from '../shared/option-checks';
+import { safeNextPath } from '../shared/next-path';
 import { DEFAULT_API_PREFIX, type EndReason } from '../shared/protocol';
 import { flag, optionalFunction, optionalObject } from './option-values';
 import type { SessionWatchDrafts, SessionWatchUi } from './plugins';
@@ -49,6 +50,7 @@ export interface SessionWatchCoreOptions {
   loginUrl?: string;
   /**
    * Where a tab goes once its session ended. Default `{loginUrl}?next={current path}&reason={reason}`.
+   * `next` is the current path and query as one path of the origin (`safeNextPath`).
    */
   endUrl?: (reason: EndReason, next: string) => string;
   /** Called instead of navigating to `endUrl` once the session ended (and the server knows). */
@@ -137,10 +139,18 @@ function resolvePlugin<T>(name: string, value: unknown, method: string, factory:
   return value as T;
 }
 
-/** The current path and query, as given to `endUrl` (`next`). */
+/** The current path and query (the drafts' key). */
 export function currentPath(): string {
   const loc = globalThis.location;
   return loc ? loc.pathname + loc.search : '/';
+}
+
+/**
+ * The current path and query as given to `endUrl` (`next`): one path of the origin, never a host
+ * (the path of `https://app.example//evil.example/x` starts with `//`).
+ */
+export function currentNext(): string {
+  return safeNextPath(currentPath());
 }
 
 /** True when `path` (default the current page) is the login page `loginUrl` (same path, query ignored). */
@@ -230,8 +240,10 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
 
   const endUrl =
     optionalFunction<ResolvedClientOptions['endUrl']>('endUrl', options.endUrl) ??
-    ((reason, next) => {
+    ((reason, given) => {
       const sep = loginUrl.includes('?') ? '&' : '?';
+      // Whoever calls it: the login route redirects to `next`, so it is never another host.
+      const next = safeNextPath(given);
       // `next` never points at the login page itself (nor nests one `next` in another).
       const back = isLoginPage(loginUrl, next) ? '' : `next=${encodeURIComponent(next)}&`;
       return `${loginUrl}${sep}${back}reason=${encodeURIComponent(reason)}`;

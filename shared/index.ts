@@ -46,3 +46,4 @@ export {
   type LogoutRequest,
   type PingResponse,
 } from './protocol';
+export { safeNextPath, MAX_NEXT_LENGTH } from './next-path';

@@ -18,8 +18,13 @@ test('the README integration example works as pasted', async () => {
       .filter((l) => l.trim()).length,
   ).toBeLessThanOrEqual(25);
   await runReadmeBlock('## Add it to your Koa app', async (base, dir) => {
-    const login = await fetch(`${base}/login?user=42`, { method: 'POST' });
-    expect(login.status).toBe(200);
+    const login = await fetch(`${base}/login?user=42&next=${encodeURIComponent('/orders?id=3')}`, { method: 'POST', redirect: 'manual' });
+    expect([login.status, login.headers.get('location')]).toEqual([302, '/orders?id=3']);
+    // `next` is only ever a path of the site (safeNextPath): never another host.
+    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example/']) {
+      const other = await fetch(`${base}/login?user=43&next=${encodeURIComponent(next)}`, { method: 'POST', redirect: 'manual' });
+      expect(new URL(other.headers.get('location')!, base).origin).toBe(base);
+    }
     const cookie = login.headers
       .getSetCookie()
       .map((c) => c.split(';')[0])
