@@ -53,8 +53,9 @@ export interface SessionWatchClient {
    */
   on<E extends SessionWatchEvent>(event: E, handler: Handler<E>): () => void;
   /**
-   * `fetch` that ends the session in every tab as soon as a response says `401 session_revoked`
-   * or `session_expired` (the `watchFetch` option installs it as the page's `fetch`).
+   * `fetch` that ends the session in every tab as soon as a response carries the `Session-Ended`
+   * header, or says `401 session_revoked` / `session_expired` and the server confirms it (the
+   * `watchFetch` option installs it as the page's `fetch`).
    */
   readonly fetch: typeof fetch;
 }

@@ -283,25 +283,53 @@ test('the leader goes away: another tab takes over and the countdown goes on fro
   for (const tab of tabs.slice(1)) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
 });
 
-test('the watched fetch: a 401 session_revoked answer ends every tab at once', async () => {
-  // A controller wraps the page's fetch as it is when built: build them with the API mocked.
+/** Tabs whose page's fetch answers `response()` (a controller wraps the page's fetch as it is when built). */
+function tabsAnswering(n: number, response: () => Response): ReturnType<typeof setup> {
   const realFetch = globalThis.fetch;
-  globalThis.fetch = jest.fn(
-    async () =>
-      new Response(JSON.stringify({ error: 'session_revoked' }), { status: 401, headers: { 'content-type': 'application/json' } }),
-  ) as typeof fetch;
-  let tabs: TestTab[];
+  globalThis.fetch = jest.fn(async () => response()) as typeof fetch;
   try {
-    tabs = setup(2).tabs;
+    return setup(n);
   } finally {
     globalThis.fetch = realFetch;
   }
+}
+
+const revokedBody = (headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify({ error: 'session_revoked' }), { status: 401, headers: { 'content-type': 'application/json', ...headers } });
+
+test('the watched fetch: a 401 with the Session-Ended header ends every tab at once, without asking', async () => {
+  const { server, tabs } = tabsAnswering(2, () => revokedBody({ 'Session-Ended': 'revoked' }));
   await startAll(tabs);
+  const asked = server.pings.length;
   const res = await tabs[1].c.fetch('/api/orders');
   expect(res.status).toBe(401);
   expect(await res.json()).toEqual({ error: 'session_revoked' }); // the app still reads the body
   await advance(10);
   for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
+  expect(server.pings).toHaveLength(asked);
+});
+
+test("the watched fetch: a 401 session_revoked body without the header (another API's error, relayed) ends nothing while the server says the session is live", async () => {
+  const { server, tabs } = tabsAnswering(2, () => revokedBody());
+  await startAll(tabs);
+  const asked = server.pings.length;
+  await tabs[1].c.fetch('/api/upstream');
+  await advance(100);
+  expect(server.pings).toHaveLength(asked + 1); // asked the server
+  for (const tab of tabs) {
+    expect(ofType(tab, 'end')).toEqual([]);
+    expect(ofType(tab, 'locked')).toEqual([]);
+    expect(tab.c.getState()).toMatchObject({ phase: 'active', locked: false });
+  }
+});
+
+test('the watched fetch: a 401 body without the header ends every tab once the server confirms, with its reason', async () => {
+  const { server, tabs } = tabsAnswering(2, () => revokedBody());
+  await startAll(tabs);
+  server.ended = 'expired';
+  await tabs[1].c.fetch('/api/orders');
+  await advance(100);
+  for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
 });
 
 test('a throwing event handler does not break the client', async () => {

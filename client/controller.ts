@@ -25,7 +25,10 @@ function randomId(): string {
 export interface Controller {
   /** @internal */
   readonly emitter: Emitter;
-  /** `fetch` that ends the session on a 401 `session_revoked` / `session_expired` answer. */
+  /**
+   * `fetch` that ends the session on an answer with the `Session-Ended` header, or on a 401
+   * `session_revoked` / `session_expired` answer once the server confirms it.
+   */
   readonly fetch: typeof fetch;
   getState(): SessionWatchState;
   start(): void;
@@ -95,7 +98,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
     options.transport ?? createFetchTransport({ apiPrefix: options.apiPrefix, timeoutMs: options.pingTimeoutMs, fetch: baseFetch });
   const watchedFetch = wrapFetch(
     (...args) => baseFetch(...args),
-    (reason) => dispatch({ type: 'ended', reason }),
+    ({ reason, confirmed }) => dispatch({ type: 'ended', reason, confirmed }),
   );
   const endUrl = (reason: EndReason) => options.endUrl(reason, currentNext());
 

@@ -206,8 +206,11 @@ export type MachineEvent =
    * (the answer said so).
    */
   | { type: 'loggedOut'; ok: boolean; ended?: EndReason; jitter: number }
-  /** A response of the app announced the end (`watchFetch`). */
-  | { type: 'ended'; reason: EndReason }
+  /**
+   * A response of the app announced the end (`watchFetch`): `confirmed` by sessionwatch's
+   * `Session-Ended` header, or only by a 401 body (which the server is asked about).
+   */
+  | { type: 'ended'; reason: EndReason; confirmed: boolean }
   /** The app's own login UI succeeded (or the user says so): a locked tab asks the server now. */
   | { type: 'resume' };
 
@@ -458,9 +461,11 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
         if (st.shared.phase === 'ended' && !st.finished) pingNow(false, false);
         return;
       case 'ended':
-        // A tab no answer ever confirmed cannot tell from a header alone whether its page had the
-        // session: the ping's answer says when it ended.
-        if (st.shared.reported === 0) pingNow(false);
+        if (st.shared.phase === 'ended') return;
+        // A 401 body without the header may be another API's error that the app relays, and a tab
+        // no answer ever confirmed cannot tell from a header alone whether its page had the session:
+        // the server says (a ping, right after any out: that one may have left before the end).
+        if (!event.confirmed || st.shared.reported === 0) pingNow(true);
         else end(event.reason, true);
         return;
     }

@@ -65,8 +65,10 @@ export interface SessionWatchCoreOptions {
    */
   relogin?: 'in-place' | 'navigate';
   /**
-   * Watch every `fetch` of the page: a 401 `session_revoked` / `session_expired` answer ends the
-   * session in all tabs at once. Default false (see also `SessionWatchClient.fetch`).
+   * Watch every `fetch` of the page: an answer with the `Session-Ended` header ends the session in
+   * all tabs at once; a 401 `session_revoked` / `session_expired` answer without it (maybe another
+   * API's, relayed by the app) once the server confirms it. Default false (see also
+   * `SessionWatchClient.fetch`).
    */
   watchFetch?: boolean;
   /** Talks to the server; default the `fetch` one. For tests and custom setups. */
