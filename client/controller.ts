@@ -277,7 +277,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
         page.warning?.hide();
         page.notice?.set(false);
         // Kept in both modes: the user may close the locked tab rather than sign in again.
-        const draftsKept = (page.drafts?.save() ?? 0) > 0;
+        const draftsKept = (page.drafts?.save(effect.reason) ?? 0) > 0;
         const inPlace = config.inPlace && effect.reason !== 'logged-out';
         page.lock?.lock(effect.reason, endUrl(effect.reason), draftsKept, inPlace);
         if (inPlace && !page.lock && win && !emitter.has('locked')) reportUnhiddenPage();

@@ -71,8 +71,12 @@ export interface SessionWatchUi {
 
 /** Keeps what the user typed in the page's forms across a logout. */
 export interface DraftKeeper {
-  /** Saves the changed fields of the page; returns the number of fields saved. */
-  save(): number;
+  /**
+   * The session ended for `reason`: saves the changed fields of the page; returns the number of
+   * fields saved. A keeper may keep nothing for a logout (`keepDrafts`' `dropOnLogout`, which also
+   * deletes the tab's other drafts).
+   */
+  save(reason?: EndReason): number;
   /**
    * Reads and deletes this page's draft, and restores it into the fields the user has not filled
    * yet; returns the number of fields restored now (fields not there yet may follow).

@@ -49,7 +49,7 @@ test.each([
   [{ texts: { countdown: 'soon' } }, /"texts.countdown" must be a function/],
   [{ texts: { nope: 'x' } }, /"texts.nope"/],
   [{ nonce: '' }, /option "nonce" must be a non-empty string/],
-  [{ drafts: 3 }, /"drafts" must be true, a selector or \{ selector, owner \}/],
+  [{ drafts: 3 }, /"drafts" must be true, a selector or \{ selector, owner, dropOnLogout \}/],
   [{ drafts: { selectr: 'form' } }, /did you mean "selector"\?/],
   [{ txts: {} }, /unknown option "txts" \(did you mean "texts"\?\)/],
   [{ expireAftr: 60 }, /unknown option "expireAftr" \(did you mean "expireAfter"\?\)/],
@@ -65,8 +65,8 @@ test('rejects a non-object', () => {
 describe("the headless core's plug-ins given to sessionwatch/client say where they go", () => {
   test('drafts: keepDrafts() (never naming an internal key)', () => {
     const message =
-      'sessionwatch: option "drafts" must be true, a selector or { selector, owner } (got a plug-in such as keepDrafts()): ' +
-      "keepDrafts() is for sessionwatch/client/core; here, give keepDrafts()'s argument itself (drafts: true, '#editor form' or { selector, owner })";
+      'sessionwatch: option "drafts" must be true, a selector or { selector, owner, dropOnLogout } (got a plug-in such as keepDrafts()): ' +
+      "keepDrafts() is for sessionwatch/client/core; here, give keepDrafts()'s argument itself (drafts: true, '#editor form' or { selector, owner, dropOnLogout })";
     expect(() => withDefaults({ drafts: keepDrafts('#editor') } as never)).toThrow(new TypeError(message));
     expect(() => withDefaults({ drafts: keepDrafts('#editor') } as never)).not.toThrow(/keeper/);
     expect(() => withDefaults({ drafts: keepDrafts } as never)).toThrow(
@@ -88,6 +88,8 @@ describe("the headless core's plug-ins given to sessionwatch/client say where th
     expect(() => withDefaults({ ui: {} } as never)).toThrow(
       new TypeError('sessionwatch: option "ui" must be true or false (got [object Object])'),
     );
-    expect(() => withDefaults({ drafts: { keeper: 'x' } } as never)).toThrow('unknown option "keeper" (known options: selector, owner)');
+    expect(() => withDefaults({ drafts: { keeper: 'x' } } as never)).toThrow(
+      'unknown option "keeper" (known options: selector, owner, dropOnLogout)',
+    );
   });
 });

@@ -24,7 +24,10 @@ export interface SessionWatchClientOptions extends Omit<SessionWatchCoreOptions,
    * `style-src 'nonce-…'` (the UI sets no inline `style` attributes in markup).
    */
   nonce?: string;
-  /** Keep form drafts across a logout: `true` (all forms), a selector, or {@link DraftOptions}. Default off. */
+  /**
+   * Keep form drafts across the end of a session: `true` (all forms), a selector, or
+   * {@link DraftOptions} (a logout drops them unless `dropOnLogout: false`). Default off.
+   */
   drafts?: boolean | string | DraftOptions;
 }
 
@@ -55,11 +58,11 @@ export function withDefaults(options: SessionWatchClientOptions = {}): SessionWa
   );
   refusePlugin(
     'drafts',
-    'true, a selector or { selector, owner }',
+    'true, a selector or { selector, owner, dropOnLogout }',
     options.drafts,
     'keeper',
     'keepDrafts',
-    "here, give keepDrafts()'s argument itself (drafts: true, '#editor form' or { selector, owner })",
+    "here, give keepDrafts()'s argument itself (drafts: true, '#editor form' or { selector, owner, dropOnLogout })",
   );
   const { ui: dialog, lock: lockGiven, texts, nonce, drafts, ...core } = options;
   const ui = flag('ui', dialog, true);

@@ -29,9 +29,19 @@ test('a selector, or { selector, owner }', () => {
   expect(saved({ owner: 'u1' })).toEqual({ owner: 'u1', names: ['title'] });
 });
 
+test('dropOnLogout: on by default, off with false', () => {
+  const keeper = (options?: Parameters<typeof keepDrafts>[0]) => keepDrafts(options).keeper(document, () => '/page');
+  sessionStorage.clear();
+  expect(keeper().save('logged-out')).toBe(0);
+  expect(keeper({ owner: 'u1' }).save('logged-out')).toBe(0);
+  expect(keeper({ dropOnLogout: false }).save('logged-out')).toBe(1);
+  expect(keeper({ dropOnLogout: true }).save('expired')).toBe(1);
+});
+
 test.each([
-  [3, /"drafts" must be true, a selector or \{ selector, owner \}/],
-  [null, /"drafts" must be true, a selector or \{ selector, owner \}/],
+  [{ dropOnLogout: 'yes' }, /"drafts.dropOnLogout" must be true or false/],
+  [3, /"drafts" must be true, a selector or \{ selector, owner, dropOnLogout \}/],
+  [null, /"drafts" must be true, a selector or \{ selector, owner, dropOnLogout \}/],
   [{ selector: 5 }, /"drafts.selector" must be a CSS selector/],
   [{ owner: 5 }, /"drafts.owner" must be a string/],
   [{ selectr: 'form' }, /did you mean "selector"\?/],

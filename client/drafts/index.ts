@@ -1,6 +1,6 @@
 /**
  * Draft keeping (`sessionwatch/client/drafts`), as the `drafts` plug-in of the headless core: what
- * the user typed in the page's forms is kept across a logout and put back after the next login
+ * the user typed in the page's forms is kept across the end of a session and put back after the next login
  * (see `keeper.ts` for what is kept and how). `sessionwatch/client` adds it with its `drafts`
  * option; with `sessionwatch/client/core`, import it only where you want it.
  *
@@ -14,6 +14,7 @@
  * @packageDocumentation
  */
 import { assertKnownKeys, failOption } from '../../shared/option-checks';
+import { flag } from '../option-values';
 import type { SessionWatchDrafts } from '../plugins';
 import { createDraftKeeper } from './keeper';
 
@@ -26,18 +27,34 @@ export interface DraftOptions {
    * so a shared computer never shows one user's text to the next.
    */
   owner?: string;
+  /**
+   * A logout (the user's own, in any tab) drops every draft the tabs hold instead of keeping one:
+   * on a shared computer the next person must not find them in plain text in the tab's
+   * sessionStorage. Drafts of an end the user did not ask for (expiry, revocation) are kept all the
+   * same. Default true.
+   */
+  dropOnLogout?: boolean;
+}
+
+/** The defaults, in one place. */
+export const DRAFT_DEFAULTS = { selector: 'form', owner: null, dropOnLogout: true } as const;
+
+interface ResolvedDraftOptions {
+  selector: string;
+  owner: string | null;
+  dropOnLogout: boolean;
 }
 
 /** The options as the keeper takes them: `true` (all forms), a selector, or {@link DraftOptions}. */
-function resolveDraftOptions(drafts: true | string | DraftOptions): { selector: string; owner: string | null } {
-  if (drafts === true) return { selector: 'form', owner: null };
-  if (typeof drafts === 'string') return { selector: drafts || 'form', owner: null };
-  if (typeof drafts !== 'object' || drafts === null) failOption('drafts', 'true, a selector or { selector, owner }', drafts);
-  assertKnownKeys(drafts, ['selector', 'owner']);
-  const { selector = 'form', owner } = drafts;
+function resolveDraftOptions(drafts: true | string | DraftOptions): ResolvedDraftOptions {
+  if (drafts === true) return { ...DRAFT_DEFAULTS };
+  if (typeof drafts === 'string') return { ...DRAFT_DEFAULTS, selector: drafts || DRAFT_DEFAULTS.selector };
+  if (typeof drafts !== 'object' || drafts === null) failOption('drafts', 'true, a selector or { selector, owner, dropOnLogout }', drafts);
+  assertKnownKeys(drafts, ['selector', 'owner', 'dropOnLogout']);
+  const { selector = DRAFT_DEFAULTS.selector, owner } = drafts;
   if (typeof selector !== 'string') failOption('drafts.selector', 'a CSS selector', selector);
   if (owner !== undefined && typeof owner !== 'string') failOption('drafts.owner', 'a string', owner);
-  return { selector, owner: owner ?? null };
+  return { selector, owner: owner ?? null, dropOnLogout: flag('drafts.dropOnLogout', drafts.dropOnLogout, DRAFT_DEFAULTS.dropOnLogout) };
 }
 
 /**

@@ -30,8 +30,8 @@ const FORM = `
 let path = '/form';
 const keepers: DraftKeeper[] = [];
 /** A keeper watching the page (as a started client's is); unwatched after each test. */
-function keeper(owner: string | null = 'u1'): DraftKeeper {
-  const k = createDraftKeeper({ selector: 'form', owner, path: () => path });
+function keeper(owner: string | null = 'u1', dropOnLogout = true): DraftKeeper {
+  const k = createDraftKeeper({ selector: 'form', owner, path: () => path, dropOnLogout });
   k.watch();
   keepers.push(k);
   return k;
@@ -107,6 +107,25 @@ test('a draft belongs to its page and its owner, and goes stale', () => {
   jest.spyOn(Date, 'now').mockReturnValue(Date.now() + DRAFT_MAX_AGE_MS + 1);
   expect(keeper().restore()).toBe(0);
   jest.restoreAllMocks();
+});
+
+test("a logout keeps nothing: this page's draft is not saved, and the tab's other drafts are dropped (a shared computer)", () => {
+  // A draft kept at an earlier expiry, on another page of this tab, and the app's own storage.
+  fill();
+  path = '/earlier';
+  expect(keeper().save('expired')).toBe(7);
+  sessionStorage.setItem('app:theme', 'dark');
+  path = '/form';
+  expect(keeper().save('logged-out')).toBe(0);
+  expect(Object.keys(sessionStorage)).toEqual(['app:theme']);
+  // Kept for what drafts are for: an end the user did not ask for.
+  for (const reason of ['expired', 'revoked', 'lost'] as const) expect(keeper().save(reason)).toBe(7);
+});
+
+test('dropOnLogout: false keeps the draft across a logout too', () => {
+  fill();
+  expect(keeper('u1', false).save('logged-out')).toBe(7);
+  expect(sessionStorage.getItem(`${DRAFT_KEY_PREFIX}/form`)).not.toBeNull();
 });
 
 test('nothing changed: nothing stored', () => {

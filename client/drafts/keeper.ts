@@ -12,6 +12,7 @@
  * React's value tracker). Fields that mount after the client starts (a single-page app renders
  * later) are restored when they appear, for a bounded time.
  */
+import type { EndReason } from '../../shared/protocol';
 import type { DraftKeeper } from '../plugins';
 
 export const DRAFT_KEY_PREFIX = 'sessionwatch:draft:';
@@ -49,6 +50,8 @@ export interface DraftKeeperOptions {
   owner: string | null;
   /** The page the draft belongs to (path + query). */
   path: () => string;
+  /** A logout drops every draft of the tab rather than saving one (see `DraftOptions.dropOnLogout`). */
+  dropOnLogout: boolean;
   storage?: () => Storage | undefined;
   root?: () => ParentNode;
 }
@@ -166,6 +169,7 @@ export function createDraftKeeper({
   selector,
   owner,
   path,
+  dropOnLogout,
   storage = defaultStorage,
   root = () => document,
 }: DraftKeeperOptions): DraftKeeper {
@@ -229,8 +233,26 @@ export function createDraftKeeper({
     waitTimer = setTimeout(stopWaiting, DRAFT_RESTORE_WAIT_MS);
   };
 
+  /** Deletes every draft in this tab's storage (of any page), nothing else. */
+  const dropAll = () => {
+    try {
+      const store = storage();
+      if (!store) return;
+      const keys = Array.from({ length: store.length }, (_, i) => store.key(i)).filter((k) => k?.startsWith(DRAFT_KEY_PREFIX));
+      for (const k of keys) store.removeItem(k!);
+    } catch {
+      // Storage disabled: nothing was saved.
+    }
+  };
+
   return {
-    save() {
+    save(reason?: EndReason) {
+      // The user logged out: what they typed must not wait here for the next person.
+      if (reason === 'logged-out' && dropOnLogout) {
+        stopWaiting();
+        dropAll();
+        return 0;
+      }
       const draft: StoredDraft = { v: 1, savedAt: Date.now(), owner, containers: [] };
       let count = 0;
       containers().forEach((container, index) => {
