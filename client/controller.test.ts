@@ -634,3 +634,65 @@ test('on a page whose path starts with // the end URL (and a custom endUrl) gets
     else delete (globalThis as { location?: unknown }).location;
   }
 });
+
+/** Runs `body` with the page at `path` (the client reads `location`). */
+async function onPage(path: string, body: () => Promise<void>): Promise<void> {
+  const url = new URL(path, 'https://app.example');
+  const page = { pathname: url.pathname, search: url.search, href: url.href, origin: url.origin };
+  const had = Object.getOwnPropertyDescriptor(globalThis, 'location');
+  Object.defineProperty(globalThis, 'location', { value: page, configurable: true });
+  try {
+    await body();
+  } finally {
+    if (had) Object.defineProperty(globalThis, 'location', had);
+    else delete (globalThis as { location?: unknown }).location;
+  }
+}
+
+test('on the login page (loginUrl) of a live session the client stays out of the tabs and quiet: no ping, no warning, no lock at expiry', async () => {
+  const { server, tabs, open } = setup(1, { loginUrl: '/login' });
+  await startAll(tabs);
+  let login!: TestTab;
+  await onPage('/login?next=%2Forders', async () => {
+    login = open();
+    login.c.start();
+  });
+  const pings = server.pings.length;
+  await advance(ELECTED_SETTLE_MS + 100);
+  expect(server.pings).toHaveLength(pings);
+  expect(login.c.getState()).toMatchObject({ phase: 'ended', locked: false, isLeader: false });
+  // The session idles out: the app's tab warns and ends; the login page shows nothing, says nothing.
+  await advanceTo((EXPIRE + 5) * 1000);
+  expect(ofType(tabs[0], 'warn')).toHaveLength(1);
+  expect(ofType(tabs[0], 'end')).toEqual([expect.objectContaining({ reason: 'expired' })]);
+  expect(login.events).toEqual([]);
+  expect(login.navigations).toEqual([]);
+  expect(login.c.getState()).toMatchObject({ phase: 'ended', locked: false });
+});
+
+test('on the login page the others lead and ping as before (it is not in the election)', async () => {
+  const { server, open } = setup(0, { loginUrl: '/login' });
+  let login!: TestTab;
+  await onPage('/login', async () => {
+    login = open();
+    login.c.start();
+  });
+  const app = open();
+  app.c.start();
+  await advance(ELECTED_SETTLE_MS + 100);
+  expect(app.c.getState().isLeader).toBe(true);
+  expect(server.pings).toHaveLength(1);
+  expect(login.events).toEqual([]);
+});
+
+test("the default loginUrl ('/', often the app's home page too) marks no login page: a tab there is an ordinary one", async () => {
+  const { server, open } = setup(0);
+  let home!: TestTab;
+  await onPage('/', async () => {
+    home = open();
+    home.c.start();
+  });
+  await advance(ELECTED_SETTLE_MS + 100);
+  expect(home.c.getState()).toMatchObject({ phase: 'active', isLeader: true });
+  expect(server.pings).toHaveLength(1);
+});

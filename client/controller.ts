@@ -77,6 +77,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
     // On the wall clock the machine uses (the page's time origin, as Date.now() counts).
     loadedAt: Date.now() - (globalThis.performance?.now() ?? 0),
     inPlace: options.relogin === 'in-place',
+    loginPage: options.loginPage(),
   };
   const win = env.window;
   let tabs: Tabs | null = null;
@@ -108,6 +109,9 @@ export function createController(options: ResolvedClientOptions, env: Controller
     getState: () => snapshot(st.shared, st.leader, Date.now(), (st.shared.phase === 'ended' && !st.quiet) || st.pendingLock !== null),
     start() {
       if (st.running || st.shared.phase === 'ended') return;
+      // The login page stops quietly (the machine's rule), out of the channel and the election: the
+      // other tabs coordinate as if it were not there, and nothing of it is attached.
+      if (config.loginPage) return dispatch({ type: 'start' });
       // The sign-in window is a passer-by: the drafts belong to the locked page that opened it.
       if (!reloginWindow) page.restoreDrafts();
       page.attach();

@@ -52,6 +52,7 @@ const navigateConfig: MachineConfig = {
   fixedSettings: false,
   loadedAt: 0,
   inPlace: false,
+  loginPage: false,
 };
 const inPlaceConfig: MachineConfig = { ...navigateConfig, inPlace: true };
 

@@ -15,7 +15,14 @@ import type { SharedState } from './state';
 import { objectContaining } from '../test/support/matchers';
 
 const T0 = Date.UTC(2030, 0, 1);
-const config: MachineConfig = { pingIntervalMs: () => 1000, checkIntervalMs: 8000, fixedSettings: false, loadedAt: T0, inPlace: false };
+const config: MachineConfig = {
+  pingIntervalMs: () => 1000,
+  checkIntervalMs: 8000,
+  fixedSettings: false,
+  loadedAt: T0,
+  inPlace: false,
+  loginPage: false,
+};
 const shared: SharedState = {
   lastActivity: T0,
   warnAfter: 100,
@@ -320,4 +327,25 @@ test("an end decided offline, confirmed by a logout, takes the server's reason f
   expect(effects).toContainEqual({ type: 'finish', reason: 'revoked' });
   // Without a word from the server, the logout confirmed the tab's own reason.
   expect(step(asked.state, { type: 'loggedOut', ok: true, jitter: 0 }, T0 + 1050, config).state.shared.reason).toBe('expired');
+});
+
+test('on the login page the tab stops quietly at start: no message, no ping, never a warning or a lock, whatever the session', () => {
+  const loginPage: MachineConfig = { ...config, loginPage: true };
+  let st = initialState('a', shared);
+  const effects: Effect[] = [];
+  for (const [at, event] of [
+    [T0, { type: 'start' }],
+    [T0 + 10, { type: 'elected' }],
+    [T0 + 20, { type: 'message', message: { type: 'hello', at: T0 + 20 } }],
+    [T0 + 300_000, { type: 'tick' }],
+    [T0 + 300_010, { type: 'message', message: { type: 'end', reason: 'expired', confirmed: true } }],
+    [T0 + 300_020, { type: 'ended', reason: 'revoked', confirmed: true }],
+  ] as [number, MachineEvent][]) {
+    const result = step(st, event, at, loginPage);
+    st = result.state;
+    effects.push(...result.effects);
+  }
+  expect(effects).toEqual([]);
+  expect(st).toMatchObject({ quiet: true, finished: true, leader: false, dueAt: null });
+  expect(st.shared).toMatchObject({ phase: 'ended', reason: 'logged-out' });
 });

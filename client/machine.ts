@@ -105,6 +105,13 @@ export interface MachineConfig {
    * signs in again (see {@link TabState.standby}); otherwise the tab leaves (`finish`).
    */
   inPlace: boolean;
+  /**
+   * This page is the login page (`loginUrl`, given explicitly): no page of the session, whatever
+   * the browser's session is. The tab stops quietly at start (see {@link TabState.quiet}), so a
+   * live session never warns or locks over the login form, and the login form's activity never
+   * keeps the session alive.
+   */
+  loginPage: boolean;
 }
 
 /** A ping this tab has sent and not yet had the answer of. */
@@ -376,6 +383,13 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     switch (event.type) {
       case 'start':
         if (st.running || st.shared.phase === 'ended') return;
+        if (config.loginPage) {
+          // Never running: no message, no ping, no deadline (the controller keeps it out of the tabs).
+          Object.assign(st.shared, { phase: 'ended', reason: 'logged-out', confirmed: true });
+          st.finished = true;
+          st.quiet = true;
+          return;
+        }
         st.running = true;
         st.shared.lastActivity = Math.max(st.shared.lastActivity, now);
         post({ type: 'hello', at: st.shared.lastActivity });

@@ -46,7 +46,11 @@ export interface SessionWatchCoreOptions {
   ui?: SessionWatchUi | false;
   /** Keep form drafts across a logout: `keepDrafts()` from `sessionwatch/client/drafts`. Default none. */
   drafts?: SessionWatchDrafts | false;
-  /** The login page. Default `/`. */
+  /**
+   * The login page. Default `/`. Given, a client on that page (same path, any query) stops quietly
+   * at once, whatever the browser's session: no ping, no warning, no lock over the login form, out
+   * of the tabs' election. The default marks no login page (`/` is often the app's home page too).
+   */
   loginUrl?: string;
   /**
    * Where a tab goes once its session ended. Default `{loginUrl}?next={current path}&reason={reason}`.
@@ -92,6 +96,8 @@ export interface ResolvedClientOptions {
   ui: SessionWatchUi | null;
   drafts: SessionWatchDrafts | null;
   loginUrl: string;
+  /** True on the login page (an explicitly given `loginUrl`'s path), read when the client is created. */
+  loginPage: () => boolean;
   endUrl: (reason: EndReason, next: string) => string;
   onEnd: ((reason: EndReason) => void) | null;
   relogin: 'in-place' | 'navigate';
@@ -267,6 +273,8 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
     ui,
     drafts: resolvePlugin<SessionWatchDrafts>('drafts', options.drafts, 'keeper', 'keepDrafts'),
     loginUrl,
+    // The default `/` is a place to send tabs to, not a claim that `/` is only a login page.
+    loginPage: options.loginUrl === undefined ? () => false : () => isLoginPage(loginUrl),
     endUrl,
     onEnd,
     relogin,
