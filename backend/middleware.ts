@@ -88,6 +88,8 @@ export function createMiddleware(sw: Core): Middleware {
   const answer = (ctx: Context, err: unknown): void => {
     if (!(err instanceof SessionWatchHttpError)) throw err;
     ctx.status = err.status;
+    // Also on the app's paths (a 503 while the database is down): an error of ours is never cached.
+    ctx.set(API_HEADERS);
     ctx.body = errorBody(sw, ctx, err);
   };
 

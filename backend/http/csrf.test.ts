@@ -111,6 +111,15 @@ test('another scheme or site is called cross-site', async () => {
   expect(evil.body.message).toMatch(/^Cross-site request refused \(Sec-Fetch-Site: cross-site, from Origin https:\/\/evil\.example;/);
 });
 
+test('a long Origin is shown cut at 200 characters: the 403 never echoes all a client sent', async () => {
+  const c = await loggedIn();
+  const origin = `https://${'a'.repeat(5000)}.example`;
+  const res = await c.post<ErrorBody>('/session/ping', { json: { idleFor: 0 }, headers: { origin } });
+  expect(res.status).toBe(403);
+  expect(res.body.message).toContain(`Origin ${origin.slice(0, 200)}… is a cross-site origin`);
+  expect(res.body.message!.length).toBeLessThan(800);
+});
+
 test('an origin in trustedOrigins passes, with Sec-Fetch-Site same-site or cross-site', async () => {
   const c = await loggedIn(trusting);
   for (const site of ['same-site', 'CROSS-SITE', 'same-origin']) {

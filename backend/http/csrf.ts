@@ -37,6 +37,11 @@ function relation(origin: string, own: string): string {
   return 'another origin';
 }
 
+/** A request's header value as the 403's message shows it: at most 200 characters of what a client sent. */
+function shown(value: string): string {
+  return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+}
+
 const HOW_TO_ALLOW = 'add it to the trustedOrigins option if that origin is yours (a dev server: see "A single-page app" in the README)';
 
 /**
@@ -56,19 +61,19 @@ export function assertSameOrigin(ctx: Context, trustedOrigins: ReadonlySet<strin
   const origin = ctx.get('origin');
   const ownOrigin = ownOriginOf(ctx);
   const listed = origin !== '' && trustedOrigins.has(origin);
-  const from = origin === '' ? 'without an Origin header' : `from Origin ${origin}`;
+  const from = origin === '' ? 'without an Origin header' : `from Origin ${shown(origin)}`;
   const foreign = fetchSites(ctx).filter((site) => !OWN_SITE_VALUES.has(site));
   if (foreign.length && !listed) {
     const kind = foreign.includes('same-site') && foreign.every((site) => site === 'same-site') ? 'Same-site' : 'Cross-site';
     throw new SessionWatchHttpError(
       ERROR.forbidden,
-      `${kind} request refused (Sec-Fetch-Site: ${foreign.join(', ')}, ${from}; this app is ${ownOrigin}): ${HOW_TO_ALLOW}`,
+      `${kind} request refused (Sec-Fetch-Site: ${shown(foreign.join(', '))}, ${from}; this app is ${shown(ownOrigin)}): ${HOW_TO_ALLOW}`,
     );
   }
   if (origin !== '' && origin !== ownOrigin && !listed) {
     throw new SessionWatchHttpError(
       ERROR.forbidden,
-      `Cross-origin request refused: Origin ${origin} is ${relation(origin, ownOrigin)}, not this app's ${ownOrigin}; ` +
+      `Cross-origin request refused: Origin ${shown(origin)} is ${relation(origin, ownOrigin)}, not this app's ${shown(ownOrigin)}; ` +
         (forwardedHostMatches(ctx, origin) ? FORWARDED_HOST_ADVICE : HOW_TO_ALLOW),
     );
   }

@@ -48,8 +48,8 @@ export function truncateIp(ip: string): string {
   const [g0, g1, g2, g3, g4, g5, g6, g7] = groups;
   if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) return ipv4Network(g6, g7);
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return `64:ff9b::${ipv4Network(g6, g7)}`;
-  if (g0 === 0x2002) return `2002:${g1.toString(16)}:${(g2 & 0xff00).toString(16)}::`.replace(/:0::$/, '::');
-  const kept = groups.slice(0, 3);
+  // 6to4: the IPv4 address is groups 1 and 2; its /24 ends inside group 2.
+  const kept = g0 === 0x2002 ? [g0, g1, g2 & 0xff00] : groups.slice(0, 3);
   // Shortest form: trailing zero groups of the kept part fold into the `::` too.
   while (kept.length && kept[kept.length - 1] === 0) kept.pop();
   return `${kept.map((g) => g.toString(16)).join(':')}::`;

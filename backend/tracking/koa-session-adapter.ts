@@ -207,8 +207,8 @@ export function clearSession(ctx: Context): void {
  * After the app answered a request whose session was logged out by {@link clearSession} (and
  * not logged in again):
  * - nothing in it → `ctx.session = null`: koa-session destroys the old store entry and expires the
- *   cookie; a session that was never stored (a replayed cookie whose entry is gone, or no cookie) is
- *   left alone, and koa-session writes nothing for it;
+ *   cookie; a session that was never stored (a replayed cookie whose entry is gone) is left to
+ *   koa-session, which writes nothing for it, and the dead cookie is expired here;
  * - the app put data in it (a flash message) → `regenerate()`: the data moves to a new key, none of
  *   it stays under the ended one — unless the session was `renewed` already (passport's logout
  *   regenerates it).
@@ -216,7 +216,8 @@ export function clearSession(ctx: Context): void {
  */
 export async function settleEndedSession(ctx: Context, renewed = false): Promise<void> {
   const session = sessionOf(ctx);
-  if (!optionsOf(ctx) || !session) return;
+  const options = optionsOf(ctx);
+  if (!options || !session) return;
   if (dataKeys(session).length > 0) {
     if (renewed) return;
     const regenerate = ((session as Record<symbol, unknown>)[OWN_REGENERATE] ?? session.regenerate) as KoaSession['regenerate'];
@@ -224,6 +225,7 @@ export async function settleEndedSession(ctx: Context, renewed = false): Promise
     return;
   }
   if (!session.isNew) (ctx as unknown as { session: null }).session = null;
+  else if (sessionCookieOf(ctx, options)) ctx.cookies.set(options.key, null, options as never);
 }
 
 /**

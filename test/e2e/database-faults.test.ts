@@ -56,6 +56,8 @@ describe('Postgres behind a proxy that the test breaks', () => {
       for (const res of answers) {
         expect(res.status).toBe(503);
         expect(res.body).toEqual({ error: 'unavailable' });
+        // The app's paths (/me) too: an answer of sessionwatch is never cached.
+        expect([res.headers.get('cache-control'), res.headers.get('x-content-type-options')]).toEqual(['no-store', 'nosniff']);
       }
       expect(elapsed).toBeLessThan(4000); // queryTimeout is 1 s: no hang
       // Fail closed: no session is treated as valid while it cannot be checked, even the cached ones.

@@ -112,6 +112,8 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     // The same browser, keeping what the answers set, is told why on every later request too.
     for (let i = 0; i < 3; i++)
       expect((await b.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
+    // Its dead cookie is cleared; the reason stays in sid.ended.
+    expect([b.cookies.has('sid'), b.cookies.has('sid.ended')]).toEqual([false, true]);
     expect(writes).not.toHaveBeenCalled();
     writes.mockRestore();
     expect(await storedKeys()).toBe(before);
