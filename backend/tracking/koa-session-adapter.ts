@@ -239,19 +239,11 @@ function endedCookie(ctx: Context): { name: string; options: Record<string, unkn
   const options = optionsOf(ctx);
   if (!options) return undefined;
   const { path, domain, secure, sameSite, signed, maxAge } = options;
-  return {
-    name: `${options.key}.ended`,
-    options: {
-      path,
-      domain,
-      secure,
-      sameSite,
-      signed,
-      httpOnly: true,
-      overwrite: true,
-      maxAge: typeof maxAge === 'number' ? maxAge : undefined,
-    },
-  };
+  const chosen = { path: path ?? '/', domain, secure, sameSite, signed, maxAge: typeof maxAge === 'number' ? maxAge : undefined };
+  // Only what is set: an option given as undefined would replace the cookies library's default (a
+  // cookie without a path is the requested directory's only: /session, for a ping).
+  const defined = Object.fromEntries(Object.entries(chosen).filter(([, value]) => value !== undefined));
+  return { name: `${options.key}.ended`, options: { ...defined, httpOnly: true, overwrite: true } };
 }
 
 /** The token hash the request's ended-session cookie names (signature checked), if any. */

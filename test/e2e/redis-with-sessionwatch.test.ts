@@ -112,6 +112,10 @@ describe.each(DATABASE_KINDS)('the Redis store with sessionwatch on %s', (kind) 
     // The same browser, keeping what the answers set, is told why on every later request too.
     for (let i = 0; i < 3; i++)
       expect((await b.get('/session/sessions')).body).toEqual({ error: 'session_revoked', endedFor: anyNumber() });
+    // The reason's cookie is the whole site's, though set by an answer under /session.
+    const ended = (await stolen.clone().get('/session/sessions')).headers.getSetCookie().find((line) => line.startsWith('sid.ended='));
+    expect(ended).toMatch(/; path=\/(;|$)/);
+    expect(ended).toMatch(/; httponly/);
     // Its dead cookie is cleared; the reason stays in sid.ended.
     expect([b.cookies.has('sid'), b.cookies.has('sid.ended')]).toEqual([false, true]);
     expect(writes).not.toHaveBeenCalled();
