@@ -23,13 +23,16 @@ interface TestTab {
   reloads: number;
 }
 
-function setup(n: number, options: SessionWatchClientOptions = {}): { server: FakeTransport; tabs: TestTab[]; open: () => TestTab } {
+function setup(
+  n: number,
+  options: SessionWatchClientOptions = {},
+): { server: FakeTransport; tabs: TestTab[]; open: (own?: SessionWatchClientOptions) => TestTab } {
   const server = createFakeTransport({ warnAfter: WARN, expireAfter: EXPIRE, timeoutMs: 10_000 });
   const hub = createMemoryHub();
-  const open = () => {
+  const open = (own: SessionWatchClientOptions = {}) => {
     const navigations: string[] = [];
     // Leaving at the end, unless a test asks for in place.
-    const c = createController(resolveClientOptions(withDefaults({ transport: server, relogin: 'navigate', ...options })), {
+    const c = createController(resolveClientOptions(withDefaults({ transport: server, relogin: 'navigate', ...options, ...own })), {
       window: null,
       tabs: () => hub.connect(),
       navigate: (url) => navigations.push(url),
@@ -42,7 +45,7 @@ function setup(n: number, options: SessionWatchClientOptions = {}): { server: Fa
     const tab: TestTab = { c, events, navigations, reloads: 0 };
     return tab;
   };
-  return { server, tabs: Array.from({ length: n }, open), open };
+  return { server, tabs: Array.from({ length: n }, () => open()), open };
 }
 
 const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
@@ -649,12 +652,12 @@ async function onPage(path: string, body: () => Promise<void>): Promise<void> {
   }
 }
 
-test('on the login page (loginUrl) of a live session the client stays out of the tabs and quiet: no ping, no warning, no lock at expiry', async () => {
+test('on the login page (loginPage) of a live session the client stays out of the tabs and quiet: no ping, no warning, no lock at expiry', async () => {
   const { server, tabs, open } = setup(1, { loginUrl: '/login' });
   await startAll(tabs);
   let login!: TestTab;
   await onPage('/login?next=%2Forders', async () => {
-    login = open();
+    login = open({ loginPage: true });
     login.c.start();
   });
   const pings = server.pings.length;
@@ -674,7 +677,7 @@ test('on the login page the others lead and ping as before (it is not in the ele
   const { server, open } = setup(0, { loginUrl: '/login' });
   let login!: TestTab;
   await onPage('/login', async () => {
-    login = open();
+    login = open({ loginPage: true });
     login.c.start();
   });
   const app = open();
@@ -685,14 +688,20 @@ test('on the login page the others lead and ping as before (it is not in the ele
   expect(login.events).toEqual([]);
 });
 
-test("the default loginUrl ('/', often the app's home page too) marks no login page: a tab there is an ordinary one", async () => {
-  const { server, open } = setup(0);
-  let home!: TestTab;
-  await onPage('/', async () => {
-    home = open();
-    home.c.start();
-  });
-  await advance(ELECTED_SETTLE_MS + 100);
-  expect(home.c.getState()).toMatchObject({ phase: 'active', isLeader: true });
-  expect(server.pings).toHaveLength(1);
-});
+test.each([
+  ['the default', {}],
+  ['given', { loginUrl: '/' }],
+])(
+  "on loginUrl (%s) without loginPage, a tab is an ordinary one: a single-page app's login form and pages share it",
+  async (_name, options) => {
+    const { server, open } = setup(0, options);
+    let home!: TestTab;
+    await onPage('/', async () => {
+      home = open();
+      home.c.start();
+    });
+    await advance(ELECTED_SETTLE_MS + 100);
+    expect(home.c.getState()).toMatchObject({ phase: 'active', isLeader: true });
+    expect(server.pings).toHaveLength(1);
+  },
+);

@@ -77,7 +77,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
     // On the wall clock the machine uses (the page's time origin, as Date.now() counts).
     loadedAt: Date.now() - (globalThis.performance?.now() ?? 0),
     inPlace: options.relogin === 'in-place',
-    loginPage: options.loginPage(),
+    loginPage: options.loginPage,
   };
   const win = env.window;
   let tabs: Tabs | null = null;

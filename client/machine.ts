@@ -106,7 +106,7 @@ export interface MachineConfig {
    */
   inPlace: boolean;
   /**
-   * This page is the login page (`loginUrl`, given explicitly): no page of the session, whatever
+   * This page is the login page (the `loginPage` option): no page of the session, whatever
    * the browser's session is. The tab stops quietly at start (see {@link TabState.quiet}), so a
    * live session never warns or locks over the login form, and the login form's activity never
    * keeps the session alive.

@@ -149,3 +149,9 @@ test('the default end URL carries `next` as one path of the origin, whatever it 
   expect(endUrl('revoked', '/\\evil.example')).toBe('/login?next=%2F&reason=revoked');
   expect(endUrl('revoked', '/\t/evil.example')).toBe('/login?next=%2F&reason=revoked');
 });
+
+test('loginPage: false by default (a page of the session on loginUrl too), true as given, anything else refused', () => {
+  expect(resolveClientOptions({ loginUrl: '/' }).loginPage).toBe(false);
+  expect(resolveClientOptions({ loginPage: true }).loginPage).toBe(true);
+  expect(() => resolveClientOptions({ loginPage: 'yes' as never })).toThrow(/loginPage/);
+});

@@ -46,12 +46,16 @@ export interface SessionWatchCoreOptions {
   ui?: SessionWatchUi | false;
   /** Keep form drafts across a logout: `keepDrafts()` from `sessionwatch/client/drafts`. Default none. */
   drafts?: SessionWatchDrafts | false;
-  /**
-   * The login page. Default `/`. Given, a client on that page (same path, any query) stops quietly
-   * at once, whatever the browser's session: no ping, no warning, no lock over the login form, out
-   * of the tabs' election. The default marks no login page (`/` is often the app's home page too).
-   */
+  /** The login page: where a tab goes once its session ended. Default `/`. */
   loginUrl?: string;
+  /**
+   * This page is the login page (a page of its own, as `/login`): the client stops quietly at
+   * once, whatever the browser's session — no ping (typing into the login form is no activity of
+   * the session), no warning, no lock over the form, out of the tabs' election. Default `false`:
+   * a single-page app whose login form and signed-in pages share `loginUrl` is a page of the
+   * session there. In a layout shared by every page: `loginPage: location.pathname === '/login'`.
+   */
+  loginPage?: boolean;
   /**
    * Where a tab goes once its session ended. Default `{loginUrl}?next={current path}&reason={reason}`.
    * `next` is the current path and query as one path of the origin (`safeNextPath`).
@@ -96,8 +100,8 @@ export interface ResolvedClientOptions {
   ui: SessionWatchUi | null;
   drafts: SessionWatchDrafts | null;
   loginUrl: string;
-  /** True on the login page (an explicitly given `loginUrl`'s path), read when the client is created. */
-  loginPage: () => boolean;
+  /** The `loginPage` option: this page is the login page. */
+  loginPage: boolean;
   endUrl: (reason: EndReason, next: string) => string;
   onEnd: ((reason: EndReason) => void) | null;
   relogin: 'in-place' | 'navigate';
@@ -186,6 +190,7 @@ export const OPTION_KEYS = Object.keys({
   ui: 1,
   drafts: 1,
   loginUrl: 1,
+  loginPage: 1,
   endUrl: 1,
   onEnd: 1,
   relogin: 1,
@@ -273,8 +278,7 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
     ui,
     drafts: resolvePlugin<SessionWatchDrafts>('drafts', options.drafts, 'keeper', 'keepDrafts'),
     loginUrl,
-    // The default `/` is a place to send tabs to, not a claim that `/` is only a login page.
-    loginPage: options.loginUrl === undefined ? () => false : () => isLoginPage(loginUrl),
+    loginPage: flag('loginPage', options.loginPage, false),
     endUrl,
     onEnd,
     relogin,
