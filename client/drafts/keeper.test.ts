@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import { act, createElement, useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { createDraftKeeper, DRAFT_KEY_PREFIX, DRAFT_MAX_AGE_MS, DRAFT_RESTORE_WAIT_MS } from './keeper';
+import { createDraftKeeper, DRAFT_KEY_PREFIX, DRAFT_MAX_AGE_MS, DRAFT_RESTORE_WAIT_MS, LOGOUT_MARK_KEY } from './keeper';
 import type { DraftKeeper } from '../plugins';
 
 declare global {
@@ -63,6 +63,7 @@ function fill(): void {
 
 beforeEach(() => {
   sessionStorage.clear();
+  localStorage.clear();
   document.body.innerHTML = FORM;
   path = '/form';
 });
@@ -120,6 +121,31 @@ test("a logout keeps nothing: this page's draft is not saved, and the tab's othe
   expect(Object.keys(sessionStorage)).toEqual(['app:theme']);
   // Kept for what drafts are for: an end the user did not ask for.
   for (const reason of ['expired', 'revoked', 'lost'] as const) expect(keeper().save(reason)).toBe(7);
+});
+
+test("a logout in another tab reaches this tab's drafts: dropped when the tab hears it (storage event), never restored after it", () => {
+  // This tab (on the login page, out of the tabs' channel) keeps a draft from an expiry.
+  fill();
+  expect(keeper().save('expired')).toBe(7);
+  const draft = sessionStorage.getItem(`${DRAFT_KEY_PREFIX}/form`)!;
+  // Another tab logs out: it marks the logout for the origin; this one hears the storage event.
+  localStorage.setItem(LOGOUT_MARK_KEY, String(Date.now() + 1));
+  window.dispatchEvent(new StorageEvent('storage', { key: LOGOUT_MARK_KEY }));
+  expect(sessionStorage.getItem(`${DRAFT_KEY_PREFIX}/form`)).toBeNull();
+  // Had it not heard (no event), the draft saved before the logout is still never restored.
+  sessionStorage.setItem(`${DRAFT_KEY_PREFIX}/form`, draft);
+  document.body.innerHTML = FORM;
+  expect(keeper().restore()).toBe(0);
+  expect(field('title').value).toBe('');
+  // A draft saved after the logout is restored as usual; the logout's own tab marks it.
+  jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 10);
+  fill();
+  expect(keeper().save('expired')).toBe(7);
+  document.body.innerHTML = FORM;
+  expect(keeper().restore()).toBe(7);
+  jest.restoreAllMocks();
+  keeper().save('logged-out');
+  expect(Number(localStorage.getItem(LOGOUT_MARK_KEY))).toBeGreaterThan(0);
 });
 
 test('dropOnLogout: false keeps the draft across a logout too', () => {

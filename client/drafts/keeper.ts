@@ -16,6 +16,12 @@ import type { EndReason } from '../../shared/protocol';
 import type { DraftKeeper } from '../plugins';
 
 export const DRAFT_KEY_PREFIX = 'sessionwatch:draft:';
+/**
+ * When the last logout of this origin happened (epoch ms), in localStorage: what every tab can
+ * read, whether it heard the logout or not (a tab on the login page is out of the tabs' channel;
+ * its sessionStorage is its own). A draft saved before it is dropped, never restored.
+ */
+export const LOGOUT_MARK_KEY = 'sessionwatch:logged-out-at';
 /** Older drafts are dropped rather than restored. */
 export const DRAFT_MAX_AGE_MS = 24 * 3600 * 1000;
 /**
@@ -53,6 +59,8 @@ export interface DraftKeeperOptions {
   /** A logout drops every draft of the tab rather than saving one (see `DraftOptions.dropOnLogout`). */
   dropOnLogout: boolean;
   storage?: () => Storage | undefined;
+  /** Where the last logout is marked for every tab of the origin (localStorage; see {@link LOGOUT_MARK_KEY}). */
+  marks?: () => Storage | undefined;
   root?: () => ParentNode;
 }
 
@@ -159,6 +167,14 @@ function defaultStorage(): Storage | undefined {
   }
 }
 
+function defaultMarks(): Storage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined; // storage disabled
+  }
+}
+
 /**
  * The keeper of one page. `restore()` restores the fields there now; those not there yet are
  * restored when they appear, within {@link DRAFT_RESTORE_WAIT_MS} and before the user's first
@@ -171,6 +187,7 @@ export function createDraftKeeper({
   path,
   dropOnLogout,
   storage = defaultStorage,
+  marks = defaultMarks,
   root = () => document,
 }: DraftKeeperOptions): DraftKeeper {
   const key = () => DRAFT_KEY_PREFIX + path();
@@ -245,12 +262,38 @@ export function createDraftKeeper({
     }
   };
 
+  /** When the origin's last logout was (0: none known). */
+  const lastLogout = (): number => {
+    try {
+      return Number(marks()?.getItem(LOGOUT_MARK_KEY)) || 0;
+    } catch {
+      return 0;
+    }
+  };
+
+  // A logout in another tab this one did not hear of (the login page's client is out of the tabs'
+  // channel): the `storage` event tells every other tab of the origin.
+  if (dropOnLogout) {
+    const view = (root() as Node).ownerDocument?.defaultView ?? (root() as Document).defaultView ?? globalThis;
+    view.addEventListener?.('storage', (event: StorageEvent) => {
+      if (event.key === LOGOUT_MARK_KEY) {
+        stopWaiting();
+        dropAll();
+      }
+    });
+  }
+
   return {
     save(reason?: EndReason) {
-      // The user logged out: what they typed must not wait here for the next person.
+      // The user logged out: what they typed must not wait here for the next person — in no tab.
       if (reason === 'logged-out' && dropOnLogout) {
         stopWaiting();
         dropAll();
+        try {
+          marks()?.setItem(LOGOUT_MARK_KEY, String(Date.now()));
+        } catch {
+          // Storage disabled: the tabs that heard the logout dropped theirs.
+        }
         return 0;
       }
       const draft: StoredDraft = { v: 1, savedAt: Date.now(), owner, containers: [] };
@@ -282,6 +325,8 @@ export function createDraftKeeper({
       }
       if (draft?.v !== 1 || !Array.isArray(draft.containers)) return 0;
       if (draft.owner !== owner || !(Date.now() - draft.savedAt < DRAFT_MAX_AGE_MS)) return 0;
+      // Saved before a logout (one this tab never heard of): not for whoever signed in since.
+      if (dropOnLogout && draft.savedAt <= lastLogout()) return 0;
       stopWaiting();
       pending = draft.containers.flatMap(({ index, fields }) =>
         Number.isInteger(index) && Array.isArray(fields)
