@@ -10,6 +10,8 @@ function staysHome(path: string): void {
   expect(path.startsWith('/')).toBe(true);
   expect(path.startsWith('//') || path.startsWith('/\\')).toBe(false);
   expect(new URL(path, `${ORIGIN}/some/page`).origin).toBe(ORIGIN);
+  // Dot segments resolved, the page's path is one path, not `//host`.
+  expect(new URL(path, `${ORIGIN}/some/page`).pathname.startsWith('//')).toBe(false);
   // Decoded once more by a router or a proxy down the line: still home.
   expect(new URL(decodeURIComponent(path.split(/[?#]/, 1)[0]), `${ORIGIN}/`).origin).toBe(ORIGIN);
 }
@@ -28,6 +30,11 @@ test.each([
 });
 
 test.each([
+  '/..//evil.example',
+  '/.//evil.example',
+  '/a/../..//evil.example',
+  '/%2e%2e//evil.example',
+  '/x/%2E%2E/%2E%2E//evil.example',
   '/\\evil.example',
   '\\\\evil.example',
   '/a\\b',

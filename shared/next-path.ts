@@ -42,6 +42,26 @@ export function safeNextPath(value: unknown, fallback = '/'): string {
   return sameOriginPath(fallback) ?? '/';
 }
 
+/**
+ * The path as a browser resolves its dot segments (RFC 3986's remove_dot_segments): `/..//evil`
+ * is `//evil`, a path of the origin that reads as a host once it is a page's path again.
+ */
+function withoutDots(path: string): string {
+  const segments = path.split('/');
+  const out: string[] = [];
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..' && out.length > 1) out.pop();
+      if (last) out.push('');
+    } else out.push(segment);
+  });
+  return out.join('/');
+}
+
+/** True when the path, dot segments resolved, starts with two slashes. */
+const opensAHost = (path: string) => withoutDots(path).startsWith('//');
+
 /** `value` as a same-origin path (leading slashes made one), or null. */
 function sameOriginPath(value: unknown): string | null {
   if (typeof value !== 'string' || value.length > MAX_NEXT_LENGTH || UNSAFE.test(value) || !value.startsWith('/')) return null;
@@ -49,6 +69,7 @@ function sameOriginPath(value: unknown): string | null {
   // What follows the path (query, fragment) cannot change the origin; the path, decoded again by
   // someone down the line, must still be one of this origin.
   let decoded = path.split(/[?#]/, 1)[0];
+  if (opensAHost(decoded)) return null;
   for (let round = 0; round < DECODE_ROUNDS; round++) {
     let next: string;
     try {
@@ -57,7 +78,7 @@ function sameOriginPath(value: unknown): string | null {
       return null;
     }
     if (next === decoded) return path;
-    if (next.startsWith('//') || UNSAFE_DECODED.test(next)) return null;
+    if (next.startsWith('//') || opensAHost(next) || UNSAFE_DECODED.test(next)) return null;
     decoded = next;
   }
   // Still encoded after that many rounds: nobody's page.
