@@ -66,8 +66,9 @@ export function createMiddleware(sw: Core): Middleware {
   const routes = createRoutes(sw);
   const { apiPrefix } = sw.options;
   const isApi = (path: string) => path === apiPrefix || path.startsWith(`${apiPrefix}/`);
-  // A ping reports activity itself; a logout ends the session (and may say its deadline passed).
-  const apiPassive = new Set([apiPath(apiPrefix, ROUTES.ping), apiPath(apiPrefix, ROUTES.logout)]);
+  // A ping reports activity itself; a logout ends the session (and may say its deadline passed); a
+  // push stream is open whatever the user does.
+  const apiPassive = new Set([apiPath(apiPrefix, ROUTES.ping), apiPath(apiPrefix, ROUTES.logout), apiPath(apiPrefix, ROUTES.events)]);
   /**
    * Whether the request counts as the user's activity: not passive (the option), and under the
    * prefix only a route the API has (a client with a wrong `apiPrefix`, pinging a 404 every

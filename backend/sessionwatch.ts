@@ -134,6 +134,14 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
   }
 
   /**
+   * Push streams (`GET {apiPrefix}/events`) open on this instance: one per browser whose client
+   * holds one (its leader tab's).
+   */
+  get pushStreams(): number {
+    return this.core.push.size;
+  }
+
+  /**
    * Creates or updates the tables (Knex migrations), opens the `geoip` database and, with
    * `backChannelLogout`, loads `jose`: a missing `maxmind` or `jose` package, or a bad file, rejects
    * here. Safe to call at every start.

@@ -33,6 +33,11 @@ export const ROUTES = {
    * (`application/x-www-form-urlencoded`, `logout_token=…`) to end the sessions of that sign-in.
    */
   backChannelLogout: '/backchannel-logout',
+  /**
+   * `GET` opens the session's push stream (server-sent events, `text/event-stream`): the
+   * {@link PUSH_EVENTS} of the session, as they happen. Never activity.
+   */
+  events: '/events',
 } as const;
 
 /** Joins `apiPrefix` and a route path: `apiPath('/session', ROUTES.ping)` → `/session/ping`. */
@@ -348,6 +353,39 @@ export const DEFAULT_EXPIRE_AFTER = 1800;
  * `Access-Control-Expose-Headers`, as the client only talks to its own origin.
  */
 export const SESSION_ENDED_HEADER = 'Session-Ended';
+
+/**
+ * The events of the push stream (`GET {apiPrefix}/events`), each an SSE `event:` name whose `data:`
+ * is JSON: `open` ({@link PushOpen}) once the stream is the session's; `ended` ({@link PushEnded})
+ * when the session ends, from this instance or another, after which the stream closes.
+ */
+export const PUSH_EVENTS = { open: 'open', ended: 'ended' } as const;
+
+/** `data` of the push stream's `open` event. */
+export interface PushOpen {
+  /** The public id of the session the stream is of. */
+  session: string;
+}
+
+/** `data` of the push stream's `ended` event. */
+export interface PushEnded {
+  reason: EndReason;
+  /** With `revoked`: who revoked it. */
+  by?: RevokedBy;
+}
+
+/**
+ * Seconds between two heartbeat comments on an idle push stream: below the idle timeouts of common
+ * proxies and load balancers (nginx `proxy_read_timeout` 60 s, AWS ALB 60 s, Heroku 55 s), so
+ * none of them closes a stream that has nothing to say.
+ */
+export const PUSH_HEARTBEAT_S = 25;
+
+/**
+ * Seconds a browser waits before reconnecting a push stream that dropped (the SSE `retry:` the
+ * stream announces).
+ */
+export const PUSH_RETRY_S = 3;
 
 /**
  * Seconds a ping's merged idle time may fall short of `expireAfter` and still end the session as

@@ -10,6 +10,7 @@ import {
 } from '../../shared/protocol';
 import { actorOf, EVENT_OF_END, eventOf, type Actor } from '../insight/events';
 import { storedIpOf, truncateIp, type StoredAddress } from '../insight/ip-privacy';
+import { PushHub } from '../push/hub';
 import { Locator } from '../insight/locator';
 import type { SessionWatchConfigError } from '../errors';
 import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
@@ -102,6 +103,24 @@ export class SessionCore implements Core {
     this.endedKey = `${options.sessionKey}:ended`;
     this.locator = options.location && new Locator(options.location, (key, message) => this.log.advise(key, message));
     this.addressOf = storedIpOf(options.ipPrivacy);
+    // A session ended on another instance reaches the streams held here.
+    this.cache?.onInvalidated((ids) => void this.recheckStreams(ids));
+  }
+
+  readonly push = new PushHub();
+
+  async recheckStreams(ids: string[] | null): Promise<void> {
+    const streamed = ids ? ids.filter((id) => this.push.has(id)) : this.push.sessionIds();
+    for (const id of streamed) {
+      let record: SessionRecord | undefined;
+      try {
+        record = await this.store.findById(id);
+      } catch {
+        return; // the database is down: the browsers' own checks will say so
+      }
+      if (!record) this.push.end(id, { reason: 'logged-out' });
+      else if (record.endedAt !== null) this.push.end(id, { reason: record.endReason ?? 'revoked' });
+    }
   }
 
   /** Starts the store's background work (the cache's invalidation listener). Idempotent. */
@@ -518,6 +537,7 @@ export class SessionCore implements Core {
   }
 
   async close(): Promise<void> {
+    this.push.close();
     await this.store.close();
   }
 
@@ -544,6 +564,7 @@ export class SessionCore implements Core {
         /* see above */
       }
     }
+    this.push.end(record.id, { reason, ...(actor && { by: actor.by }) });
     this.emit('sessionEnded', {
       session: toTrackedSession(record),
       reason,
@@ -560,6 +581,7 @@ export class SessionCore implements Core {
     const deleted = await this.store.delete(record.id);
     if (!deleted) return;
     await this.logEvents([eventOf(deleted, 'logout', this.options.now())]);
+    this.push.end(deleted.id, { reason: 'logged-out' });
     this.emit('sessionEnded', { session: toTrackedSession(deleted), reason: 'logged-out' });
   }
 }

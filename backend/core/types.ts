@@ -5,6 +5,7 @@
 import type { Context } from 'koa';
 import type { EndReason, RevokedBy, SessionListResponse } from '../../shared/protocol';
 import type { StoredAddress } from '../insight/ip-privacy';
+import type { PushHub } from '../push/hub';
 import type { SessionWatchConfigError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { SecurityEventRecord, SessionRecord, Store, IdpMatch } from '../store/types';
@@ -110,6 +111,13 @@ export interface Core {
   readonly options: ResolvedOptions;
   /** The tracked-session store as requests use it: fail-closed, cached when enabled. */
   readonly store: Store;
+  /** This instance's push streams (`GET {apiPrefix}/events`). */
+  readonly push: PushHub;
+  /**
+   * Reads the records of `ids` that have a push stream here (null: all of them) and tells the
+   * streams of those that ended. Never rejects: a database that fails leaves the browsers' own checks.
+   */
+  recheckStreams(ids: string[] | null): Promise<void>;
   /**
    * Key inside `ctx.session` where sessionwatch 0.2 kept the ended record's token hash of a browser
    * whose session it ended; read still, never written (the `<cookie>.ended` cookie holds it now).

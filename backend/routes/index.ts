@@ -20,6 +20,7 @@ import { pageOr400, queryParams } from '../http/paging';
 import { toSecurityEvent } from '../insight/events';
 import { addAdminRoutes } from './admin';
 import { addBackChannelLogoutRoute } from './backchannel';
+import { addPushRoute } from './events';
 import { revokeAndAnswer, withSession as guard, type SessionHandler } from './guard';
 
 /** Validates the ping's `idleFor`: a finite number of seconds in [0, MAX_IDLE_FOR]. */
@@ -162,6 +163,7 @@ export function createRoutes(sw: Core): Api {
     ctx.status = 204;
   });
 
+  addPushRoute(router, sw);
   if (sw.options.isAdmin) addAdminRoutes(router, sw, sw.options.isAdmin);
   // Without the option the path is unknown, as any other: 404.
   if (sw.options.backChannelLogout) addBackChannelLogoutRoute(router, sw, sw.options.backChannelLogout.providers);

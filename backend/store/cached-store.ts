@@ -64,7 +64,19 @@ export class CachedStore implements Store {
   ) {
     this.maxEntries = options.maxEntries ?? DEFAULT_CACHE_ENTRIES;
     this.channel = options.channel;
-    this.channel?.onInvalidate((ids) => (ids ? ids.forEach((id) => this.evict(id)) : this.clear()));
+    this.channel?.onInvalidate((ids) => {
+      if (ids) ids.forEach((id) => this.evict(id));
+      else this.clear();
+      for (const listener of this.invalidated) listener(ids);
+    });
+  }
+
+  /** Told of the records other instances changed (null: any may have), once their copies are evicted here. */
+  private readonly invalidated: Array<(ids: string[] | null) => void> = [];
+
+  /** Calls `listener` with the ids of every invalidation from another instance, after the eviction. */
+  onInvalidated(listener: (ids: string[] | null) => void): void {
+    this.invalidated.push(listener);
   }
 
   /** True when cached records may be served. */

@@ -1,0 +1,108 @@
+/**
+ * The push streams of one instance (`GET {apiPrefix}/events`, server-sent events): which session
+ * each open stream is of, one heartbeat timer shared by all of them, and a session's end written
+ * to its streams, which then close. Idle streams cost their socket and an entry here: no timer,
+ * no promise of their own.
+ */
+import { PUSH_EVENTS, PUSH_HEARTBEAT_S, type PushEnded } from '../../shared/protocol';
+
+/** Where a stream's text goes (the response body). */
+export interface PushSink {
+  write(text: string): void;
+  end(): void;
+}
+
+/** One SSE message: its event name and JSON data. */
+export function sseMessage(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** A comment line: ignored by every SSE parser, it keeps proxies from closing an idle stream. */
+const HEARTBEAT = ':\n\n';
+
+/** @internal */
+export class PushHub {
+  private readonly bySession = new Map<string, Set<PushSink>>();
+  private open = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly heartbeatMs = PUSH_HEARTBEAT_S * 1000) {}
+
+  /** Open streams on this instance. */
+  get size(): number {
+    return this.open;
+  }
+
+  /** True when this instance holds a stream of `sessionId`. */
+  has(sessionId: string): boolean {
+    return this.bySession.has(sessionId);
+  }
+
+  /** The sessions with a stream on this instance. */
+  sessionIds(): string[] {
+    return [...this.bySession.keys()];
+  }
+
+  /** Adds a stream of `sessionId`; returns what forgets it (the browser went away). */
+  add(sessionId: string, sink: PushSink): () => void {
+    let sinks = this.bySession.get(sessionId);
+    if (!sinks) this.bySession.set(sessionId, (sinks = new Set()));
+    sinks.add(sink);
+    this.open++;
+    this.timer ??= setInterval(() => this.beat(), this.heartbeatMs).unref();
+    return () => this.remove(sessionId, sink);
+  }
+
+  /** The session ended: every stream of it says why, then closes. */
+  end(sessionId: string, ended: PushEnded): void {
+    const sinks = this.bySession.get(sessionId);
+    if (!sinks) return;
+    const message = sseMessage(PUSH_EVENTS.ended, ended);
+    for (const sink of [...sinks]) {
+      this.remove(sessionId, sink);
+      try {
+        sink.write(message);
+        sink.end();
+      } catch {
+        /* the socket went away meanwhile */
+      }
+    }
+  }
+
+  /** Closes every stream (`sw.close()`): the browsers fall back to their own checks or reconnect elsewhere. */
+  close(): void {
+    for (const [sessionId, sinks] of [...this.bySession]) {
+      for (const sink of [...sinks]) {
+        this.remove(sessionId, sink);
+        try {
+          sink.end();
+        } catch {
+          /* gone already */
+        }
+      }
+    }
+  }
+
+  private remove(sessionId: string, sink: PushSink): void {
+    const sinks = this.bySession.get(sessionId);
+    if (!sinks?.delete(sink)) return;
+    this.open--;
+    if (sinks.size === 0) this.bySession.delete(sessionId);
+    if (this.open === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private beat(): void {
+    for (const sinks of this.bySession.values()) {
+      for (const sink of sinks) {
+        try {
+          sink.write(HEARTBEAT);
+        } catch {
+          /* a socket closing: its close event removes it */
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * `GET {apiPrefix}/events`: the session's push stream (server-sent events). The browser client's
+ * leader tab holds one per browser; the session's end reaches it as an `ended` event the moment
+ * it happens, from this instance or another (see `SessionCore.recheckStreams`).
+ */
+import { PassThrough } from 'node:stream';
+import type Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
+import { PUSH_EVENTS, PUSH_RETRY_S, ROUTES, type PushOpen } from '../../shared/protocol';
+import type { Core } from '../core/types';
+import { sseMessage } from '../push/hub';
+import { withSession } from './guard';
+
+/**
+ * Adds the push stream's route to `router`.
+ *
+ * @internal
+ */
+export function addPushRoute(router: Router, sw: Core): void {
+  router.get(
+    ROUTES.events,
+    withSession(sw, 'read', async (ctx: RouterContext, record) => {
+      const body = new PassThrough();
+      const socket = ctx.req.socket;
+      // Open for as long as the browser keeps it: no socket timeout, every event sent at once.
+      socket.setTimeout(0);
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true);
+      ctx.status = 200;
+      ctx.type = 'text/event-stream';
+      // nginx (and proxies that honour it) pass the stream on as it comes instead of buffering it.
+      ctx.set('X-Accel-Buffering', 'no');
+      ctx.body = body;
+      const open: PushOpen = { session: record.id };
+      body.write(`retry: ${PUSH_RETRY_S * 1000}\n${sseMessage(PUSH_EVENTS.open, open)}`);
+      const forget = sw.push.add(record.id, { write: (text) => body.write(text), end: () => body.end() });
+      // The browser went away (or the stream ended): forgotten.
+      ctx.res.once('close', forget);
+      // Ended between the request's check and now: said at once.
+      await sw.recheckStreams([record.id]);
+    }),
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * The push stream (`GET {apiPrefix}/events`, server-sent events) over real HTTP on SQLite and
+ * Postgres, and across two instances on Postgres: a session's end reaches its stream the moment it
+ * happens (revoked by the user, another session, an admin, the server API; expired by the sweep;
+ * logged out), then the stream closes; it is never activity; anonymous and ended sessions get the
+ * 401; `sw.close()` closes every stream.
+ */
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
+import { TestClient } from '../support/http-client';
+import { appSession, startMiniApp, type MiniApp } from '../support/mini-app';
+import { openStream } from '../support/sse';
+import type { ErrorBody, SessionListResponse } from '../../shared/protocol';
+import { waitUntilAcquainted } from '../support/instances';
+import { until } from '../support/wait';
+
+describe.each(DATABASE_KINDS)('the push stream on %s', (kind) => {
+  let db: TestDatabase;
+  let app: MiniApp;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    app = await startMiniApp({
+      database: db.url,
+      schema: db.schema,
+      warnAfter: 30,
+      expireAfter: 60,
+      touchInterval: 3,
+      isAdmin: (ctx) => appSession(ctx)?.user === 'admin',
+    });
+  });
+  afterEach(async () => {
+    await app.stop();
+    await db.drop();
+  });
+
+  async function loggedIn(user = 'alice'): Promise<TestClient> {
+    const c = new TestClient(app.url);
+    expect((await c.post(`/login?user=${user}`)).status).toBe(200);
+    return c;
+  }
+  const idOf = async (c: TestClient) => (await c.get<SessionListResponse>('/session/sessions')).body.sessions[0].id;
+
+  test('opens as the session\'s: event-stream, no-store, never buffered; "ended" when another session revokes it, then closed', async () => {
+    const a = await loggedIn();
+    const b = await loggedIn();
+    const stream = await openStream(b);
+    expect([
+      stream.status,
+      stream.headers.get('content-type'),
+      stream.headers.get('cache-control'),
+      stream.headers.get('x-accel-buffering'),
+    ]).toEqual([200, 'text/event-stream; charset=utf-8', 'no-store', 'no']);
+    const opened = await stream.next('open');
+    expect(opened.data).toEqual({ session: await idOf(b) });
+    const revokedAt = Date.now();
+    expect((await a.delete(`/session/sessions/${await idOf(b)}`)).status).toBe(204);
+    const ended = await stream.next('ended', 1000);
+    expect(ended.data).toEqual({ reason: 'revoked', by: 'other-session' });
+    expect(ended.at - revokedAt).toBeLessThan(1000);
+    await stream.closed;
+  });
+
+  test.each([
+    [
+      'an administrator',
+      async (target: TestClient) => {
+        const admin = await loggedIn('admin');
+        expect((await admin.delete(`/session/admin/sessions/${await idOf(target)}`)).status).toBe(204);
+      },
+      { reason: 'revoked', by: 'admin' },
+    ],
+    [
+      'the server API (revokeAll)',
+      async () => {
+        expect(await app.sw.revokeAll('alice')).toBe(1);
+      },
+      { reason: 'revoked', by: 'server' },
+    ],
+    [
+      'a logout in another tab',
+      async (target: TestClient) => {
+        expect((await target.post('/session/logout')).status).toBe(204);
+      },
+      { reason: 'logged-out' },
+    ],
+    [
+      'the sweep, past the deadline',
+      async () => {
+        app.clock.advance(70);
+        await app.sw.sweep();
+      },
+      { reason: 'expired' },
+    ],
+  ] as const)('ended by %s: the stream says so at once', async (_name, end, expected) => {
+    const target = await loggedIn();
+    const stream = await openStream(target);
+    await stream.next('open');
+    await end(target);
+    expect((await stream.next('ended', 1000)).data).toEqual(expected);
+    await stream.closed;
+  });
+
+  test('a stream is no activity: a session that only holds one idles out', async () => {
+    const c = await loggedIn();
+    const id = await idOf(c);
+    const before = (await app.sw.store.findById(id))!.lastActivity;
+    app.clock.advance(10);
+    const stream = await openStream(c);
+    await stream.next('open');
+    expect((await app.sw.store.findById(id))!.lastActivity).toBe(before);
+    stream.abort();
+    await until(() => app.sw.pushStreams === 0, { what: 'the stream forgotten' });
+  });
+
+  test('anonymous or ended: the 401 that says why, no stream', async () => {
+    const anonymous = await openStream(new TestClient(app.url));
+    expect(anonymous.status).toBe(401);
+    const c = await loggedIn();
+    const replay = c.clone();
+    await app.sw.revokeAll('alice');
+    const ended = await openStream(replay);
+    expect(ended.status).toBe(401);
+    const res = await replay.get<ErrorBody>('/session/events');
+    expect(res.body).toEqual({ error: 'session_revoked', endedFor: expect.any(Number) });
+  });
+
+  test('sw.close() closes every stream', async () => {
+    const streams = [await openStream(await loggedIn()), await openStream(await loggedIn('bob'))];
+    await Promise.all(streams.map((s) => s.next('open')));
+    expect(app.sw.pushStreams).toBe(2);
+    await app.sw.close();
+    await Promise.all(streams.map((s) => s.closed));
+  });
+});
+
+describe('the push stream across two instances on Postgres', () => {
+  let db: TestDatabase;
+  let a: MiniApp;
+  let b: MiniApp;
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    const options = { database: db.url, schema: db.schema };
+    a = await startMiniApp(options);
+    b = await startMiniApp(options);
+    await waitUntilAcquainted([a.sw, b.sw]);
+  });
+  afterAll(async () => {
+    await a.stop();
+    await b.stop();
+    await db.drop();
+  });
+
+  test('a revocation on instance A reaches the stream held by instance B, within a second', async () => {
+    const browser = new TestClient(a.url);
+    expect((await browser.post('/login?user=carol')).status).toBe(200);
+    const onB = new TestClient(b.url);
+    for (const [k, v] of browser.cookies) onB.cookies.set(k, v);
+    const stream = await openStream(onB);
+    await stream.next('open');
+    const revokedAt = Date.now();
+    expect(await a.sw.revokeAll('carol')).toBe(1);
+    const ended = await stream.next('ended', 1000);
+    expect(ended.data).toEqual({ reason: 'revoked' });
+    expect(ended.at - revokedAt).toBeLessThan(1000);
+    await stream.closed;
+  });
+});
