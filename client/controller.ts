@@ -16,6 +16,7 @@ import { createDeadline } from './timers';
 import { isReloginWindow, openReloginWindow } from './relogin';
 import { createFetchTransport, type PingResult } from './transport';
 import { wrapFetch } from './watch-fetch';
+import { createPushStream } from './push';
 
 function randomId(): string {
   return Math.random().toString(36).slice(2) + Date.now().toString(36);
@@ -102,6 +103,21 @@ export function createController(options: ResolvedClientOptions, env: Controller
     ({ reason, confirmed }) => dispatch({ type: 'ended', reason, confirmed }),
   );
   const endUrl = (reason: EndReason) => options.endUrl(reason, currentNext());
+  // The server's word as it happens (the leader's stream): a cue to ask the server, whose answer decides.
+  const push = createPushStream({
+    url: apiPath(options.apiPrefix, ROUTES.events),
+    // Only with sessionwatch's own HTTP API: a custom transport has no stream to offer.
+    EventSource: env.EventSource ?? (options.transport ? undefined : (win as (Window & typeof globalThis) | null)?.EventSource),
+    onEnded: (reason) => dispatch({ type: 'ended', reason, confirmed: false }),
+    // Refused: the session may have ended (a 401), which the server, asked at once, says; if it
+    // then says the session is live, something is in the way (said once, see `reportNoPush`).
+    onRefused: (opened) => {
+      pushRefused ||= !opened;
+      dispatch({ type: 'wake', restored: true });
+    },
+  });
+  /** A push stream was refused before it ever opened, and the server has not said the session is live since. */
+  let pushRefused = false;
 
   const controller: Controller = {
     emitter,
@@ -186,6 +202,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
 
   function disconnect(): void {
     dispatch({ type: 'stop' });
+    push.sync(false);
     timer.clear();
     void tabs?.close();
     tabs = null;
@@ -220,6 +237,8 @@ export function createController(options: ResolvedClientOptions, env: Controller
       dispatching = false;
     }
     if (reloginWindow && st.shared.reported > 0 && st.shared.phase !== 'ended') closeReloginWindow();
+    // One stream per browser: the leader's, while the session is live.
+    push.sync(st.running && st.leader && st.shared.phase !== 'ended' && !st.quiet);
     const at = st.dueAt;
     if (at === null) timer.clear();
     else timer.set(at);
@@ -239,6 +258,8 @@ export function createController(options: ResolvedClientOptions, env: Controller
           .then((result) => {
             if (result.kind === 'failed' && result.status === 404) reportMissingApi();
             if (result.kind === 'ok') checkOwnSettings(result);
+            if (result.kind === 'ok' && pushRefused) reportNoPush();
+            if (result.kind === 'ok') push.allow();
             dispatch({ type: 'pinged', flight, result, jitter: Math.random() });
           });
         return;
@@ -378,6 +399,21 @@ export function createController(options: ResolvedClientOptions, env: Controller
       () =>
         `sessionwatch: POST ${apiPath(options.apiPrefix, ROUTES.ping)} answered 404: the server's API is not there. ` +
         'Set the client\'s apiPrefix to the server\'s apiPrefix option (default "/session"), and check that sw.middleware() is mounted.',
+    );
+  }
+
+  /**
+   * The push stream was refused while the session is live: a proxy or a server without the route
+   * is in the way. Said once; ends then reach the tabs at the next idle check, as before.
+   */
+  function reportNoPush(): void {
+    pushRefused = false;
+    sayOnce(
+      'push',
+      () =>
+        `sessionwatch: the push stream ${apiPath(options.apiPrefix, ROUTES.events)} could not be opened: an end of the session ` +
+        "reaches this browser's tabs at the next idle check (checkInterval) instead of at once. Behind a proxy, let " +
+        'text/event-stream through unbuffered (see "Push" in the README).',
     );
   }
 

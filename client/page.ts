@@ -18,6 +18,8 @@ export interface ControllerEnv {
   tabs?: TabsFactory;
   /** Reloads the page (another user signed in). Default `location.reload`. */
   reload?: () => void;
+  /** The push stream's EventSource. Default the window's (none with a custom `transport`). */
+  EventSource?: typeof globalThis.EventSource;
 }
 
 /** What the page reports to the controller. */

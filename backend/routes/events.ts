@@ -31,6 +31,12 @@ export function addPushRoute(router: Router, sw: Core): void {
       // nginx (and proxies that honour it) pass the stream on as it comes instead of buffering it.
       ctx.set('X-Accel-Buffering', 'no');
       ctx.body = body;
+      // A browser closing the tab ends the stream early: Koa would report that to the app's error
+      // listeners ("Premature close") every time. It is how a stream ends, not an error.
+      const onerror = ctx.onerror.bind(ctx);
+      ctx.onerror = (err: unknown) => {
+        if ((err as { code?: unknown } | null)?.code !== 'ERR_STREAM_PREMATURE_CLOSE') onerror(err as Error);
+      };
       const open: PushOpen = { session: record.id };
       body.write(`retry: ${PUSH_RETRY_S * 1000}\n${sseMessage(PUSH_EVENTS.open, open)}`);
       const forget = sw.push.add(record.id, { write: (text) => body.write(text), end: () => body.end() });

@@ -1,0 +1,96 @@
+/** The leader's push stream: held while wanted, its `ended` a cue, a refusal said once and retried later. */
+import { createPushStream, PUSH_RETRY_AFTER_MS } from './push';
+
+class FakeEventSource {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSED = 2;
+  static all: FakeEventSource[] = [];
+  readyState = 0;
+  private readonly listeners = new Map<string, Array<(event: unknown) => void>>();
+  constructor(readonly url: string) {
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, listener: (event: unknown) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close(): void {
+    this.readyState = 2;
+  }
+  fire(type: string, data?: string): void {
+    for (const listener of this.listeners.get(type) ?? []) listener({ data });
+  }
+}
+
+function setup() {
+  FakeEventSource.all = [];
+  let time = 0;
+  const seen = { ended: [] as string[], refused: [] as boolean[] };
+  const push = createPushStream({
+    url: '/session/events',
+    EventSource: FakeEventSource as unknown as typeof EventSource,
+    onEnded: (reason) => seen.ended.push(reason),
+    onRefused: (opened) => seen.refused.push(opened),
+    now: () => time,
+  });
+  return { push, seen, advance: (ms: number) => (time += ms) };
+}
+
+test('one stream while wanted, none otherwise; an "ended" is passed on once and closes it', () => {
+  const { push, seen } = setup();
+  push.sync(true);
+  push.sync(true);
+  expect(FakeEventSource.all.map((s) => s.url)).toEqual(['/session/events']);
+  const [stream] = FakeEventSource.all;
+  stream.fire('open', '{"session":"x"}');
+  stream.fire('ended', '{"reason":"revoked","by":"admin"}');
+  expect([seen.ended, stream.readyState]).toEqual([['revoked'], 2]);
+  stream.fire('ended', '{"reason":"expired"}'); // closed: nothing more
+  expect(seen.ended).toEqual(['revoked']);
+  push.sync(true); // the server is asked: no new stream until it answers
+  expect(FakeEventSource.all).toHaveLength(1);
+  push.allow(); // the session is live (a new sign-in replaced the ended one)
+  push.sync(true);
+  expect(FakeEventSource.all).toHaveLength(2);
+  push.sync(false);
+  expect(FakeEventSource.all[1].readyState).toBe(2);
+});
+
+test('garbage in an "ended" is ignored; a dropped connection the browser reconnects is left to it', () => {
+  const { push, seen } = setup();
+  push.sync(true);
+  const [stream] = FakeEventSource.all;
+  stream.fire('ended', 'not json');
+  stream.fire('ended', '{"reason":"hacked"}');
+  expect(seen.ended).toEqual([]);
+  stream.readyState = 0; // CONNECTING: reconnecting on its own
+  stream.fire('error');
+  expect(seen.refused).toEqual([]);
+});
+
+test('refused (an HTTP error): told whether it had opened, tried again after a while', () => {
+  const { push, seen, advance } = setup();
+  push.sync(true);
+  const [first] = FakeEventSource.all;
+  first.readyState = 2;
+  first.fire('error');
+  expect(seen.refused).toEqual([false]);
+  push.sync(true);
+  expect(FakeEventSource.all).toHaveLength(1);
+  advance(PUSH_RETRY_AFTER_MS);
+  push.sync(true);
+  expect(FakeEventSource.all).toHaveLength(2);
+  const [, second] = FakeEventSource.all;
+  second.fire('open', '{"session":"x"}');
+  second.readyState = 2;
+  second.fire('error');
+  expect(seen.refused).toEqual([false, true]);
+});
+
+test('without EventSource nothing happens', () => {
+  const push = createPushStream({ url: '/e', EventSource: undefined, onEnded: () => {}, onRefused: () => {} });
+  expect(() => push.sync(true)).not.toThrow();
+});
