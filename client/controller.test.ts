@@ -23,6 +23,9 @@ interface TestTab {
   reloads: number;
 }
 
+/** The EventSource the tabs of {@link setup} get (none: no push stream, as with a custom transport). */
+let eventSource: typeof EventSource | undefined;
+
 function setup(
   n: number,
   options: SessionWatchClientOptions = {},
@@ -37,6 +40,7 @@ function setup(
       tabs: () => hub.connect(),
       navigate: (url) => navigations.push(url),
       reload: () => (tab.reloads += 1),
+      EventSource: eventSource,
     });
     const events: TestTab['events'] = [];
     for (const type of SESSIONWATCH_EVENTS) {
@@ -705,3 +709,56 @@ test.each([
     expect(server.pings).toHaveLength(1);
   },
 );
+
+describe('the push stream', () => {
+  /** The streams opened, as EventSource objects a test can make the server speak through. */
+  const streams: Array<{ url: string; closed: boolean; fire(type: string, data?: string): void }> = [];
+  beforeEach(() => {
+    streams.length = 0;
+    eventSource = class {
+      readonly CLOSED = 2;
+      readyState = 0;
+      private readonly listeners: Record<string, Array<(event: { data?: string }) => void>> = {};
+      constructor(url: string) {
+        const isClosed = () => this.readyState === 2;
+        streams.push({
+          url,
+          get closed() {
+            return isClosed();
+          },
+          fire: (type, data) => (this.listeners[type] ?? []).forEach((listener) => listener({ data })),
+        });
+      }
+      addEventListener(type: string, listener: (event: { data?: string }) => void) {
+        (this.listeners[type] ??= []).push(listener);
+      }
+      close() {
+        this.readyState = 2;
+      }
+    } as unknown as typeof EventSource;
+  });
+  afterEach(() => (eventSource = undefined));
+
+  test("only the leader holds one; its 'ended' makes it ask the server at once, and every tab ends with the server's reason", async () => {
+    const { server, tabs } = setup(3);
+    await startAll(tabs);
+    expect(streams.map((s) => [s.url, s.closed])).toEqual([['/session/events', false]]);
+    const pings = server.pings.length;
+    server.ended = 'revoked';
+    streams[0].fire('ended', '{"reason":"revoked","by":"admin"}');
+    await advance(50);
+    expect(server.pings.length).toBe(pings + 1);
+    for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
+    expect(streams[0].closed).toBe(true);
+  });
+
+  test("an 'ended' the server does not confirm (a new sign-in replaced the session) ends nothing; the stream is opened again", async () => {
+    const { server, tabs } = setup(2);
+    await startAll(tabs);
+    streams[0].fire('ended', '{"reason":"logged-out"}');
+    await advance(50);
+    for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([]);
+    expect(server.pings.length).toBeGreaterThan(0);
+    expect(streams.map((s) => s.closed)).toEqual([true, false]);
+  });
+});
