@@ -712,7 +712,7 @@ test.each([
 
 describe('the push stream', () => {
   /** The streams opened, as EventSource objects a test can make the server speak through. */
-  const streams: Array<{ url: string; closed: boolean; fire(type: string, data?: string): void }> = [];
+  const streams: Array<{ url: string; closed: boolean; fire(type: string, data?: string): void; refuse(): void }> = [];
   beforeEach(() => {
     streams.length = 0;
     eventSource = class {
@@ -727,6 +727,11 @@ describe('the push stream', () => {
             return isClosed();
           },
           fire: (type, data) => (this.listeners[type] ?? []).forEach((listener) => listener({ data })),
+          // The answer of a proxy that blocks the route (a 403): the browser gives up on it.
+          refuse: () => {
+            this.readyState = 2;
+            (this.listeners.error ?? []).forEach((listener) => listener({}));
+          },
         });
       }
       addEventListener(type: string, listener: (event: { data?: string }) => void) {
@@ -750,6 +755,35 @@ describe('the push stream', () => {
     expect(server.pings.length).toBe(pings + 1);
     for (const tab of tabs) expect(ofType(tab, 'end')).toEqual([expect.objectContaining({ reason: 'revoked' })]);
     expect(streams[0].closed).toBe(true);
+  });
+
+  test('a stream a proxy refuses: said once, the server asked once, then as without a stream — no retry storm', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    /** Pings in 5 minutes of a user pressing "Stay signed in" now and then, the streams refused or not. */
+    const pingsIn5Minutes = async (refused: boolean) => {
+      streams.length = 0;
+      const { server, tabs } = setup(2);
+      await startAll(tabs);
+      const before = server.pings.length;
+      for (let t = 0; t < 300; t++) {
+        if (refused) for (const stream of streams) if (!stream.closed) stream.refuse();
+        if (t % 40 === 39) tabs[0].c.extend();
+        await advance(1000);
+      }
+      for (const tab of tabs) expect(tab.c.getState().phase).toBe('active');
+      for (const tab of tabs) tab.c.stop();
+      return { pings: server.pings.length - before, streams: streams.length };
+    };
+    try {
+      const held = await pingsIn5Minutes(false);
+      const refused = await pingsIn5Minutes(true);
+      // Refused streams: at first, then after 30 s, 60 s, 120 s… (backoff); one more ping, asking.
+      expect(refused.streams).toBeLessThanOrEqual(5);
+      expect(refused.pings).toBeLessThanOrEqual(held.pings + 1);
+      expect(errors.mock.calls.filter(([m]) => String(m).includes('push stream'))).toHaveLength(1);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   test("an 'ended' the server does not confirm (a new sign-in replaced the session) ends nothing; the stream is opened again", async () => {

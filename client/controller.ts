@@ -112,10 +112,14 @@ export function createController(options: ResolvedClientOptions, env: Controller
     // Refused: the session may have ended (a 401), which the server, asked at once, says; if it
     // then says the session is live, something is in the way (said once, see `reportNoPush`).
     onRefused: (opened) => {
+      // Once the server said the session is live in spite of a refusal, a refusal says nothing more.
+      if (!opened && pushBlocked) return;
       pushRefused ||= !opened;
       dispatch({ type: 'wake', restored: true });
     },
   });
+  /** A refused stream while the session was live: something is in the way for good (said once). */
+  let pushBlocked = false;
   /** A push stream was refused before it ever opened, and the server has not said the session is live since. */
   let pushRefused = false;
 
@@ -408,6 +412,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
    */
   function reportNoPush(): void {
     pushRefused = false;
+    pushBlocked = true;
     sayOnce(
       'push',
       () =>

@@ -1,5 +1,5 @@
 /** The leader's push stream: held while wanted, its `ended` a cue, a refusal said once and retried later. */
-import { createPushStream, PUSH_RETRY_AFTER_MS } from './push';
+import { createPushStream, PUSH_RETRY_AFTER_MS, PUSH_RETRY_MAX_MS } from './push';
 
 class FakeEventSource {
   static readonly CONNECTING = 0;
@@ -71,23 +71,48 @@ test('garbage in an "ended" is ignored; a dropped connection the browser reconne
   expect(seen.refused).toEqual([]);
 });
 
-test('refused (an HTTP error): told whether it had opened, tried again after a while', () => {
+test('refused (an HTTP error): told whether it had opened, tried again later and later (a proxy that refuses it)', () => {
   const { push, seen, advance } = setup();
+  const refuse = (stream: FakeEventSource) => {
+    stream.readyState = 2;
+    stream.fire('error');
+  };
   push.sync(true);
-  const [first] = FakeEventSource.all;
-  first.readyState = 2;
-  first.fire('error');
+  refuse(FakeEventSource.all[0]);
   expect(seen.refused).toEqual([false]);
+  push.allow(); // the server said the session is live: no reason to try again sooner
   push.sync(true);
   expect(FakeEventSource.all).toHaveLength(1);
   advance(PUSH_RETRY_AFTER_MS);
   push.sync(true);
   expect(FakeEventSource.all).toHaveLength(2);
-  const [, second] = FakeEventSource.all;
-  second.fire('open', '{"session":"x"}');
-  second.readyState = 2;
-  second.fire('error');
-  expect(seen.refused).toEqual([false, true]);
+  refuse(FakeEventSource.all[1]);
+  advance(PUSH_RETRY_AFTER_MS);
+  push.sync(true);
+  expect(FakeEventSource.all).toHaveLength(2); // doubled: 60 s now
+  advance(PUSH_RETRY_AFTER_MS);
+  push.sync(true);
+  expect(FakeEventSource.all).toHaveLength(3);
+  // Open once: the backoff starts over.
+  const third = FakeEventSource.all[2];
+  third.fire('open', '{"session":"x"}');
+  refuse(third);
+  expect(seen.refused).toEqual([false, false, true]);
+  advance(PUSH_RETRY_AFTER_MS);
+  push.sync(true);
+  expect(FakeEventSource.all).toHaveLength(4);
+});
+
+test('a refusal in a row never waits longer than PUSH_RETRY_MAX_MS', () => {
+  const { push, advance } = setup();
+  for (let i = 0; i < 12; i++) {
+    push.sync(true);
+    const stream = FakeEventSource.all[FakeEventSource.all.length - 1];
+    stream.readyState = 2;
+    stream.fire('error');
+    advance(PUSH_RETRY_MAX_MS);
+  }
+  expect(FakeEventSource.all).toHaveLength(12);
 });
 
 test('without EventSource nothing happens', () => {

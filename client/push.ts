@@ -30,14 +30,20 @@ export interface PushStream {
 }
 
 /**
- * How long after a refused or ended stream the next one is tried (while wanted), unless the server
- * says the session is live before (`allow`).
+ * How long after a refused stream the next one is tried (while wanted): doubled at each refusal in
+ * a row, up to {@link PUSH_RETRY_MAX_MS}, so a proxy that refuses it costs a request now and then.
  */
 export const PUSH_RETRY_AFTER_MS = 30_000;
+export const PUSH_RETRY_MAX_MS = 10 * 60_000;
 
 export function createPushStream({ url, EventSource: Source, onEnded, onRefused, now = Date.now }: PushStreamOptions): PushStream {
   let source: EventSource | null = null;
-  let refusedAt = -Infinity;
+  /** No stream before this time (a refusal's backoff). */
+  let retryAt = -Infinity;
+  /** Refusals in a row (reset once a stream opens). */
+  let refusals = 0;
+  /** An `ended` was passed on: no stream until the server has answered (see `allow`). */
+  let asking = false;
 
   const close = () => {
     source?.close();
@@ -48,7 +54,10 @@ export function createPushStream({ url, EventSource: Source, onEnded, onRefused,
     const es = new Source!(url);
     source = es;
     let opened = false;
-    es.addEventListener(PUSH_EVENTS.open, () => (opened = true));
+    es.addEventListener(PUSH_EVENTS.open, () => {
+      opened = true;
+      refusals = 0;
+    });
     es.addEventListener(PUSH_EVENTS.ended, (event) => {
       if (source !== es) return;
       let reason: unknown;
@@ -59,14 +68,15 @@ export function createPushStream({ url, EventSource: Source, onEnded, onRefused,
       }
       close();
       // No new stream until the server has answered the question this raises (see `allow`).
-      refusedAt = now();
+      asking = true;
       if ((END_REASONS as readonly unknown[]).includes(reason)) onEnded(reason as EndReason);
     });
     es.addEventListener('error', () => {
       // CONNECTING: the browser reconnects on its own (a dropped connection, a restarted server).
       if (source !== es || es.readyState !== es.CLOSED) return;
       close();
-      refusedAt = now();
+      refusals++;
+      retryAt = now() + Math.min(PUSH_RETRY_AFTER_MS * 2 ** (refusals - 1), PUSH_RETRY_MAX_MS);
       onRefused(opened);
     });
   };
@@ -75,11 +85,11 @@ export function createPushStream({ url, EventSource: Source, onEnded, onRefused,
     sync(wanted) {
       if (!Source) return;
       if (!wanted) return close();
-      if (source || now() - refusedAt < PUSH_RETRY_AFTER_MS) return;
+      if (source || asking || now() < retryAt) return;
       open();
     },
     allow() {
-      refusedAt = -Infinity;
+      asking = false;
     },
   };
 }

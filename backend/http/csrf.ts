@@ -103,4 +103,4 @@ function forwardedHostMatches(ctx: Context, origin: string): boolean {
 
 const FORWARDED_HOST_ADVICE =
   'X-Forwarded-Host names that origin, but the same-origin check never trusts it: have your proxy pass the ' +
-  "browser's Host header (nginx: proxy_set_header Host $host;) or add the origin to the trustedOrigins option";
+  "browser's Host header (nginx: proxy_set_header Host $http_host;) or add the origin to the trustedOrigins option";

@@ -11,6 +11,9 @@ import type { Core } from '../core/types';
 import { sseMessage } from '../push/hub';
 import { withSession } from './guard';
 
+/** Error codes of a stream whose browser (or proxy) went away. */
+const GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED', 'ECONNABORTED']);
+
 /**
  * Adds the push stream's route to `router`.
  *
@@ -31,11 +34,12 @@ export function addPushRoute(router: Router, sw: Core): void {
       // nginx (and proxies that honour it) pass the stream on as it comes instead of buffering it.
       ctx.set('X-Accel-Buffering', 'no');
       ctx.body = body;
-      // A browser closing the tab ends the stream early: Koa would report that to the app's error
-      // listeners ("Premature close") every time. It is how a stream ends, not an error.
+      // A browser closing the tab (or a proxy dropping it) ends the stream early: Koa would report
+      // that to the app's error listeners ("Premature close", ECONNRESET) every time. It is how a
+      // stream ends, not an error.
       const onerror = ctx.onerror.bind(ctx);
       ctx.onerror = (err: unknown) => {
-        if ((err as { code?: unknown } | null)?.code !== 'ERR_STREAM_PREMATURE_CLOSE') onerror(err as Error);
+        if (!GONE.has(String((err as { code?: unknown } | null)?.code))) onerror(err as Error);
       };
       const open: PushOpen = { session: record.id };
       body.write(`retry: ${PUSH_RETRY_S * 1000}\n${sseMessage(PUSH_EVENTS.open, open)}`);
