@@ -617,7 +617,9 @@ test('offline longer than expireAfter while typing: back online, the server\'s a
   const lockedWhileOffline = await Promise.all(
     tabs.map(async (tab) => alarming(await uiRecords(tab)).map((r) => `${r.what}@${r.t - offlineAt}`)),
   );
-  for (const tab of tabs) await tab.page.setOfflineMode(false);
+  // All back at once: a tab still offline when another's end reaches it would leave for the login
+  // page offline, and land on the browser's error page (whose storage cannot be read).
+  await Promise.all(tabs.map((tab) => tab.page.setOfflineMode(false)));
   await Promise.all(
     tabs.map((tab) =>
       until(() => tab.navigations.some((n) => n.url.includes('reason=')), { timeout: 10_000, what: `tab ${tab.index} to end` }).catch(
