@@ -58,28 +58,22 @@ export class PushHub {
     const sinks = this.bySession.get(sessionId);
     if (!sinks) return;
     const message = sseMessage(PUSH_EVENTS.ended, ended);
-    for (const sink of [...sinks]) {
-      this.remove(sessionId, sink);
-      try {
-        sink.write(message);
-        sink.end();
-      } catch {
-        /* the socket went away meanwhile */
-      }
-    }
+    for (const sink of [...sinks]) this.finish(sessionId, sink, message);
   }
 
   /** Closes every stream (`sw.close()`): the browsers fall back to their own checks or reconnect elsewhere. */
   close(): void {
-    for (const [sessionId, sinks] of [...this.bySession]) {
-      for (const sink of [...sinks]) {
-        this.remove(sessionId, sink);
-        try {
-          sink.end();
-        } catch {
-          /* gone already */
-        }
-      }
+    for (const [sessionId, sinks] of [...this.bySession]) for (const sink of [...sinks]) this.finish(sessionId, sink);
+  }
+
+  /** Forgets a stream and closes it, after its last `message` if any. */
+  private finish(sessionId: string, sink: PushSink, message?: string): void {
+    this.remove(sessionId, sink);
+    try {
+      if (message !== undefined) sink.write(message);
+      sink.end();
+    } catch {
+      /* the socket went away meanwhile */
     }
   }
 

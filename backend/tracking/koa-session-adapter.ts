@@ -186,9 +186,14 @@ export async function regenerateSession(ctx: Context, keep: (key: string) => boo
   }
   // koa-session's regenerate() keeps the data under a new key: clear what goes first.
   for (const key of dataKeys(session)) if (!keep(key)) delete session[key];
+  await regenerateOwn(session);
+  return sessionOf(ctx) ?? session;
+}
+
+/** koa-session's own `regenerate()` of the session (not the {@link watchRegenerate} wrapper); nothing for a stand-in without one. */
+async function regenerateOwn(session: KoaSession): Promise<void> {
   const regenerate = ((session as Record<symbol, unknown>)[OWN_REGENERATE] ?? session.regenerate) as KoaSession['regenerate'];
   if (typeof regenerate === 'function') await regenerate.call(session);
-  return sessionOf(ctx) ?? session;
 }
 
 /**
@@ -219,9 +224,7 @@ export async function settleEndedSession(ctx: Context, renewed = false): Promise
   const options = optionsOf(ctx);
   if (!options || !session) return;
   if (dataKeys(session).length > 0) {
-    if (renewed) return;
-    const regenerate = ((session as Record<symbol, unknown>)[OWN_REGENERATE] ?? session.regenerate) as KoaSession['regenerate'];
-    if (typeof regenerate === 'function') await regenerate.call(session);
+    if (!renewed) await regenerateOwn(session);
     return;
   }
   if (!session.isNew) (ctx as unknown as { session: null }).session = null;

@@ -159,21 +159,19 @@ function apply(field: Field, draft: FieldDraft): boolean {
   return true;
 }
 
-function defaultStorage(): Storage | undefined {
-  try {
-    return globalThis.sessionStorage;
-  } catch {
-    return undefined; // storage disabled
-  }
+/** The page's `sessionStorage` or `localStorage`; undefined where storage is disabled (reading it throws). */
+function webStorage(name: 'sessionStorage' | 'localStorage'): () => Storage | undefined {
+  return () => {
+    try {
+      return globalThis[name];
+    } catch {
+      return undefined; // storage disabled
+    }
+  };
 }
 
-function defaultMarks(): Storage | undefined {
-  try {
-    return globalThis.localStorage;
-  } catch {
-    return undefined; // storage disabled
-  }
-}
+const defaultStorage = webStorage('sessionStorage');
+const defaultMarks = webStorage('localStorage');
 
 /**
  * The keeper of one page. `restore()` restores the fields there now; those not there yet are
