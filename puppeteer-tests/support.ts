@@ -92,11 +92,11 @@ export class Session {
     return page;
   }
 
-  /** Opens another tab of the same browser on `path`. */
+  /** Opens another tab of the same browser on `path` (or a whole URL: another origin of the same host shares the cookies). */
   async open(path = '/'): Promise<Tab> {
     const page = await this.newPage();
     const tab = instrument(page, this.tabs.length);
-    await page.goto(this.baseUrl + path);
+    await page.goto(/^https?:/.test(path) ? path : this.baseUrl + path);
     await waitForClient(page);
     tab.navigations.length = 0;
     this.tabs.push(tab);
@@ -156,6 +156,15 @@ export async function waitForEnd(tab: Tab, reason: string, timeout = 15_000): Pr
     what: `tab ${tab.index} to end (${reason})`,
   });
   return nav.t;
+}
+
+/** Waits until the tab is locked (or ended) with `reason`; returns when (the page's clock: this machine's). */
+export async function waitForLocked(tab: Tab, reason: string, timeout = 15_000): Promise<number> {
+  const locked = await until(async () => (await events(tab)).find((e) => e.type === 'locked' && e.reason === reason), {
+    timeout,
+    what: `tab ${tab.index} locked (${reason})`,
+  });
+  return locked.t;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Test support for the README's examples (run as pasted): the first TypeScript block under a
- * heading, and waiting for the server it starts.
+ * Test support for the README's examples (run as pasted): the first code block of a language under
+ * a heading, and waiting for the server it starts.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,12 +8,12 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The first ```ts block after `heading` in README.md. */
-export function readmeCodeBlock(heading: string): string {
+/** The first block of `language` (default ```ts) after `heading` in README.md. */
+export function readmeCodeBlock(heading: string, language = 'ts'): string {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const at = readme.indexOf(heading);
-  const match = at === -1 ? null : /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (!match) throw new Error(`no TypeScript example under "${heading}" in README.md`);
+  const match = at === -1 ? null : new RegExp(`\`\`\`${language}\n([\\s\\S]*?)\`\`\``).exec(readme.slice(at));
+  if (!match) throw new Error(`no ${language} example under "${heading}" in README.md`);
   return match[1];
 }
 
