@@ -3,6 +3,8 @@
  * the one-second bound of a pushed end, asserted as a generous functional bound (the latency rows
  * are the bench's).
  */
+import { findOrCreateUser } from '../example/users';
+import type { RunningExample } from '../test/support/example-server';
 import { events, state, until, waitForLocked, type Tab } from './support';
 
 /** Pushed: every tab locked within this many ms of the revoking request. */
@@ -63,4 +65,11 @@ export async function revokedWithin(tabs: Tab[], since: number, label: string, b
   const after = locked.map((t) => t - since);
   process.stderr.write(`[push] ${label}: locked after ${JSON.stringify(after)} ms\n`);
   for (const ms of after) expect(ms).toBeLessThan(bound);
+}
+
+/** Revokes every session of `user` with the server API of `example` (`sw.revokeAll`); returns when it was asked (Node time). */
+export async function revokeAll(example: RunningExample, user: string): Promise<number> {
+  const at = Date.now();
+  expect(await example.sw.revokeAll((await findOrCreateUser(example.knex, user)).id)).toBeGreaterThanOrEqual(1);
+  return at;
 }

@@ -6,9 +6,8 @@
  * (the last two Chromium only, over the DevTools protocol). Long timings: nothing warns or expires
  * while a test runs; tabs end in place (locked), so that what they saw can still be read.
  */
-import { findOrCreateUser } from '../example/users';
 import { startExample, type RunningExample } from '../test/support/example-server';
-import { countStreams, oneLeader, openStreams, PUSHED_MS, revokedWithin } from './push-support';
+import { countStreams, oneLeader, openStreams, revokeAll, revokedWithin } from './push-support';
 import { BROWSERS, freeze, keepActive, launchBrowser, Session, sleep, thaw, until, type Tab } from './support';
 
 let example: RunningExample;
@@ -65,13 +64,6 @@ describe.each(BROWSERS)('%s', (kind) => {
     return leader;
   }
 
-  /** Revokes every session of `user` with the server API (`sw.revokeAll`); returns when it was asked. */
-  async function revokeAll(user: string): Promise<number> {
-    const at = Date.now();
-    expect(await example.sw.revokeAll((await findOrCreateUser(example.knex, user)).id)).toBeGreaterThanOrEqual(1);
-    return at;
-  }
-
   test('two browsers of one user, 3 idle tabs each: one stream per browser; "log out all other sessions" in one locks every tab of the other within 1 s', async () => {
     const a = await threeTabs('johndoe');
     const b = await threeTabs('johndoe');
@@ -97,7 +89,7 @@ describe.each(BROWSERS)('%s', (kind) => {
     await leader.page.close();
     tabs.splice(tabs.indexOf(leader), 1);
     await settled(tabs, 1);
-    await revokedWithin(tabs, await revokeAll('janedoe'), `${kind}, leader closed`);
+    await revokedWithin(tabs, await revokeAll(example, 'janedoe'), `${kind}, leader closed`);
   }, 60_000);
 
   if (kind !== 'chromium') return;
@@ -109,7 +101,7 @@ describe.each(BROWSERS)('%s', (kind) => {
     await leader.page.goto('chrome://crash', { timeout: 3000 }).catch(() => undefined);
     const rest = tabs.filter((tab) => tab !== leader);
     await settled(rest, 1);
-    await revokedWithin(rest, await revokeAll('johndoe'), `${kind}, leader crashed`);
+    await revokedWithin(rest, await revokeAll(example, 'johndoe'), `${kind}, leader crashed`);
   }, 60_000);
 
   test('the leader frozen (Page.setWebLifecycleState) while the user works in a follower: the new leader holds the one stream; a revocation locks the running tabs within 1 s, and the frozen one once thawed', async () => {
@@ -122,7 +114,7 @@ describe.each(BROWSERS)('%s', (kind) => {
     // Chromium closes a frozen page's stream: the one left is the new leader's.
     await settled(rest, 1);
     await working;
-    await revokedWithin(rest, await revokeAll('johndoe'), `${kind}, leader frozen`);
+    await revokedWithin(rest, await revokeAll(example, 'johndoe'), `${kind}, leader frozen`);
     // The frozen leader learns it when it runs again (its stream said so, then closed).
     await thaw(leader, { visible: false });
     await revokedWithin([leader], Date.now(), `${kind}, thawed`, 5000);
