@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure what `npm test` needs beyond npm is here: PostgreSQL on 127.0.0.1:5432, Redis on
-# 127.0.0.1:6379, a Chromium and a Firefox ESR for the browser tests. Starts or installs what is missing, or
+# 127.0.0.1:6379, a Chromium and a Firefox ESR for the browser tests, nginx for the README's proxy recipe. Starts or installs what is missing, or
 # fails with a message that says what to do. Never skips anything.
 set -euo pipefail
 
@@ -58,4 +58,16 @@ if [ -z "$firefox" ]; then
     firefox=/usr/bin/firefox-esr
   fi
   [ -x "${firefox:-/nonexistent}" ] || fail "no Firefox found: install Debian's 'firefox-esr' package (apt-get install firefox-esr) or set FIREFOX_PATH."
+fi
+
+# --- nginx (the README's recipe runs as pasted in front of the app: puppeteer-tests/push-proxies) ----
+# Only the binary is used: the tests run it in a folder of their own, on a free port (not the system's service).
+nginx="${NGINX_PATH:-/usr/sbin/nginx}"
+if [ ! -x "$nginx" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's nginx for the proxy tests…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+    nginx=/usr/sbin/nginx
+  fi
+  [ -x "$nginx" ] || fail "no nginx found: install Debian's 'nginx' package (apt-get install nginx) or set NGINX_PATH."
 fi
