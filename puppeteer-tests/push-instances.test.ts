@@ -33,9 +33,10 @@ describe.each(BROWSERS)('%s', (kind) => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   const sessions: Session[] = [];
 
+  // A browser's start takes seconds, and more on a loaded machine (two suites at a time, 2 cores).
   beforeAll(async () => {
     browser = await launchBrowser(kind);
-  });
+  }, 60_000);
   afterEach(async () => {
     const all = sessions.splice(0);
     const errors = all.flatMap((s) => s.tabs).flatMap((tab) => tab.errors);
@@ -63,12 +64,13 @@ describe.each(BROWSERS)('%s', (kind) => {
   test('two browsers of one user, 3 idle tabs each, on two instances: "log out all other sessions" on A locks every tab on B within 1 s', async () => {
     const tabsB = await johnOnB();
     const tabsA = await onInstance(a, 'johndoe', 3);
-    const revokedAt = Date.now();
     const { revoked } = await tabsA[2].page.evaluate(() =>
       fetch('/session/sessions', { method: 'DELETE' }).then((r) => r.json() as Promise<{ revoked: number }>),
     );
+    // From the answer to the revoking request (the issue's measure; the stream may even be first).
+    const answeredAt = Date.now();
     expect(revoked).toBeGreaterThanOrEqual(1);
-    await revokedWithin(tabsB, revokedAt, `${kind}, two instances, other session`);
+    await revokedWithin(tabsB, answeredAt, `${kind}, two instances, other session`);
     expect([a.sw.pushStreams, b.sw.pushStreams]).toEqual([1, 0]);
   }, 60_000);
 
@@ -76,7 +78,6 @@ describe.each(BROWSERS)('%s', (kind) => {
     const tabsB = await johnOnB();
     const [admin] = await onInstance(a, 'janedoe', 1);
     const userId = String((await findOrCreateUser(a.knex, 'johndoe')).id);
-    const revokedAt = Date.now();
     const answer = await admin.page.evaluate(
       (id) =>
         fetch(`/session/admin/users/${id}/sessions`, { method: 'DELETE' }).then(async (r) => ({
@@ -85,10 +86,12 @@ describe.each(BROWSERS)('%s', (kind) => {
         })),
       userId,
     );
+    // From the answer to the revoking request (the issue's measure; the stream may even be first).
+    const answeredAt = Date.now();
     // B's browser's session, and any an earlier test left live: at least one.
     expect(answer.status).toBe(200);
     expect(answer.body.revoked).toBeGreaterThanOrEqual(1);
-    await revokedWithin(tabsB, revokedAt, `${kind}, two instances, admin`);
+    await revokedWithin(tabsB, answeredAt, `${kind}, two instances, admin`);
   }, 60_000);
 
   test('the server API on A (sw.revokeAll): every tab on B locked within 1 s', async () => {

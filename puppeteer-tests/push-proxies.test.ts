@@ -53,9 +53,10 @@ describe.each(BROWSERS)('%s', (kind) => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let session: Session | undefined;
 
+  // A browser's start takes seconds, and more on a loaded machine (two suites at a time, 2 cores).
   beforeAll(async () => {
     browser = await launchBrowser(kind);
-  });
+  }, 60_000);
   afterEach(async () => {
     const errors = session?.tabs.flatMap((tab) => tab.errors) ?? [];
     await session?.close();
