@@ -2,6 +2,7 @@ import { captureRejectionSymbol, EventEmitter } from 'node:events';
 import type { Context, Middleware } from 'koa';
 import { SessionCore } from './core/session-core';
 import type { LoginOptions, SessionWatchEvents } from './core/types';
+import type { SessionPolicy } from './inactivity/session-policy';
 
 export type { SessionCreatedEvent, SessionEndedEvent, SessionWatchEvents } from './core/types';
 import { Sweeper } from './inactivity/sweeper';
@@ -270,6 +271,40 @@ export class SessionWatch extends EventEmitter<SessionWatchEvents> {
    */
   async revokeAll(userId: string | number, options: { exceptId?: string; ctx?: Context } = {}): Promise<number> {
     return this.core.revokeAll(userIdOf(userId), options);
+  }
+
+  /**
+   * Changes the limits of a user's live sessions (or of one, `options.sessionId`) now: an
+   * administrator tightening the idle timeout of a role, a user leaving "keep me signed in". The
+   * new limits are `policy` over the global options, as a login's `policy` gives them (a field
+   * left out takes the global option, not the session's current value; `null` or `{}`: back to
+   * the global options), and checked the same way: a bad one rejects with the same TypeError or
+   * RangeError, and no session changes. Every instance applies them to its next request at once;
+   * a session the new limits put past its deadline ends now, as expired. The open tabs of each
+   * session are told through the push stream (a `policy` event) and take the new deadlines from
+   * their next ping: a warning showing goes away when the deadline moved out of its reach, or
+   * comes at once when a shorter limit reaches it. Resolves to how many sessions changed (those
+   * ended at once included); an unknown, ended or other user's `sessionId` changes none.
+   *
+   * @example
+   * ```ts
+   * // PCI DSS 8.2.8: the cardholder-data role now signs out after 15 idle minutes, everywhere.
+   * for (const userId of await usersWithRole('cardholder-data')) {
+   *   await sw.setPolicy(userId, { warnAfter: 13 * 60, expireAfter: 15 * 60 });
+   * }
+   * // One session back on the global options.
+   * await sw.setPolicy(user.id, null, { sessionId });
+   * ```
+   */
+  async setPolicy(userId: string | number, policy: SessionPolicy | null, options: { sessionId?: string } = {}): Promise<number> {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('sessionwatch: setPolicy options must be an object { sessionId }');
+    const unknown = Object.keys(options).filter((key) => key !== 'sessionId');
+    if (unknown.length) throw new TypeError(`sessionwatch: setPolicy: unknown option ${JSON.stringify(unknown[0])} (known: sessionId)`);
+    if (options.sessionId !== undefined && typeof options.sessionId !== 'string') {
+      throw new TypeError("sessionwatch: setPolicy: sessionId must be a string (a session's public id)");
+    }
+    return this.core.setPolicy(userIdOf(userId), policy, options.sessionId);
   }
 
   /**

@@ -109,6 +109,8 @@ export function createController(options: ResolvedClientOptions, env: Controller
     // Only with sessionwatch's own HTTP API: a custom transport has no stream to offer.
     EventSource: env.EventSource ?? (options.transport ? undefined : (win as (Window & typeof globalThis) | null)?.EventSource),
     onEnded: (reason) => dispatch({ type: 'ended', reason, confirmed: false }),
+    // New limits: the server, asked at once, gives them to every tab (as after a refusal, below).
+    onPolicy: () => dispatch({ type: 'wake', restored: true }),
     // Refused: the session may have ended (a 401), which the server, asked at once, says; if it
     // then says the session is live, something is in the way (said once, see `reportNoPush`).
     onRefused: (opened) => {

@@ -664,6 +664,8 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     st.failures = 0;
     st.retryAt = -Infinity;
     s.reported = Math.max(s.reported, flight.activity);
+    // Limits changed on the server (`sw.setPolicy`, pushed as a `policy` cue): re-decided below.
+    const limitsMoved = limitsChanged(result);
     if (!config.fixedSettings && (!s.settingsKnown || s.warnAfter !== result.warnAfter || s.expireAfter !== result.expireAfter)) {
       Object.assign(s, { warnAfter: result.warnAfter, expireAfter: result.expireAfter, settingsKnown: true });
     }
@@ -675,6 +677,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       s.reported = Math.max(s.reported, serverActivity);
       mergeActivity(serverActivity, false, true);
     }
+    if (limitsMoved) newLimits();
     if (s.phase === 'ended') {
       // Ended here but alive on the server: end it there (security wins).
       if (st.confirming) {
@@ -799,10 +802,14 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       return;
     }
     if (incoming.session && !s.session) s.session = incoming.session;
+    const limitsMoved = fromLeader && (s.warnAfter !== incoming.warnAfter || s.expireAfter !== incoming.expireAfter);
     if (!config.fixedSettings && incoming.settingsKnown && (fromLeader || !s.settingsKnown)) {
       Object.assign(s, { warnAfter: incoming.warnAfter, expireAfter: incoming.expireAfter, settingsKnown: true });
     }
-    if (incoming.maxAgeEndsAt !== null && (fromLeader || s.maxAgeEndsAt === null)) s.maxAgeEndsAt = incoming.maxAgeEndsAt;
+    // A leader the server answered says "no absolute end" too (its maxAge lifted by `sw.setPolicy`).
+    if (incoming.maxAgeEndsAt !== null ? fromLeader || s.maxAgeEndsAt === null : fromLeader && incoming.reported > 0) {
+      s.maxAgeEndsAt = incoming.maxAgeEndsAt;
+    }
     if (incoming.triedAt > s.triedAt) tried(incoming.lostSince === null, incoming.triedAt, incoming.lostSince);
     s.reported = Math.max(s.reported, incoming.reported);
     // Activity the server acknowledged counts even past this tab's own (stale) deadline: a tab
@@ -810,6 +817,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     mergeActivity(incoming.reported, false, true);
     mergeActivity(incoming.lastActivity, false);
     if (mergePhase(s, incoming) === 'warning' && s.phase === 'active') enterWarning(false);
+    if (limitsMoved) dismissWarning();
   }
 
   /**
@@ -833,6 +841,25 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     fx.push({ type: 'hideWarning' });
     emit('extend', { at: s.lastActivity });
     if (st.leader) postState();
+  }
+
+  /** True when a ping's answer moves limits this tab knew (idle ones, unless fixed; the absolute end by more than a second). */
+  function limitsChanged(result: Extract<PingResult, { kind: 'ok' }>): boolean {
+    const s = st.shared;
+    if (!s.settingsKnown) return false;
+    if (!config.fixedSettings && (s.warnAfter !== result.warnAfter || s.expireAfter !== result.expireAfter)) return true;
+    if (s.maxAgeEndsAt === null || result.maxAgeLeft === null) return (s.maxAgeEndsAt === null) !== (result.maxAgeLeft === null);
+    return Math.abs(now + result.maxAgeLeft * 1000 - s.maxAgeEndsAt) > SERVER_TOLERANCE_MS;
+  }
+
+  /**
+   * The server's limits changed: a warning whose deadline moved out of reach goes; the leader warns
+   * at once when a shorter limit reaches it (the answer that brought them was the check before a
+   * warning: no second ping).
+   */
+  function newLimits(): void {
+    dismissWarning();
+    if (st.leader && st.shared.phase === 'active' && now >= warnAt(st.shared)) st.warnCheckUntil = now;
   }
 
   function enterWarning(announce = true): void {

@@ -119,3 +119,24 @@ test('without EventSource nothing happens', () => {
   const push = createPushStream({ url: '/e', EventSource: undefined, onEnded: () => {}, onRefused: () => {} });
   expect(() => push.sync(true)).not.toThrow();
 });
+
+test('a "policy" is a cue passed on, the stream staying open; none from a stream closed since', () => {
+  FakeEventSource.all = [];
+  const cues: string[] = [];
+  const push = createPushStream({
+    url: '/session/events',
+    EventSource: FakeEventSource as unknown as typeof EventSource,
+    onEnded: (reason) => cues.push(reason),
+    onPolicy: () => cues.push('policy'),
+    onRefused: () => cues.push('refused'),
+  });
+  push.sync(true);
+  const [stream] = FakeEventSource.all;
+  stream.fire('open', '{"session":"x"}');
+  stream.fire('policy', '{"warnAfter":540,"expireAfter":600,"maxAge":null}');
+  stream.fire('policy', 'garbage'); // a cue all the same: the server's answer decides
+  expect([cues, stream.readyState, FakeEventSource.all.length]).toEqual([['policy', 'policy'], 0, 1]);
+  push.sync(false);
+  stream.fire('policy', '{}');
+  expect(cues).toEqual(['policy', 'policy']);
+});

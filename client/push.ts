@@ -1,6 +1,6 @@
 /**
- * The leader tab's push stream (`GET {apiPrefix}/events`, server-sent events): a session's end
- * reaches the browser as it happens, rather than at the next ping or idle check. Only the leader
+ * The leader tab's push stream (`GET {apiPrefix}/events`, server-sent events): a session's end, and
+ * a change of its limits, reach the browser as they happen, rather than at the next ping or idle check. Only the leader
  * holds one, so a browser holds one stream, whatever its number of tabs; it moves with the
  * leadership. What it says is a cue, not a verdict: the controller asks the server (a ping), whose
  * answer decides, as for an app's bare 401 (`watchFetch`). Where no stream can be held (no
@@ -14,6 +14,11 @@ export interface PushStreamOptions {
   EventSource: typeof globalThis.EventSource | undefined;
   /** The server says the session ended. */
   onEnded: (reason: EndReason) => void;
+  /**
+   * The server says the session's limits changed (`sw.setPolicy`): a cue to ask it (a ping, whose
+   * answer holds them), the stream staying open. What the event carries is not trusted.
+   */
+  onPolicy?: () => void;
   /**
    * The stream was refused (an HTTP error: the session may have ended, or a proxy is in the way);
    * `opened`: it had been open before.
@@ -36,7 +41,14 @@ export interface PushStream {
 export const PUSH_RETRY_AFTER_MS = 30_000;
 export const PUSH_RETRY_MAX_MS = 10 * 60_000;
 
-export function createPushStream({ url, EventSource: Source, onEnded, onRefused, now = Date.now }: PushStreamOptions): PushStream {
+export function createPushStream({
+  url,
+  EventSource: Source,
+  onEnded,
+  onPolicy,
+  onRefused,
+  now = Date.now,
+}: PushStreamOptions): PushStream {
   let source: EventSource | null = null;
   /** No stream before this time (a refusal's backoff). */
   let retryAt = -Infinity;
@@ -70,6 +82,9 @@ export function createPushStream({ url, EventSource: Source, onEnded, onRefused,
       // No new stream until the server has answered the question this raises (see `allow`).
       asking = true;
       if ((END_REASONS as readonly unknown[]).includes(reason)) onEnded(reason as EndReason);
+    });
+    es.addEventListener(PUSH_EVENTS.policy, () => {
+      if (source === es) onPolicy?.();
     });
     es.addEventListener('error', () => {
       // CONNECTING: the browser reconnects on its own (a dropped connection, a restarted server).

@@ -24,6 +24,13 @@ export const ROUTES = {
   adminSession: '/admin/sessions/:id',
   /** Administrators: `DELETE` revokes every session of a user. */
   adminUserSessions: '/admin/users/:userId/sessions',
+  /**
+   * Administrators: `PUT` a {@link PolicyRequest} sets the limits of every live session of a user
+   * at once (their tabs are told through the push stream); `{}` puts them back on the global options.
+   */
+  adminUserPolicy: '/admin/users/:userId/policy',
+  /** Administrators: `PUT` a {@link PolicyRequest} sets the limits of one live session. */
+  adminSessionPolicy: '/admin/sessions/:id/policy',
   /** `GET` pages the caller's security log (`?limit=&cursor=`), newest first. */
   history: '/history',
   /** Administrators: `GET` pages a user's security log. */
@@ -292,6 +299,23 @@ export interface RevokeOthersResponse {
   revoked: number;
 }
 
+/**
+ * Body of `PUT {apiPrefix}/admin/users/:userId/policy` and `PUT {apiPrefix}/admin/sessions/:id/policy`:
+ * the session's new limits in seconds, as a login's `policy` gives them. A field left out takes the
+ * global option of the same name (not the session's current value); `maxAge: null`: no absolute
+ * lifetime.
+ */
+export interface PolicyRequest {
+  warnAfter?: number;
+  expireAfter?: number;
+  maxAge?: number | null;
+}
+
+/** `200` body of the policy routes: how many live sessions now have the new limits. */
+export interface PolicyChangeResponse {
+  changed: number;
+}
+
 /** Body of `POST {apiPrefix}/ping`. */
 export interface PingRequest {
   /** Seconds since the last user activity the client saw (in any of its tabs). */
@@ -357,9 +381,11 @@ export const SESSION_ENDED_HEADER = 'Session-Ended';
 /**
  * The events of the push stream (`GET {apiPrefix}/events`), each an SSE `event:` name whose `data:`
  * is JSON: `open` ({@link PushOpen}) once the stream is the session's; `ended` ({@link PushEnded})
- * when the session ends, from this instance or another, after which the stream closes.
+ * when the session ends, from this instance or another, after which the stream closes; `policy`
+ * ({@link PushPolicy}) when the session's limits changed (`sw.setPolicy`, the admin policy routes),
+ * the stream staying open.
  */
-export const PUSH_EVENTS = { open: 'open', ended: 'ended' } as const;
+export const PUSH_EVENTS = { open: 'open', ended: 'ended', policy: 'policy' } as const;
 
 /** `data` of the push stream's `open` event. */
 export interface PushOpen {
@@ -372,6 +398,18 @@ export interface PushEnded {
   reason: EndReason;
   /** With `revoked`: who revoked it. */
   by?: RevokedBy;
+}
+
+/**
+ * `data` of the push stream's `policy` event: the session's limits now, in seconds (as a
+ * {@link PingResponse} gives `warnAfter` and `expireAfter`; `maxAge` is the lifetime since login,
+ * null for none). A cue as much as a value: the client asks the server (a ping), whose answer holds
+ * the deadlines on its own clock.
+ */
+export interface PushPolicy {
+  warnAfter: number;
+  expireAfter: number;
+  maxAge: number | null;
 }
 
 /**

@@ -14,7 +14,7 @@ import { PushHub } from '../push/hub';
 import { Locator } from '../insight/locator';
 import type { SessionWatchConfigError } from '../errors';
 import { isExpired, recordPolicy, sweepCutoffs } from '../inactivity/policy';
-import { resolveSessionLimits } from '../inactivity/session-policy';
+import { limitsInSeconds, resolveChangedLimits, resolveSessionLimits, type PolicySource } from '../inactivity/session-policy';
 import { idpSessionOf } from '../oidc/idp-login';
 import { loadJose } from '../oidc/logout-token';
 import type { ResolvedOptions } from '../options';
@@ -120,6 +120,8 @@ export class SessionCore implements Core {
       }
       if (!record) this.push.end(id, { reason: 'logged-out' });
       else if (record.endedAt !== null) this.push.end(id, { reason: record.endReason ?? 'revoked' });
+      // Told only when they differ from what the stream's browser was last told (see PushHub.policy).
+      else this.push.policy(id, limitsInSeconds(record, this.options.globalLimits));
     }
   }
 
@@ -477,14 +479,39 @@ export class SessionCore implements Core {
     return ended.length;
   }
 
-  /** Ends as `expired` those of `records` past their deadline at `now` (as a request would, or the sweep). */
-  private async endExpired(records: SessionRecord[], now: number, ctx?: Context): Promise<void> {
+  /**
+   * Gives the live sessions of `userId` (only `sessionId`, when given) the limits of `policy` over
+   * the global options (null or `{}`: the global options); see `SessionWatch.setPolicy`. Sessions
+   * already past their deadline end as expired first (a longer policy never revives one); those
+   * the new limits put past theirs end now, as expired, and count. Returns how many changed.
+   */
+  async setPolicy(userId: string, policy: unknown, sessionId?: string, source?: PolicySource): Promise<number> {
+    // Checked before anything changes: a bad policy changes no session.
+    const limits = resolveChangedLimits(this.options.globalLimits, policy, source);
+    const live = await this.store.listActive(userId);
+    await this.endExpired(
+      live.filter((record) => sessionId === undefined || record.id === sessionId),
+      this.options.now(),
+    );
+    const changed = await this.store.setLimits(userId, limits, sessionId);
+    const ended = new Set(await this.endExpired(changed, this.options.now()));
+    // The other instances learn it through the cache's invalidation (recheckStreams).
+    for (const record of changed) if (!ended.has(record)) this.push.policy(record.id, limitsInSeconds(record, this.options.globalLimits));
+    return changed.length;
+  }
+
+  /**
+   * Ends as `expired` those of `records` past their deadline at `now` (as a request would, or the
+   * sweep); returns those past it.
+   */
+  private async endExpired(records: SessionRecord[], now: number, ctx?: Context): Promise<SessionRecord[]> {
     const due = records.filter((record) => isExpired(record, recordPolicy(record, this.options.policy), now));
-    if (due.length === 0) return;
+    if (due.length === 0) return due;
     const expired = (await Promise.all(due.map((record) => this.store.end(record.id, 'expired', now)))).filter(
       (record): record is SessionRecord => record !== undefined,
     );
     await this.expiredTogether(expired, now, ctx);
+    return due;
   }
 
   /** After records expired together: their log entries in one insert, then each one's end. */

@@ -11,7 +11,7 @@ import type { ResolvedOptions } from '../options';
 import type { SecurityEventRecord, SessionRecord, Store, IdpMatch } from '../store/types';
 import type { RecordPage } from '../tracking/paging';
 import type { TrackedSession } from '../tracking/records';
-import type { SessionPolicy } from '../inactivity/session-policy';
+import type { PolicySource, SessionPolicy } from '../inactivity/session-policy';
 import type { IdpLogin } from '../oidc/idp-login';
 
 /** Options of `sw.login(ctx, userId, options)`. */
@@ -173,6 +173,11 @@ export interface Core {
   revokeSession(userId: string, id: string, ctx?: Context): Promise<boolean>;
   /** Revokes the sessions signed in through `issuer` with that `sid` (or of that `subject`); returns how many. */
   revokeIdp(issuer: string, match: IdpMatch, ctx?: Context): Promise<number>;
+  /**
+   * Gives the live sessions of `userId` (or `sessionId` only) the limits of `policy`; returns how
+   * many changed. A bad policy throws a TypeError or RangeError naming `source`.
+   */
+  setPolicy(userId: string, policy: unknown, sessionId?: string, source?: PolicySource): Promise<number>;
   /** Revokes every session of `userId` but `exceptId`; returns how many. */
   revokeAll(userId: string, options: { exceptId?: string; ctx?: Context }): Promise<number>;
   /** One page of every user's live sessions (throws `PagingError` for a bad `limit` or `cursor`). */

@@ -1,4 +1,5 @@
-import { resolveSessionLimits, type GlobalLimits } from './session-policy';
+import { testRecord } from '../../test/support/records';
+import { limitsInSeconds, resolveChangedLimits, resolveSessionLimits, type GlobalLimits } from './session-policy';
 
 const global: GlobalLimits = { warnAfter: 1740, expireAfter: 1800, maxAge: 36_000, touchInterval: undefined };
 
@@ -87,5 +88,35 @@ describe('resolveSessionLimits', () => {
     expect(() => resolveSessionLimits({ ...global, touchInterval: 30 }, { warnAfter: 10, expireAfter: 20 }, undefined)).toThrow(
       /policy "expireAfter" \(20\) must be greater than the "touchInterval" option \(30\), from the "policy" option/,
     );
+  });
+});
+
+describe('resolveChangedLimits', () => {
+  test('the policy over the global options (never the policy option); null or {}: the global options', () => {
+    expect(resolveChangedLimits(global, null)).toBeNull();
+    expect(resolveChangedLimits(global, {})).toBeNull();
+    expect(resolveChangedLimits(global, { warnAfter: 840, expireAfter: 900 })).toEqual({
+      warnAfterMs: 840_000,
+      expireAfterMs: 900_000,
+      touchIntervalMs: 45_000,
+      maxAgeMs: 36_000_000,
+    });
+  });
+
+  test("checked as a login's policy, naming where it came from", () => {
+    expect(() => resolveChangedLimits(global, { warnAfter: 1800 })).toThrow(
+      new RangeError('sessionwatch: policy "warnAfter" (1800) must be less than "expireAfter" (1800), from sw.setPolicy(…)'),
+    );
+    expect(() => resolveChangedLimits(global, { expireAfter: '900' }, 'the request body')).toThrow(
+      new TypeError('sessionwatch: policy "expireAfter" must be a number of seconds (got "900"), from the request body'),
+    );
+  });
+});
+
+describe('limitsInSeconds', () => {
+  test("a record's own limits, else the global options", () => {
+    const own = { ...testRecord(), limits: { warnAfterMs: 840_000, expireAfterMs: 900_500, touchIntervalMs: 45_000, maxAgeMs: null } };
+    expect(limitsInSeconds(own, global)).toEqual({ warnAfter: 840, expireAfter: 900.5, maxAge: null });
+    expect(limitsInSeconds(testRecord(), global)).toEqual({ warnAfter: 1740, expireAfter: 1800, maxAge: 36_000 });
   });
 });

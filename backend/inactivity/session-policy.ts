@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { closestKey, describeValue } from '../../shared/option-checks';
-import type { SessionLimits } from '../store/types';
+import type { PushPolicy } from '../../shared/protocol';
+import type { SessionLimits, SessionRecord } from '../store/types';
 import { defaultTouchInterval } from './policy';
 
 /**
@@ -40,7 +41,7 @@ export interface GlobalLimits {
 const POLICY_KEYS = ['warnAfter', 'expireAfter', 'maxAge'] as const;
 
 /** Where a policy came from, as error messages say it. */
-export type PolicySource = 'the "policy" option' | 'sw.login(…, { policy })';
+export type PolicySource = 'the "policy" option' | 'sw.login(…, { policy })' | 'sw.setPolicy(…)' | 'the request body';
 
 function fail(source: PolicySource, message: string, Kind: typeof TypeError = TypeError): never {
   throw new Kind(`sessionwatch: ${message}, from ${source}`);
@@ -92,10 +93,28 @@ function isEmpty(policy: SessionPolicy): boolean {
  * `expireAfter`, unless the app gave `touchInterval`, which then holds for every session.
  */
 export function resolveSessionLimits(global: GlobalLimits, fromOption: unknown, fromLogin: unknown): SessionLimits | null {
-  const option = checkPolicy(fromOption, 'the "policy" option');
-  const login = checkPolicy(fromLogin, 'sw.login(…, { policy })');
+  return resolveLimits(global, checkPolicy(fromOption, 'the "policy" option'), fromLogin, 'sw.login(…, { policy })');
+}
+
+/**
+ * The limits a live session gets from `sw.setPolicy` (and the admin route): `policy` over the
+ * global options, checked as a login's policy is (the same errors, naming `sw.setPolicy(…)`).
+ * Null for `null` or `{}`: back to the global options. The `policy` option is not asked again: it
+ * decides at login, from the login request.
+ */
+export function resolveChangedLimits(
+  global: GlobalLimits,
+  policy: unknown,
+  source: PolicySource = 'sw.setPolicy(…)',
+): SessionLimits | null {
+  return resolveLimits(global, {}, policy, source);
+}
+
+/** The rule of both: `option` (checked), then `given` from `source`, over the global options. */
+function resolveLimits(global: GlobalLimits, option: SessionPolicy, given: unknown, givenSource: PolicySource): SessionLimits | null {
+  const login = checkPolicy(given, givenSource);
   if (isEmpty(option) && isEmpty(login)) return null;
-  const source: PolicySource = isEmpty(login) ? 'the "policy" option' : 'sw.login(…, { policy })';
+  const source: PolicySource = isEmpty(login) ? 'the "policy" option' : givenSource;
   const warnAfter = login.warnAfter ?? option.warnAfter ?? global.warnAfter;
   const expireAfter = login.expireAfter ?? option.expireAfter ?? global.expireAfter;
   const maxAge = login.maxAge !== undefined ? login.maxAge : option.maxAge !== undefined ? option.maxAge : global.maxAge;
@@ -113,5 +132,19 @@ export function resolveSessionLimits(global: GlobalLimits, fromOption: unknown, 
     // Rounded up: the store compares whole milliseconds, and a throttle a fraction longer keeps both promises.
     touchIntervalMs: Math.ceil(touchInterval * 1000),
     maxAgeMs: maxAge === null ? null : ms(maxAge),
+  };
+}
+
+/**
+ * The limits a session has now, in seconds, as its browser is told them (the ping's `warnAfter`
+ * and `expireAfter`, the push stream's `policy`): its own, else the global options.
+ */
+export function limitsInSeconds(record: SessionRecord, global: GlobalLimits): PushPolicy {
+  const { limits } = record;
+  if (!limits) return { warnAfter: global.warnAfter, expireAfter: global.expireAfter, maxAge: global.maxAge };
+  return {
+    warnAfter: limits.warnAfterMs / 1000,
+    expireAfter: limits.expireAfterMs / 1000,
+    maxAge: limits.maxAgeMs === null ? null : limits.maxAgeMs / 1000,
   };
 }

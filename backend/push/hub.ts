@@ -1,10 +1,10 @@
 /**
  * The push streams of one instance (`GET {apiPrefix}/events`, server-sent events): which session
- * each open stream is of, one heartbeat timer shared by all of them, and a session's end written
- * to its streams, which then close. Idle streams cost their socket and an entry here: no timer,
- * no promise of their own.
+ * each open stream is of, one heartbeat timer shared by all of them, a session's end written to
+ * its streams, which then close, and a change of its limits, which they stay open after. Idle
+ * streams cost their socket and an entry here: no timer, no promise of their own.
  */
-import { PUSH_EVENTS, PUSH_HEARTBEAT_S, type PushEnded } from '../../shared/protocol';
+import { PUSH_EVENTS, PUSH_HEARTBEAT_S, type PushEnded, type PushPolicy } from '../../shared/protocol';
 
 /** Where a stream's text goes (the response body). */
 export interface PushSink {
@@ -23,6 +23,12 @@ const HEARTBEAT = ':\n\n';
 /** @internal */
 export class PushHub {
   private readonly bySession = new Map<string, Set<PushSink>>();
+  /**
+   * The limits each streamed session's browser was last told of (or had when its stream opened),
+   * as the `policy` event's JSON: a record re-read after another instance's invalidation is
+   * pushed only when they differ.
+   */
+  private readonly told = new Map<string, string>();
   private open = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -43,10 +49,15 @@ export class PushHub {
     return [...this.bySession.keys()];
   }
 
-  /** Adds a stream of `sessionId`; returns what forgets it (the browser went away). */
-  add(sessionId: string, sink: PushSink): () => void {
+  /**
+   * Adds a stream of `sessionId`, whose browser is about to learn the session's `policy` from its
+   * own ping; returns what forgets it (the browser went away). Streams of the session opened
+   * earlier with other limits (a change this instance has not heard of yet) are told at once.
+   */
+  add(sessionId: string, sink: PushSink, policy: PushPolicy): () => void {
     let sinks = this.bySession.get(sessionId);
     if (!sinks) this.bySession.set(sessionId, (sinks = new Set()));
+    this.policy(sessionId, policy);
     sinks.add(sink);
     this.open++;
     this.timer ??= setInterval(() => this.beat(), this.heartbeatMs).unref();
@@ -59,6 +70,22 @@ export class PushHub {
     if (!sinks) return;
     const message = sseMessage(PUSH_EVENTS.ended, ended);
     for (const sink of [...sinks]) this.finish(sessionId, sink, message);
+  }
+
+  /**
+   * The session's limits are `policy` now: its streams are told, unless they were told so already
+   * (another instance's invalidation of a change this instance pushed, any other change of the
+   * record). True when they were told.
+   */
+  policy(sessionId: string, policy: PushPolicy): boolean {
+    const sinks = this.bySession.get(sessionId);
+    if (!sinks) return false;
+    const data = JSON.stringify(policy);
+    if (this.told.get(sessionId) === data) return false;
+    this.told.set(sessionId, data);
+    const message = sseMessage(PUSH_EVENTS.policy, policy);
+    for (const sink of sinks) write(sink, message);
+    return sinks.size > 0;
   }
 
   /** Closes every stream (`sw.close()`): the browsers fall back to their own checks or reconnect elsewhere. */
@@ -81,7 +108,10 @@ export class PushHub {
     const sinks = this.bySession.get(sessionId);
     if (!sinks?.delete(sink)) return;
     this.open--;
-    if (sinks.size === 0) this.bySession.delete(sessionId);
+    if (sinks.size === 0) {
+      this.bySession.delete(sessionId);
+      this.told.delete(sessionId);
+    }
     if (this.open === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -89,14 +119,15 @@ export class PushHub {
   }
 
   private beat(): void {
-    for (const sinks of this.bySession.values()) {
-      for (const sink of sinks) {
-        try {
-          sink.write(HEARTBEAT);
-        } catch {
-          /* a socket closing: its close event removes it */
-        }
-      }
-    }
+    for (const sinks of this.bySession.values()) for (const sink of sinks) write(sink, HEARTBEAT);
+  }
+}
+
+/** Writes to a stream that stays open; a socket closing meanwhile is removed by its close event. */
+function write(sink: PushSink, text: string): void {
+  try {
+    sink.write(text);
+  } catch {
+    /* see above */
   }
 }

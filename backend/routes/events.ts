@@ -8,6 +8,7 @@ import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import { PUSH_EVENTS, PUSH_RETRY_S, ROUTES, type PushOpen } from '../../shared/protocol';
 import type { Core } from '../core/types';
+import { limitsInSeconds } from '../inactivity/session-policy';
 import { sseMessage } from '../push/hub';
 import { withSession } from './guard';
 
@@ -43,10 +44,11 @@ export function addPushRoute(router: Router, sw: Core): void {
       };
       const open: PushOpen = { session: record.id };
       body.write(`retry: ${PUSH_RETRY_S * 1000}\n${sseMessage(PUSH_EVENTS.open, open)}`);
-      const forget = sw.push.add(record.id, { write: (text) => body.write(text), end: () => body.end() });
+      const sink = { write: (text: string) => body.write(text), end: () => body.end() };
+      const forget = sw.push.add(record.id, sink, limitsInSeconds(record, sw.options.globalLimits));
       // The browser went away (or the stream ended): forgotten.
       ctx.res.once('close', forget);
-      // Ended between the request's check and now: said at once.
+      // Ended (or given other limits) between the request's check and now: said at once.
       await sw.recheckStreams([record.id]);
     }),
   );

@@ -15,6 +15,7 @@ import { SessionWatchHttpError, unauthenticated } from '../errors';
 import { readJsonObject } from '../http/body';
 import { assertSameOrigin } from '../http/csrf';
 import { pingExpires, recordPolicy } from '../inactivity/policy';
+import { limitsInSeconds } from '../inactivity/session-policy';
 import { NO_SECRET_MESSAGE, tagSecret, userTag } from '../tracking/user-tag';
 import { pageOr400, queryParams } from '../http/paging';
 import { toSecurityEvent } from '../insight/events';
@@ -132,10 +133,11 @@ export function createRoutes(sw: Core): Api {
     const { maxAgeMs } = policy;
     const secret = tagSecret(sw.options.secret, ctx);
     if (secret === undefined) sw.advise('secret', NO_SECRET_MESSAGE);
+    const { warnAfter, expireAfter } = limitsInSeconds(record, sw.options.globalLimits);
     const body: PingResponse = {
       idleFor: seconds(time - lastActivity),
-      warnAfter: record.limits ? record.limits.warnAfterMs / 1000 : sw.options.warnAfter,
-      expireAfter: record.limits ? record.limits.expireAfterMs / 1000 : sw.options.expireAfter,
+      warnAfter,
+      expireAfter,
       maxAgeLeft: maxAgeMs === null ? null : seconds(record.createdAt + maxAgeMs - time),
       session: record.id,
       createdAt: new Date(record.createdAt).toISOString(),

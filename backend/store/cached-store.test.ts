@@ -100,6 +100,15 @@ describe('CachedStore', () => {
     expect(reads).toBe(4); // each read after a change missed the cache
   });
 
+  test('new limits evict locally and publish to other instances: their next request applies them', async () => {
+    await store.findByTokenHash('hash-a');
+    const limits = { warnAfterMs: 1000, expireAfterMs: 2000, touchIntervalMs: 100, maxAgeMs: null };
+    expect((await store.setLimits('u', limits, 'a')).map((r) => r.id)).toEqual(['a']);
+    expect((await store.findByTokenHash('hash-a'))!.limits).toEqual(limits);
+    expect(await store.setLimits('u', null, 'gone')).toEqual([]);
+    expect([channel.published, reads]).toEqual([[['a']], 2]);
+  });
+
   test('an invalidation from another instance evicts; null evicts everything', async () => {
     await store.findByTokenHash('hash-a');
     await store.findByTokenHash('hash-b');

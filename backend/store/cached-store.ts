@@ -4,6 +4,7 @@ import type {
   DeviceKey,
   EventPageQuery,
   SecurityEventRecord,
+  SessionLimits,
   SessionRecord,
   Store,
   SweepCutoffs,
@@ -167,6 +168,13 @@ export class CachedStore implements Store {
     const ended = await this.inner.endAllOfIdp(issuer, match, reason, at);
     await this.changed(ended.map((r) => r.id));
     return ended;
+  }
+
+  async setLimits(userId: string, limits: SessionLimits | null, onlyId?: string): Promise<SessionRecord[]> {
+    const changed = await this.inner.setLimits(userId, limits, onlyId);
+    // Published: every instance's requests (and its push streams) must apply the new limits at once.
+    await this.changed(changed.map((r) => r.id));
+    return changed;
   }
 
   async setStoreKey(id: string, storeKey: string | null): Promise<boolean> {

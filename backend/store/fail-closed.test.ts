@@ -22,6 +22,7 @@ const QUERIES: Array<[string, (store: Store) => Promise<unknown>]> = [
   ['endAllOfUser', (s) => s.endAllOfUser('u1', 'revoked', 1)],
   ['endAllOfIdp', (s) => s.endAllOfIdp('https://idp.example', { sid: 's' }, 'revoked', 1)],
   ['setStoreKey', (s) => s.setStoreKey('x', 'k')],
+  ['setLimits', (s) => s.setLimits('u1', null)],
   ['delete', (s) => s.delete('x')],
   ['sweep', (s) => s.sweep({ idleBefore: 0, createdBefore: 0, deadlineBefore: 0, endedBefore: 0, eventsBefore: 0, now: 1 })],
   ['count', (s) => s.count()],

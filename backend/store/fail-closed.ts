@@ -7,6 +7,7 @@ import type {
   DeviceKey,
   EventPageQuery,
   SecurityEventRecord,
+  SessionLimits,
   SessionRecord,
   Store,
   SweepCutoffs,
@@ -99,6 +100,10 @@ class FailClosedStore implements Store {
 
   endAllOfIdp(issuer: string, match: IdpMatch, reason: 'revoked', at: number): Promise<SessionRecord[]> {
     return this.guard(() => this.inner.endAllOfIdp(issuer, match, reason, at));
+  }
+
+  setLimits(userId: string, limits: SessionLimits | null, onlyId?: string): Promise<SessionRecord[]> {
+    return this.guard(() => this.inner.setLimits(userId, limits, onlyId));
   }
 
   setStoreKey(id: string, storeKey: string | null): Promise<boolean> {

@@ -163,6 +163,16 @@ function limitsOf(row: Row): SessionLimits | null {
   };
 }
 
+/** A session's own limits as four columns (all null: the global options). */
+function limitColumns(limits: SessionLimits | null): Pick<Row, 'warn_after' | 'expire_after' | 'touch_interval' | 'max_age'> {
+  return {
+    warn_after: limits?.warnAfterMs ?? null,
+    expire_after: limits?.expireAfterMs ?? null,
+    touch_interval: limits?.touchIntervalMs ?? null,
+    max_age: limits?.maxAgeMs ?? null,
+  };
+}
+
 function idpOf(row: Row): IdpSession | null {
   // `== null`: also undefined, columns a schema before 005 does not have.
   if (row.idp_issuer == null || row.idp_subject == null) return null;
@@ -212,10 +222,7 @@ function toRow(record: SessionRecord): Row {
     last_activity: record.lastActivity,
     ended_at: record.endedAt,
     end_reason: record.endReason,
-    warn_after: record.limits?.warnAfterMs ?? null,
-    expire_after: record.limits?.expireAfterMs ?? null,
-    touch_interval: record.limits?.touchIntervalMs ?? null,
-    max_age: record.limits?.maxAgeMs ?? null,
+    ...limitColumns(record.limits),
     idp_issuer: record.idp?.issuer ?? null,
     idp_subject: record.idp?.subject ?? null,
     idp_sid: record.idp?.sid ?? null,
@@ -464,6 +471,17 @@ export class KnexStore implements Store {
     if (this.isPostgres) query.whereNull('ended_at');
     else query.whereRaw('+?? IS NULL', ['ended_at']);
     const rows: Row[] = await query.update({ ended_at: at, end_reason: reason }).returning('*');
+    return rows.map(fromRow);
+  }
+
+  async setLimits(userId: string, limits: SessionLimits | null, onlyId?: string): Promise<SessionRecord[]> {
+    const matching = this.table().select('id').where('user_id', userId).whereNull('ended_at');
+    if (onlyId !== undefined) matching.where('id', onlyId);
+    const rows: Row[] = await this.table()
+      .whereIn('id', this.lockedInIdOrder(matching))
+      .whereNull('ended_at')
+      .update(limitColumns(limits))
+      .returning('*');
     return rows.map(fromRow);
   }
 

@@ -5,6 +5,7 @@ import type {
   EventPageQuery,
   SecurityEventRecord,
   Store,
+  SessionLimits,
   SessionRecord,
   SweepCutoffs,
   SweepResult,
@@ -93,6 +94,16 @@ export class MemoryStore implements Store {
       record.endReason = reason;
     }
     return ended;
+  }
+
+  async setLimits(userId: string, limits: SessionLimits | null, onlyId?: string): Promise<SessionRecord[]> {
+    const changed: SessionRecord[] = [];
+    for (const record of this.records.values()) {
+      if (record.userId !== userId || record.endedAt !== null || (onlyId !== undefined && record.id !== onlyId)) continue;
+      record.limits = limits && { ...limits };
+      changed.push({ ...record });
+    }
+    return changed;
   }
 
   async setStoreKey(id: string, storeKey: string | null): Promise<boolean> {

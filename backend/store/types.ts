@@ -199,6 +199,12 @@ export interface Store {
    */
   endAllOfIdp(issuer: string, match: IdpMatch, reason: 'revoked', at: number): Promise<SessionRecord[]>;
   /**
+   * Gives the active records of a user (only `onlyId` when given) new limits (null: the global
+   * options), in one atomic statement. Returns those records as they are now; ended and missing
+   * ones are left alone (and not returned).
+   */
+  setLimits(userId: string, limits: SessionLimits | null, onlyId?: string): Promise<SessionRecord[]>;
+  /**
    * Follows koa-session's external store key of an active record (a login library such as
    * passport regenerated the session after sessionwatch recorded it). False when the record is
    * missing or ended.

@@ -1,12 +1,12 @@
 /**
  * The admin API (option `isAdmin`) over HTTP, on real SQLite and real Postgres: every user's
- * sessions listed with keyset paging, revoked one by one or per user; the guards (401, 403,
- * cross-site 403) and bad input (400).
+ * sessions listed with keyset paging, revoked or given new limits one by one or per user; the
+ * guards (401, 403, cross-site 403) and bad input (400).
  */
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
 import { appSession, startMiniApp, type MiniApp } from '../support/mini-app';
-import type { AdminSessionListResponse, ErrorBody, RevokeOthersResponse } from '../../shared/protocol';
+import type { AdminSessionListResponse, ErrorBody, PingResponse, PolicyChangeResponse, RevokeOthersResponse } from '../../shared/protocol';
 import { BAD_USER_IDS } from '../support/bad-input';
 
 describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
@@ -47,17 +47,25 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
       ['GET', '/session/admin/sessions'],
       ['DELETE', `/session/admin/sessions/${someId}`],
       ['DELETE', '/session/admin/users/carol/sessions'],
+      ['PUT', '/session/admin/users/carol/policy'],
+      ['PUT', `/session/admin/sessions/${someId}/policy`],
     ] as const) {
       expect((await anonymous.request<ErrorBody>(method, path)).body).toEqual({ error: 'unauthenticated' });
       const forbidden = await user.request<ErrorBody>(method, path);
       expect([forbidden.status, forbidden.body.error]).toEqual([403, 'forbidden']);
     }
-    for (const path of [`/session/admin/sessions/${someId}`, '/session/admin/users/carol/sessions']) {
-      const res = await admin.delete<ErrorBody>(path, { headers: { origin: 'https://evil.example' } });
+    for (const [method, path] of [
+      ['DELETE', `/session/admin/sessions/${someId}`],
+      ['DELETE', '/session/admin/users/carol/sessions'],
+      ['PUT', '/session/admin/users/carol/policy'],
+      ['PUT', `/session/admin/sessions/${someId}/policy`],
+    ] as const) {
+      const res = await admin.request<ErrorBody>(method, path, { json: { expireAfter: 1 }, headers: { origin: 'https://evil.example' } });
       expect([res.status, res.body.error]).toEqual([403, 'forbidden']);
     }
-    // Nothing was revoked by the refused requests.
+    // Nothing was revoked nor changed by the refused requests.
     expect((await user.get('/me')).status).toBe(200);
+    expect((await user.post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body.expireAfter).toBe(1200);
   });
 
   test("every user's sessions, newest activity first, with whose; ?userId= keeps one user's", async () => {
@@ -134,6 +142,7 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
         await list(admin, `?userId=${encoded}`),
         await admin.get<ErrorBody>(`/session/admin/users/${encoded}/history`),
         await admin.delete<ErrorBody>(`/session/admin/users/${encoded}/sessions`),
+        await admin.request<ErrorBody>('PUT', `/session/admin/users/${encoded}/policy`, { json: {} }),
       ];
       for (const res of answers) {
         expect([res.status, res.body.error, res.body.message]).toEqual([400, 'bad_request', expect.stringMatching(/^userId /)]);
@@ -167,6 +176,71 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
     for (const c of [first, second]) expect((await c.get('/me')).status).toBe(401);
     expect((await other.get('/me')).status).toBe(200);
     expect((await admin.delete<RevokeOthersResponse>('/session/admin/users/nobody/sessions')).body).toEqual({ revoked: 0 });
+  });
+
+  const setPolicy = (c: TestClient, path: string, json: unknown) =>
+    c.request<PolicyChangeResponse & ErrorBody>('PUT', `/session/admin/${path}/policy`, { json });
+  const limitsOf = async (c: TestClient) => {
+    const { warnAfter, expireAfter, maxAgeLeft } = (await c.post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body;
+    return { warnAfter, expireAfter, maxAgeLeft };
+  };
+
+  test("a user's policy: every live session of theirs gets the new limits, the count is returned; {} puts them back; not activity", async () => {
+    const [first, second, other] = [await login('gina'), await login('gina'), await login('hank')];
+    const admin = await login('admin');
+    app.clock.advance(30);
+    const res = await setPolicy(admin, 'users/gina', { warnAfter: 240, expireAfter: 300, maxAge: 3600 });
+    expect([res.status, res.body, res.headers.get('cache-control')]).toEqual([200, { changed: 2 }, 'no-store']);
+    // The administrator's request is not the sessions' own activity.
+    const gina = (await list(admin, '?userId=gina')).body.sessions;
+    expect(gina.map((s) => Date.parse(s.lastActivity))).toEqual([app.clock.now - 30_000, app.clock.now - 30_000]);
+    for (const c of [first, second]) expect(await limitsOf(c)).toEqual({ warnAfter: 240, expireAfter: 300, maxAgeLeft: 3570 });
+    expect(await limitsOf(other)).toEqual({ warnAfter: 600, expireAfter: 1200, maxAgeLeft: null });
+    // The server applies them itself: 300 s (+ the throttle) idle, and the session is over.
+    app.clock.advance(316);
+    expect((await first.get<ErrorBody>('/session/sessions')).body.error).toBe('session_expired');
+    expect((await setPolicy(admin, 'users/gina', {})).body).toEqual({ changed: 0 }); // the second expired too
+    expect((await setPolicy(admin, 'users/nobody', { expireAfter: 900, warnAfter: 800 })).body).toEqual({ changed: 0 });
+  });
+
+  test("one session's policy: that session only; unknown, malformed, ended ids 404; the administrator's own session too", async () => {
+    const [target, sibling] = [await login('ivy'), await login('ivy')];
+    const admin = await login('admin');
+    const [idA, idB] = (await list(admin, '?userId=ivy')).body.sessions.map((s) => s.id);
+    const res = await setPolicy(admin, `sessions/${idA}`, { expireAfter: 900, warnAfter: 800 });
+    expect([res.status, res.body]).toEqual([200, { changed: 1 }]);
+    const [a, b] = [await limitsOf(target), await limitsOf(sibling)];
+    expect([a.expireAfter, b.expireAfter].sort((x, y) => x - y)).toEqual([900, 1200]);
+    await admin.delete(`/session/admin/sessions/${idB}`);
+    for (const gone of [idB, 'AAAAAAAAAAAAAAAAAAAAAA', 'not-an-id']) {
+      const missing = await setPolicy(admin, `sessions/${gone}`, { expireAfter: 900, warnAfter: 800 });
+      expect([missing.status, missing.body.error]).toEqual([404, 'not_found']);
+    }
+    const own = (await list(admin, '?userId=admin')).body.sessions.find((s) => s.current)!.id;
+    expect((await setPolicy(admin, `sessions/${own}`, { maxAge: 7200 })).body).toEqual({ changed: 1 });
+    expect(await limitsOf(admin)).toEqual({ warnAfter: 600, expireAfter: 1200, maxAgeLeft: 7200 });
+  });
+
+  test("bad policies: 400 with the server API's message, nothing changed", async () => {
+    const target = await login('jack');
+    const admin = await login('admin');
+    const id = (await list(admin, '?userId=jack')).body.sessions[0].id;
+    for (const [body, message] of [
+      [{ expireAfter: '900' }, 'policy "expireAfter" must be a number of seconds (got "900"), from the request body'],
+      [{ warnAfter: 1300 }, 'policy "warnAfter" (1300) must be less than "expireAfter" (1200), from the request body'],
+      [{ expireAfter: 0 }, 'policy "expireAfter" must be a positive finite number of seconds (got 0), from the request body'],
+      [{ maxAge: -1 }, 'policy "maxAge" must be a positive finite number of seconds (got -1), from the request body'],
+      [{ expireAfer: 60 }, 'unknown policy field "expireAfer" (did you mean "expireAfter"?), from the request body'],
+      [[60], 'Body must be a JSON object'],
+      [null, 'Body must be a JSON object'],
+    ] as const) {
+      for (const path of ['users/jack', `sessions/${id}`]) {
+        const res = await setPolicy(admin, path, body);
+        expect([JSON.stringify(body), res.status, res.body]).toEqual([JSON.stringify(body), 400, { error: 'bad_request', message }]);
+      }
+    }
+    expect(await limitsOf(target)).toEqual({ warnAfter: 600, expireAfter: 1200, maxAgeLeft: null });
+    expect(lines).toEqual([]);
   });
 
   test('the server API pages the same way, and refuses a bad limit or cursor', async () => {

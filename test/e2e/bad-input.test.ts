@@ -6,8 +6,8 @@
 import { DATABASE_KINDS } from '../support/databases';
 import { startExample, type RunningExample } from '../support/example-server';
 import { TestClient, type TestResponse } from '../support/http-client';
-import type { SessionListResponse } from '../../shared/protocol';
-import { BAD_BODIES, BAD_IDLE_FOR, BAD_IDS, badCookies } from '../support/bad-input';
+import type { AdminSessionListResponse, SessionListResponse } from '../../shared/protocol';
+import { BAD_BODIES, BAD_IDLE_FOR, BAD_IDS, BAD_POLICIES, badCookies } from '../support/bad-input';
 import { anyString, stringContaining, objectContaining } from '../support/matchers';
 
 describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
@@ -106,6 +106,30 @@ describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
     expectRejected(res, 'empty id, anonymous');
   });
 
+  test('the admin policy routes (jane is an administrator): bad bodies, bad policies 400; bad ids 404', async () => {
+    const johnSession = (await john.get<SessionListResponse>('/session/sessions')).body.sessions[0];
+    const johnId = (await jane.get<AdminSessionListResponse>('/session/admin/sessions')).body.sessions.find(
+      (s) => s.id === johnSession.id,
+    )!.userId;
+    const routes = [`/session/admin/users/${encodeURIComponent(johnId)}/policy`, `/session/admin/sessions/${johnSession.id}/policy`];
+    for (const path of routes) {
+      for (const bad of BAD_BODIES) {
+        const res = await jane.request('PUT', path, { body: bad.body, headers: { 'content-type': bad.contentType } });
+        expectRejected(res, `${bad.name} → PUT ${path}`);
+      }
+      for (const body of BAD_POLICIES) {
+        const res = await jane.request('PUT', path, { body, headers: { 'content-type': 'application/json' } });
+        expectRejected(res, `${body} → PUT ${path}`);
+        expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      }
+    }
+    for (const id of BAD_IDS) {
+      const res = await jane.request('PUT', `/session/admin/sessions/${id}/policy`, { json: { expireAfter: 60, warnAfter: 30 } });
+      expectRejected(res, `PUT policy of ${id.slice(0, 40)}`);
+      expect(res.status).toBe(404);
+    }
+  });
+
   test('bad cookies are treated as no session on every endpoint', async () => {
     const valid = { value: john.cookies.get('sid')!, sig: john.cookies.get('sid.sig')! };
     for (const { name, cookie } of badCookies(valid, 'test-secret-key')) {
@@ -113,6 +137,7 @@ describe.each(DATABASE_KINDS)('bad input on %s', (kind) => {
         ['GET', '/session/sessions'],
         ['DELETE', '/session/sessions'],
         ['DELETE', '/session/sessions/' + 'A'.repeat(22)],
+        ['PUT', '/session/admin/users/1/policy', { expireAfter: 60, warnAfter: 30 }],
         ['POST', '/session/ping', { idleFor: 0 }],
         ['POST', '/session/logout'],
         ['GET', '/me'],

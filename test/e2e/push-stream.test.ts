@@ -2,17 +2,21 @@
  * The push stream (`GET {apiPrefix}/events`, server-sent events) over real HTTP on SQLite and
  * Postgres, and across two instances on Postgres: a session's end reaches its stream the moment it
  * happens (revoked by the user, another session, an admin, the server API; expired by the sweep;
- * logged out), then the stream closes; it is never activity; anonymous and ended sessions get the
- * 401; `sw.close()` closes every stream.
+ * logged out), then the stream closes; a change of its limits (`sw.setPolicy`, the admin policy
+ * routes) as a `policy` event, the stream staying open; it is never activity; anonymous and ended
+ * sessions get the 401; `sw.close()` closes every stream.
  */
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
 import { appSession, startMiniApp, type MiniApp } from '../support/mini-app';
-import { openStream } from '../support/sse';
-import type { ErrorBody, SessionListResponse } from '../../shared/protocol';
+import { openStream, type OpenStream } from '../support/sse';
+import type { ErrorBody, PingResponse, PolicyChangeResponse, PushPolicy, SessionListResponse } from '../../shared/protocol';
 import { waitUntilAcquainted } from '../support/instances';
 import { until } from '../support/wait';
 import { anyNumber } from '../support/matchers';
+
+/** The events of a stream but the first `open`, by name and data. */
+const said = (stream: OpenStream) => stream.events.slice(1).map(({ event, data }) => [event, data]);
 
 describe.each(DATABASE_KINDS)('the push stream on %s', (kind) => {
   let db: TestDatabase;
@@ -132,6 +136,69 @@ describe.each(DATABASE_KINDS)('the push stream on %s', (kind) => {
     await app.sw.close();
     await Promise.all(streams.map((s) => s.closed));
   });
+
+  async function streamOf(user: string): Promise<{ browser: TestClient; stream: OpenStream }> {
+    const browser = await loggedIn(user);
+    const stream = await openStream(browser);
+    await stream.next('open');
+    return { browser, stream };
+  }
+
+  test("an administrator tightens a user's idle limit: each of their streams says so at once and stays open; others hear nothing", async () => {
+    const [first, second, other] = [await streamOf('alice'), await streamOf('alice'), await streamOf('bob')];
+    const admin = new TestClient(app.url);
+    await admin.post('/login?user=admin');
+    const changedAt = Date.now();
+    const res = await admin.request<PolicyChangeResponse>('PUT', '/session/admin/users/alice/policy', {
+      json: { warnAfter: 15, expireAfter: 20, maxAge: 3600 },
+    });
+    expect(res.body).toEqual({ changed: 2 });
+    const expected: PushPolicy = { warnAfter: 15, expireAfter: 20, maxAge: 3600 };
+    for (const { stream } of [first, second]) {
+      const policy = await stream.next('policy', 1000);
+      expect([policy.data, policy.at - changedAt < 1000]).toEqual([expected, true]);
+    }
+    // What a tab then asks, the ping, holds the same limits.
+    expect((await first.browser.post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body).toMatchObject({
+      warnAfter: 15,
+      expireAfter: 20,
+    });
+    // The same limits again change nothing the browser must hear; the streams are still the session's.
+    await app.sw.setPolicy('alice', expected);
+    await app.sw.revokeAll('alice');
+    for (const { stream } of [first, second]) {
+      await stream.next('ended', 1000);
+      expect(said(stream)).toEqual([
+        ['policy', expected],
+        ['ended', { reason: 'revoked', by: 'server' }],
+      ]);
+      await stream.closed;
+    }
+    expect(said(other.stream)).toEqual([]);
+  });
+
+  test('one session given its own limits: only its stream hears; back on the global options, it hears them', async () => {
+    const [target, sibling] = [await streamOf('carol'), await streamOf('carol')];
+    const id = (target.stream.events[0].data as { session: string }).session;
+    expect(await app.sw.setPolicy('carol', { maxAge: null, warnAfter: 300, expireAfter: 360 }, { sessionId: id })).toBe(1);
+    expect((await target.stream.next('policy', 1000)).data).toEqual({ warnAfter: 300, expireAfter: 360, maxAge: null });
+    await app.sw.setPolicy('carol', null, { sessionId: id });
+    await until(() => said(target.stream).length === 2, { timeout: 1000, what: 'the second policy event' });
+    expect(said(target.stream).map(([, data]) => data)).toEqual([
+      { warnAfter: 300, expireAfter: 360, maxAge: null },
+      { warnAfter: 30, expireAfter: 60, maxAge: null },
+    ]);
+    expect(said(sibling.stream)).toEqual([]);
+  });
+
+  test('a limit the session is already past: the stream says it ended (expired), not the new limits', async () => {
+    const { stream } = await streamOf('dave');
+    app.clock.advance(40);
+    expect(await app.sw.setPolicy('dave', { warnAfter: 10, expireAfter: 20 })).toBe(1);
+    expect((await stream.next('ended', 1000)).data).toEqual({ reason: 'expired' });
+    expect(said(stream)).toEqual([['ended', { reason: 'expired' }]]);
+    await stream.closed;
+  });
 });
 
 describe('the push stream across two instances on Postgres', () => {
@@ -151,18 +218,43 @@ describe('the push stream across two instances on Postgres', () => {
     await db.drop();
   });
 
-  test('a revocation on instance A reaches the stream held by instance B, within a second', async () => {
+  /** A browser of `user` signed in on A, whose stream (open) is held by B. */
+  async function streamOnB(user: string): Promise<{ onB: TestClient; stream: OpenStream }> {
     const browser = new TestClient(a.url);
-    expect((await browser.post('/login?user=carol')).status).toBe(200);
+    expect((await browser.post(`/login?user=${user}`)).status).toBe(200);
     const onB = new TestClient(b.url);
     for (const [k, v] of browser.cookies) onB.cookies.set(k, v);
     const stream = await openStream(onB);
     await stream.next('open');
+    return { onB, stream };
+  }
+
+  test('a revocation on instance A reaches the stream held by instance B, within a second', async () => {
+    const { stream } = await streamOnB('carol');
     const revokedAt = Date.now();
     expect(await a.sw.revokeAll('carol')).toBe(1);
     const ended = await stream.next('ended', 1000);
     expect(ended.data).toEqual({ reason: 'revoked' });
     expect(ended.at - revokedAt).toBeLessThan(1000);
     await stream.closed;
+  });
+
+  test("a policy changed on instance A reaches the stream held by instance B within a second, once; B's requests apply it", async () => {
+    const { onB, stream } = await streamOnB('erin');
+    const changedAt = Date.now();
+    expect(await a.sw.setPolicy('erin', { warnAfter: 240, expireAfter: 300 })).toBe(1);
+    const policy = await stream.next('policy', 1000);
+    expect([policy.data, policy.at - changedAt < 1000]).toEqual([{ warnAfter: 240, expireAfter: 300, maxAge: null }, true]);
+    expect((await onB.post<PingResponse>('/session/ping', { json: { idleFor: 0 } })).body).toMatchObject({
+      warnAfter: 240,
+      expireAfter: 300,
+    });
+    // Another change of the record (its end) is not a change of limits: one policy event, then the end.
+    await a.sw.revokeAll('erin');
+    await stream.next('ended', 1000);
+    expect(said(stream)).toEqual([
+      ['policy', { warnAfter: 240, expireAfter: 300, maxAge: null }],
+      ['ended', { reason: 'revoked' }],
+    ]);
   });
 });

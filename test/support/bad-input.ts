@@ -44,6 +44,29 @@ export const BAD_IDLE_FOR: string[] = [
   '"Infinity"',
 ];
 
+/**
+ * Policies (JSON text) the admin policy routes must refuse with a 400: wrong types, out of range,
+ * unknown and injected fields, limits that contradict each other or the global options.
+ */
+export const BAD_POLICIES: string[] = [
+  '{"expireAfter":"900"}',
+  '{"expireAfter":-1}',
+  '{"expireAfter":0}',
+  '{"expireAfter":1e999}',
+  '{"warnAfter":1e308,"expireAfter":1e308}',
+  '{"maxAge":0}',
+  '{"maxAge":"none"}',
+  '{"warnAfter":null}',
+  '{"expireAfter":[900]}',
+  '{"expireAfter":{"$gt":0}}',
+  '{"warnAfter":900,"expireAfter":900}',
+  '{"warnAfter":1e-9,"expireAfter":1e-9}',
+  '{"expireAfer":900}',
+  '{"__proto__":{"expireAfter":1}}',
+  '{"constructor":{"prototype":{}}}',
+  '{"warnAfter":10,"expireAfter":20,"idleFor":0}',
+];
+
 /** Session ids that name nothing the caller may revoke (path segments, already URL-encoded where needed). */
 export const BAD_IDS: string[] = [
   'unknown',

@@ -264,6 +264,28 @@ export function storeContract(kind: StoreKind): void {
     expect((await store.end(own.id, 'revoked', 5))!.limits).toEqual(own.limits);
   });
 
+  test("setLimits gives a user's live records (or one) new limits, or none, and returns them; ended and others' are left alone", async () => {
+    const user = `limits-${kind}`;
+    const limits = { warnAfterMs: 540_000, expireAfterMs: 600_000, touchIntervalMs: 30_000, maxAgeMs: 28_800_000 };
+    const [a, b, gone] = [
+      record({ userId: user }),
+      record({ userId: user, limits: { ...limits, maxAgeMs: null } }),
+      record({ userId: user }),
+    ];
+    const stranger = record({ userId: `${user}-other` });
+    for (const r of [a, b, gone, stranger]) await store.insert(r);
+    await store.end(gone.id, 'revoked', 5);
+    const changed = await store.setLimits(user, limits);
+    expect(changed.map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+    expect(changed.find((r) => r.id === a.id)).toEqual({ ...a, limits });
+    for (const r of [a, b]) expect((await store.findById(r.id))!.limits).toEqual(limits);
+    expect([(await store.findById(gone.id))!.limits, (await store.findById(stranger.id))!.limits]).toEqual([null, null]);
+    expect(await store.setLimits(user, null, b.id)).toEqual([{ ...b, limits: null }]);
+    expect([(await store.findById(a.id))!.limits, (await store.findById(b.id))!.limits]).toEqual([limits, null]);
+    expect(await store.setLimits(user, limits, gone.id)).toEqual([]);
+    expect(await store.setLimits(user, limits, stranger.id)).toEqual([]);
+  });
+
   test('sweep ends each record by its own limits, and records without by the global cut-offs, at the millisecond', async () => {
     const user = `own-${kind}`;
     const now = 3_000_000;
