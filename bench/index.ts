@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: what sessionwatch costs, measured side by side in one run.
  *
- *   npm run bench                      everything (≈ 15 minutes); writes bench/results.json and bench/RESULTS.md
+ *   npm run bench                      everything (≈ 20 minutes); writes bench/results.json and bench/RESULTS.md
  *   npm run bench -- --quick           a reduced run, under 2 minutes; writes bench/results.json
  *   npm run bench -- --only=ping,list  some figures (names below); writes bench/results.json
  *
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
       `Machine: ${host.nproc} cores (\`nproc\`), ${host.cpu}, ${host.memoryGiB} GiB, ${host.platform}, Node ${host.node};`,
       `shared with other work (load average ${before.loadAverage.join(' ')} at the start, ${host.loadAverage.join(' ')} at the end).`,
       '',
-      'Reproduce: `npm run bench` (≈ 15 minutes; needs Postgres on 127.0.0.1:5432 with a `test` database, or `PG_TEST_URL`, and',
+      'Reproduce: `npm run bench` (≈ 20 minutes; needs Postgres on 127.0.0.1:5432 with a `test` database, or `PG_TEST_URL`, and',
       'Chromium at /usr/bin/chromium or `CHROME_PATH`); `npm run bench -- --quick` is a reduced run under 2 minutes;',
       '`--only=overhead,ping,list,size,cross-tab,failover,activity,reliability,lifecycle,scale,push` picks figures. Every figure, its target and',
       'pass/fail land in `bench/results.json`.',
