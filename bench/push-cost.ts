@@ -40,18 +40,25 @@ async function instanceWith(sessions: number): Promise<Instance> {
   // 10,000 logins on a machine shared with browsers: a slow insert is not what this figure is about.
   const options = { queryTimeout: 60 };
   const server = await forkServer({ variant: 'postgres', url: db.url, schema: db.schema, poolMax: 4, options }, { gc: true });
-  const { cookies } = await loginSessions(server.url, sessions, { userOf: (i) => `s${i}`, concurrency: 8 });
-  // Each session read once more (it is in the cache either way), so that nothing but the streams differs later.
-  let next = 0;
-  const reader = async () => {
-    while (next < cookies.length) {
-      const res = await fetch(`${server.url}/me`, { headers: { cookie: cookies[next++], 'user-agent': BENCH_USER_AGENT } });
-      if (res.status !== 200) throw new Error(`GET /me answered ${res.status}`);
-      await res.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, reader));
-  return { server, db, cookies };
+  try {
+    const { cookies } = await loginSessions(server.url, sessions, { userOf: (i) => `s${i}`, concurrency: 8 });
+    // Each session read once more (it is in the cache either way), so that nothing but the streams differs later.
+    let next = 0;
+    const reader = async () => {
+      while (next < cookies.length) {
+        const res = await fetch(`${server.url}/me`, { headers: { cookie: cookies[next++], 'user-agent': BENCH_USER_AGENT } });
+        if (res.status !== 200) throw new Error(`GET /me answered ${res.status}`);
+        await res.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, reader));
+    return { server, db, cookies };
+  } catch (err) {
+    // A failed login must not leave a server behind: the bench process would never exit.
+    await server.stop();
+    await db.drop();
+    throw err;
+  }
 }
 
 interface Measured {
