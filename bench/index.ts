@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: what sessionwatch costs, measured side by side in one run.
  *
- *   npm run bench                      everything (≈ 15 minutes); writes bench/results.json and bench/RESULTS.md
+ *   npm run bench                      everything (≈ 20 minutes); writes bench/results.json and bench/RESULTS.md
  *   npm run bench -- --quick           a reduced run, under 2 minutes; writes bench/results.json
  *   npm run bench -- --only=ping,list  some figures (names below); writes bench/results.json
  *
@@ -22,6 +22,7 @@ import { activityCost } from './activity-cost';
 import { reliability } from './reliability';
 import { lifecycle } from './lifecycle';
 import { scaleOut } from './scale';
+import { push } from './push';
 import { closeSharedServers } from './lib/servers';
 import { markdownTable, textTable, type Section } from './lib/table';
 import type { BenchContext, Figure } from './lib/types';
@@ -37,6 +38,7 @@ const FIGURES: { name: string; title: string; run: Figure }[] = [
   { name: 'reliability', title: '9. Reliability under mixed traffic', run: reliability },
   { name: 'lifecycle', title: '10. A silent leader: frozen leader tab, user active in another (issue 12)', run: lifecycle },
   { name: 'scale', title: '11. Scale-out: N instances on one Postgres (issue 18)', run: scaleOut },
+  { name: 'push', title: '12. Push: a revocation in every open tab, and what an idle stream costs (issue 28)', run: push },
 ];
 
 /** Written by hand (what the figures mean, the targets out of reach); appended to RESULTS.md by every full run. */
@@ -134,9 +136,9 @@ async function main(): Promise<void> {
       `Machine: ${host.nproc} cores (\`nproc\`), ${host.cpu}, ${host.memoryGiB} GiB, ${host.platform}, Node ${host.node};`,
       `shared with other work (load average ${before.loadAverage.join(' ')} at the start, ${host.loadAverage.join(' ')} at the end).`,
       '',
-      'Reproduce: `npm run bench` (≈ 15 minutes; needs Postgres on 127.0.0.1:5432 with a `test` database, or `PG_TEST_URL`, and',
+      'Reproduce: `npm run bench` (≈ 20 minutes; needs Postgres on 127.0.0.1:5432 with a `test` database, or `PG_TEST_URL`, and',
       'Chromium at /usr/bin/chromium or `CHROME_PATH`); `npm run bench -- --quick` is a reduced run under 2 minutes;',
-      '`--only=overhead,ping,list,size,cross-tab,failover,activity,reliability,lifecycle,scale` picks figures. Every figure, its target and',
+      '`--only=overhead,ping,list,size,cross-tab,failover,activity,reliability,lifecycle,scale,push` picks figures. Every figure, its target and',
       'pass/fail land in `bench/results.json`.',
       '',
       'How it is measured (the machine is shared and noisy, so nothing relies on one run):',

@@ -2,8 +2,9 @@
  * A benchmark server in its own process (forked by `servers.ts`), so the load generator and the
  * server do not share one event loop. argv[2] is a JSON {@link TinyAppSpec}. It tells the parent
  * its port, answers `stats` / `reset` about database writes, `cpu` (its user and system CPU time in µs),
- * `timer` (time spent in sessionwatch's middleware) and `channel` (the Postgres invalidation
- * channel's traffic and state), and exits on `stop`.
+ * `timer` (time spent in sessionwatch's middleware), `channel` (the Postgres invalidation
+ * channel's traffic and state) and `memory` (heap used after a full GC when started with
+ * `--expose-gc`, RSS, open push streams), and exits on `stop`.
  */
 import type { AddressInfo } from 'node:net';
 import { createTinyApp, type TinyAppSpec } from './apps';
@@ -16,6 +17,7 @@ type Message =
   | { type: 'cpu'; id: number }
   | { type: 'timer'; id: number; reset?: boolean; enabled?: boolean }
   | { type: 'channel'; id: number }
+  | { type: 'memory'; id: number }
   | { type: 'stop' };
 
 async function main(): Promise<void> {
@@ -35,6 +37,13 @@ async function main(): Promise<void> {
           ? { ...channel.stats, connected: channel.connected, peers: channel.peers.length }
           : { delivered: 0, sent: 0, connected: false, peers: 0 };
       process.send!({ type: 'channel', id: message.id, stats });
+    } else if (message.type === 'memory') {
+      // Twice: a first full GC can leave what finalizers (e.g. of closed sockets) free for the next.
+      global.gc?.();
+      global.gc?.();
+      const { heapUsed, rss } = process.memoryUsage();
+      const stats = { heapUsed, rss, gc: typeof global.gc === 'function', streams: tiny.sw?.pushStreams ?? 0 };
+      process.send!({ type: 'memory', id: message.id, stats });
     } else if (message.type === 'cpu') {
       process.send!({ type: 'cpu', id: message.id, stats: process.cpuUsage() });
     } else if (message.type === 'timer') {

@@ -23,6 +23,11 @@ export interface ServerHandle {
   cpuUsage(): Promise<{ user: number; system: number }>;
   /** The Postgres invalidation channel: notifications received and sent so far, whether its cache serves, how many peers it knows. */
   channel(): Promise<{ delivered: number; sent: number; connected: boolean; peers: number }>;
+  /**
+   * Heap used (after a full GC when forked with `gc: true`; `gc` says whether it was), RSS, bytes,
+   * and the push streams open on the server.
+   */
+  memory(): Promise<{ heapUsed: number; rss: number; gc: boolean; streams: number }>;
   /** Time spent in sessionwatch's middleware per request since the last reset (ms percentiles). */
   middlewareTime(options?: {
     reset?: boolean;
@@ -70,10 +75,12 @@ export function profileName(spec: Pick<TinyAppSpec, 'variant' | 'options'>): str
 
 /**
  * Starts a tiny app in a child process. `BENCH_CPU_PROF=<dir>` profiles the servers
- * (`node --cpu-prof`), to see where request time goes.
+ * (`node --cpu-prof`), to see where request time goes. `gc`: started with `--expose-gc`, so that
+ * {@link ServerHandle.memory} reads the heap after a full collection.
  */
-export async function forkServer(spec: TinyAppSpec): Promise<ServerHandle> {
+export async function forkServer(spec: TinyAppSpec, { gc = false }: { gc?: boolean } = {}): Promise<ServerHandle> {
   const { file, execArgv } = childScript();
+  if (gc) execArgv.push('--expose-gc');
   if (process.env.BENCH_CPU_PROF)
     execArgv.push(
       '--cpu-prof',
@@ -120,6 +127,7 @@ export async function forkServer(spec: TinyAppSpec): Promise<ServerHandle> {
     cpuUsage: () => ask<{ user: number; system: number }>({ type: 'cpu' }, 'cpu'),
     middlewareTime: (options = {}) => ask({ type: 'timer', ...options }, 'timer'),
     channel: () => ask({ type: 'channel' }, 'channel'),
+    memory: () => ask({ type: 'memory' }, 'memory'),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -8,11 +8,14 @@
  */
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { TestClient } from '../support/http-client';
-import { appSession, startMiniApp, type MiniApp } from '../support/mini-app';
+import Koa from 'koa';
+import session from 'koa-session';
+import { MemoryStore, SessionWatch } from '../../backend';
+import { appSession, listen, startMiniApp, type MiniApp } from '../support/mini-app';
 import { openStream, type OpenStream } from '../support/sse';
 import type { ErrorBody, PingResponse, PolicyChangeResponse, PushPolicy, SessionListResponse } from '../../shared/protocol';
 import { waitUntilAcquainted } from '../support/instances';
-import { until } from '../support/wait';
+import { sleep, until } from '../support/wait';
 import { anyNumber } from '../support/matchers';
 
 /** The events of a stream but the first `open`, by name and data. */
@@ -256,5 +259,48 @@ describe('the push stream across two instances on Postgres', () => {
       ['policy', { warnAfter: 240, expireAfter: 300, maxAge: null }],
       ['ended', { reason: 'revoked' }],
     ]);
+  });
+});
+
+describe('the push stream in an app whose middleware finish after the route', () => {
+  test("its head goes out once they have: koa-session's rolling cookie and a header set after a slow await are in it, and nothing reaches the error listeners", async () => {
+    const sw = new SessionWatch({ database: new MemoryStore(), sweepInterval: 0 });
+    await sw.migrate();
+    const app = new Koa();
+    app.keys = ['k'];
+    app.silent = true;
+    const errors: unknown[] = [];
+    app.on('error', (err) => errors.push(err));
+    // An outer middleware that answers late (a logger, an external session store's commit).
+    app.use(async (ctx, next) => {
+      await next();
+      await sleep(50);
+      ctx.set('X-Outer', 'after');
+    });
+    // rolling: koa-session sets its cookie on every answer, once the route has returned.
+    app.use(session({ key: 'sid', rolling: true }, app));
+    app.use(sw.middleware());
+    app.use(async (ctx) => {
+      await sw.login(ctx, 'alice');
+      ctx.body = { ok: true };
+    });
+    const server = await listen(app, sw);
+    try {
+      const browser = new TestClient(server.url);
+      expect((await browser.post('/login')).status).toBe(200);
+      const stream = await openStream(browser);
+      expect([stream.status, stream.headers.get('x-outer'), stream.headers.get('set-cookie')?.startsWith('sid=')]).toEqual([
+        200,
+        'after',
+        true,
+      ]);
+      await stream.next('open');
+      await sw.revokeAll('alice');
+      expect((await stream.next('ended', 1000)).data).toEqual({ reason: 'revoked', by: 'server' });
+      await stream.closed;
+      expect(errors).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 });
