@@ -144,6 +144,8 @@ export interface TabState {
   unreportedSince: number | null;
   /** Newest activity seen in this tab itself (its user is here: it takes over first). */
   localActivity: number;
+  /** Newest activity of its own this tab told the others (see `tellActivity`). */
+  told: number;
   /** Deadline instant (warn or expiry) this follower already nudged the leader for. */
   nudgedFor: number | null;
   /** A sign of the leader is expected by then (after a nudge), or null. */
@@ -281,6 +283,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     onlineAt: -Infinity,
     unreportedSince: null,
     localActivity: 0,
+    told: 0,
     nudgedFor: null,
     answerBy: null,
     tookOverAt: -Infinity,
@@ -404,10 +407,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     if (!st.running) return;
     switch (event.type) {
       case 'activity':
-        if (mergeActivity(event.at, true)) {
-          st.localActivity = st.shared.lastActivity;
-          post({ type: 'activity', at: st.shared.lastActivity });
-        }
+        if (mergeActivity(event.at, true)) st.localActivity = st.shared.lastActivity;
         return;
       case 'extend':
         if (st.shared.phase === 'ended') return;
@@ -497,6 +497,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       }
       return;
     }
+    tellActivity();
     if (s.lastActivity <= st.sent) st.unreportedSince = null;
     else st.unreportedSince ??= now;
 
@@ -548,6 +549,19 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     } else {
       st.warnCheckUntil = null;
     }
+  }
+
+  /**
+   * Tells the others of this tab's activity once per ping: at once when a ping carried all it told
+   * before (the leader pings it, the others watch it), otherwise once a ping has carried that (its
+   * `ping` and `state` messages tell every tab meanwhile). A tab the user works in so posts a message
+   * a ping interval rather than one every `activityInterval`, each of which woke every tab of the
+   * browser; the server hears of activity at most a ping interval later than it would otherwise.
+   */
+  function tellActivity(): void {
+    if (st.localActivity <= st.told || st.told > st.sent) return;
+    st.told = st.localActivity;
+    post({ type: 'activity', at: st.told });
   }
 
   // ---- leadership --------------------------------------------------------------------------
