@@ -77,6 +77,8 @@ export type TabMessage =
   | ({ type: 'ping'; activity: number; from: Sender } & PingPromise)
   /** A follower passed a deadline: the leader re-checks (its timers may be throttled) and answers. */
   | { type: 'nudge' }
+  /** The leader's page goes away: the followers that do not wait for the leadership wait for it now (`Tabs.wait`). */
+  | { type: 'bye' }
   /**
    * The session ended; `confirmed` once the server knows (then tabs leave the page, or wait in
    * place). `session`: which one (a tab of a later session ignores it).
@@ -339,6 +341,16 @@ export function nextWake(st: TabState, now: number, config: MachineConfig): numb
   }
   const future = at.filter((t) => Number.isFinite(t) && t > now);
   return future.length ? Math.min(...future) : null;
+}
+
+/**
+ * Past this instant (epoch ms), a follower that has heard no promise since may think the tab that
+ * pings gone: a grace after that tab's promise and, with checks, after its next idle check. A follower
+ * that does not wait for the leadership (`Tabs.wait`) then asks whether anybody holds it (`Tabs.probe`).
+ */
+export function leaderSilentAt(st: TabState, config: MachineConfig): number {
+  const check = config.checkIntervalMs === null ? -Infinity : st.promisedAt + config.checkIntervalMs;
+  return Math.max(st.nextPingBy, check) + TAKEOVER_GRACE_MS;
 }
 
 /** When the leader pings next: new activity within a ping interval, an idle session every check interval. */
