@@ -349,3 +349,26 @@ test('on the login page the tab stops quietly at start: no message, no ping, nev
   expect(st).toMatchObject({ quiet: true, finished: true, leader: false, dueAt: null });
   expect(st.shared).toMatchObject({ phase: 'ended', reason: 'logged-out' });
 });
+
+describe('activity told to the other tabs', () => {
+  const posted = (effects: Effect[]) =>
+    effects.filter((e): e is Extract<Effect, { type: 'post' }> => e.type === 'post' && e.message.type === 'activity').map((e) => e.message);
+  const ping = (at: number, activity: number): MachineEvent => ({
+    type: 'message',
+    message: { type: 'ping', activity, nextBy: at + 1000, at, from: { tab: 'a', leader: true, term: 1 } },
+  });
+
+  test('once per ping: the first activity at once, the rest when a ping carried it, the newest then', () => {
+    const started = run(initialState('b', shared), [[T0, { type: 'start' }]]).state;
+    const events: [number, MachineEvent][] = [];
+    for (let t = 100; t <= 900; t += 100) events.push([T0 + t, { type: 'activity', at: T0 + t }]);
+    const before = run(started, events);
+    expect(posted(before.effects)).toEqual([{ type: 'activity', at: T0 + 100 }]);
+    // The leader's ping carried it: the newest since is told at once, and nothing more until the next ping.
+    const after = run(before.state, [
+      [T0 + 1000, ping(T0 + 1000, T0 + 100)],
+      [T0 + 1100, { type: 'activity', at: T0 + 1100 }],
+    ]);
+    expect(posted(after.effects)).toEqual([{ type: 'activity', at: T0 + 900 }]);
+  });
+});
