@@ -372,3 +372,11 @@ describe('activity told to the other tabs', () => {
     expect(posted(after.effects)).toEqual([{ type: 'activity', at: T0 + 900 }]);
   });
 });
+
+test('activity told to the other tabs: every report while the server cannot be reached (the leader decides the deadlines)', () => {
+  const offline = { ...shared, lostSince: T0, triedAt: T0 };
+  const started = run(initialState('b', offline), [[T0, { type: 'start' }]]).state;
+  const events: [number, MachineEvent][] = [100, 600, 1100].map((t) => [T0 + t, { type: 'activity', at: T0 + t }]);
+  const told = run(started, events).effects.filter((e) => e.type === 'post' && e.message.type === 'activity');
+  expect(told).toHaveLength(3);
+});

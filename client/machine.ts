@@ -568,10 +568,12 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
    * before (the leader pings it, the others watch it), otherwise once a ping has carried that (its
    * `ping` and `state` messages tell every tab meanwhile). A tab the user works in so posts a message
    * a ping interval rather than one every `activityInterval`, each of which woke every tab of the
-   * browser; the server hears of activity at most a ping interval later than it would otherwise.
+   * browser; the server hears of activity at most a ping interval later than it would otherwise. While
+   * the server cannot be reached no ping carries anything: every report is told, so that the leader's
+   * deadlines follow the user (it warns and locks offline).
    */
   function tellActivity(): void {
-    if (st.localActivity <= st.told || st.told > st.sent) return;
+    if (st.localActivity <= st.told || (st.told > st.sent && st.shared.lostSince === null)) return;
     st.told = st.localActivity;
     post({ type: 'activity', at: st.told });
   }
