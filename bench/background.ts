@@ -19,6 +19,7 @@
 import puppeteer, { type Browser, type BrowserContext, type CDPSession, type Page } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../test/support/example-server';
 import { CHROME_ARGS, keepMoving, waitForClient } from '../test/support/browser';
+import { logInWithFetch } from './lib/browser';
 import { CLIENT_SCRIPT_PATH } from '../example/pages';
 import { list, median, round } from './lib/stats';
 import { sleep } from '../test/support/wait';
@@ -68,8 +69,10 @@ function countWakeups(): void {
         ...args,
       );
     };
-  window.setTimeout = wrap(window.setTimeout as Timer) as typeof window.setTimeout;
-  window.setInterval = wrap(window.setInterval as Timer) as typeof window.setInterval;
+  window.setTimeout = wrap(window.setTimeout.bind(window) as Timer) as typeof window.setTimeout;
+  window.setInterval = wrap(window.setInterval.bind(window) as Timer) as typeof window.setInterval;
+  // Called with each channel as `this` (`add.call`), as the prototype's own method is.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const add = BroadcastChannel.prototype.addEventListener;
   BroadcastChannel.prototype.addEventListener = function (
     this: BroadcastChannel,
@@ -166,16 +169,7 @@ export async function background(ctx: BenchContext): Promise<Row[]> {
     ]);
     const context = await browser.createBrowserContext();
     const login = await context.newPage();
-    await login.goto(`${example.url}/`);
-    const status = await login.evaluate(async () => {
-      const res = await fetch('/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }),
-      });
-      return res.status;
-    });
-    if (status !== 200) throw new Error(`login failed: ${status}`);
+    await logInWithFetch(login, example.url);
     const tabs: Measured[] = [];
     for (let i = 0; i < TABS; i++) tabs.push(await openTab(context, `${example.url}/`, false));
     const bare: Measured[] = [];

@@ -18,7 +18,7 @@ function lockManager() {
     let release = () => {};
     const done = new Promise<void>((resolve) => (release = resolve));
     holder = { client: request.client, release, reject: request.settle.reject };
-    void Promise.resolve(request.callback({ name: 'l', mode: 'exclusive' } as Lock)).then((value) => {
+    void Promise.resolve(request.callback({ name: 'l', mode: 'exclusive' })).then((value) => {
       const kept = value instanceof Promise ? value : Promise.resolve(value);
       void Promise.race([kept, done]).then(() => {
         if (holder?.client !== request.client) return;
@@ -42,7 +42,7 @@ function lockManager() {
     client(client: string): LockManager {
       return {
         request: ((_name: string, options: LockOptions, callback: (lock: Lock | null) => unknown) =>
-          new Promise((resolve, reject) => {
+          new Promise<unknown>((resolve, reject) => {
             const request: Request = { client, callback, settle: { resolve, reject }, signal: options.signal };
             if (options.steal) {
               holder?.reject(new DOMException('stolen', 'AbortError'));
@@ -61,10 +61,10 @@ function lockManager() {
               next();
             }
           })) as LockManager['request'],
-        query: (async () => ({
+        query: async () => ({
           held: holder ? [{ name: 'l', mode: 'exclusive', clientId: holder.client }] : [],
           pending: queue.map((r) => ({ name: 'l', mode: 'exclusive', clientId: r.client })),
-        })) as LockManager['query'],
+        }),
       };
     },
   };
@@ -74,20 +74,28 @@ const flush = async () => {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 };
 
-test('a follower told not to wait leaves the queue; told to wait, it queues again and leads once the lock is free', async () => {
+/** Tabs electing on one model Lock Manager, with who led and who was demoted, in order. */
+function world() {
   const locks = lockManager();
   const led: string[] = [];
-  const a = webLockElection(locks.client('a'), 'l');
-  const b = webLockElection(locks.client('b'), 'l');
-  a.elect(
-    () => led.push('a'),
-    () => undefined,
-  );
+  const demoted: string[] = [];
+  const tab = (name: string, wait = true) => {
+    const election = webLockElection(locks.client(name), 'l');
+    election.wait(wait);
+    election.elect(
+      () => led.push(name),
+      () => demoted.push(name),
+    );
+    return election;
+  };
+  return { locks, led, demoted, tab };
+}
+
+test('a follower told not to wait leaves the queue; told to wait, it queues again and leads once the lock is free', async () => {
+  const { locks, led, tab } = world();
+  const a = tab('a');
   await flush();
-  b.elect(
-    () => led.push('b'),
-    () => undefined,
-  );
+  const b = tab('b');
   await flush();
   expect([locks.holder, locks.waiting]).toEqual(['a', ['b']]);
   b.wait(false);
@@ -102,20 +110,10 @@ test('a follower told not to wait leaves the queue; told to wait, it queues agai
 });
 
 test('probe: a follower that does not wait takes the lock only if nobody holds it, and never waits for it', async () => {
-  const locks = lockManager();
-  const led: string[] = [];
-  const a = webLockElection(locks.client('a'), 'l');
-  const b = webLockElection(locks.client('b'), 'l');
-  a.elect(
-    () => led.push('a'),
-    () => undefined,
-  );
+  const { locks, led, tab } = world();
+  const a = tab('a');
   await flush();
-  b.wait(false);
-  b.elect(
-    () => led.push('b'),
-    () => undefined,
-  );
+  const b = tab('b', false);
   b.probe();
   await flush();
   expect([locks.holder, locks.waiting, led]).toEqual(['a', [], ['a']]);
@@ -128,21 +126,11 @@ test('probe: a follower that does not wait takes the lock only if nobody holds i
 });
 
 test('a leader whose lock is stolen queues again only if told to wait', async () => {
-  const locks = lockManager();
-  const demoted: string[] = [];
-  const a = webLockElection(locks.client('a'), 'l');
-  const b = webLockElection(locks.client('b'), 'l');
-  a.elect(
-    () => undefined,
-    () => demoted.push('a'),
-  );
+  const { locks, demoted, tab } = world();
+  const a = tab('a');
   await flush();
   a.wait(false);
-  b.elect(
-    () => undefined,
-    () => undefined,
-  );
-  b.claim();
+  tab('b').claim();
   await flush();
   expect([locks.holder, locks.waiting, demoted]).toEqual(['b', [], ['a']]);
 });
