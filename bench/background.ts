@@ -7,8 +7,8 @@
  * hidden pages are throttled as on a desktop.
  *
  * For every hidden follower (a tab with the client that does not lead) and every bare tab, over
- * {@link WINDOW_MS} of each scenario — the user idle, then working in the front tab (mouse moves every
- * 200 ms) — the renderer's main-thread time (DevTools `Performance.getMetrics`: TaskDuration, all tasks;
+ * {@link WINDOW_MS} of each scenario, once every tab has settled ({@link SETTLE_MS} after the last one
+ * loaded) — the user idle, then working in the front tab (mouse moves every 200 ms) — the renderer's main-thread time (DevTools `Performance.getMetrics`: TaskDuration, all tasks;
  * ScriptDuration, JavaScript) and the page's wake-ups, counted by a wrapper installed before any script:
  * timer callbacks (`setTimeout`, `setInterval`) and messages delivered to BroadcastChannel listeners.
  * The target: a hidden follower's task time per minute ÷ the bare page's, medians over the tabs.
@@ -31,6 +31,7 @@ const TABS = 8;
 const BARE = 3;
 const WINDOW_MS = 60_000;
 const QUICK_WINDOW_MS = 20_000;
+const SETTLE_MS = 30_000;
 const TARGET_RATIO = 1.5;
 
 /**
@@ -177,8 +178,9 @@ export async function background(ctx: BenchContext): Promise<Row[]> {
     await login.close();
     const front = tabs[0];
     await front.page.bringToFront();
-    // Settled: one leader, and every follower has heard it.
-    await sleep(3000);
+    // Settled: one leader, every follower has heard it, and the pages' own work after loading (parsing,
+    // compiling, the first collections) is over in every tab, so that the windows compare steady states.
+    await sleep(ctx.quick ? 5000 : SETTLE_MS);
     const leading = await Promise.all(tabs.map((t) => t.page.evaluate(() => window.__sessionwatch!.getState().isLeader)));
     if (leading.filter(Boolean).length !== 1) throw new Error(`not one leader: ${JSON.stringify(leading)}`);
     const followers = tabs.filter((t, i) => t !== front && !leading[i]);
