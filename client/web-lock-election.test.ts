@@ -134,3 +134,16 @@ test('a leader whose lock is stolen queues again only if told to wait', async ()
   await flush();
   expect([locks.holder, locks.waiting, demoted]).toEqual(['b', [], ['a']]);
 });
+
+test('probe before joining (the first event of a hidden page): done once it joins', async () => {
+  const { locks, led } = world();
+  const election = webLockElection(locks.client('a'), 'l');
+  election.wait(false);
+  election.probe();
+  election.elect(
+    () => led.push('a'),
+    () => undefined,
+  );
+  await flush();
+  expect([locks.holder, locks.waiting, led]).toEqual(['a', [], ['a']]);
+});

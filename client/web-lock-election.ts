@@ -22,6 +22,8 @@ export function webLockElection(locks: LockManager, lockName: string): Election 
   /** Joined (`elect`), and whether to wait in the lock's queue as a follower. */
   let joined = false;
   let waiting = true;
+  /** Asked to probe before joining (a hidden page's first event comes first): probes when it joins. */
+  let probeOnJoin = false;
 
   /** Queues for the lock, takes it from its holder (`steal`), or takes it only if nobody holds it. */
   function request(how: 'queue' | 'steal' | 'ifAvailable'): void {
@@ -50,12 +52,25 @@ export function webLockElection(locks: LockManager, lockName: string): Election 
       });
   }
 
+  function probe(): void {
+    probeOnJoin = !joined;
+    if (!joined || release || queued || dead) return;
+    // A query registers nothing (unlike a request, which would keep the page from being frozen).
+    locks.query().then(
+      (snapshot) => {
+        if (!release && !queued && !snapshot.held?.some((lock) => lock.name === lockName)) request('ifAvailable');
+      },
+      () => undefined,
+    );
+  }
+
   return {
     elect(leader, demoted) {
       onLeader = leader;
       onDemoted = demoted;
       joined = true;
       if (waiting) request('queue');
+      else if (probeOnJoin) probe();
     },
     claim() {
       if (!release) request('steal');
@@ -78,16 +93,7 @@ export function webLockElection(locks: LockManager, lockName: string): Election 
         queued = null;
       }
     },
-    probe() {
-      if (!joined || release || queued || dead) return;
-      // A query registers nothing (unlike a request, which would keep the page from being frozen).
-      locks.query().then(
-        (snapshot) => {
-          if (!release && !queued && !snapshot.held?.some((lock) => lock.name === lockName)) request('ifAvailable');
-        },
-        () => undefined,
-      );
-    },
+    probe,
     async close() {
       dead = true;
       queued?.abort();
