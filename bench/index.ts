@@ -23,6 +23,7 @@ import { reliability } from './reliability';
 import { lifecycle } from './lifecycle';
 import { scaleOut } from './scale';
 import { push } from './push';
+import { background } from './background';
 import { closeSharedServers } from './lib/servers';
 import { markdownTable, textTable, type Section } from './lib/table';
 import type { BenchContext, Figure } from './lib/types';
@@ -39,6 +40,7 @@ const FIGURES: { name: string; title: string; run: Figure }[] = [
   { name: 'lifecycle', title: '10. A silent leader: frozen leader tab, user active in another (issue 12)', run: lifecycle },
   { name: 'scale', title: '11. Scale-out: N instances on one Postgres (issue 18)', run: scaleOut },
   { name: 'push', title: '12. Push: a revocation in every open tab, and what an idle stream costs (issue 28)', run: push },
+  { name: 'background', title: '13. A hidden tab: its cost beside the same page without the client (issue 28)', run: background },
 ];
 
 /** Written by hand (what the figures mean, the targets out of reach); appended to RESULTS.md by every full run. */
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
       '',
       'Reproduce: `npm run bench` (≈ 20 minutes; needs Postgres on 127.0.0.1:5432 with a `test` database, or `PG_TEST_URL`, and',
       'Chromium at /usr/bin/chromium or `CHROME_PATH`); `npm run bench -- --quick` is a reduced run under 2 minutes;',
-      '`--only=overhead,ping,list,size,cross-tab,failover,activity,reliability,lifecycle,scale,push` picks figures. Every figure, its target and',
+      '`--only=overhead,ping,list,size,cross-tab,failover,activity,reliability,lifecycle,scale,push,background` picks figures. Every figure, its target and',
       'pass/fail land in `bench/results.json`.',
       '',
       'How it is measured (the machine is shared and noisy, so nothing relies on one run):',

@@ -30,6 +30,8 @@ export function deferredTabs(loading: Promise<Tabs>): Tabs {
     elect: (onLeader, onDemoted) => void ready.then((tabs) => tabs.elect(onLeader, onDemoted)),
     claim: () => void ready.then((tabs) => tabs.claim()),
     resign: () => void ready.then((tabs) => tabs.resign()),
+    wait: (wanted) => void ready.then((tabs) => tabs.wait(wanted)),
+    probe: () => void ready.then((tabs) => tabs.probe()),
     close: () => ready.then((tabs) => tabs.close()),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { apiPath, DEFAULT_EXPIRE_AFTER, DEFAULT_WARN_AFTER, ROUTES, type EndReason } from '../shared/protocol';
 import { createEmitter, type Emitter } from './events';
-import { initialState, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
+import { initialState, leaderSilentAt, step, type Effect, type MachineConfig, type MachineEvent, type TabState } from './machine';
 import { currentNext, maxPingIntervalMs, pingIntervalMs, type ResolvedClientOptions } from './options';
 import { createPage, type ControllerEnv } from './page';
 import { expireAt, snapshot, type SessionWatchState } from './state';
@@ -124,6 +124,10 @@ export function createController(options: ResolvedClientOptions, env: Controller
   let pushBlocked = false;
   /** A push stream was refused before it ever opened, and the server has not said the session is live since. */
   let pushRefused = false;
+  /** A leader said it leaves (`bye`), and no leader has spoken since: this tab waits for the leadership, hidden or not. */
+  let leaderLeft = false;
+  /** The leader's silence (see `leaderSilentAt`) this hidden follower already asked about, once per promise. */
+  let probedFor: number | null = null;
 
   const controller: Controller = {
     emitter,
@@ -171,6 +175,8 @@ export function createController(options: ResolvedClientOptions, env: Controller
       onOnline: () => dispatch({ type: 'wake', online: true }),
       onSuspend: suspend,
       onRestore: restore,
+      // A follower that does not wait for the lock learns from this that it is free (or about to be).
+      onLeave: () => st.running && st.leader && void tabs?.post({ type: 'bye' }),
       onStay: () => controller.extend(),
       onLogout: () => void controller.logout(),
     },
@@ -187,7 +193,12 @@ export function createController(options: ResolvedClientOptions, env: Controller
   /** Joins the channel (only: a locked tab listens without standing for leader). */
   function listen(): Tabs {
     const joined = (tabs = (env.tabs ?? (() => connectTabs(options.channelName, options.election)))());
-    joined.subscribe((message) => tabs === joined && dispatch({ type: 'message', message }));
+    joined.subscribe((message) => {
+      if (tabs !== joined) return;
+      if (message.type === 'bye') leaderLeft = true;
+      else if ((message.type === 'state' || message.type === 'ping') && message.from.leader) leaderLeft = false;
+      dispatch({ type: 'message', message });
+    });
     return joined;
   }
 
@@ -207,6 +218,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
   }
 
   function disconnect(): void {
+    if (st.running && st.leader) void tabs?.post({ type: 'bye' });
     dispatch({ type: 'stop' });
     push.sync(false);
     timer.clear();
@@ -245,9 +257,35 @@ export function createController(options: ResolvedClientOptions, env: Controller
     if (reloginWindow && st.shared.reported > 0 && st.shared.phase !== 'ended') closeReloginWindow();
     // One stream per browser: the leader's, while the session is live.
     push.sync(st.running && st.leader && st.shared.phase !== 'ended' && !st.quiet);
-    const at = st.dueAt;
+    sleepIfHidden();
+  }
+
+  /**
+   * A follower in a hidden page sleeps: it wakes on the other tabs' messages, on its page's events
+   * (visibility, focus, `pageshow`, `resume`) and on one timer, set to its next deadline (no 15 s steps,
+   * which woke it four times a minute: a sleep that delays that timer delays nothing anyone sees, and
+   * the page's events re-check every deadline when the user comes back). Nor does it wait in the
+   * election's queue (a page waiting for a Web Lock is never frozen by Chrome): it asks whether the
+   * leadership is free when a leader says it leaves (`bye`) and when the leader is silent past its
+   * promise. Visible followers and the leader keep the stepped timer and the queue (a visible page is
+   * never frozen, and takes over a closed or crashed leader at once).
+   */
+  function sleepIfHidden(): void {
+    if (st.leader) leaderLeft = false;
+    const follower = st.running && !st.leader && st.shared.phase !== 'ended';
+    const asleep = follower && win?.document.visibilityState === 'hidden';
+    tabs?.wait(!asleep || leaderLeft);
+    let at = st.dueAt;
+    if (asleep) {
+      const silentAt = leaderSilentAt(st, config);
+      if (Date.now() >= silentAt && probedFor !== silentAt) {
+        probedFor = silentAt;
+        tabs?.probe();
+      }
+      if (probedFor !== silentAt && Number.isFinite(silentAt)) at = Math.min(at ?? Infinity, silentAt);
+    }
     if (at === null) timer.clear();
-    else timer.set(at);
+    else timer.set(at, !asleep);
   }
 
   function perform(effect: Effect): void {

@@ -45,6 +45,8 @@ export function createLibraryTabs(name: string, tuning: ElectionTuning, { openEn
     elect: (onLeader, onDemoted) => elector.elect(onLeader, onDemoted),
     claim: () => elector.claim(),
     resign: () => elector.resign(),
+    wait: (wanted) => elector.wait(wanted),
+    probe: () => elector.probe(),
     async close() {
       if (closed) return;
       closed = true;
@@ -88,6 +90,9 @@ function libraryElection(channel: BroadcastChannel<Envelope>, tuning: ElectionTu
     resign() {
       leading = false;
     },
+    // The library's elector polls on its own (`fallbackInterval`); it has no queue to leave.
+    wait: () => undefined,
+    probe: () => undefined,
     async close() {
       dead = true;
       await elector.die();

@@ -449,3 +449,33 @@ describe("the session's limits changed on the server (sw.setPolicy, pushed to th
     expect([b.state.shared.maxAgeEndsAt, b.pings()]).toEqual([T0 + 500_000, []]);
   });
 });
+describe('activity told to the other tabs', () => {
+  const posted = (effects: Effect[]) =>
+    effects.filter((e): e is Extract<Effect, { type: 'post' }> => e.type === 'post' && e.message.type === 'activity').map((e) => e.message);
+  const ping = (at: number, activity: number): MachineEvent => ({
+    type: 'message',
+    message: { type: 'ping', activity, nextBy: at + 1000, at, from: { tab: 'a', leader: true, term: 1 } },
+  });
+
+  test('once per ping: the first activity at once, the rest when a ping carried it, the newest then', () => {
+    const started = run(initialState('b', shared), [[T0, { type: 'start' }]]).state;
+    const events: [number, MachineEvent][] = [];
+    for (let t = 100; t <= 900; t += 100) events.push([T0 + t, { type: 'activity', at: T0 + t }]);
+    const before = run(started, events);
+    expect(posted(before.effects)).toEqual([{ type: 'activity', at: T0 + 100 }]);
+    // The leader's ping carried it: the newest since is told at once, and nothing more until the next ping.
+    const after = run(before.state, [
+      [T0 + 1000, ping(T0 + 1000, T0 + 100)],
+      [T0 + 1100, { type: 'activity', at: T0 + 1100 }],
+    ]);
+    expect(posted(after.effects)).toEqual([{ type: 'activity', at: T0 + 900 }]);
+  });
+});
+
+test('activity told to the other tabs: every report while the server cannot be reached (the leader decides the deadlines)', () => {
+  const offline = { ...shared, lostSince: T0, triedAt: T0 };
+  const started = run(initialState('b', offline), [[T0, { type: 'start' }]]).state;
+  const events: [number, MachineEvent][] = [100, 600, 1100].map((t) => [T0 + t, { type: 'activity', at: T0 + t }]);
+  const told = run(started, events).effects.filter((e) => e.type === 'post' && e.message.type === 'activity');
+  expect(told).toHaveLength(3);
+});

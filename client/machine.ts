@@ -77,6 +77,8 @@ export type TabMessage =
   | ({ type: 'ping'; activity: number; from: Sender } & PingPromise)
   /** A follower passed a deadline: the leader re-checks (its timers may be throttled) and answers. */
   | { type: 'nudge' }
+  /** The leader's page goes away: the followers that do not wait for the leadership wait for it now (`Tabs.wait`). */
+  | { type: 'bye' }
   /**
    * The session ended; `confirmed` once the server knows (then tabs leave the page, or wait in
    * place). `session`: which one (a tab of a later session ignores it).
@@ -144,6 +146,8 @@ export interface TabState {
   unreportedSince: number | null;
   /** Newest activity seen in this tab itself (its user is here: it takes over first). */
   localActivity: number;
+  /** Newest activity of its own this tab told the others (see `tellActivity`). */
+  told: number;
   /** Deadline instant (warn or expiry) this follower already nudged the leader for. */
   nudgedFor: number | null;
   /** A sign of the leader is expected by then (after a nudge), or null. */
@@ -281,6 +285,7 @@ export function initialState(id: string, shared: SharedState): TabState {
     onlineAt: -Infinity,
     unreportedSince: null,
     localActivity: 0,
+    told: 0,
     nudgedFor: null,
     answerBy: null,
     tookOverAt: -Infinity,
@@ -336,6 +341,16 @@ export function nextWake(st: TabState, now: number, config: MachineConfig): numb
   }
   const future = at.filter((t) => Number.isFinite(t) && t > now);
   return future.length ? Math.min(...future) : null;
+}
+
+/**
+ * Past this instant (epoch ms), a follower that has heard no promise since may think the tab that
+ * pings gone: a grace after that tab's promise and, with checks, after its next idle check. A follower
+ * that does not wait for the leadership (`Tabs.wait`) then asks whether anybody holds it (`Tabs.probe`).
+ */
+export function leaderSilentAt(st: TabState, config: MachineConfig): number {
+  const check = config.checkIntervalMs === null ? -Infinity : st.promisedAt + config.checkIntervalMs;
+  return Math.max(st.nextPingBy, check) + TAKEOVER_GRACE_MS;
 }
 
 /** When the leader pings next: new activity within a ping interval, an idle session every check interval. */
@@ -404,10 +419,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     if (!st.running) return;
     switch (event.type) {
       case 'activity':
-        if (mergeActivity(event.at, true)) {
-          st.localActivity = st.shared.lastActivity;
-          post({ type: 'activity', at: st.shared.lastActivity });
-        }
+        if (mergeActivity(event.at, true)) st.localActivity = st.shared.lastActivity;
         return;
       case 'extend':
         if (st.shared.phase === 'ended') return;
@@ -497,6 +509,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
       }
       return;
     }
+    tellActivity();
     if (s.lastActivity <= st.sent) st.unreportedSince = null;
     else st.unreportedSince ??= now;
 
@@ -548,6 +561,21 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     } else {
       st.warnCheckUntil = null;
     }
+  }
+
+  /**
+   * Tells the others of this tab's activity once per ping: at once when a ping carried all it told
+   * before (the leader pings it, the others watch it), otherwise once a ping has carried that (its
+   * `ping` and `state` messages tell every tab meanwhile). A tab the user works in so posts a message
+   * a ping interval rather than one every `activityInterval`, each of which woke every tab of the
+   * browser; the server hears of activity at most a ping interval later than it would otherwise. While
+   * the server cannot be reached no ping carries anything: every report is told, so that the leader's
+   * deadlines follow the user (it warns and locks offline).
+   */
+  function tellActivity(): void {
+    if (st.localActivity <= st.told || (st.told > st.sent && st.shared.lostSince === null)) return;
+    st.told = st.localActivity;
+    post({ type: 'activity', at: st.told });
   }
 
   // ---- leadership --------------------------------------------------------------------------

@@ -48,6 +48,8 @@ export function createNativeTabs(name: string, locks: LockManager): Tabs {
     elect: (onLeader, onDemoted) => elector.elect(onLeader, onDemoted),
     claim: () => elector.claim(),
     resign: () => elector.resign(),
+    wait: (wanted) => elector.wait(wanted),
+    probe: () => elector.probe(),
     async close() {
       if (closed) return;
       closed = true;

@@ -34,6 +34,8 @@ export interface PageHooks {
   onSuspend(): void;
   /** The page comes back from the back/forward cache (`pageshow` with `persisted`). */
   onRestore(): void;
+  /** The page goes away for good (`pagehide` without `persisted`). */
+  onLeave(): void;
   /** "Stay signed in" or Escape in the dialog. */
   onStay: () => void;
   /** "Log out" in the dialog. */
@@ -75,9 +77,7 @@ export function createPage(win: Window | null, options: ResolvedClientOptions, h
   const onWake = () => hooks.onWake();
   const onOnline = () => hooks.onOnline();
   const onPageShow = (event: PageTransitionEvent) => (event.persisted ? hooks.onRestore() : hooks.onWake());
-  const onPageHide = (event: PageTransitionEvent) => {
-    if (event.persisted) hooks.onSuspend();
-  };
+  const onPageHide = (event: PageTransitionEvent) => (event.persisted ? hooks.onSuspend() : hooks.onLeave());
   let pageFetch: typeof fetch | null = null;
 
   return {

@@ -32,6 +32,7 @@ export function isTabMessage(value: unknown): value is TabMessage {
     case 'ping':
       return Number.isFinite(m.activity) && isPromise(m) && isSender(m.from);
     case 'nudge':
+    case 'bye':
       return true;
     case 'end':
       return (
@@ -72,17 +73,19 @@ export interface Tabs {
   claim(): void;
   /** Gives the leadership up (another tab leads now) and queues again. */
   resign(): void;
+  /**
+   * Whether this tab, while it follows, waits for the leadership to come free (true until told
+   * otherwise). A tab waiting for a Web Lock is never frozen by Chrome: a hidden follower does not wait.
+   */
+  wait(wanted: boolean): void;
+  /** The leader may be gone: takes the leadership if nobody holds it (a follower that does not wait). */
+  probe(): void;
   /** Leaves: another tab takes over if this one led. */
   close(): Promise<void>;
 }
 
 /** One way of electing the leader among the tabs (the channel's part is separate). */
-export interface Election {
-  elect(onLeader: () => void, onDemoted: () => void): void;
-  claim(): void;
-  resign(): void;
-  close(): Promise<void>;
-}
+export type Election = Omit<Tabs, 'post' | 'subscribe'>;
 
 /** Leader election tuning of broadcast-channel's own election (no Web Locks), in milliseconds. */
 export interface ElectionTuning {
@@ -105,6 +108,8 @@ export function createSoloTabs(): Tabs {
     },
     claim: () => undefined,
     resign: () => undefined,
+    wait: () => undefined,
+    probe: () => undefined,
     async close() {
       closed = true;
     },

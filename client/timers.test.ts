@@ -1,4 +1,4 @@
-import { backoffDelay, createDeadline, MAX_TIMER_STEP_MS } from './timers';
+import { backoffDelay, createDeadline, MAX_TIMEOUT_MS, MAX_TIMER_STEP_MS } from './timers';
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => jest.useRealTimers());
@@ -53,4 +53,37 @@ test('backoff doubles from 1 s up to the cap, with ±20% jitter', () => {
   expect(backoffDelay(30, { random: mid, maxMs: 60_000 })).toBe(60_000);
   expect(backoffDelay(1, { random: () => 0 })).toBe(800);
   expect(backoffDelay(1, { random: () => 0.999999 })).toBe(1200);
+});
+
+test('unstepped: one timer for the whole wait, capped at what setTimeout takes', () => {
+  const fn = jest.fn();
+  const d = createDeadline(fn);
+  const spy = jest.spyOn(globalThis, 'setTimeout');
+  d.set(Date.now() + 10 * MAX_TIMER_STEP_MS, false);
+  expect(spy).toHaveBeenCalledTimes(1);
+  expect(spy.mock.calls[0][1]).toBe(10 * MAX_TIMER_STEP_MS);
+  jest.advanceTimersByTime(10 * MAX_TIMER_STEP_MS - 1);
+  expect(spy).toHaveBeenCalledTimes(1);
+  expect(fn).not.toHaveBeenCalled();
+  jest.advanceTimersByTime(1);
+  expect(fn).toHaveBeenCalledTimes(1);
+  d.set(Date.now() + 100 * MAX_TIMEOUT_MS, false);
+  expect(spy.mock.calls[1][1]).toBe(MAX_TIMEOUT_MS);
+  spy.mockRestore();
+});
+
+test('the same instant set stepped again (a tab shown again) re-arms in steps', () => {
+  const fn = jest.fn();
+  const d = createDeadline(fn);
+  const at = Date.now() + 10 * MAX_TIMER_STEP_MS;
+  d.set(at, false);
+  const spy = jest.spyOn(globalThis, 'setTimeout');
+  d.set(at, false);
+  expect(spy).not.toHaveBeenCalled();
+  d.set(at);
+  expect(spy).toHaveBeenCalledTimes(1);
+  expect(spy.mock.calls[0][1]).toBe(MAX_TIMER_STEP_MS);
+  spy.mockRestore();
+  jest.advanceTimersByTime(10 * MAX_TIMER_STEP_MS);
+  expect(fn).toHaveBeenCalledTimes(1);
 });

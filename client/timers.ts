@@ -5,14 +5,22 @@
  * fired late (see `machine.ts`).
  */
 
-/** Longest single setTimeout: long waits are re-measured against the clock in steps. */
+/** Longest single setTimeout of a stepped deadline: long waits are re-measured against the clock in steps. */
 export const MAX_TIMER_STEP_MS = 15_000;
+/** Longest wait a browser's setTimeout takes (a signed 32-bit count of ms); a longer one fires at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Runs a function once, at or soon after an epoch-ms instant. Setting it again replaces the previous instant. */
 export interface Deadline {
   /** The pending instant, or null. */
   readonly at: number | null;
-  set(at: number): void;
+  /**
+   * `stepped` (the default): the wait is re-measured against the clock every {@link MAX_TIMER_STEP_MS},
+   * so that a clock that jumped (the computer slept) is noticed within a step. Otherwise one timer for
+   * the whole wait: it wakes the page once, and fires late after a sleep (for a tab whose other
+   * wake-ups, its page's events and messages, re-check the deadlines anyway).
+   */
+  set(at: number, stepped?: boolean): void;
   clear(): void;
 }
 
@@ -20,6 +28,7 @@ export interface Deadline {
 export function createDeadline(fn: () => void): Deadline {
   let handle: ReturnType<typeof setTimeout> | undefined;
   let target: number | null = null;
+  let step = MAX_TIMER_STEP_MS;
 
   const clear = () => {
     if (handle !== undefined) clearTimeout(handle);
@@ -27,7 +36,7 @@ export function createDeadline(fn: () => void): Deadline {
     target = null;
   };
   const arm = () => {
-    const wait = Math.max(0, Math.min(MAX_TIMER_STEP_MS, target! - Date.now()));
+    const wait = Math.max(0, Math.min(step, target! - Date.now()));
     handle = setTimeout(() => {
       handle = undefined;
       if (target === null) return;
@@ -41,10 +50,12 @@ export function createDeadline(fn: () => void): Deadline {
     get at() {
       return target;
     },
-    set(at) {
-      if (target === at && handle !== undefined) return;
+    set(at, stepped = true) {
+      const wanted = stepped ? MAX_TIMER_STEP_MS : MAX_TIMEOUT_MS;
+      if (target === at && step === wanted && handle !== undefined) return;
       clear();
       target = at;
+      step = wanted;
       arm();
     },
     clear,

@@ -676,3 +676,64 @@ test('a crashed leader (chrome://crash): another tab leads and pings within 1 s'
   expect(pinged! - Math.max(crashAt, crashEvent || crashAt)).toBeLessThanOrEqual(1000);
   expect(countSince(next!.pings, crashAt)).toBeGreaterThan(0);
 }, 40_000);
+
+// ---- 8. Hidden followers (issue 28) -----------------------------------------------------------------
+
+/** This tab's Web Locks client id, and the holders and waiters of sessionwatch's lock as the origin has them. */
+async function lockView(tab: Tab): Promise<{ self: string; held: string[]; pending: string[] }> {
+  return tab.page.evaluate(async () => {
+    const name = `whoami-${Math.random()}`;
+    const self = await navigator.locks.request(
+      name,
+      async () => (await navigator.locks.query()).held!.find((l) => l.name === name)!.clientId!,
+    );
+    const { held = [], pending = [] } = await navigator.locks.query();
+    const ours = (lock: LockInfo) => !!lock.name?.startsWith('sessionwatch|');
+    return { self, held: held.filter(ours).map((l) => l.clientId!), pending: pending.filter(ours).map((l) => l.clientId!) };
+  });
+}
+
+/** Hides a window's page the way Chromium does a background tab, and leaves it running. */
+async function hide(tab: Tab): Promise<void> {
+  await freeze(tab);
+  await thaw(tab, { visible: false });
+  await until(async () => (await tab.page.evaluate(() => document.visibilityState)) === 'hidden', { what: `tab ${tab.index} hidden` });
+}
+
+test('hidden followers hold no Web Lock and wait for none (Chrome freezes neither); the leader closed, one of them leads at once', async () => {
+  const { leader, followers } = await threeTabs();
+  for (const tab of followers) await hide(tab);
+  const ids = await Promise.all(followers.map(async (tab) => (await lockView(tab)).self));
+  const leaderId = (await lockView(leader)).self;
+  // A follower leaves the lock's queue at its next event once hidden (here: the visibility change).
+  const seen = await until(
+    async () => {
+      const view = await lockView(leader);
+      return view.pending.some((id) => ids.includes(id)) ? null : view;
+    },
+    { timeout: 5000, what: 'no waiting request from a hidden follower' },
+  );
+  report('hidden followers: locks', { held: seen.held.map((id) => (id === leaderId ? 'leader' : id)), pending: seen.pending.length });
+  expect(seen.held).toEqual([leaderId]);
+  expect(seen.pending).toEqual([]);
+
+  // The leader goes away: its `bye` makes the hidden followers wait for the lock, one gets it.
+  const closedAt = Date.now();
+  await leader.page.close();
+  const { leader: next } = await oneLeader(followers, 3000);
+  const ledAfter = Date.now() - closedAt;
+  expect(next).not.toBeNull();
+  const other = followers.find((tab) => tab !== next)!;
+  // Once the new leader spoke, the other hidden follower leaves the queue again.
+  const after = await until(
+    async () => {
+      const view = await lockView(next!);
+      return view.pending.length === 0 ? view : null;
+    },
+    { timeout: 5000, what: 'the other hidden follower out of the queue' },
+  );
+  report('hidden followers: leader closed', { ledAfterMs: ledAfter });
+  expect(after.held).toEqual([ids[followers.indexOf(next!)]]);
+  expect((await state(other)).isLeader).toBe(false);
+  expect(await until(() => countSince(next!.pings, closedAt) > 0, { timeout: 5000, what: 'a ping of the new leader' })).toBe(true);
+}, 40_000);

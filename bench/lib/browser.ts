@@ -36,6 +36,20 @@ export function countPings(
   };
 }
 
+/** Logs johndoe in from the example's login page in `page` (a fetch: no form, no navigation). */
+export async function logInWithFetch(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  const status = await page.evaluate(async () => {
+    const res = await fetch('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }),
+    });
+    return res.status;
+  });
+  if (status !== 200) throw new Error(`login failed: ${status}`);
+}
+
 export interface Tab {
   page: Page;
   /** Times (Node's Date.now) this tab sent a ping. */
@@ -57,16 +71,7 @@ export class LoggedInBrowser {
     const context = await browser.createBrowserContext();
     const self = new LoggedInBrowser(context, baseUrl, path);
     const page = await context.newPage();
-    await page.goto(`${baseUrl}/`);
-    const status = await page.evaluate(async () => {
-      const res = await fetch('/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'johndoe', password: 'johndoe' }),
-      });
-      return res.status;
-    });
-    if (status !== 200) throw new Error(`login failed: ${status}`);
+    await logInWithFetch(page, baseUrl);
     await self.adopt(page);
     return self;
   }

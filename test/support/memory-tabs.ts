@@ -1,6 +1,7 @@
 /**
  * In-memory tabs for unit tests: several controllers in one process share a hub that delivers
- * messages asynchronously (like a real channel) and elects the oldest open tab.
+ * messages asynchronously (like a real channel) and elects the oldest open tab that waits for the
+ * leadership (`wait`), or one that asks while nobody leads (`probe`).
  */
 import type { TabMessage, Tabs } from '../../client/tabs';
 
@@ -17,6 +18,7 @@ interface Member {
   onLeader?: () => void;
   onDemoted?: () => void;
   closed: boolean;
+  waiting: boolean;
 }
 
 export function createMemoryHub(): MemoryHub {
@@ -26,7 +28,7 @@ export function createMemoryHub(): MemoryHub {
 
   function electNext(): void {
     if (leader && !leader.closed) return;
-    lead(members.find((m) => !m.closed && m.onLeader && m !== resigned) ?? null);
+    lead(members.find((m) => !m.closed && m.onLeader && m.waiting && m !== resigned) ?? null);
   }
 
   function lead(member: Member | null): void {
@@ -40,7 +42,7 @@ export function createMemoryHub(): MemoryHub {
   return {
     log,
     connect() {
-      const me: Member = { index: members.length, handlers: [], closed: false };
+      const me: Member = { index: members.length, handlers: [], closed: false, waiting: true };
       members.push(me);
       return {
         async post(message) {
@@ -75,6 +77,13 @@ export function createMemoryHub(): MemoryHub {
           leader = null;
           electNext();
           resigned = null;
+        },
+        wait(wanted) {
+          me.waiting = wanted;
+          if (wanted && me.onLeader) electNext();
+        },
+        probe() {
+          if (me.onLeader && !me.closed && (!leader || leader.closed)) lead(me);
         },
         async close() {
           me.closed = true;
