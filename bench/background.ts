@@ -1,5 +1,5 @@
 /**
- * Figure 12 — what a hidden tab costs (issue 28, item 5). One browser on the example app (its default
+ * Figure 13 — what a hidden tab costs (issue 28, item 5). One browser on the example app (its default
  * warnAfter / expireAfter), {@link TABS} tabs of one window with the client and {@link BARE} more of the
  * same page with the client's script blocked; the first tab is in front (`document.visibilityState`
  * 'visible'), every other one is a background tab ('hidden': checked in every tab measured). Chromium as
