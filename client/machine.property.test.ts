@@ -121,7 +121,8 @@ class World {
     const tab: SimTab = {
       index: this.tabs.length,
       late: this.server.ended !== null,
-      config: { ...this.config, loadedAt: this.now },
+      // The navigation started a network leg before the server served the page (now): its time origin.
+      config: { ...this.config, loadedAt: this.now - NET_MS },
       st: initialState(`t${this.tabs.length}`, {
         lastActivity: this.now,
         warnAfter: 1740,

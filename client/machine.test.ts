@@ -349,3 +349,34 @@ test('on the login page the tab stops quietly at start: no message, no ping, nev
   expect(st).toMatchObject({ quiet: true, finished: true, leader: false, dueAt: null });
   expect(st.shared).toMatchObject({ phase: 'ended', reason: 'logged-out' });
 });
+
+describe("a page's first answer says the session ended: before or after this page was loaded", () => {
+  /** A tab loaded at T0 that never had an answer, and its first ping, sent at `sentAt`. */
+  function firstAnswer(sentAt: number, answeredAt: number, endedFor: number) {
+    const fresh = run(initialState('a', { ...shared, reported: 0 }), [
+      [T0 + 10, { type: 'start' }],
+      [T0 + 20, { type: 'elected' }],
+    ]).state;
+    const flight = { sentAt, activity: T0 + 10, idleFor: (sentAt - T0 - 10) / 1000 };
+    return run({ ...fresh, flight }, [
+      [answeredAt, { type: 'pinged', flight, result: { kind: 'ended', reason: 'revoked', endedFor }, jitter: 0 }],
+    ]);
+  }
+
+  test('ended 100 ms before the load, the answer slow to come back (a page busy loading): quiet, no lock', () => {
+    // The server handled the ping 10 ms after it left (the end then 410 ms old); the page took the
+    // answer 390 ms later: measured from the answer, the end would look 300 ms after the load.
+    const { state, effects } = firstAnswer(T0 + 300, T0 + 700, 0.41);
+    expect(effects).toContainEqual({ type: 'quiet' });
+    expect(effects.filter((e) => e.type === 'endView' || e.type === 'finish')).toEqual([]);
+    expect(state.quiet).toBe(true);
+  });
+
+  test('ended after the load (the page was served while the session was live): it ends, and tells the others when', () => {
+    const { state, effects } = firstAnswer(T0 + 300, T0 + 320, 0.2);
+    expect(effects).not.toContainEqual({ type: 'quiet' });
+    expect(effects).toContainEqual({ type: 'endView', reason: 'revoked' });
+    expect(effects).toContainEqual({ type: 'post', message: objectContaining({ type: 'end', confirmed: true, endedAt: T0 + 100 }) });
+    expect(state.quiet).toBe(false);
+  });
+});

@@ -633,8 +633,12 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     if (wasExpiryCheck) st.expiryCheckSince = null;
     tried(result.kind !== 'failed');
     if (result.kind === 'ended') {
-      if (quiet(result.reason, result.endedFor)) return;
-      end(result.reason, true, true, now - (result.endedFor ?? 0) * 1000);
+      // The server measured `endedFor` when it handled the ping, between its sending and now: the
+      // earliest the end can have been (a long answer, or a page too busy loading to take it, must
+      // not make an end before this page's load look like one after it).
+      const endedAt = result.endedFor === undefined ? undefined : flight.sentAt - result.endedFor * 1000;
+      if (quiet(result.reason, endedAt)) return;
+      end(result.reason, true, true, endedAt);
       return;
     }
     if (result.kind === 'failed') {
@@ -917,17 +921,22 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
 
   /**
    * A page that was never logged in: no tab ever had this session confirmed, and the server says
-   * `unauthenticated` (a public or login page), or that the session ended before this page was
-   * loaded (a browser whose earlier session was revoked or expired keeps being told so, its login
-   * page included). Nothing to end, lock or leave: it stops, so a client on every page never sends
-   * the login page to itself. True when it did.
+   * `unauthenticated` (a public or login page), or that the session ended (`endedAt`, the earliest
+   * the answer allows) before this page was loaded (a browser whose earlier session was revoked or
+   * expired keeps being told so, its login page included). Nothing to end, lock or leave: it stops,
+   * so a client on every page never sends the login page to itself. True when it did.
+   *
+   * Taking the earliest instant errs towards quiet by the ping's way to the server: a page of the
+   * session counts as loaded after its end only if the end came after its navigation started, and
+   * its first ping then took longer to reach the server than its own document had taken (an end
+   * in that window, with no other tab of the session to say so). Taking the latest, as before,
+   * made every answer's way back (and a page busy loading) count the other way: a revoked tab sent
+   * to the login page ~100 ms after the end (the push) locked the login page.
    */
-  function quiet(reason: EndReason, endedFor?: number): boolean {
+  function quiet(reason: EndReason, endedAt?: number): boolean {
     const s = st.shared;
     if (s.reported > 0 || s.phase === 'ended') return false;
-    // Both are durations up to now (no clock skew); the answer's latency makes the page look
-    // older, so a session that ended around the page load ends the page (the safe side).
-    const endedBeforeLoad = endedFor !== undefined && endedFor * 1000 > now - config.loadedAt;
+    const endedBeforeLoad = endedAt !== undefined && endedAt < config.loadedAt;
     if (reason !== 'logged-out' && !endedBeforeLoad) return false;
     Object.assign(s, { phase: 'ended', reason: 'logged-out', confirmed: true });
     st.finished = true;
