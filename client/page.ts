@@ -68,6 +68,7 @@ export function createPage(win: Window | null, options: ResolvedClientOptions, h
         target: win,
         intervalMs: options.activityIntervalMs,
         onActivity: hooks.onActivity,
+        onVisible: options.activityOnVisible,
         // The dialog's and lock screen's own events are answers to them, not page activity.
         ignore: (target) => !!(warning?.contains(target) || lock?.contains(target)),
       })
