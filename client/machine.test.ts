@@ -380,3 +380,53 @@ describe("a page's first answer says the session ended: before or after this pag
     expect(state.quiet).toBe(false);
   });
 });
+
+describe('activity near the deadline, the warning showing (a window restored, "Stay signed in" late): one ping in all', () => {
+  /** Just before the server's deadline: activity there is pinged at once, by one tab. */
+  const AT = T0 + 198_000;
+  const tab = (id: string, leader: boolean): TabState => ({
+    ...initialState(id, { ...shared, phase: 'warning' }),
+    running: true,
+    leader,
+    term: 1,
+    sent: T0,
+    lastPingAt: AT - 1000,
+    nextPingBy: AT + 7000,
+    promisedAt: AT - 1000,
+  });
+
+  /** Three tabs (the first leads) on a channel that delivers at once, in order; `event` in tab `at`. */
+  function browser(at: number, event: MachineEvent, prepare: (tabs: TabState[]) => void = () => {}) {
+    const tabs = [tab('a', true), tab('b', false), tab('c', false)];
+    prepare(tabs);
+    const sent: string[] = [];
+    const queue: [number, MachineEvent][] = [[at, event]];
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [i, ev] = next;
+      const result = step(tabs[i], ev, AT, config);
+      tabs[i] = result.state;
+      for (const e of result.effects) {
+        if (e.type === 'ping') sent.push(tabs[i].id);
+        if (e.type === 'post') tabs.forEach((_, j) => j !== i && queue.push([j, { type: 'message', message: e.message }]));
+      }
+    }
+    return { tabs, sent };
+  }
+
+  test.each([
+    ['a follower', 1, { type: 'activity', at: AT }],
+    ['the leader', 0, { type: 'activity', at: AT }],
+    ['a follower ("Stay signed in")', 2, { type: 'extend' }],
+  ] as [string, number, MachineEvent][])('in %s: that tab pings, no other, and every tab has the activity', (_name, at, event) => {
+    const { tabs, sent } = browser(at, event);
+    expect(sent).toEqual([tabs[at].id]);
+    for (const t of tabs) expect(t.shared).toMatchObject({ lastActivity: AT, phase: 'active' });
+  });
+
+  test('in a follower with a ping of its own out: the leader pings it, the other follower does not', () => {
+    const { sent } = browser(1, { type: 'activity', at: AT }, (tabs) => {
+      tabs[1].flight = { sentAt: AT - 100, activity: T0, idleFor: 197.9 };
+    });
+    expect(sent).toEqual(['a']);
+  });
+});

@@ -314,6 +314,7 @@ export function step(state: TabState, event: MachineEvent, now: number, config: 
   if (state.running && state.dueAt !== null && now - state.dueAt > LATE_MS && event.type !== 'wake') run.handle({ type: 'wake' });
   run.handle(event);
   run.evaluate();
+  run.announceFirst();
   run.st.dueAt = nextWake(run.st, now, config);
   return { state: run.st, effects: run.fx };
 }
@@ -365,9 +366,15 @@ function urgentAt(st: TabState, config: MachineConfig, since: number): number {
   return Math.max(since, reported + expireAfter * 1000 - TAKEOVER_GRACE_MS - config.pingIntervalMs(warnAfter));
 }
 
-/** When a follower acts on unreported activity; never before its own failed ping's retry. */
+/**
+ * When a follower acts on unreported activity; never before its own failed ping's retry. Near the
+ * server's deadline, at once for activity of its own; another tab's is that tab's and the leader's
+ * to ping (a grace later, a stand-in: one ping, not one per tab).
+ */
 function watchdogAt(st: TabState, config: MachineConfig): number {
-  return Math.max(Math.min(takeoverAt(st), urgentAt(st, config, st.unreportedSince!)), st.retryAt);
+  const since = st.unreportedSince!;
+  const urgent = urgentAt(st, config, since) + (st.localActivity >= since ? 0 : TAKEOVER_GRACE_MS);
+  return Math.max(Math.min(takeoverAt(st), urgent), st.retryAt);
 }
 
 /**
@@ -411,7 +418,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
         return;
       case 'extend':
         if (st.shared.phase === 'ended') return;
-        mergeActivity(now, true);
+        if (mergeActivity(now, true)) st.localActivity = now;
         dismissWarning();
         post({ type: 'activity', at: now, extend: true });
         if (st.leader) pingNow(true);
@@ -751,6 +758,8 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
         return;
       case 'ping':
         hearFrom(message.from);
+        // The activity it carries is activity (the tab that pinged posts no other word of it).
+        mergeActivity(message.activity, false);
         st.sent = Math.max(st.sent, message.activity);
         hearPromise(message);
         return;
@@ -1082,5 +1091,22 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
   function emit<E extends Extract<Effect, { type: 'emit' }>>(event: E['event'], payload: E['payload']): void {
     fx.push({ type: 'emit', event, payload } as Effect);
   }
-  return { st, fx, handle, evaluate };
+  /**
+   * A ping this step sent is announced before the step's other messages, and activity it carries is
+   * told by that announcement only. Told first (an `activity`, or a leader's `state` as it dismisses
+   * the warning), it would reach the others before the ping does, and near the server's deadline
+   * every one of them would ping it at once: a window restored, or "Stay signed in" late in the
+   * warning, made every tab ping.
+   */
+  function announceFirst(): void {
+    const at = fx.findIndex((e) => e.type === 'post' && e.message.type === 'ping');
+    if (at < 0) return;
+    const [announce] = fx.splice(at, 1) as [Extract<Effect, { type: 'post' }>];
+    const carried = (announce.message as Extract<TabMessage, { type: 'ping' }>).activity;
+    const told = (e: Effect) => e.type === 'post' && e.message.type === 'activity' && e.message.at <= carried;
+    for (let i = fx.findIndex(told); i >= 0; i = fx.findIndex(told)) fx.splice(i, 1);
+    const first = fx.findIndex((e) => e.type === 'post');
+    fx.splice(first < 0 ? fx.length : first, 0, announce);
+  }
+  return { st, fx, handle, evaluate, announceFirst };
 }
