@@ -52,14 +52,24 @@ test('a scroll does not count (a script scrolls too: the input that scrolls coun
 
 test('with onVisible (the activityOnVisible option), a tab coming into view counts', () => {
   const seen: number[] = [];
-  const tracker = createActivityTracker({ intervalMs: 500, onActivity: (at) => seen.push(at), onVisible: true });
+  const viewOnly: boolean[] = [];
+  const tracker = createActivityTracker({
+    intervalMs: 500,
+    onActivity: (at, only) => seen.push(at) && viewOnly.push(only),
+    onVisible: true,
+  });
   tracker.start();
   becomeVisible();
   expect(seen).toHaveLength(1);
+  // Said apart from input (no sign that the user is in this tab): a report with input is not view-only.
+  jest.advanceTimersByTime(100);
+  fire('keydown');
+  jest.advanceTimersByTime(1000);
+  expect(viewOnly).toEqual([true, false]);
   tracker.stop();
   jest.advanceTimersByTime(1000);
   becomeVisible();
-  expect(seen).toHaveLength(1);
+  expect(seen).toHaveLength(2);
 });
 
 test('ignored targets do not count, and nothing counts after stop', () => {

@@ -25,8 +25,11 @@ export const ACTIVITY_EVENTS = [
 export interface ActivityTrackerOptions {
   /** Minimum time between two reports. */
   intervalMs: number;
-  /** Called with the time of the newest activity. */
-  onActivity: (at: number) => void;
+  /**
+   * Called with the time of the newest activity; `viewOnly`: nothing but the tab coming into view
+   * since the last report (`onVisible`), no input.
+   */
+  onActivity: (at: number, viewOnly: boolean) => void;
   /** Events on these targets do not count (e.g. the warning dialog's own buttons). */
   ignore?: (target: EventTarget | null) => boolean;
   /** Default `window`. */
@@ -48,6 +51,8 @@ export function createActivityTracker({
   onVisible = false,
 }: ActivityTrackerOptions): ActivityTracker {
   let latest = 0;
+  /** Input since the last report (not only the tab coming into view). */
+  let input = false;
   let lastReport = -Infinity;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let win: Window | undefined;
@@ -55,7 +60,9 @@ export function createActivityTracker({
   const report = () => {
     timer = undefined;
     lastReport = Date.now();
-    onActivity(latest);
+    const viewOnly = !input;
+    input = false;
+    onActivity(latest, viewOnly);
   };
 
   const seen = () => {
@@ -68,6 +75,7 @@ export function createActivityTracker({
 
   const onEvent = (event: Event) => {
     if (ignore?.(event.target)) return;
+    input = true;
     seen();
   };
 

@@ -395,12 +395,15 @@ describe('activity near the deadline, the warning showing (a window restored, "S
     promisedAt: AT - 1000,
   });
 
-  /** Three tabs (the first leads) on a channel that delivers at once, in order; `event` in tab `at`. */
-  function browser(at: number, event: MachineEvent, prepare: (tabs: TabState[]) => void = () => {}) {
+  /**
+   * Three tabs (the first leads) on a channel that delivers in order, once every tab had its event:
+   * `event` in tab `at` (or `events`, one per tab, at the same instant).
+   */
+  function browser(at: number | 'all', event: MachineEvent, prepare: (tabs: TabState[]) => void = () => {}) {
     const tabs = [tab('a', true), tab('b', false), tab('c', false)];
     prepare(tabs);
     const sent: string[] = [];
-    const queue: [number, MachineEvent][] = [[at, event]];
+    const queue: [number, MachineEvent][] = at === 'all' ? tabs.map((_, i) => [i, event]) : [[at, event]];
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [i, ev] = next;
       const result = step(tabs[i], ev, AT, config);
@@ -420,6 +423,12 @@ describe('activity near the deadline, the warning showing (a window restored, "S
   ] as [string, number, MachineEvent][])('in %s: that tab pings, no other, and every tab has the activity', (_name, at, event) => {
     const { tabs, sent } = browser(at, event);
     expect(sent).toEqual([tabs[at].id]);
+    for (const t of tabs) expect(t.shared).toMatchObject({ lastActivity: AT, phase: 'active' });
+  });
+
+  test('every tab coming into view at once (activityOnVisible): the leader pings, no follower stands in', () => {
+    const { tabs, sent } = browser('all', { type: 'activity', at: AT, viewOnly: true });
+    expect(sent).toEqual(['a']);
     for (const t of tabs) expect(t.shared).toMatchObject({ lastActivity: AT, phase: 'active' });
   });
 

@@ -189,8 +189,12 @@ export interface TabState {
 export type MachineEvent =
   | { type: 'start' }
   | { type: 'stop' }
-  /** Activity in this tab (the page's tracker). */
-  | { type: 'activity'; at: number }
+  /**
+   * Activity in this tab (the page's tracker); `viewOnly`: only the tab coming into view
+   * (`activityOnVisible`), no input: activity, but no sign that the user is in this tab (windows
+   * restored together all come into view at once: none of them stands in for the leader).
+   */
+  | { type: 'activity'; at: number; viewOnly?: boolean }
   /** "Stay signed in". */
   | { type: 'extend' }
   /** The user asks to log out. */
@@ -412,7 +416,7 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     switch (event.type) {
       case 'activity':
         if (mergeActivity(event.at, true)) {
-          st.localActivity = st.shared.lastActivity;
+          if (!event.viewOnly) st.localActivity = st.shared.lastActivity;
           post({ type: 'activity', at: st.shared.lastActivity });
         }
         return;

@@ -24,8 +24,8 @@ export interface ControllerEnv {
 
 /** What the page reports to the controller. */
 export interface PageHooks {
-  /** Activity in this tab (throttled). */
-  onActivity: (at: number) => void;
+  /** Activity in this tab (throttled); `viewOnly`: only the tab coming into view (`activityOnVisible`). */
+  onActivity: (at: number, viewOnly: boolean) => void;
   /** The tab may have slept or been throttled: re-check deadlines. */
   onWake(): void;
   /** The network is back. */
