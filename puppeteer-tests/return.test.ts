@@ -9,7 +9,7 @@
  */
 import type { CDPSession, Page } from 'puppeteer-core';
 import { startExample, type RunningExample } from '../test/support/example-server';
-import { browserKind, browserSuite, BROWSERS, countSince, events, Session, sleep, state, until, type Tab } from './support';
+import { browserKind, browserSuite, BROWSERS, countSince, Session, sleep, state, until, type Tab } from './support';
 
 /** Long enough that the windows are minimised and restored well within the warning's last seconds. */
 const WARN_AFTER = 8;
@@ -80,7 +80,7 @@ describe.each(BROWSERS)('%s', (kind) => {
     // Late in the warning: activity now is pinged at once, by whichever tab sees it.
     await until(async () => (await state(tabs[0])).secondsLeft <= URGENT_S - 0.5, {
       timeout: 20_000,
-      interval: 100,
+      every: 100,
       what: 'late in the warning',
     });
     for (const tab of tabs) expect((await state(tab)).phase).toBe('warning');
