@@ -77,6 +77,8 @@ type Action =
   | { kind: 'offline' }
   | { kind: 'online' }
   | { kind: 'revoke' }
+  /** A proxy starts (or stops) refusing the push stream: ends wait for a ping or a check again. */
+  | { kind: 'blockPush' }
   /** The same user signs in again (in a new tab): a new session; in place, the locked tabs carry on with it. */
   | { kind: 'signIn' };
 
@@ -258,6 +260,8 @@ class World {
     tab.push.sync(tab.alive && st.running && st.leader && st.shared.phase !== 'ended' && !st.quiet);
   }
 
+  /** A proxy refuses every stream. */
+  pushBlocked = false;
   /** Streams open on the server: the tab's page, its EventSource, and the session it is of. */
   streams: { tab: SimTab; source: SimEventSource; session: string }[] = [];
   /** Streams that were open when the network went down: they reconnect when it is back. */
@@ -297,7 +301,7 @@ class World {
       this.dropped.push({ tab, source, session: this.server.session.id });
       return;
     }
-    if (this.server.ended) return source.fail();
+    if (this.server.ended || this.pushBlocked) return source.fail();
     this.streams.push({ tab, source, session: this.server.session.id });
     source.emit(PUSH_EVENTS.open, JSON.stringify({ session: this.server.session.id }));
   }
@@ -562,6 +566,11 @@ class World {
       case 'revoke':
         this.serverEnd('revoked');
         return;
+      case 'blockPush':
+        this.pushBlocked = !this.pushBlocked;
+        // A proxy put in the way cuts the open streams (the browser tries again, and is refused).
+        if (this.pushBlocked) for (const { tab, source } of this.streams.splice(0)) this.onPage(tab, NET_MS, () => source.fail());
+        return;
       case 'signIn': {
         // In a new tab: none when the network is down or four are open.
         if (!this.online || live.length >= 4) return;
@@ -614,6 +623,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'offline' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'online' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'revoke' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'blockPush' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'signIn' as const }) },
 );
 
