@@ -5,7 +5,7 @@
  * Only the user's input counts: what a page or the browser does by itself does not extend the
  * session. So no `scroll` (a script scrolls too: a chat that follows new messages, a carousel, a
  * smooth-scroll library), counted instead through the input that scrolls (`wheel`, `touchmove`,
- * `keydown`, the press on a scrollbar); and, unless `onVisible`, no tab coming into view (the
+ * `keydown`); and, unless `onVisible`, no tab coming into view (the
  * browser's doing when a window is restored, and the idle limit would then never be reached by a
  * user who only looks). The README's "What counts as activity" lists the same.
  */
