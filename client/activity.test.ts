@@ -27,23 +27,49 @@ test('reports the first event at once, then at most every interval with the newe
   tracker.stop();
 });
 
-test.each(['mousemove', 'mousedown', 'keydown', 'wheel', 'touchstart', 'pointerdown', 'pointermove'])('%s counts', (type) => {
+test.each(['mousemove', 'mousedown', 'keydown', 'wheel', 'touchstart', 'touchmove', 'pointerdown', 'pointermove'])('%s counts', (type) => {
   const { tracker, seen } = track();
   fire(type);
   expect(seen).toHaveLength(1);
   tracker.stop();
 });
 
-test('scroll of an element counts (capture phase), and a tab becoming visible counts', () => {
+/** The document turns visible, as when its window is restored. */
+function becomeVisible() {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+test('a scroll does not count (a script scrolls too: the input that scrolls counts), nor a tab coming into view', () => {
   const { tracker, seen } = track();
   document.body.innerHTML = '<div id="box"></div>';
   document.getElementById('box')!.dispatchEvent(new Event('scroll')); // does not bubble
-  expect(seen).toHaveLength(1);
-  jest.advanceTimersByTime(1000);
-  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
-  document.dispatchEvent(new Event('visibilitychange'));
-  expect(seen).toHaveLength(2);
+  window.dispatchEvent(new Event('scroll'));
+  becomeVisible();
+  expect(seen).toEqual([]);
   tracker.stop();
+});
+
+test('with onVisible (the activityOnVisible option), a tab coming into view counts', () => {
+  const seen: number[] = [];
+  const viewOnly: boolean[] = [];
+  const tracker = createActivityTracker({
+    intervalMs: 500,
+    onActivity: (at, only) => seen.push(at) && viewOnly.push(only),
+    onVisible: true,
+  });
+  tracker.start();
+  becomeVisible();
+  expect(seen).toHaveLength(1);
+  // Said apart from input (no sign that the user is in this tab): a report with input is not view-only.
+  jest.advanceTimersByTime(100);
+  fire('keydown');
+  jest.advanceTimersByTime(1000);
+  expect(viewOnly).toEqual([true, false]);
+  tracker.stop();
+  jest.advanceTimersByTime(1000);
+  becomeVisible();
+  expect(seen).toHaveLength(2);
 });
 
 test('ignored targets do not count, and nothing counts after stop', () => {

@@ -35,8 +35,11 @@ export interface Controller {
   start(): void;
   /** Stops watching in this tab (another tab takes over); `keepLock` keeps an ended page hidden. */
   stop(options?: { keepLock?: boolean }): void;
-  /** Activity seen in this tab at `at` (epoch ms): the page's tracker calls this. */
-  recordActivity(at: number): void;
+  /**
+   * Activity seen in this tab at `at` (epoch ms): the page's tracker calls this; `viewOnly`: only
+   * the tab coming into view (`activityOnVisible`).
+   */
+  recordActivity(at: number, viewOnly?: boolean): void;
   /** The user is here: record activity in every tab, dismiss the warning, ping now. */
   extend(): void;
   /** Logs out now, in every tab. */
@@ -152,7 +155,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
       page.notice?.destroy();
       if (!keepLock) page.lock?.destroy();
     },
-    recordActivity: (at) => dispatch({ type: 'activity', at }),
+    recordActivity: (at, viewOnly = false) => dispatch({ type: 'activity', at, viewOnly }),
     extend: () => dispatch({ type: 'extend' }),
     async logout() {
       dispatch({ type: 'logout' });
@@ -170,7 +173,7 @@ export function createController(options: ResolvedClientOptions, env: Controller
     win,
     options,
     {
-      onActivity: (at) => controller.recordActivity(at),
+      onActivity: (at, viewOnly) => controller.recordActivity(at, viewOnly),
       onWake: () => dispatch({ type: 'wake' }),
       onOnline: () => dispatch({ type: 'wake', online: true }),
       onSuspend: suspend,

@@ -11,7 +11,15 @@
  *   in any second (failed requests back off, whoever sends them);
  * and once the script is over and every tab is thawed and online:
  * - all tabs end together, with one reason;
- * - with healthy tabs and an active user, exactly one tab pings.
+ * - with healthy tabs and an active user, exactly one tab pings;
+ * - one push stream in the browser while the session is live (the leader's), none once it ended.
+ *
+ * The server pushes its ends: the leader holds the push stream (the real `client/push.ts`, over a
+ * simulated EventSource, synced after every step as the controller does), and an end on the server
+ * reaches it as `{ type: 'ended', confirmed: false }`, which it confirms with a ping. A stream
+ * opened on an ended session is refused (the tab asks the server, as the controller's `onRefused`);
+ * while offline a stream hears nothing, and back online it reconnects, or is refused if the session
+ * ended meanwhile.
  */
 import fc from 'fast-check';
 import type { EndReason } from '../shared/protocol';
@@ -27,6 +35,8 @@ import {
   type TabState,
 } from './machine';
 import type { PingResult } from './transport';
+import { createPushStream, type PushStream } from './push';
+import { PUSH_EVENTS, type PushEnded } from '../shared/protocol';
 import { assertProperty } from '../test/support/property-seeds';
 
 const WARN = 4;
@@ -67,6 +77,8 @@ type Action =
   | { kind: 'offline' }
   | { kind: 'online' }
   | { kind: 'revoke' }
+  /** A proxy starts (or stops) refusing the push stream: ends wait for a ping or a check again. */
+  | { kind: 'blockPush' }
   /** The same user signs in again (in a new tab): a new session; in place, the locked tabs carry on with it. */
   | { kind: 'signIn' };
 
@@ -80,8 +92,10 @@ interface SimTab {
   alive: boolean;
   frozen: boolean;
   timerAt: number | null;
-  /** Events waiting for the tab to run (a frozen tab queues everything). */
-  inbox: { at: number; event: MachineEvent }[];
+  /** Events waiting for the tab to run (a frozen tab queues everything), or work of its page (a stream's event). */
+  inbox: ({ at: number; event: MachineEvent } | { at: number; run: () => void })[];
+  /** The page's push stream (client/push.ts), held while it leads a live session. */
+  push: PushStream;
   /** Local activity the machine accepted (emitted as `activity` with `local`). */
   accepted: number[];
   pings: number[];
@@ -92,6 +106,30 @@ interface SimTab {
   /** Connection changes told to the app. */
   connection: boolean[];
   ended: { reason: EndReason; at: number; serverEnded: boolean } | null;
+}
+
+/** The part of EventSource that client/push.ts uses; the world emits its events. */
+class SimEventSource {
+  readonly CLOSED = 2;
+  readyState = 0;
+  private listeners = new Map<string, ((event: MessageEvent<string>) => void)[]>();
+  addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close(): void {
+    this.readyState = this.CLOSED;
+  }
+  emit(type: string, data: string): void {
+    if (this.readyState === this.CLOSED) return;
+    if (type === PUSH_EVENTS.open) this.readyState = 1;
+    for (const listener of this.listeners.get(type) ?? []) listener({ data } as MessageEvent<string>);
+  }
+  /** An HTTP error (the session ended, or another's): the browser gives up. */
+  fail(): void {
+    if (this.readyState === this.CLOSED) return;
+    this.readyState = this.CLOSED;
+    for (const listener of this.listeners.get('error') ?? []) listener({ data: '' } as MessageEvent<string>);
+  }
 }
 
 class World {
@@ -121,7 +159,8 @@ class World {
     const tab: SimTab = {
       index: this.tabs.length,
       late: this.server.ended !== null,
-      config: { ...this.config, loadedAt: this.now },
+      // The navigation started a network leg before the server served the page (now): its time origin.
+      config: { ...this.config, loadedAt: this.now - NET_MS },
       st: initialState(`t${this.tabs.length}`, {
         lastActivity: this.now,
         warnAfter: 1740,
@@ -140,6 +179,7 @@ class World {
       frozen: false,
       timerAt: null,
       inbox: [],
+      push: null!,
       accepted: [],
       pings: [],
       offlinePings: [],
@@ -147,6 +187,7 @@ class World {
       connection: [],
       ended: null,
     };
+    tab.push = this.pushStream(tab);
     this.tabs.push(tab);
     // Loading the page is a request of the session: activity on the server.
     if (!this.server.ended && this.online) this.server.lastActivity = this.now;
@@ -176,13 +217,14 @@ class World {
   close(tab: SimTab): void {
     if (!tab.alive) return;
     if (!tab.frozen) this.run(tab, { type: 'stop' });
-    tab.alive = false;
-    this.release(tab);
+    this.crash(tab);
   }
 
+  /** The page is gone: its lock and its stream with it. */
   crash(tab: SimTab): void {
     tab.alive = false;
     this.release(tab);
+    tab.push.sync(false);
   }
 
   deliver(tab: SimTab, delay: number, event: MachineEvent): void {
@@ -197,7 +239,13 @@ class World {
 
   run(tab: SimTab, event: MachineEvent): void {
     if (!tab.alive) return;
-    this.runOne(tab, event);
+    this.page(tab, () => this.runOne(tab, event));
+  }
+
+  /** Work in the tab's page, then the controller's reactions to it. */
+  private page(tab: SimTab, work: () => void): void {
+    if (!tab.alive) return;
+    work();
     for (let next = this.queueMicro.shift(); next; next = this.queueMicro.shift()) next();
   }
 
@@ -207,6 +255,60 @@ class World {
     tab.st = state;
     for (const effect of effects) this.perform(tab, effect);
     tab.timerAt = tab.st.dueAt;
+    // As the controller, after every event: one stream per browser, the leader's, while the session is live.
+    const st = tab.st;
+    tab.push.sync(tab.alive && st.running && st.leader && st.shared.phase !== 'ended' && !st.quiet);
+  }
+
+  /** A proxy refuses every stream. */
+  pushBlocked = false;
+  /** Streams open on the server: the tab's page, its EventSource, and the session it is of. */
+  streams: { tab: SimTab; source: SimEventSource; session: string }[] = [];
+  /** Streams that were open when the network went down: they reconnect when it is back. */
+  dropped: { tab: SimTab; source: SimEventSource; session: string }[] = [];
+
+  /** The page's push stream over a simulated EventSource whose events reach the page as it runs. */
+  private pushStream(tab: SimTab): PushStream {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const world = this;
+    class Source extends SimEventSource {
+      constructor(_url: string) {
+        super();
+        // The server answers a network leg later: the stream is the session's, or refused (ended).
+        world.onPage(tab, 2 * NET_MS, () => world.connect(tab, this));
+      }
+      override close(): void {
+        super.close();
+        world.streams = world.streams.filter((s) => s.source !== this);
+        world.dropped = world.dropped.filter((s) => s.source !== this);
+      }
+    }
+    return createPushStream({
+      url: '/session/events',
+      EventSource: Source as unknown as typeof EventSource,
+      now: () => world.now,
+      onEnded: (reason) => world.run(tab, { type: 'ended', reason, confirmed: false }),
+      // The controller asks the server (its answer says whether the session ended).
+      onRefused: () => world.run(tab, { type: 'wake', restored: true }),
+    });
+  }
+
+  /** A stream reaches the server (or not): open on the live session, else refused. */
+  connect(tab: SimTab, source: SimEventSource): void {
+    if (source.readyState === source.CLOSED) return;
+    if (!this.online) {
+      // No network: the browser keeps trying, and gets through once it is back.
+      this.dropped.push({ tab, source, session: this.server.session.id });
+      return;
+    }
+    if (this.server.ended || this.pushBlocked) return source.fail();
+    this.streams.push({ tab, source, session: this.server.session.id });
+    source.emit(PUSH_EVENTS.open, JSON.stringify({ session: this.server.session.id }));
+  }
+
+  /** Work of the tab's page (not of its machine) `delay` ms from now, when the page runs. */
+  onPage(tab: SimTab, delay: number, run: () => void): void {
+    if (tab.alive) tab.inbox.push({ at: this.now + delay, run });
   }
 
   private perform(tab: SimTab, effect: Effect): void {
@@ -222,6 +324,8 @@ class World {
         const result: PingResult = this.online
           ? this.serverPing(effect.flight.idleFor, this.now + NET_MS)
           : { kind: 'failed', error: 'offline' };
+        // The controller lets the stream open again once the server said the session is live.
+        if (result.kind === 'ok') this.onPage(tab, 2 * NET_MS, () => tab.push.allow());
         this.deliver(tab, 2 * NET_MS, { type: 'pinged', flight: effect.flight, result, jitter: 0.5 });
         return;
       }
@@ -328,6 +432,12 @@ class World {
     this.endedSessions.add(this.server.session.id);
     this.server.ended = reason;
     this.server.endedAt = at;
+    // Pushed to the session's streams, a network leg later (none while the network is down: they reconnect).
+    const id = this.server.session.id;
+    for (const { tab, source } of this.streams.filter((s) => s.session === id)) {
+      this.onPage(tab, NET_MS, () => source.emit(PUSH_EVENTS.ended, JSON.stringify({ reason } satisfies PushEnded)));
+    }
+    this.streams = this.streams.filter((s) => s.session !== id);
     if (reason !== 'expired' || this.server.endedByMaxAge) return;
     // The invariant: no running tab had (reportable) activity within expireAfter − pingInterval.
     for (const tab of this.tabs) {
@@ -381,7 +491,10 @@ class World {
         const due = tab.inbox.filter((item) => item.at <= this.now);
         if (due.length) {
           tab.inbox = tab.inbox.filter((item) => item.at > this.now);
-          for (const item of due) this.run(tab, item.event);
+          for (const item of due) {
+            if ('run' in item) this.page(tab, item.run);
+            else this.run(tab, item.event);
+          }
           ran = true;
         }
         if (tab.timerAt !== null && tab.timerAt <= this.now) {
@@ -436,6 +549,9 @@ class World {
       case 'offline':
         if (this.online) this.downSince = this.now;
         this.online = false;
+        // The open streams drop (the browser reconnects when the network is back).
+        this.dropped.push(...this.streams);
+        this.streams = [];
         return;
       case 'online':
         if (!this.online) {
@@ -444,9 +560,16 @@ class World {
         }
         this.online = true;
         for (const tab of live) this.deliver(tab, 0, { type: 'wake', online: true });
+        // Reconnected, with the browser's cookie: the stream is its session's again, or refused (it ended meanwhile).
+        for (const { tab, source } of this.dropped.splice(0)) this.onPage(tab, 2 * NET_MS, () => this.connect(tab, source));
         return;
       case 'revoke':
         this.serverEnd('revoked');
+        return;
+      case 'blockPush':
+        this.pushBlocked = !this.pushBlocked;
+        // A proxy put in the way cuts the open streams (the browser tries again, and is refused).
+        if (this.pushBlocked) for (const { tab, source } of this.streams.splice(0)) this.onPage(tab, NET_MS, () => source.fail());
         return;
       case 'signIn': {
         // In a new tab: none when the network is down or four are open.
@@ -500,6 +623,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'offline' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'online' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'revoke' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'blockPush' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'signIn' as const }) },
 );
 
@@ -570,6 +694,12 @@ test('random lifecycles: the server never expires an active session, tabs end to
           expect(pingers).toHaveLength(1);
           expect(alive.filter((t) => t.st.leader)).toHaveLength(1);
         }
+        // One stream per browser at most, the leader's, while the session is live (after a refusal the
+        // next one waits its backoff); none once it ended.
+        const streams = world.streams.filter((s) => s.source.readyState !== s.source.CLOSED && s.tab.alive);
+        const leaders = world.server.ended ? [] : alive.filter((t) => t.st.leader);
+        expect(streams.filter((s) => !leaders.includes(s.tab))).toEqual([]);
+        expect(streams.length).toBeLessThanOrEqual(1);
       },
     ),
     {
@@ -724,7 +854,7 @@ test('a tab that hears late that the network is back (it was frozen) trusts the 
   world.act({ kind: 'idle', ms: 3000 });
   world.act({ kind: 'freeze', tab: 0 });
   world.act({ kind: 'online' });
-  const backOnline = old.inbox.filter((item) => item.event.type === 'wake');
+  const backOnline = old.inbox.filter((item) => 'event' in item && item.event.type === 'wake');
   old.inbox = old.inbox.filter((item) => !backOnline.includes(item));
   world.act({ kind: 'activity', tab: 1, ms: 6000 });
   expect(other.st.leader).toBe(true);
@@ -785,5 +915,36 @@ test('an outage: every tab learns the connection is lost, and that it is back', 
   world.act({ kind: 'online' });
   world.act({ kind: 'activity', tab: 1, ms: 3000 });
   for (const tab of world.tabs) expect([tab.connection, tab.st.shared.lostSince]).toEqual([[true, false], null]);
+  expect(world.violations).toEqual([]);
+});
+
+test('a revocation of an idle session is pushed to the leader: one ping confirms it, every tab ends at once', () => {
+  const world = new World();
+  for (let i = 0; i < 3; i++) world.open();
+  world.advance(world.now + 500);
+  expect(world.streams.map((s) => s.tab.st.leader)).toEqual([true]);
+  const revokedAt = world.now;
+  world.act({ kind: 'revoke' });
+  world.advance(world.now + 200);
+  for (const tab of world.tabs) expect(tab.ended).toMatchObject({ reason: 'revoked', serverEnded: true });
+  expect(Math.max(...world.tabs.map((t) => t.ended!.at)) - revokedAt).toBeLessThanOrEqual(4 * NET_MS + 2 * MESSAGE_MS);
+  expect(world.tabs.flatMap((t) => t.pings.filter((p) => p >= revokedAt))).toHaveLength(1);
+  expect(world.streams).toEqual([]);
+  expect(world.violations).toEqual([]);
+});
+
+test('a revocation while offline: back online, the stream is refused and the leader asks; every tab ends', () => {
+  const world = new World();
+  for (let i = 0; i < 2; i++) world.open();
+  world.advance(world.now + 500);
+  world.act({ kind: 'offline' });
+  world.act({ kind: 'revoke' });
+  world.act({ kind: 'idle', ms: 1000 });
+  for (const tab of world.tabs) expect(tab.ended).toBeNull();
+  const onlineAt = world.now;
+  world.act({ kind: 'online' });
+  world.advance(world.now + 500);
+  for (const tab of world.tabs) expect(tab.ended).toMatchObject({ reason: 'revoked', serverEnded: true });
+  expect(Math.max(...world.tabs.map((t) => t.ended!.at)) - onlineAt).toBeLessThanOrEqual(500);
   expect(world.violations).toEqual([]);
 });

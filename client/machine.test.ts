@@ -479,3 +479,93 @@ test('activity told to the other tabs: every report while the server cannot be r
   const told = run(started, events).effects.filter((e) => e.type === 'post' && e.message.type === 'activity');
   expect(told).toHaveLength(3);
 });
+
+describe("a page's first answer says the session ended: before or after this page was loaded", () => {
+  /** A tab loaded at T0 that never had an answer, and its first ping, sent at `sentAt`. */
+  function firstAnswer(sentAt: number, answeredAt: number, endedFor: number) {
+    const fresh = run(initialState('a', { ...shared, reported: 0 }), [
+      [T0 + 10, { type: 'start' }],
+      [T0 + 20, { type: 'elected' }],
+    ]).state;
+    const flight = { sentAt, activity: T0 + 10, idleFor: (sentAt - T0 - 10) / 1000 };
+    return run({ ...fresh, flight }, [
+      [answeredAt, { type: 'pinged', flight, result: { kind: 'ended', reason: 'revoked', endedFor }, jitter: 0 }],
+    ]);
+  }
+
+  test('ended 100 ms before the load, the answer slow to come back (a page busy loading): quiet, no lock', () => {
+    // The server handled the ping 10 ms after it left (the end then 410 ms old); the page took the
+    // answer 390 ms later: measured from the answer, the end would look 300 ms after the load.
+    const { state, effects } = firstAnswer(T0 + 300, T0 + 700, 0.41);
+    expect(effects).toContainEqual({ type: 'quiet' });
+    expect(effects.filter((e) => e.type === 'endView' || e.type === 'finish')).toEqual([]);
+    expect(state.quiet).toBe(true);
+  });
+
+  test('ended after the load (the page was served while the session was live): it ends, and tells the others when', () => {
+    const { state, effects } = firstAnswer(T0 + 300, T0 + 320, 0.2);
+    expect(effects).not.toContainEqual({ type: 'quiet' });
+    expect(effects).toContainEqual({ type: 'endView', reason: 'revoked' });
+    expect(effects).toContainEqual({ type: 'post', message: objectContaining({ type: 'end', confirmed: true, endedAt: T0 + 100 }) });
+    expect(state.quiet).toBe(false);
+  });
+});
+
+describe('activity near the deadline, the warning showing (a window restored, "Stay signed in" late): one ping in all', () => {
+  /** Just before the server's deadline: activity there is pinged at once, by one tab. */
+  const AT = T0 + 198_000;
+  const tab = (id: string, leader: boolean): TabState => ({
+    ...initialState(id, { ...shared, phase: 'warning' }),
+    running: true,
+    leader,
+    term: 1,
+    sent: T0,
+    lastPingAt: AT - 1000,
+    nextPingBy: AT + 7000,
+    promisedAt: AT - 1000,
+  });
+
+  /**
+   * Three tabs (the first leads) on a channel that delivers in order, once every tab had its event:
+   * `event` in tab `at` (or `events`, one per tab, at the same instant).
+   */
+  function browser(at: number | 'all', event: MachineEvent, prepare: (tabs: TabState[]) => void = () => {}) {
+    const tabs = [tab('a', true), tab('b', false), tab('c', false)];
+    prepare(tabs);
+    const sent: string[] = [];
+    const queue: [number, MachineEvent][] = at === 'all' ? tabs.map((_, i) => [i, event]) : [[at, event]];
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [i, ev] = next;
+      const result = step(tabs[i], ev, AT, config);
+      tabs[i] = result.state;
+      for (const e of result.effects) {
+        if (e.type === 'ping') sent.push(tabs[i].id);
+        if (e.type === 'post') tabs.forEach((_, j) => j !== i && queue.push([j, { type: 'message', message: e.message }]));
+      }
+    }
+    return { tabs, sent };
+  }
+
+  test.each([
+    ['a follower', 1, { type: 'activity', at: AT }],
+    ['the leader', 0, { type: 'activity', at: AT }],
+    ['a follower ("Stay signed in")', 2, { type: 'extend' }],
+  ] as [string, number, MachineEvent][])('in %s: that tab pings, no other, and every tab has the activity', (_name, at, event) => {
+    const { tabs, sent } = browser(at, event);
+    expect(sent).toEqual([tabs[at].id]);
+    for (const t of tabs) expect(t.shared).toMatchObject({ lastActivity: AT, phase: 'active' });
+  });
+
+  test('every tab coming into view at once (activityOnVisible): the leader pings, no follower stands in', () => {
+    const { tabs, sent } = browser('all', { type: 'activity', at: AT, viewOnly: true });
+    expect(sent).toEqual(['a']);
+    for (const t of tabs) expect(t.shared).toMatchObject({ lastActivity: AT, phase: 'active' });
+  });
+
+  test('in a follower with a ping of its own out: the leader pings it, the other follower does not', () => {
+    const { sent } = browser(1, { type: 'activity', at: AT }, (tabs) => {
+      tabs[1].flight = { sentAt: AT - 100, activity: T0, idleFor: 197.9 };
+    });
+    expect(sent).toEqual(['a']);
+  });
+});

@@ -193,8 +193,12 @@ export interface TabState {
 export type MachineEvent =
   | { type: 'start' }
   | { type: 'stop' }
-  /** Activity in this tab (the page's tracker). */
-  | { type: 'activity'; at: number }
+  /**
+   * Activity in this tab (the page's tracker); `viewOnly`: only the tab coming into view
+   * (`activityOnVisible`), no input: activity, but no sign that the user is in this tab (windows
+   * restored together all come into view at once: none of them stands in for the leader).
+   */
+  | { type: 'activity'; at: number; viewOnly?: boolean }
   /** "Stay signed in". */
   | { type: 'extend' }
   /** The user asks to log out. */
@@ -319,6 +323,7 @@ export function step(state: TabState, event: MachineEvent, now: number, config: 
   if (state.running && state.dueAt !== null && now - state.dueAt > LATE_MS && event.type !== 'wake') run.handle({ type: 'wake' });
   run.handle(event);
   run.evaluate();
+  run.announceFirst();
   run.st.dueAt = nextWake(run.st, now, config);
   return { state: run.st, effects: run.fx };
 }
@@ -380,9 +385,15 @@ function urgentAt(st: TabState, config: MachineConfig, since: number): number {
   return Math.max(since, reported + expireAfter * 1000 - TAKEOVER_GRACE_MS - config.pingIntervalMs(warnAfter));
 }
 
-/** When a follower acts on unreported activity; never before its own failed ping's retry. */
+/**
+ * When a follower acts on unreported activity; never before its own failed ping's retry. Near the
+ * server's deadline, at once for activity of its own; another tab's is that tab's and the leader's
+ * to ping (a grace later, a stand-in: one ping, not one per tab).
+ */
 function watchdogAt(st: TabState, config: MachineConfig): number {
-  return Math.max(Math.min(takeoverAt(st), urgentAt(st, config, st.unreportedSince!)), st.retryAt);
+  const since = st.unreportedSince!;
+  const urgent = urgentAt(st, config, since) + (st.localActivity >= since ? 0 : TAKEOVER_GRACE_MS);
+  return Math.max(Math.min(takeoverAt(st), urgent), st.retryAt);
 }
 
 /**
@@ -419,11 +430,16 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     if (!st.running) return;
     switch (event.type) {
       case 'activity':
-        if (mergeActivity(event.at, true)) st.localActivity = st.shared.lastActivity;
+        if (mergeActivity(event.at, true)) {
+          // Input is told once per ping (tellActivity); a tab coming into view is no sign the user is
+          // here, so it is told as it happens (rare), and no follower stands in for it.
+          if (!event.viewOnly) st.localActivity = st.shared.lastActivity;
+          else post({ type: 'activity', at: st.shared.lastActivity });
+        }
         return;
       case 'extend':
         if (st.shared.phase === 'ended') return;
-        mergeActivity(now, true);
+        if (mergeActivity(now, true)) st.localActivity = now;
         dismissWarning();
         post({ type: 'activity', at: now, extend: true });
         if (st.leader) pingNow(true);
@@ -661,8 +677,12 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
     if (wasExpiryCheck) st.expiryCheckSince = null;
     tried(result.kind !== 'failed');
     if (result.kind === 'ended') {
-      if (quiet(result.reason, result.endedFor)) return;
-      end(result.reason, true, true, now - (result.endedFor ?? 0) * 1000);
+      // The server measured `endedFor` when it handled the ping, between its sending and now: the
+      // earliest the end can have been (a long answer, or a page too busy loading to take it, must
+      // not make an end before this page's load look like one after it).
+      const endedAt = result.endedFor === undefined ? undefined : flight.sentAt - result.endedFor * 1000;
+      if (quiet(result.reason, endedAt)) return;
+      end(result.reason, true, true, endedAt);
       return;
     }
     if (result.kind === 'failed') {
@@ -778,6 +798,8 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
         return;
       case 'ping':
         hearFrom(message.from);
+        // The activity it carries is activity (the tab that pinged posts no other word of it).
+        mergeActivity(message.activity, false);
         st.sent = Math.max(st.sent, message.activity);
         hearPromise(message);
         return;
@@ -972,17 +994,22 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
 
   /**
    * A page that was never logged in: no tab ever had this session confirmed, and the server says
-   * `unauthenticated` (a public or login page), or that the session ended before this page was
-   * loaded (a browser whose earlier session was revoked or expired keeps being told so, its login
-   * page included). Nothing to end, lock or leave: it stops, so a client on every page never sends
-   * the login page to itself. True when it did.
+   * `unauthenticated` (a public or login page), or that the session ended (`endedAt`, the earliest
+   * the answer allows) before this page was loaded (a browser whose earlier session was revoked or
+   * expired keeps being told so, its login page included). Nothing to end, lock or leave: it stops,
+   * so a client on every page never sends the login page to itself. True when it did.
+   *
+   * Taking the earliest instant errs towards quiet by the ping's way to the server: a page of the
+   * session counts as loaded after its end only if the end came after its navigation started, and
+   * its first ping then took longer to reach the server than its own document had taken (an end
+   * in that window, with no other tab of the session to say so). Taking the latest, as before,
+   * made every answer's way back (and a page busy loading) count the other way: a revoked tab sent
+   * to the login page ~100 ms after the end (the push) locked the login page.
    */
-  function quiet(reason: EndReason, endedFor?: number): boolean {
+  function quiet(reason: EndReason, endedAt?: number): boolean {
     const s = st.shared;
     if (s.reported > 0 || s.phase === 'ended') return false;
-    // Both are durations up to now (no clock skew); the answer's latency makes the page look
-    // older, so a session that ended around the page load ends the page (the safe side).
-    const endedBeforeLoad = endedFor !== undefined && endedFor * 1000 > now - config.loadedAt;
+    const endedBeforeLoad = endedAt !== undefined && endedAt < config.loadedAt;
     if (reason !== 'logged-out' && !endedBeforeLoad) return false;
     Object.assign(s, { phase: 'ended', reason: 'logged-out', confirmed: true });
     st.finished = true;
@@ -1128,5 +1155,22 @@ function createRun(prev: TabState, now: number, config: MachineConfig) {
   function emit<E extends Extract<Effect, { type: 'emit' }>>(event: E['event'], payload: E['payload']): void {
     fx.push({ type: 'emit', event, payload } as Effect);
   }
-  return { st, fx, handle, evaluate };
+  /**
+   * A ping this step sent is announced before the step's other messages, and activity it carries is
+   * told by that announcement only. Told first (an `activity`, or a leader's `state` as it dismisses
+   * the warning), it would reach the others before the ping does, and near the server's deadline
+   * every one of them would ping it at once: a window restored, or "Stay signed in" late in the
+   * warning, made every tab ping.
+   */
+  function announceFirst(): void {
+    const at = fx.findIndex((e) => e.type === 'post' && e.message.type === 'ping');
+    if (at < 0) return;
+    const [announce] = fx.splice(at, 1) as [Extract<Effect, { type: 'post' }>];
+    const carried = (announce.message as Extract<TabMessage, { type: 'ping' }>).activity;
+    const told = (e: Effect) => e.type === 'post' && e.message.type === 'activity' && e.message.at <= carried;
+    for (let i = fx.findIndex(told); i >= 0; i = fx.findIndex(told)) fx.splice(i, 1);
+    const first = fx.findIndex((e) => e.type === 'post');
+    fx.splice(first < 0 ? fx.length : first, 0, announce);
+  }
+  return { st, fx, handle, evaluate, announceFirst };
 }

@@ -13,6 +13,7 @@ test('defaults', () => {
     pingIntervalMs: null,
     pingTimeoutMs: 10_000,
     activityIntervalMs: 500,
+    activityOnVisible: false,
     ui: null,
     drafts: null,
     relogin: 'navigate',
@@ -154,4 +155,10 @@ test('loginPage: false by default (a page of the session on loginUrl too), true 
   expect(resolveClientOptions({ loginUrl: '/' }).loginPage).toBe(false);
   expect(resolveClientOptions({ loginPage: true }).loginPage).toBe(true);
   expect(() => resolveClientOptions({ loginPage: 'yes' as never })).toThrow(/loginPage/);
+});
+
+test('activityOnVisible: off by default (a tab coming into view is no activity), true as given, anything else refused', () => {
+  expect(resolveClientOptions().activityOnVisible).toBe(false);
+  expect(resolveClientOptions({ activityOnVisible: true }).activityOnVisible).toBe(true);
+  expect(() => resolveClientOptions({ activityOnVisible: 1 as never })).toThrow(/activityOnVisible/);
 });

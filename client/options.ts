@@ -37,6 +37,13 @@ export interface SessionWatchCoreOptions {
   pingTimeout?: number;
   /** Seconds between two activity reports of one tab (activity is only timestamped in between). Default 0.5. */
   activityInterval?: number;
+  /**
+   * A tab coming back into view (`visibilitychange` to visible: the user switched to it, or restored
+   * its window) counts as activity: it dismisses the warning and extends the session with no input.
+   * Default `false`: only the user's input counts (see "What counts as activity" in the README), so
+   * an idle limit (PCI DSS 8.2.8: 15 minutes) means what it says.
+   */
+  activityOnVisible?: boolean;
   /** Name of the cross-tab channel. Default from the origin and `apiPrefix`. */
   channelName?: string;
   /**
@@ -96,6 +103,8 @@ export interface ResolvedClientOptions {
   checkIntervalMs: number | null;
   pingTimeoutMs: number;
   activityIntervalMs: number;
+  /** The `activityOnVisible` option: a tab coming into view counts as activity. */
+  activityOnVisible: boolean;
   channelName: string;
   ui: SessionWatchUi | null;
   drafts: SessionWatchDrafts | null;
@@ -186,6 +195,7 @@ export const OPTION_KEYS = Object.keys({
   checkInterval: 1,
   pingTimeout: 1,
   activityInterval: 1,
+  activityOnVisible: 1,
   channelName: 1,
   ui: 1,
   drafts: 1,
@@ -274,6 +284,7 @@ export function resolveClientOptions(options: SessionWatchCoreOptions = {}): Res
       options.checkInterval === false ? null : (seconds('checkInterval', options.checkInterval) ?? DEFAULTS.checkInterval) * 1000,
     pingTimeoutMs: (seconds('pingTimeout', options.pingTimeout) ?? DEFAULTS.pingTimeout) * 1000,
     activityIntervalMs: (seconds('activityInterval', options.activityInterval) ?? DEFAULTS.activityInterval) * 1000,
+    activityOnVisible: flag('activityOnVisible', options.activityOnVisible, false),
     channelName,
     ui,
     drafts: resolvePlugin<SessionWatchDrafts>('drafts', options.drafts, 'keeper', 'keepDrafts'),

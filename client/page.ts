@@ -24,8 +24,8 @@ export interface ControllerEnv {
 
 /** What the page reports to the controller. */
 export interface PageHooks {
-  /** Activity in this tab (throttled). */
-  onActivity: (at: number) => void;
+  /** Activity in this tab (throttled); `viewOnly`: only the tab coming into view (`activityOnVisible`). */
+  onActivity: (at: number, viewOnly: boolean) => void;
   /** The tab may have slept or been throttled: re-check deadlines. */
   onWake(): void;
   /** The network is back. */
@@ -70,6 +70,7 @@ export function createPage(win: Window | null, options: ResolvedClientOptions, h
         target: win,
         intervalMs: options.activityIntervalMs,
         onActivity: hooks.onActivity,
+        onVisible: options.activityOnVisible,
         // The dialog's and lock screen's own events are answers to them, not page activity.
         ignore: (target) => !!(warning?.contains(target) || lock?.contains(target)),
       })

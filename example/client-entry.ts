@@ -6,7 +6,8 @@
  * - on the script tag: `data-drafts="<selector>"` keeps form drafts across a logout,
  *   `data-user="<name>"` is the drafts' owner, `data-relogin="navigate"` leaves for the login page
  *   at the end (default: sign in again in place);
- * - in the page URL, for tests and demos: `?pingInterval=<seconds>` and `?pingTimeout=<seconds>`.
+ * - in the page URL, for tests and demos: `?pingInterval=<seconds>` and `?pingTimeout=<seconds>`,
+ *   `?activityOnVisible` (a tab coming into view counts as activity).
  * Test hooks: `window.__sessionwatch` is the instance; `window.__sessionwatchEvents` lists its
  * events (`{ type, t, ...payload }`) except `activity`, only counted in `window.__sessionwatchActivity`.
  */
@@ -37,6 +38,7 @@ const options: SessionWatchClientOptions = {
   // The page's CSP nonce, for the warning dialog's <style> (the property: browsers hide the attribute).
   nonce: script?.nonce || undefined,
 };
+if (params.has('activityOnVisible')) options.activityOnVisible = true;
 if (script?.dataset.drafts !== undefined) {
   options.drafts = { selector: script.dataset.drafts || 'form', owner: script.dataset.user };
 }
