@@ -213,8 +213,14 @@ export function freeze(tab: Tab): Promise<void> {
  * visible (and focused) again, as when the user switches back to it.
  */
 export async function thaw(tab: Tab, { visible = true } = {}): Promise<void> {
-  await setLifecycle(tab, 'active');
-  if (visible) await (await cdp(tab)).send('Emulation.setFocusEmulationEnabled', { enabled: true });
+  try {
+    await setLifecycle(tab, 'active');
+    if (visible) await (await cdp(tab)).send('Emulation.setFocusEmulationEnabled', { enabled: true });
+  } catch (err) {
+    // The page thawed (or heard of the end from a tab thawed before it) and is already navigating
+    // to the login page: Chromium answers so while the new document commits, which is not frozen.
+    if (!/Not attached to an active page/.test(String(err))) throw err;
+  }
 }
 
 /**

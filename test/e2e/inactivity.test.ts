@@ -125,17 +125,18 @@ describe.each(DATABASE_KINDS)('inactivity on %s', (kind) => {
     };
     server.knex.on('query', onQuery);
     const start = Date.now();
+    const touchInterval = server.sw.options.policy.touchIntervalMs;
+    // A count of requests, over at least two touch intervals whatever the machine's speed (a loaded
+    // machine made fewer than 30 in a fixed 1.5 s).
     let requests = 0;
     try {
-      while (Date.now() - start < 1500) {
+      while (requests < 40 || Date.now() - start < 2 * touchInterval) {
         expect((await c.get('/me')).status).toBe(200);
         requests++;
       }
     } finally {
       server.knex.off('query', onQuery);
     }
-    const touchInterval = server.sw.options.policy.touchIntervalMs;
-    expect(requests).toBeGreaterThan(30);
     expect(sessionUpdates.length).toBeGreaterThan(0);
     expect(sessionUpdates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - start) / touchInterval) + 1);
   });
