@@ -786,6 +786,32 @@ describe('the push stream', () => {
     }
   });
 
+  test('a stream reconnected while the connection is lost (a restarted server): the server is asked at once, not at the end of the backoff', async () => {
+    const { server, tabs } = setup(2);
+    jest.spyOn(Math, 'random').mockReturnValue(0.5); // no jitter
+    try {
+      await startAll(tabs);
+      server.mode = 'fail';
+      // Unreachable (said once the warning is due, as in the headless test above).
+      await advanceTo(WARN * 1000 + 2000);
+      for (const tab of tabs) expect(tab.c.getState().connectionLost).toBe(true);
+      server.mode = 'ok';
+      const before = server.pings.length;
+      const open = streams.filter((s) => !s.closed);
+      expect(open).toHaveLength(1);
+      open[0].fire('open', '{"session":"s"}');
+      await advance(100);
+      expect(server.pings.length).toBe(before + 1);
+      for (const tab of tabs) expect(tab.c.getState().connectionLost).toBe(false);
+      // Open while connected (the first open, a reconnect without an outage): nothing to ask.
+      open[0].fire('open', '{"session":"s"}');
+      await advance(100);
+      expect(server.pings.length).toBe(before + 1);
+    } finally {
+      jest.spyOn(Math, 'random').mockRestore();
+    }
+  });
+
   test("an 'ended' the server does not confirm (a new sign-in replaced the session) ends nothing; the stream is opened again", async () => {
     const { server, tabs } = setup(2);
     await startAll(tabs);

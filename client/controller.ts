@@ -114,6 +114,11 @@ export function createController(options: ResolvedClientOptions, env: Controller
     onEnded: (reason) => dispatch({ type: 'ended', reason, confirmed: false }),
     // New limits: the server, asked at once, gives them to every tab (as after a refusal, below).
     onPolicy: () => dispatch({ type: 'wake', restored: true }),
+    // The stream reconnected (a restarted server, a deploy): the server is back, retry now rather
+    // than at the end of the backoff (up to a ping interval with "connection lost" shown, no push).
+    onOpen: () => {
+      if (st.shared.lostSince !== null) dispatch({ type: 'wake', online: true });
+    },
     // Refused: the session may have ended (a 401), which the server, asked at once, says; if it
     // then says the session is live, something is in the way (said once, see `reportNoPush`).
     onRefused: (opened) => {

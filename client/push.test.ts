@@ -28,12 +28,13 @@ class FakeEventSource {
 function setup() {
   FakeEventSource.all = [];
   let time = 0;
-  const seen = { ended: [] as string[], refused: [] as boolean[] };
+  const seen = { ended: [] as string[], refused: [] as boolean[], opened: 0 };
   const push = createPushStream({
     url: '/session/events',
     EventSource: FakeEventSource as unknown as typeof EventSource,
     onEnded: (reason) => seen.ended.push(reason),
     onRefused: (opened) => seen.refused.push(opened),
+    onOpen: () => seen.opened++,
     now: () => time,
   });
   return { push, seen, advance: (ms: number) => (time += ms) };
@@ -139,4 +140,18 @@ test('a "policy" is a cue passed on, the stream staying open; none from a stream
   push.sync(false);
   stream.fire('policy', '{}');
   expect(cues).toEqual(['policy', 'policy']);
+});
+
+test('every open of the stream is said (the browser reconnects a dropped one on its own: the server is back)', () => {
+  const { push, seen } = setup();
+  push.sync(true);
+  const [stream] = FakeEventSource.all;
+  stream.fire('open', '{"session":"x"}');
+  stream.readyState = 0; // dropped: the browser reconnects
+  stream.fire('error');
+  stream.fire('open', '{"session":"x"}');
+  expect([seen.opened, seen.refused, FakeEventSource.all.length]).toEqual([2, [], 1]);
+  push.sync(false);
+  stream.fire('open', '{"session":"x"}'); // closed: nothing more
+  expect(seen.opened).toBe(2);
 });

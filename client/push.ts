@@ -20,6 +20,11 @@ export interface PushStreamOptions {
    */
   onPolicy?: () => void;
   /**
+   * The stream is open (again: the browser reconnects a dropped stream on its own): the server
+   * answers, which a tab that lost the connection would otherwise learn at its next retry.
+   */
+  onOpen?: () => void;
+  /**
    * The stream was refused (an HTTP error: the session may have ended, or a proxy is in the way);
    * `opened`: it had been open before.
    */
@@ -46,6 +51,7 @@ export function createPushStream({
   EventSource: Source,
   onEnded,
   onPolicy,
+  onOpen,
   onRefused,
   now = Date.now,
 }: PushStreamOptions): PushStream {
@@ -69,6 +75,7 @@ export function createPushStream({
     es.addEventListener(PUSH_EVENTS.open, () => {
       opened = true;
       refusals = 0;
+      if (source === es) onOpen?.();
     });
     es.addEventListener(PUSH_EVENTS.ended, (event) => {
       if (source !== es) return;
